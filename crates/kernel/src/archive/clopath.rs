@@ -1,0 +1,189 @@
+//! The Clopath archive, event-driven (full history): what `clopath_synapse` reads from its
+//! postsynaptic neuron (nest-models.md §2).
+//!
+//! Each step the neuron hands over `u = V_m` and the three low-pass filters. The archive delays
+//! `ū+` and `ū−` by `delay_u_bars` (a ring that starts at zero, as NEST's does), then stores
+//! * an LTP entry `A_LTP·(u − θ+)·(ū+_del − θ−)·h` when `u > θ+` and `ū+_del > θ−` (sparse), and
+//! * the LTD value `A_LTD·(ū−_del − θ−)` (× `ū̄²/u_ref²` if homeostatic) when `ū−_del > θ−`,
+//!   in a ring keyed by stamp that is long enough for `max_delay + min_delay` steps.
+//!
+//! LTP entries are freed from the front once every incoming synapse has read them.
+
+use std::collections::VecDeque;
+
+use super::RuleCounters;
+use crate::time::Step;
+
+/// The Clopath-rule parameters that live on the neuron (NEST's `ClopathArchivingNode`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ClopathRule {
+    pub a_ltd: f64,
+    pub a_ltp: f64,
+    pub u_ref_squared: f64,
+    pub theta_plus: f64,
+    pub theta_minus: f64,
+    pub a_ltd_const: bool,
+    /// `round(delay_u_bars / h)`.
+    pub delay_u_bars_steps: usize,
+}
+
+/// One LTP history entry: stamp, value (already × h), and how many synapses have read it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LtpEntry {
+    pub stamp: Step,
+    pub dw: f64,
+    pub reads: u32,
+}
+
+/// The archive of one neuron.
+#[derive(Clone, Debug)]
+pub struct ClopathArchive {
+    rule: ClopathRule,
+    delayed_plus: Vec<f64>,
+    delayed_minus: Vec<f64>,
+    delay_idx: usize,
+    ltd: Vec<(Step, f64)>,
+    ltp: VecDeque<LtpEntry>,
+    n_incoming: u32,
+}
+
+impl ClopathArchive {
+    /// An archive for a neuron whose incoming Clopath synapses have delays up to `max_delay`,
+    /// delivered in slices of `min_delay` steps.
+    pub fn new(rule: ClopathRule, n_incoming: u32, min_delay: Step, max_delay: Step) -> Self {
+        let l = rule.delay_u_bars_steps + 1;
+        Self {
+            rule,
+            delayed_plus: vec![0.0; l],
+            delayed_minus: vec![0.0; l],
+            delay_idx: 0,
+            ltd: vec![(Step::MIN, 0.0); (min_delay + max_delay) as usize],
+            ltp: VecDeque::new(),
+            n_incoming,
+        }
+    }
+
+    /// Archives the end-of-step state stamped `stamp` (nest-models.md §2.2).
+    #[inline]
+    pub fn write(&mut self, stamp: Step, h: f64, u: f64, u_plus: f64, u_minus: f64, u_bar_bar: f64, c: &mut RuleCounters) {
+        let r = &self.rule;
+        self.delayed_plus[self.delay_idx] = u_plus;
+        self.delayed_minus[self.delay_idx] = u_minus;
+        self.delay_idx = (self.delay_idx + 1) % self.delayed_plus.len();
+        let del_plus = self.delayed_plus[self.delay_idx];
+        let del_minus = self.delayed_minus[self.delay_idx];
+
+        if u > r.theta_plus && del_plus > r.theta_minus {
+            while self.ltp.len() > 1 && self.ltp[0].reads >= self.n_incoming {
+                self.ltp.pop_front();
+            }
+            let dw = r.a_ltp * (u - r.theta_plus) * (del_plus - r.theta_minus) * h;
+            self.ltp.push_back(LtpEntry { stamp, dw, reads: 0 });
+            c.history_manipulations += 1;
+        }
+        let ltd = if del_minus > r.theta_minus {
+            if r.a_ltd_const {
+                r.a_ltd * (del_minus - r.theta_minus)
+            } else {
+                r.a_ltd * u_bar_bar * u_bar_bar * (del_minus - r.theta_minus) / r.u_ref_squared
+            }
+        } else {
+            0.0
+        };
+        let n = self.ltd.len() as Step;
+        self.ltd[stamp.rem_euclid(n) as usize] = (stamp, ltd);
+    }
+
+    /// The LTD value written at exactly `stamp`, or 0 (nest-models.md §2.3).
+    #[inline]
+    pub fn ltd_value(&self, stamp: Step) -> f64 {
+        if stamp < 0 {
+            return 0.0;
+        }
+        let (s, v) = self.ltd[stamp.rem_euclid(self.ltd.len() as Step) as usize];
+        debug_assert!(s <= stamp, "LTD ring too short: slot holds {s}, wanted {stamp}");
+        if s == stamp {
+            v
+        } else {
+            0.0
+        }
+    }
+
+    /// Visits the LTP entries with `from < stamp ≤ to` in time order, marking them read.
+    #[inline]
+    pub fn read_ltp(&mut self, from: Step, to: Step, mut visit: impl FnMut(&LtpEntry)) {
+        // Entries are in stamp order: find the first after `from`, then walk to `to`.
+        let start = self.ltp.partition_point(|e| e.stamp <= from);
+        for e in self.ltp.range_mut(start..) {
+            if e.stamp > to {
+                break;
+            }
+            e.reads += 1;
+            visit(e);
+        }
+    }
+
+    /// Number of LTP entries held.
+    pub fn ltp_len(&self) -> usize {
+        self.ltp.len()
+    }
+
+    /// Number of plastic synapses that read this archive.
+    pub fn n_incoming(&self) -> u32 {
+        self.n_incoming
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(delay: usize) -> ClopathRule {
+        ClopathRule {
+            a_ltd: 1.0,
+            a_ltp: 1.0,
+            u_ref_squared: 4.0,
+            theta_plus: 0.0,
+            theta_minus: -10.0,
+            a_ltd_const: true,
+            delay_u_bars_steps: delay,
+        }
+    }
+
+    #[test]
+    fn ubar_delay_line_starts_at_zero_and_delays_by_n_steps() {
+        let mut c = RuleCounters::default();
+        // ū− written as −20 (below θ−) every step: the first 2 steps still read the zero fill.
+        let mut a = ClopathArchive::new(rule(2), 1, 1, 4);
+        for s in 1..=4 {
+            a.write(s, 1.0, -50.0, -20.0, -20.0, 0.0, &mut c);
+        }
+        // Zero fill (0 − θ− = 10) for stamps 1, 2; the delayed −20 afterwards.
+        assert_eq!(a.ltd_value(1), 10.0);
+        assert_eq!(a.ltd_value(2), 10.0);
+        assert_eq!(a.ltd_value(3), 0.0);
+        assert_eq!(a.ltd_value(-1), 0.0);
+    }
+
+    #[test]
+    fn ltp_window_is_half_open_and_pruned_after_all_reads() {
+        let mut a = ClopathArchive::new(rule(0), 2, 1, 1);
+        let mut c = RuleCounters::default();
+        for s in 1..=5 {
+            a.write(s, 0.5, 2.0, 3.0, -20.0, 0.0, &mut c);
+        }
+        // (0 − θ+)… u = 2, ū+ = 3 → dw = 2·13·0.5 = 13.
+        let mut got = vec![];
+        a.read_ltp(1, 3, |e| got.push((e.stamp, e.dw)));
+        assert_eq!(got, vec![(2, 13.0), (3, 13.0)]);
+        assert_eq!(a.ltp_len(), 5);
+        a.read_ltp(-1, 5, |_| {});
+        // Stamps 2, 3 have now been read twice (= n_incoming); the next write frees them,
+        // and stamp 1 (read once) blocks nothing behind it only if it is read too.
+        a.write(6, 0.5, 2.0, 3.0, -20.0, 0.0, &mut c);
+        assert_eq!(a.ltp_len(), 6);
+        a.read_ltp(-1, 1, |_| {});
+        a.write(7, 0.5, 2.0, 3.0, -20.0, 0.0, &mut c);
+        assert_eq!(a.ltp_len(), 4); // 4, 5, 6, 7 remain
+    }
+}

@@ -1,0 +1,76 @@
+//! Compressed rows by source node: the layout of every synapse table.
+
+use crate::NodeId;
+
+/// Row offsets of connections grouped by source node id (`offsets[id]..offsets[id+1]`).
+#[derive(Clone, Debug, Default)]
+pub struct BySource {
+    offsets: Vec<u32>,
+}
+
+impl BySource {
+    /// Sorts `sources` (stable) and returns the layout plus the permutation that puts any
+    /// per-connection column in row order.
+    pub fn build(n_nodes: usize, sources: &[NodeId]) -> (Self, Vec<u32>) {
+        let mut counts = vec![0u32; n_nodes + 2];
+        for s in sources {
+            counts[s.0 as usize + 1] += 1;
+        }
+        for i in 1..counts.len() {
+            counts[i] += counts[i - 1];
+        }
+        let offsets = counts.clone();
+        let mut next = counts;
+        let mut perm = vec![0u32; sources.len()];
+        for (i, s) in sources.iter().enumerate() {
+            let slot = &mut next[s.0 as usize];
+            perm[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+        (Self { offsets }, perm)
+    }
+
+    /// The rows of connections leaving `source`.
+    #[inline]
+    pub fn rows(&self, source: NodeId) -> std::ops::Range<usize> {
+        let i = source.0 as usize;
+        if i + 1 >= self.offsets.len() {
+            return 0..0;
+        }
+        self.offsets[i] as usize..self.offsets[i + 1] as usize
+    }
+
+    /// Bytes held by the layout.
+    pub fn bytes(&self) -> usize {
+        self.offsets.len() * 4
+    }
+
+    /// The source of row `row` (binary search; for reporting, not for the hot path).
+    pub fn source_of(&self, row: usize) -> NodeId {
+        let i = self.offsets.partition_point(|&o| o as usize <= row) - 1;
+        NodeId(i as u32)
+    }
+}
+
+/// Applies a permutation from [`BySource::build`] to a column.
+pub fn permute<T: Copy>(col: &[T], perm: &[u32]) -> Vec<T> {
+    perm.iter().map(|&i| col[i as usize]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_group_by_source_in_insertion_order() {
+        let src = [NodeId(3), NodeId(1), NodeId(3), NodeId(2)];
+        let (l, perm) = BySource::build(4, &src);
+        assert_eq!(perm, vec![1, 3, 0, 2]);
+        assert_eq!(l.rows(NodeId(3)), 2..4);
+        assert_eq!(l.rows(NodeId(4)), 4..4);
+        assert_eq!(l.rows(NodeId(9)), 0..0);
+        assert_eq!(l.source_of(0), NodeId(1));
+        assert_eq!(l.source_of(3), NodeId(3));
+        assert_eq!(permute(&[10, 11, 12, 13], &perm), vec![11, 13, 10, 12]);
+    }
+}

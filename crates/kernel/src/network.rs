@@ -1,0 +1,241 @@
+//! The network and its step loop, written once as named stages per `min_delay` slice:
+//! deliver (last slice's spikes through the synapses into input rings and plastic weights) →
+//! update (every population over the slice, writing archives and emitting spikes) →
+//! collect (spike recorders and counters).
+
+use crate::archive::clopath::ClopathArchive;
+use crate::archive::RuleCounters;
+use crate::error::NumericalInstability;
+use crate::inputs::InputBuffers;
+use crate::record::{MultimeterData, SpikeRecording, WeightRecord};
+use crate::time::{Resolution, Step};
+use crate::NodeId;
+
+/// A spike leaving `source`, stamped at the end of the step it was emitted in.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SpikeEvent {
+    pub source: NodeId,
+    pub stamp: Step,
+    pub multiplicity: u32,
+    /// Per-spike weight factor (`spike_generator`'s `spike_weights`), 1 otherwise.
+    pub weight_factor: f64,
+}
+
+/// An event a device sends to one target directly (a Poisson draw or a current), already
+/// resolved to an input channel and arrival stamp.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DirectEvent {
+    pub channel: u32,
+    pub arrival: Step,
+    pub value: DirectValue,
+}
+
+/// What a direct event carries.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DirectValue {
+    /// A spike of a weight and multiplicity (goes through the channel's kind).
+    Spike { weight: f64, multiplicity: u32 },
+    /// A current or other plain value.
+    Value(f64),
+}
+
+/// What the update stage produces for delivery in the next slice.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    pub spikes: Vec<SpikeEvent>,
+    pub direct: Vec<DirectEvent>,
+}
+
+/// Per-rule archives owned by the kernel, indexed by archive id.
+#[derive(Debug, Default)]
+pub struct Archives {
+    pub clopath: Vec<ClopathArchive>,
+    pub clopath_counters: RuleCounters,
+}
+
+impl Archives {
+    /// Samples every archive's length once (called at each slice end).
+    fn sample_lengths(&mut self) {
+        for a in &self.clopath {
+            self.clopath_counters.sample_length(a.ltp_len());
+        }
+    }
+}
+
+/// What a population may touch while it updates one slice.
+pub struct SliceCtx<'a> {
+    pub res: Resolution,
+    /// First step of the slice (step `k` ends at stamp `k + 1`).
+    pub from: Step,
+    /// One past the last step.
+    pub to: Step,
+    pub inputs: &'a mut InputBuffers,
+    pub archives: &'a mut Archives,
+    pub out: &'a mut Outbox,
+}
+
+/// What a synapse table may touch while delivering spikes.
+pub struct DeliverCtx<'a> {
+    pub res: Resolution,
+    pub inputs: &'a mut InputBuffers,
+    pub archives: &'a mut Archives,
+    pub weights: &'a mut Vec<Vec<WeightRecord>>,
+}
+
+/// A population of nodes of one model, updated by one loop over its nodes.
+pub trait Population: Send {
+    /// NEST model name.
+    fn model(&self) -> &'static str;
+    /// Advances every node over steps `ctx.from..ctx.to`.
+    fn update(&mut self, ctx: &mut SliceCtx<'_>) -> Result<(), NumericalInstability>;
+    /// Moves multimeter samples taken so far into `out` (indexed by multimeter).
+    fn drain_samples(&mut self, _out: &mut [MultimeterData]) {}
+}
+
+/// One connection as reported at the end of a run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ConnectionInfo {
+    pub source: NodeId,
+    pub target: NodeId,
+    pub weight: f64,
+    pub delay_ms: f64,
+}
+
+/// The connections of one synapse model, stored by source so a spike reaches its targets
+/// without scanning unrelated synapses.
+pub trait SynapseTable: Send {
+    /// NEST model name.
+    fn model(&self) -> &'static str;
+    /// True for plastic models (reported in `connections.csv`).
+    fn is_plastic(&self) -> bool;
+    /// Number of connections.
+    fn len(&self) -> usize;
+    /// True if the table holds no connection.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Sends `spikes` (in stamp order) through this table's connections.
+    fn deliver(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>);
+    /// Every connection with its current weight.
+    fn connections(&self, res: Resolution, out: &mut Vec<ConnectionInfo>);
+}
+
+/// Counts of what the stages did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StageCounters {
+    pub slices: u64,
+    pub spikes_emitted: u64,
+    pub spikes_delivered: u64,
+    pub direct_events: u64,
+}
+
+/// A built network, ready to simulate.
+pub struct Network {
+    pub res: Resolution,
+    pub min_delay: Step,
+    pub max_delay: Step,
+    pub n_nodes: usize,
+    pub populations: Vec<Box<dyn Population>>,
+    pub synapses: Vec<Box<dyn SynapseTable>>,
+    pub inputs: InputBuffers,
+    pub archives: Archives,
+    pub spike_recording: SpikeRecording,
+    pub weight_records: Vec<Vec<WeightRecord>>,
+    pub multimeters: Vec<MultimeterData>,
+    pub outbox: Outbox,
+    /// Steps simulated so far.
+    pub now: Step,
+    pub counters: StageCounters,
+}
+
+impl Network {
+    /// Simulates `steps` more steps in slices aligned to `min_delay`; `progress(now)` is called
+    /// after each slice.
+    pub fn simulate(&mut self, steps: Step, progress: &mut dyn FnMut(Step)) -> Result<(), NumericalInstability> {
+        let end = self.now + steps;
+        while self.now < end {
+            let slice_end = ((self.now / self.min_delay) + 1) * self.min_delay;
+            let to = slice_end.min(end);
+            self.deliver();
+            self.update(self.now, to)?;
+            self.collect();
+            self.now = to;
+            progress(self.now);
+        }
+        Ok(())
+    }
+
+    /// Stage 1: last slice's spikes through every synapse table; device events into rings.
+    fn deliver(&mut self) {
+        let mut ctx = DeliverCtx {
+            res: self.res,
+            inputs: &mut self.inputs,
+            archives: &mut self.archives,
+            weights: &mut self.weight_records,
+        };
+        if !self.outbox.spikes.is_empty() {
+            for table in &mut self.synapses {
+                table.deliver(&self.outbox.spikes, &mut ctx);
+            }
+            self.counters.spikes_delivered += self.outbox.spikes.len() as u64;
+        }
+        for e in &self.outbox.direct {
+            match e.value {
+                DirectValue::Spike { weight, multiplicity } => {
+                    ctx.inputs.add_spike(e.channel, e.arrival, weight, multiplicity)
+                }
+                DirectValue::Value(v) => ctx.inputs.add_value(e.channel, e.arrival, v),
+            }
+        }
+        self.counters.direct_events += self.outbox.direct.len() as u64;
+        self.outbox.spikes.clear();
+        self.outbox.direct.clear();
+    }
+
+    /// Stage 2: every population over steps `from..to`.
+    fn update(&mut self, from: Step, to: Step) -> Result<(), NumericalInstability> {
+        let mut ctx = SliceCtx {
+            res: self.res,
+            from,
+            to,
+            inputs: &mut self.inputs,
+            archives: &mut self.archives,
+            out: &mut self.outbox,
+        };
+        for p in &mut self.populations {
+            p.update(&mut ctx)?;
+        }
+        Ok(())
+    }
+
+    /// Stage 3: spikes in stamp order, to spike recorders; archive lengths sampled.
+    fn collect(&mut self) {
+        // Populations emit node by node; delivery and recording want time order.
+        self.outbox.spikes.sort_by_key(|s| (s.stamp, s.source));
+        for s in &self.outbox.spikes {
+            self.spike_recording.spike(s.source, s.stamp, s.multiplicity);
+            self.counters.spikes_emitted += s.multiplicity as u64;
+        }
+        self.archives.sample_lengths();
+        self.counters.slices += 1;
+    }
+
+    /// Moves all multimeter samples taken so far into `self.multimeters`.
+    pub fn drain_samples(&mut self) {
+        for p in &mut self.populations {
+            p.drain_samples(&mut self.multimeters);
+        }
+    }
+
+    /// Every connection of the plastic synapse models, with model name.
+    pub fn plastic_connections(&self) -> Vec<(&'static str, ConnectionInfo)> {
+        let mut out = Vec::new();
+        let mut buf = Vec::new();
+        for t in self.synapses.iter().filter(|t| t.is_plastic()) {
+            buf.clear();
+            t.connections(self.res, &mut buf);
+            out.extend(buf.iter().map(|c| (t.model(), *c)));
+        }
+        out
+    }
+}

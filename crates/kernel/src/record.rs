@@ -1,0 +1,151 @@
+//! What recording devices collect during a run: spikes, sampled state, and weights.
+
+use crate::time::Step;
+use crate::NodeId;
+
+/// One recorded spike: sender and stamp.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpikeRecord {
+    pub sender: NodeId,
+    pub stamp: Step,
+}
+
+/// One weight_recorder row: a presynaptic spike through a plastic synapse and its new weight.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WeightRecord {
+    pub sender: NodeId,
+    pub target: NodeId,
+    pub stamp: Step,
+    pub weight: f64,
+}
+
+/// Which recorders listen to which sender, and what they heard.
+#[derive(Debug, Default)]
+pub struct SpikeRecording {
+    /// `listeners[node]` = indices into `events` of the recorders of that node.
+    listeners: Vec<Vec<u32>>,
+    /// One event list per spike_recorder.
+    pub events: Vec<Vec<SpikeRecord>>,
+}
+
+impl SpikeRecording {
+    /// Creates storage for `n_recorders` recorders over nodes `1..=n_nodes`.
+    pub fn new(n_nodes: usize, n_recorders: usize) -> Self {
+        Self { listeners: vec![Vec::new(); n_nodes + 1], events: vec![Vec::new(); n_recorders] }
+    }
+
+    /// Recorder `rec` records the spikes of `node`.
+    pub fn listen(&mut self, node: NodeId, rec: u32) {
+        let l = &mut self.listeners[node.0 as usize];
+        if !l.contains(&rec) {
+            l.push(rec);
+        }
+    }
+
+    /// Records a spike of `sender` if anybody listens.
+    #[inline]
+    pub fn spike(&mut self, sender: NodeId, stamp: Step, multiplicity: u32) {
+        for &r in &self.listeners[sender.0 as usize] {
+            for _ in 0..multiplicity {
+                self.events[r as usize].push(SpikeRecord { sender, stamp });
+            }
+        }
+    }
+}
+
+/// The samples of one multimeter: for each sample, the node, the stamp and the fields.
+#[derive(Debug, Default, Clone)]
+pub struct MultimeterData {
+    pub fields: Vec<String>,
+    pub senders: Vec<NodeId>,
+    pub stamps: Vec<Step>,
+    /// Row-major, `fields.len()` values per sample.
+    pub values: Vec<f64>,
+}
+
+/// Sampling of one population's neurons by multimeters.
+#[derive(Debug, Default)]
+pub struct Samplers {
+    /// Per local neuron: indices into `entries`.
+    by_neuron: Vec<Vec<u32>>,
+    entries: Vec<SamplerEntry>,
+}
+
+#[derive(Debug)]
+struct SamplerEntry {
+    node: NodeId,
+    multimeter: u32,
+    interval: Step,
+    /// Indices of the recorded fields in the population's recordables.
+    fields: Vec<usize>,
+    stamps: Vec<Step>,
+    values: Vec<f64>,
+}
+
+impl Samplers {
+    /// Sampling for a population of `n` neurons.
+    pub fn new(n: usize) -> Self {
+        Self { by_neuron: vec![Vec::new(); n], entries: Vec::new() }
+    }
+
+    /// Multimeter `multimeter` samples neuron `local` (node `node`) every `interval` steps.
+    pub fn attach(&mut self, local: usize, node: NodeId, multimeter: u32, interval: Step, fields: Vec<usize>) {
+        self.by_neuron[local].push(self.entries.len() as u32);
+        self.entries.push(SamplerEntry { node, multimeter, interval, fields, stamps: Vec::new(), values: Vec::new() });
+    }
+
+    /// True if any multimeter samples neuron `local`.
+    #[inline]
+    pub fn is_sampled(&self, local: usize) -> bool {
+        !self.by_neuron.is_empty() && !self.by_neuron[local].is_empty()
+    }
+
+    /// Takes a sample of neuron `local` at `stamp` if a multimeter wants one then.
+    /// `get(i)` returns recordable `i`.
+    #[inline]
+    pub fn sample(&mut self, local: usize, stamp: Step, get: impl Fn(usize) -> f64) {
+        for &e in &self.by_neuron[local] {
+            let e = &mut self.entries[e as usize];
+            if stamp % e.interval == 0 {
+                e.stamps.push(stamp);
+                for &f in &e.fields {
+                    e.values.push(get(f));
+                }
+            }
+        }
+    }
+
+    /// Moves the samples into the multimeters' data (indexed by multimeter).
+    pub fn drain_into(&mut self, out: &mut [MultimeterData]) {
+        for e in &mut self.entries {
+            let d = &mut out[e.multimeter as usize];
+            for (k, &s) in e.stamps.iter().enumerate() {
+                d.senders.push(e.node);
+                d.stamps.push(s);
+                d.values.extend_from_slice(&e.values[k * e.fields.len()..(k + 1) * e.fields.len()]);
+            }
+            e.stamps.clear();
+            e.values.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samplers_take_samples_on_interval_only() {
+        let mut s = Samplers::new(2);
+        s.attach(1, NodeId(7), 0, 10, vec![1, 0]);
+        for stamp in 1..=25 {
+            assert!(!s.is_sampled(0));
+            s.sample(1, stamp, |f| f as f64 + stamp as f64 * 100.0);
+        }
+        let mut out = vec![MultimeterData::default()];
+        s.drain_into(&mut out);
+        assert_eq!(out[0].stamps, vec![10, 20]);
+        assert_eq!(out[0].values, vec![1001.0, 1000.0, 2001.0, 2000.0]);
+        assert_eq!(out[0].senders, vec![NodeId(7), NodeId(7)]);
+    }
+}

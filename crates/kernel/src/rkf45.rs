@@ -1,0 +1,263 @@
+//! Adaptive Runge–Kutta–Fehlberg 4(5) integrator that reproduces the step sequence of GSL's
+//! `gsl_odeiv_step_rkf45` + `gsl_odeiv_control_standard` + `gsl_odeiv_evolve_apply`
+//! (the old `odeiv` API that NEST's neuron models call).
+//!
+//! Facts used (GSL 2.x `ode-initval/{rkf45,cstd,evolve}.c`, re-derived, not copied):
+//! * Fehlberg tableau; the solution advances with the 5th-order weights, the error estimate is
+//!   the 4(5) difference; the stepper reports order 5.
+//! * Standard control: `D_i = eps_rel·(a_y·|y_i| + a_dydt·h_old·|y'_i|) + eps_abs` with `y` the
+//!   new solution and `y'` the derivative at the end of the sub-step; `r = max_i |err_i|/D_i`;
+//!   `r > 1.1` → shrink by `max(0.2, 0.9·r^(−1/5))` and retry; `r < 0.5` → grow by
+//!   `min(5, max(1, 0.9·r^(−1/6)))`.
+//! * Evolve: `f(t, y)` once per call; a step longer than the rest of the interval is cut to it
+//!   and marked final (then `t` becomes exactly `t1`); a genuine decrease restores `y` and retries;
+//!   the adjusted `h` is written back and carried to the next call.
+//!
+//! Everything lives on fixed-size arrays: no allocation per step.
+
+/// Which quantities the error tolerance scales with (GSL's standard control).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Control {
+    pub eps_abs: f64,
+    pub eps_rel: f64,
+    pub a_y: f64,
+    pub a_dydt: f64,
+}
+
+impl Control {
+    /// `gsl_odeiv_control_y_new(eps_abs, eps_rel)`: tolerance relative to |y|.
+    pub const fn y(eps_abs: f64, eps_rel: f64) -> Self {
+        Self { eps_abs, eps_rel, a_y: 1.0, a_dydt: 0.0 }
+    }
+    /// `gsl_odeiv_control_yp_new(eps_abs, eps_rel)`: tolerance relative to h·|y'|.
+    pub const fn yp(eps_abs: f64, eps_rel: f64) -> Self {
+        Self { eps_abs, eps_rel, a_y: 0.0, a_dydt: 1.0 }
+    }
+
+    /// Returns the adjusted step, or `None` when the step is unchanged.
+    fn adjust(&self, y: &[f64], yerr: &[f64], yp: &[f64], h_old: f64) -> Adjust {
+        const S: f64 = 0.9;
+        const ORD: f64 = 5.0;
+        let mut rmax = f64::MIN_POSITIVE;
+        for i in 0..y.len() {
+            let d0 = self.eps_rel * (self.a_y * y[i].abs() + self.a_dydt * (h_old * yp[i]).abs())
+                + self.eps_abs;
+            let r = yerr[i].abs() / d0.abs();
+            rmax = rmax.max(r);
+        }
+        if rmax > 1.1 {
+            let r = (S / rmax.powf(1.0 / ORD)).max(0.2);
+            Adjust::Decrease(r * h_old)
+        } else if rmax < 0.5 {
+            let r = (S / rmax.powf(1.0 / (ORD + 1.0))).clamp(1.0, 5.0);
+            Adjust::Increase(r * h_old)
+        } else {
+            Adjust::Keep
+        }
+    }
+}
+
+enum Adjust {
+    Decrease(f64),
+    Increase(f64),
+    Keep,
+}
+
+// Fehlberg coefficients in GSL's written form (the same rationals; the form decides the last bit).
+const AH: [f64; 5] = [1.0 / 4.0, 3.0 / 8.0, 12.0 / 13.0, 1.0, 1.0 / 2.0];
+const B3: [f64; 2] = [3.0 / 32.0, 9.0 / 32.0];
+const B4: [f64; 3] = [1932.0 / 2197.0, -7200.0 / 2197.0, 7296.0 / 2197.0];
+const B5: [f64; 4] = [8341.0 / 4104.0, -32832.0 / 4104.0, 29440.0 / 4104.0, -845.0 / 4104.0];
+const B6: [f64; 5] = [
+    -6080.0 / 20520.0,
+    41040.0 / 20520.0,
+    -28352.0 / 20520.0,
+    9295.0 / 20520.0,
+    -5643.0 / 20520.0,
+];
+const C1: f64 = 902880.0 / 7618050.0;
+const C3: f64 = 3953664.0 / 7618050.0;
+const C4: f64 = 3855735.0 / 7618050.0;
+const C5: f64 = -1371249.0 / 7618050.0;
+const C6: f64 = 277020.0 / 7618050.0;
+const EC1: f64 = 1.0 / 360.0;
+const EC3: f64 = -128.0 / 4275.0;
+const EC4: f64 = -2197.0 / 75240.0;
+const EC5: f64 = 1.0 / 50.0;
+const EC6: f64 = 2.0 / 55.0;
+
+/// Counts what the integrator did (for profiling and tests).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rkf45Stats {
+    pub accepted: u64,
+    pub rejected: u64,
+}
+
+/// One RKF45 sub-step of size `h` from `(t, y)`: writes the 5th-order solution into `y`, the
+/// error estimate into `yerr` and `f(t+h, y)` into `dydt_out`. `k1 = f(t, y)` is given.
+#[inline]
+fn rkf45_step<const N: usize, F: FnMut(f64, &[f64; N], &mut [f64; N])>(
+    f: &mut F,
+    t: f64,
+    h: f64,
+    y: &mut [f64; N],
+    k1: &[f64; N],
+    yerr: &mut [f64; N],
+    dydt_out: &mut [f64; N],
+) {
+    let mut k2 = [0.0; N];
+    let mut k3 = [0.0; N];
+    let mut k4 = [0.0; N];
+    let mut k5 = [0.0; N];
+    let mut k6 = [0.0; N];
+    let mut ytmp = [0.0; N];
+    for i in 0..N {
+        ytmp[i] = y[i] + AH[0] * h * k1[i];
+    }
+    f(t + AH[0] * h, &ytmp, &mut k2);
+    for i in 0..N {
+        ytmp[i] = y[i] + h * (B3[0] * k1[i] + B3[1] * k2[i]);
+    }
+    f(t + AH[1] * h, &ytmp, &mut k3);
+    for i in 0..N {
+        ytmp[i] = y[i] + h * (B4[0] * k1[i] + B4[1] * k2[i] + B4[2] * k3[i]);
+    }
+    f(t + AH[2] * h, &ytmp, &mut k4);
+    for i in 0..N {
+        ytmp[i] = y[i] + h * (B5[0] * k1[i] + B5[1] * k2[i] + B5[2] * k3[i] + B5[3] * k4[i]);
+    }
+    f(t + AH[3] * h, &ytmp, &mut k5);
+    for i in 0..N {
+        ytmp[i] = y[i]
+            + h * (B6[0] * k1[i] + B6[1] * k2[i] + B6[2] * k3[i] + B6[3] * k4[i] + B6[4] * k5[i]);
+    }
+    f(t + AH[4] * h, &ytmp, &mut k6);
+    for i in 0..N {
+        let di = C1 * k1[i] + C3 * k3[i] + C4 * k4[i] + C5 * k5[i] + C6 * k6[i];
+        y[i] += h * di;
+    }
+    f(t + h, y, dydt_out);
+    for i in 0..N {
+        yerr[i] = h * (EC1 * k1[i] + EC3 * k3[i] + EC4 * k4[i] + EC5 * k5[i] + EC6 * k6[i]);
+    }
+}
+
+/// The equivalent of one `gsl_odeiv_evolve_apply` call: advances `t` toward `t1` by one
+/// accepted sub-step, updating `y` and the carried step size `h`.
+///
+/// `f(t, y, dydt)` is the right-hand side. Returns the number of rejected attempts.
+#[inline]
+pub fn evolve_apply<const N: usize, F: FnMut(f64, &[f64; N], &mut [f64; N])>(
+    control: &Control,
+    f: &mut F,
+    t: &mut f64,
+    t1: f64,
+    h: &mut f64,
+    y: &mut [f64; N],
+) -> u32 {
+    let t0 = *t;
+    let mut h0 = *h;
+    let dt = t1 - t0;
+    let y0 = *y;
+    let mut dydt_in = [0.0; N];
+    f(t0, y, &mut dydt_in);
+    let mut yerr = [0.0; N];
+    let mut dydt_out = [0.0; N];
+    let mut rejected = 0;
+    loop {
+        let final_step = if h0 > dt {
+            h0 = dt;
+            true
+        } else {
+            false
+        };
+        rkf45_step(f, t0, h0, y, &dydt_in, &mut yerr, &mut dydt_out);
+        *t = if final_step { t1 } else { t0 + h0 };
+        let h_old = h0;
+        match control.adjust(y, &yerr, &dydt_out, h_old) {
+            Adjust::Decrease(h_new) => {
+                // A real decrease that still moves t by at least one ulp: undo and retry.
+                if h_new.abs() < h_old.abs() && *t + h_new != *t {
+                    h0 = h_new;
+                    *y = y0;
+                    rejected += 1;
+                    continue;
+                }
+                h0 = h_old;
+            }
+            Adjust::Increase(h_new) => h0 = h_new,
+            Adjust::Keep => {}
+        }
+        *h = h0;
+        return rejected;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// dy/dt = -y integrated over [0, 1] must match exp(-1) to the requested tolerance.
+    #[test]
+    fn exponential_decay_within_tolerance() {
+        let c = Control::y(1e-10, 0.0);
+        let mut y = [1.0];
+        let mut t = 0.0;
+        let mut h = 0.1;
+        let mut f = |_t: f64, y: &[f64; 1], d: &mut [f64; 1]| d[0] = -y[0];
+        let mut steps = 0;
+        while t < 1.0 {
+            evolve_apply(&c, &mut f, &mut t, 1.0, &mut h, &mut y);
+            steps += 1;
+        }
+        assert_eq!(t, 1.0);
+        // Local error ≤ 1e-10 per sub-step; a handful of sub-steps keeps the global error < 1e-9.
+        assert!((y[0] - (-1.0f64).exp()).abs() < 1e-9, "y = {}", y[0]);
+        assert!(steps > 1);
+    }
+
+    /// A polynomial of degree ≤ 4 is integrated exactly by a 5th-order method, and the error
+    /// estimate (difference of the 4th and 5th order solutions) vanishes, so the step grows by
+    /// the maximum factor 5 each call.
+    #[test]
+    fn polynomial_exact_and_step_grows() {
+        let c = Control::yp(1e-6, 1e-6);
+        let mut y = [0.0];
+        let mut t = 0.0;
+        let mut h = 0.01;
+        let mut f = |t: f64, _y: &[f64; 1], d: &mut [f64; 1]| d[0] = 3.0 * t * t;
+        evolve_apply(&c, &mut f, &mut t, 10.0, &mut h, &mut y);
+        assert_eq!(t, 0.01);
+        assert!((h - 0.05).abs() < 1e-15, "h = {h}");
+        assert!((y[0] - 1e-6).abs() < 1e-18);
+    }
+
+    /// A stiff-ish step that is far too large is rejected and shrunk by at most a factor 5.
+    #[test]
+    fn rejection_shrinks_step() {
+        let c = Control::y(1e-8, 0.0);
+        let mut y = [1.0];
+        let mut t = 0.0;
+        let mut h = 1.0;
+        let mut f = |_t: f64, y: &[f64; 1], d: &mut [f64; 1]| d[0] = -50.0 * y[0];
+        let rejected = evolve_apply(&c, &mut f, &mut t, 1.0, &mut h, &mut y);
+        assert!(rejected >= 1);
+        assert!(t < 1.0 && t > 0.0);
+        assert!((y[0] - (-50.0 * t).exp()).abs() < 1e-7);
+    }
+
+    /// The final sub-step is cut to land exactly on t1.
+    #[test]
+    fn lands_exactly_on_t1() {
+        let c = Control::y(1e-3, 0.0);
+        let mut y = [0.0];
+        let mut t = 0.0;
+        let mut h = 0.07;
+        let mut f = |_t: f64, _y: &[f64; 1], d: &mut [f64; 1]| d[0] = 1.0;
+        while t < 0.1 {
+            evolve_apply(&c, &mut f, &mut t, 0.1, &mut h, &mut y);
+        }
+        assert_eq!(t, 0.1);
+        assert!((y[0] - 0.1).abs() < 1e-15);
+    }
+}

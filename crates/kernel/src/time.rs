@@ -1,0 +1,100 @@
+//! Simulation time: integer steps of the resolution `h`, NEST's tic-based rounding rules.
+//!
+//! Step `k` is the interval `(k·h, (k+1)·h]`. Whatever a node computes in step `k` is stamped
+//! `k + 1` (the end of the step); a spike stamp is therefore a step count, and stamp `s` is the
+//! time `s·h` in ms.
+
+use crate::error::KernelError;
+
+/// NEST's default tic: one microsecond.
+pub const TICS_PER_MS: i64 = 1000;
+
+/// A count of resolution steps (also used as a stamp: stamp `s` is time `s·h`).
+pub type Step = i64;
+
+/// The simulation resolution `h`, held both in ms and in tics so conversions follow NEST.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Resolution {
+    h_ms: f64,
+    tics_per_step: i64,
+}
+
+impl Resolution {
+    /// `h_ms` must be a positive multiple of the tic (1 µs).
+    pub fn new(h_ms: f64) -> Result<Self, KernelError> {
+        let tics = (h_ms * TICS_PER_MS as f64).round();
+        if !h_ms.is_finite() || h_ms <= 0.0 || tics < 1.0 {
+            return Err(KernelError::Resolution { value: h_ms, reason: "must be a positive multiple of 0.001 ms" });
+        }
+        if ((tics / TICS_PER_MS as f64) - h_ms).abs() > 1e-9 * h_ms.max(1.0) {
+            return Err(KernelError::Resolution { value: h_ms, reason: "must be a multiple of the tic (0.001 ms)" });
+        }
+        Ok(Self { h_ms: tics / TICS_PER_MS as f64, tics_per_step: tics as i64 })
+    }
+
+    /// The resolution in ms.
+    pub fn h(&self) -> f64 {
+        self.h_ms
+    }
+
+    /// The time of stamp `s` in ms, computed the way NEST does (tics × ms-per-tic).
+    pub fn ms(&self, s: Step) -> f64 {
+        (s * self.tics_per_step) as f64 * (1.0 / TICS_PER_MS as f64)
+    }
+
+    /// A duration such as `t_ref` to steps: round to tics, then up to whole steps
+    /// (NEST's `Time(Time::ms(x)).get_steps()`).
+    pub fn duration_steps(&self, ms: f64) -> Step {
+        let tics = (ms * TICS_PER_MS as f64).round() as i64;
+        (tics + self.tics_per_step - 1).div_euclid(self.tics_per_step)
+    }
+
+    /// A delay to steps: `round(x / h)` (NEST's `delay_ms_to_steps`).
+    pub fn delay_steps(&self, ms: f64) -> Step {
+        (ms / self.h_ms).round() as Step
+    }
+
+    /// A spike time that must lie on the grid to its stamp, or `None` if it is off-grid.
+    pub fn on_grid(&self, ms: f64) -> Option<Step> {
+        let s = (ms / self.h_ms).round();
+        // Tolerance of a fraction of a tic: times read from text are rounded decimals.
+        if (s * self.h_ms - ms).abs() <= 1e-6 * self.h_ms.max(1.0) {
+            Some(s as Step)
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duration_rounds_up_after_tics() {
+        let r = Resolution::new(0.1).unwrap();
+        assert_eq!(r.duration_steps(2.0), 20);
+        assert_eq!(r.duration_steps(0.0), 0);
+        assert_eq!(r.duration_steps(0.15), 2);
+        // 0.1000004 ms rounds to 100 tics first, hence one step, not two.
+        assert_eq!(r.duration_steps(0.1000004), 1);
+    }
+
+    #[test]
+    fn delay_rounds_to_nearest() {
+        let r = Resolution::new(0.1).unwrap();
+        assert_eq!(r.delay_steps(4.0), 40);
+        assert_eq!(r.delay_steps(0.14), 1);
+        assert_eq!(r.delay_steps(0.16), 2);
+    }
+
+    #[test]
+    fn grid_and_ms() {
+        let r = Resolution::new(0.1).unwrap();
+        assert_eq!(r.on_grid(62.3), Some(623));
+        assert_eq!(r.on_grid(62.35), None);
+        assert!((r.ms(623) - 62.3).abs() < 1e-12);
+        assert!(Resolution::new(0.0).is_err());
+        assert!(Resolution::new(0.00005).is_err());
+    }
+}

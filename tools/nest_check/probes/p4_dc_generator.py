@@ -1,0 +1,75 @@
+"""Probe 4: dc_generator (amplitude A, start/stop) with connection delay d -> neuron:
+in which steps does the current change V_m? Default delay of a device connection.
+
+Method: two identical neurons, only one receives the dc current; a step 'carries current'
+if the V_m difference grows by more than 0.2 mV during it (A = 1000 pA gives ~0.36-0.4 mV per
+0.1 ms step for aeif/iaf, C_m = 281/250 pF)."""
+import nest
+
+nest.verbosity = nest.VerbosityLevel.ERROR
+H = 0.1
+
+
+def current_steps(model, start, stop, d):
+    nest.ResetKernel()
+    nest.resolution = H
+    p = {"amplitude": 1000.0, "start": start}
+    if stop is not None:
+        p["stop"] = stop
+    dc = nest.Create("dc_generator", params=p)
+    ref = nest.Create(model)
+    n = nest.Create(model)
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": H})
+    if d is None:
+        nest.Connect(dc, n)
+    else:
+        nest.Connect(dc, n, syn_spec={"delay": d})
+    nest.Connect(mm, n + ref)
+    nest.Simulate(6.0)
+    ev = mm.events
+    vn = {round(t, 1): v for s, t, v in zip(ev["senders"], ev["times"], ev["V_m"]) if s == n.global_id}
+    vr = {round(t, 1): v for s, t, v in zip(ev["senders"], ev["times"], ev["V_m"]) if s == ref.global_id}
+    ts = sorted(vn)
+    diff = [vn[t] - vr[t] for t in ts]
+    grows = [ts[i] for i in range(len(ts)) if diff[i] - (diff[i - 1] if i else 0.0) > 0.2]
+    return grows, nest.GetConnections(dc).delay
+
+
+def predicted(start, stop, d, t_end=4.0):
+    """Hypothesis: generator step k (interval (kh, (k+1)h]) is active if start <= k*h < stop,
+    EXCEPT k = 0, whose current is lost; the current of step k changes V_m during the step
+    ending at k*h + d + h."""
+    stop = 1e9 if stop is None else stop
+    d = 1.0 if d is None else d
+    out = []
+    for k in range(1, 60):
+        if start - 1e-9 <= k * H < stop - 1e-9 and k * H + d + H <= t_end + 1e-9:
+            out.append(round(k * H + d + H, 1))
+    return out
+
+
+print("dc_generator defaults:", {k: nest.GetDefaults("dc_generator")[k] for k in ("amplitude", "start", "stop", "origin")})
+cases = [(0.0, None, None), (0.0, None, 0.1), (0.0, None, 1.0), (0.0, None, 2.5),
+         (0.0, 0.1, 0.1), (0.0, 0.2, 0.1), (0.0, 0.5, 0.1), (0.1, 0.6, 0.1),
+         (2.0, 2.1, 0.1), (2.0, 2.1, 1.0), (2.0, 2.5, 0.1), (2.0, 2.5, 1.0)]
+for model in ("aeif_psc_delta_clopath", "hh_psc_alpha_clopath", "iaf_psc_delta"):
+    allok = True
+    for start, stop, d in cases:
+        grows, delay = current_steps(model, start, stop, d)
+        grows = [g for g in grows if g <= 4.0 + 1e-9]
+        ok = grows == predicted(start, stop, d)
+        allok &= ok
+        shown = grows if len(grows) <= 5 else grows[:3] + ["..."] + grows[-1:]
+        print(f"{model:24s} start={start} stop={stop} delay={d} (conn delay {delay}): current acts in steps ending at {shown}  hypothesis {'OK' if ok else 'FAILS'}")
+    print(f"{model}: hypothesis {'holds in all cases' if allok else 'FAILS'}")
+
+print("== device connection default delays: spike_generator->neuron, neuron->spike_recorder, multimeter->neuron, dc_generator->neuron")
+nest.ResetKernel()
+g = nest.Create("spike_generator")
+n = nest.Create("iaf_psc_alpha")
+sr = nest.Create("spike_recorder")
+mm = nest.Create("multimeter")
+dc = nest.Create("dc_generator")
+nest.Connect(g, n); nest.Connect(n, sr); nest.Connect(mm, n); nest.Connect(dc, n)
+for c in (nest.GetConnections(g), nest.GetConnections(n, sr), nest.GetConnections(mm), nest.GetConnections(dc)):
+    print("  ", c.get(["source", "target", "synapse_model", "delay", "weight"]))
