@@ -1,0 +1,527 @@
+//! Turns created nodes and connections into a kernel network: validates every connection
+//! (model compatibility, delays, weight signs, receptors), lays out inputs, archives and
+//! synapse tables, and wires the recording devices.
+
+use evplast_kernel::archive::clopath::ClopathArchive;
+use evplast_kernel::inputs::{ChannelKind, InputBuffers};
+use evplast_kernel::network::{Archives, Network, Outbox, Population, StageCounters, SynapseTable};
+use evplast_kernel::record::{MultimeterData, SpikeRecording};
+use evplast_kernel::rng::{self, domain};
+use evplast_kernel::{NodeId, Resolution, Step};
+
+use crate::devices::dc_generator::DcGenerator;
+use crate::devices::poisson_generator::{DirectTarget, PoissonGenerator};
+use crate::devices::spike_generator::SpikeGenerator;
+use crate::error::BuildError;
+use crate::neurons::aeif_psc_delta_clopath::AeifPscDeltaClopath;
+use crate::neurons::hh_psc_alpha_clopath::HhPscAlphaClopath;
+use crate::neurons::parrot_neuron::ParrotNeuron;
+use crate::params::{ParamMap, ParamValue};
+use crate::population::Block;
+use crate::registry::{self, Archive, ModelInfo, ModelKind, NodeParams};
+use crate::synapses::clopath_synapse::{self, ClopathConn, ClopathTable};
+use crate::synapses::static_synapse::{self, StaticConn, StaticTable};
+
+/// Kernel settings (NEST names).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KernelConfig {
+    pub resolution: f64,
+    pub rng_seed: u64,
+    pub local_num_threads: u32,
+}
+
+impl Default for KernelConfig {
+    fn default() -> Self {
+        Self { resolution: 0.1, rng_seed: 1, local_num_threads: 1 }
+    }
+}
+
+/// The synapse part of a `Connect` call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SynSpec {
+    pub synapse_model: String,
+    /// Synapse parameters other than weight and delay.
+    pub params: ParamMap,
+    pub receptor_type: Option<ParamValue>,
+    pub weight_recorder: Option<NodeId>,
+}
+
+impl Default for SynSpec {
+    fn default() -> Self {
+        Self { synapse_model: "static_synapse".into(), params: ParamMap::new(), receptor_type: None, weight_recorder: None }
+    }
+}
+
+/// One connection to make; `None` takes the synapse model's default.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ConnRequest {
+    pub source: NodeId,
+    pub target: NodeId,
+    pub weight: Option<f64>,
+    pub delay: Option<f64>,
+}
+
+/// What a projection does.
+#[derive(Clone, Debug)]
+enum Link {
+    Static,
+    Clopath(clopath_synapse::Params),
+    /// Neuron → spike_recorder.
+    RecordSpikes,
+    /// Multimeter → neuron.
+    Sample,
+}
+
+#[derive(Clone, Debug)]
+struct Projection {
+    link: Link,
+    model: &'static str,
+    weight_recorder: Option<NodeId>,
+}
+
+/// A validated connection.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Conn {
+    pub source: NodeId,
+    pub target: NodeId,
+    pub projection: u32,
+    pub weight: f64,
+    pub delay: Step,
+}
+
+struct BlockSpec {
+    model: &'static ModelInfo,
+    first: u32,
+    params: Vec<NodeParams>,
+}
+
+/// Collects nodes and connections (NEST's `Create` and `Connect`), then builds.
+pub struct NetworkBuilder {
+    res: Resolution,
+    cfg: KernelConfig,
+    blocks: Vec<BlockSpec>,
+    /// Block index per node id (index 0 unused).
+    node_block: Vec<u32>,
+    projections: Vec<Projection>,
+    conns: Vec<Conn>,
+    keep_trains: bool,
+}
+
+/// Where a node's connections and recordings ended up, for output.
+#[derive(Debug, Default)]
+pub struct RecorderIndex {
+    /// Index into `Network::spike_recording.events`, per spike_recorder node.
+    pub spike_recorders: Vec<(NodeId, u32)>,
+    /// Index into `Network::multimeters`, per multimeter node.
+    pub multimeters: Vec<(NodeId, u32)>,
+    /// Index into `Network::weight_records`, per weight_recorder node.
+    pub weight_recorders: Vec<(NodeId, u32)>,
+}
+
+/// A built network plus what output needs to know about it.
+pub struct Simulation {
+    pub network: Network,
+    pub recorders: RecorderIndex,
+    /// Model name per node id (index 0 unused).
+    pub node_models: Vec<&'static str>,
+    /// All validated connections (kept for the network dump).
+    pub connections: Vec<Conn>,
+    /// Synapse model name per projection.
+    pub projection_models: Vec<&'static str>,
+    /// Receptor per projection is always 0 for the point models here.
+    pub min_delay: Step,
+    pub max_delay: Step,
+}
+
+impl NetworkBuilder {
+    /// A builder for a network at `cfg.resolution`.
+    pub fn new(cfg: KernelConfig) -> Result<Self, BuildError> {
+        let res = Resolution::new(cfg.resolution)?;
+        Ok(Self { res, cfg, blocks: Vec::new(), node_block: vec![u32::MAX], projections: Vec::new(), conns: Vec::new(), keep_trains: false })
+    }
+
+    /// The resolution.
+    pub fn resolution(&self) -> Resolution {
+        self.res
+    }
+
+    /// Keep the Poisson trains generated during the run (for the NEST cross-check).
+    pub fn keep_generated_trains(&mut self, keep: bool) {
+        self.keep_trains = keep;
+    }
+
+    /// Number of nodes created so far.
+    pub fn n_nodes(&self) -> usize {
+        self.node_block.len() - 1
+    }
+
+    /// The model of node `id`, if it exists.
+    pub fn model_of(&self, id: NodeId) -> Option<&'static ModelInfo> {
+        let b = *self.node_block.get(id.0 as usize)?;
+        self.blocks.get(b as usize).map(|b| b.model)
+    }
+
+    /// NEST's `Create(model, n, params)`: one parameter map per node. Returns the first id.
+    pub fn create(&mut self, model: &str, params: &[ParamMap]) -> Result<NodeId, BuildError> {
+        let info = registry::find(model)?;
+        if info.kind == ModelKind::Synapse {
+            return Err(BuildError::Connect(format!("'{model}' is a synapse model: use it in a connect's syn_spec, not in create")));
+        }
+        let parsed = params.iter().map(|m| registry::parse_node(info, m, self.res)).collect::<Result<Vec<_>, _>>()?;
+        let first = self.node_block.len() as u32;
+        let b = self.blocks.len() as u32;
+        self.node_block.extend(std::iter::repeat_n(b, parsed.len()));
+        self.blocks.push(BlockSpec { model: info, first, params: parsed });
+        Ok(NodeId(first))
+    }
+
+    /// NEST's `Connect` for explicit pairs with one synapse specification.
+    pub fn connect(&mut self, spec: &SynSpec, conns: &[ConnRequest]) -> Result<(), BuildError> {
+        let syn = registry::find(&spec.synapse_model)?;
+        if syn.kind != ModelKind::Synapse {
+            return Err(BuildError::Connect(format!("synapse_model '{}' is not a synapse model", spec.synapse_model)));
+        }
+        if let Some(r) = &spec.receptor_type {
+            if !matches!(r, ParamValue::Num(x) if *x == 0.0) {
+                return Err(BuildError::bad(syn.name, "receptor_type", r, "the point-neuron models here accept only receptor 0"));
+            }
+        }
+        let link = match syn.name {
+            clopath_synapse::MODEL => Link::Clopath(clopath_synapse::parse(&spec.params)?),
+            _ => {
+                crate::params::Reader::new(static_synapse::MODEL, &spec.params).finish()?;
+                Link::Static
+            }
+        };
+        if let Some(wr) = spec.weight_recorder {
+            if self.model_of(wr).map(|m| m.name) != Some("weight_recorder") {
+                return Err(BuildError::bad(syn.name, "weight_recorder", wr, "must name a weight_recorder"));
+            }
+            if matches!(link, Link::Static) {
+                return Err(BuildError::bad(syn.name, "weight_recorder", wr, "static_synapse does not report weights; use a plastic synapse"));
+            }
+        }
+        // One projection per distinct link kind used by this call.
+        let mut proj_ids: [Option<u32>; 3] = [None; 3];
+        for c in conns {
+            let src = self.model_of(c.source).ok_or_else(|| BuildError::Connect(format!("source node {} does not exist", c.source)))?;
+            let tgt = self.model_of(c.target).ok_or_else(|| BuildError::Connect(format!("target node {} does not exist", c.target)))?;
+            let (slot, link) = match (src.kind, src.name, tgt.kind, tgt.name) {
+                (_, "multimeter", ModelKind::Neuron, _) => {
+                    self.check_recordables(c.source, tgt)?;
+                    (2, Link::Sample)
+                }
+                (_, "multimeter", _, t) => return Err(BuildError::Connect(format!("multimeter {} cannot record from {t} node {}: connect it to neurons", c.source, c.target))),
+                (ModelKind::Neuron | ModelKind::Generator, _, _, "spike_recorder") => (1, Link::RecordSpikes),
+                (ModelKind::Recorder, s, _, _) => return Err(BuildError::Connect(format!("{s} node {} cannot be a source (connect neurons to a spike_recorder, a multimeter to neurons)", c.source))),
+                (_, s, ModelKind::Recorder, t) => return Err(BuildError::Connect(format!("cannot connect {s} node {} to {t} node {}", c.source, c.target))),
+                (_, s, ModelKind::Generator, t) => return Err(BuildError::Connect(format!("cannot connect {s} node {} to generator {t} node {}", c.source, c.target))),
+                _ => (0, link.clone()),
+            };
+            let (weight, delay) = match &link {
+                Link::Static | Link::Clopath(_) => self.check_synapse(syn, &link, src, tgt, c)?,
+                _ => (0.0, 1),
+            };
+            let pid = *proj_ids[slot].get_or_insert_with(|| {
+                self.projections.push(Projection { link, model: syn.name, weight_recorder: spec.weight_recorder });
+                (self.projections.len() - 1) as u32
+            });
+            self.conns.push(Conn { source: c.source, target: c.target, projection: pid, weight, delay });
+        }
+        Ok(())
+    }
+
+    fn check_recordables(&self, mm: NodeId, tgt: &ModelInfo) -> Result<(), BuildError> {
+        let b = &self.blocks[self.node_block[mm.0 as usize] as usize];
+        let NodeParams::Multimeter(p) = &b.params[(mm.0 - b.first) as usize] else { unreachable!() };
+        for f in &p.record_from {
+            if !tgt.recordables.contains(&f.as_str()) {
+                return Err(BuildError::bad(
+                    "multimeter",
+                    "record_from",
+                    format!("\"{f}\""),
+                    format!("{} has no recordable '{f}' (recordables: {})", tgt.name, tgt.recordables.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_synapse(&self, syn: &ModelInfo, link: &Link, src: &ModelInfo, tgt: &ModelInfo, c: &ConnRequest) -> Result<(f64, Step), BuildError> {
+        let weight = c.weight.unwrap_or(1.0);
+        let delay_ms = c.delay.unwrap_or(1.0);
+        if !weight.is_finite() {
+            return Err(BuildError::bad(syn.name, "weight", weight, "must be finite"));
+        }
+        if !delay_ms.is_finite() || delay_ms < self.res.h() - 1e-9 * self.res.h() {
+            return Err(BuildError::bad(syn.name, "delay", delay_ms, format!("must be >= the resolution ({} ms)", self.res.h())));
+        }
+        let delay = self.res.delay_steps(delay_ms);
+        if delay > u32::MAX as Step / 2 {
+            return Err(BuildError::bad(syn.name, "delay", delay_ms, "is too large"));
+        }
+        if let Link::Clopath(p) = link {
+            if tgt.archive != Some(Archive::Clopath) {
+                return Err(BuildError::Connect(format!(
+                    "clopath_synapse from node {} to node {}: target model {} has no Clopath archive (use aeif_psc_delta_clopath or hh_psc_alpha_clopath)",
+                    c.source, c.target, tgt.name
+                )));
+            }
+            if src.kind == ModelKind::Generator {
+                return Err(BuildError::Connect(format!(
+                    "clopath_synapse from {} node {}: devices cannot drive plastic synapses; put a parrot_neuron in between",
+                    src.name, c.source
+                )));
+            }
+            clopath_synapse::check_weight(p, weight)?;
+        }
+        match src.name {
+            "dc_generator" if tgt.current_channel.is_none() => {
+                return Err(BuildError::Connect(format!("dc_generator node {}: target {} node {} takes no current input", c.source, tgt.name, c.target)))
+            }
+            _ => {}
+        }
+        Ok((weight, delay))
+    }
+
+    /// Lays everything out and returns the simulation.
+    pub fn build(self) -> Result<Simulation, BuildError> {
+        let n_nodes = self.n_nodes();
+        let is_synapse = |c: &Conn| matches!(self.projections[c.projection as usize].link, Link::Static | Link::Clopath(_));
+        let (mut min_delay, mut max_delay) = (Step::MAX, 0);
+        for c in self.conns.iter().filter(|c| is_synapse(c)) {
+            min_delay = min_delay.min(c.delay);
+            max_delay = max_delay.max(c.delay);
+        }
+        if max_delay == 0 {
+            (min_delay, max_delay) = (1, 1);
+        }
+
+        // Input channels, node by node in block order.
+        let mut kinds: Vec<ChannelKind> = Vec::new();
+        let mut channel_base = vec![0u32; n_nodes + 1];
+        for b in &self.blocks {
+            for i in 0..b.params.len() {
+                channel_base[b.first as usize + i] = kinds.len() as u32;
+                kinds.extend_from_slice(b.model.inputs);
+            }
+        }
+
+        // Clopath archives for every target of a Clopath synapse.
+        let mut n_clopath_in = vec![0u32; n_nodes + 1];
+        for c in &self.conns {
+            if matches!(self.projections[c.projection as usize].link, Link::Clopath(_)) {
+                n_clopath_in[c.target.0 as usize] += 1;
+            }
+        }
+        let mut archive_of = vec![None; n_nodes + 1];
+        let mut archives = Archives::default();
+        for b in &self.blocks {
+            for (i, p) in b.params.iter().enumerate() {
+                let id = b.first as usize + i;
+                if n_clopath_in[id] == 0 {
+                    continue;
+                }
+                let rule = match p {
+                    NodeParams::Aeif(np) => np.clopath.rule(self.res),
+                    NodeParams::Hh(np) => np.clopath.rule(self.res),
+                    _ => unreachable!("checked at connect"),
+                };
+                archive_of[id] = Some(archives.clopath.len() as u32);
+                archives.clopath.push(ClopathArchive::new(rule, n_clopath_in[id], min_delay, max_delay));
+            }
+        }
+
+        // Recorder indices.
+        let mut recorders = RecorderIndex::default();
+        let mut rec_index = vec![u32::MAX; n_nodes + 1];
+        for b in &self.blocks {
+            let list = match b.model.name {
+                "spike_recorder" => &mut recorders.spike_recorders,
+                "multimeter" => &mut recorders.multimeters,
+                "weight_recorder" => &mut recorders.weight_recorders,
+                _ => continue,
+            };
+            for i in 0..b.params.len() {
+                let id = b.first + i as u32;
+                rec_index[id as usize] = list.len() as u32;
+                list.push((NodeId(id), list.len() as u32));
+            }
+        }
+        let mut multimeters: Vec<MultimeterData> = recorders
+            .multimeters
+            .iter()
+            .map(|(id, _)| {
+                let b = &self.blocks[self.node_block[id.0 as usize] as usize];
+                let NodeParams::Multimeter(p) = &b.params[(id.0 - b.first) as usize] else { unreachable!() };
+                MultimeterData { fields: p.record_from.clone(), ..Default::default() }
+            })
+            .collect();
+
+        // Connections by kind.
+        let mut spike_recording = SpikeRecording::new(n_nodes, recorders.spike_recorders.len());
+        let mut static_conns = Vec::new();
+        let mut clopath_conns = Vec::new();
+        let mut clopath_proj_index = vec![u16::MAX; self.projections.len()];
+        let mut clopath_projs = Vec::new();
+        let mut direct: Vec<Vec<DirectTarget>> = vec![Vec::new(); n_nodes + 1];
+        let mut samplings: Vec<(NodeId, NodeId)> = Vec::new();
+        for c in &self.conns {
+            let proj = &self.projections[c.projection as usize];
+            let src_model = self.blocks[self.node_block[c.source.0 as usize] as usize].model;
+            let tgt_model = self.blocks[self.node_block[c.target.0 as usize] as usize].model;
+            match &proj.link {
+                Link::RecordSpikes => spike_recording.listen(c.source, rec_index[c.target.0 as usize]),
+                Link::Sample => samplings.push((c.source, c.target)),
+                Link::Static if matches!(src_model.name, "poisson_generator" | "dc_generator") => {
+                    let offset = if src_model.name == "dc_generator" { tgt_model.current_channel.unwrap_or(0) } else { 0 };
+                    direct[c.source.0 as usize].push(DirectTarget {
+                        source: c.source,
+                        target: c.target,
+                        channel: channel_base[c.target.0 as usize] + offset,
+                        weight: c.weight,
+                        delay: c.delay,
+                    });
+                }
+                Link::Static => static_conns.push(StaticConn {
+                    source: c.source,
+                    target: c.target,
+                    channel: channel_base[c.target.0 as usize],
+                    delay: c.delay,
+                    weight: c.weight,
+                }),
+                Link::Clopath(p) => {
+                    let pi = &mut clopath_proj_index[c.projection as usize];
+                    if *pi == u16::MAX {
+                        if clopath_projs.len() >= u16::MAX as usize {
+                            return Err(BuildError::Connect("too many clopath_synapse projections (max 65535)".into()));
+                        }
+                        *pi = clopath_projs.len() as u16;
+                        clopath_projs.push(clopath_synapse::Projection {
+                            params: p.clone(),
+                            weight_recorder: proj.weight_recorder.map(|w| rec_index[w.0 as usize]),
+                        });
+                    }
+                    clopath_conns.push(ClopathConn {
+                        source: c.source,
+                        target: c.target,
+                        channel: channel_base[c.target.0 as usize],
+                        archive: archive_of[c.target.0 as usize].expect("archive made for every Clopath target"),
+                        delay: c.delay,
+                        weight: c.weight,
+                        projection: *pi,
+                    });
+                }
+            }
+        }
+
+        // Populations, one per created block that updates.
+        let mut populations: Vec<Box<dyn Population>> = Vec::new();
+        for b in &self.blocks {
+            let n = b.params.len();
+            let first = NodeId(b.first);
+            let block = || {
+                let mut blk = Block::new(
+                    first,
+                    n,
+                    channel_base[b.first as usize],
+                    b.model.inputs.len() as u32,
+                    (0..n).map(|i| archive_of[b.first as usize + i]).collect(),
+                );
+                for (mm, target) in &samplings {
+                    let local = target.0 as i64 - b.first as i64;
+                    if local < 0 || local >= n as i64 {
+                        continue;
+                    }
+                    let mi = rec_index[mm.0 as usize];
+                    let fields = multimeters[mi as usize]
+                        .fields
+                        .iter()
+                        .map(|f| b.model.recordables.iter().position(|r| r == f).expect("checked at connect"))
+                        .collect();
+                    let mb = &self.blocks[self.node_block[mm.0 as usize] as usize];
+                    let NodeParams::Multimeter(mp) = &mb.params[(mm.0 - mb.first) as usize] else { unreachable!() };
+                    blk.samplers.attach(local as usize, *target, mi, mp.interval_steps, fields);
+                }
+                blk
+            };
+            let pop: Box<dyn Population> = match b.model.name {
+                "aeif_psc_delta_clopath" => {
+                    let ps: Vec<_> = b.params.iter().map(|p| match p { NodeParams::Aeif(x) => (**x).clone(), _ => unreachable!() }).collect();
+                    Box::new(AeifPscDeltaClopath::new(&ps, block(), self.res))
+                }
+                "hh_psc_alpha_clopath" => {
+                    let ps: Vec<_> = b.params.iter().map(|p| match p { NodeParams::Hh(x) => (**x).clone(), _ => unreachable!() }).collect();
+                    Box::new(HhPscAlphaClopath::new(&ps, block(), self.res))
+                }
+                "parrot_neuron" => Box::new(ParrotNeuron::new(n, block())),
+                "spike_generator" => {
+                    let ps = b.params.iter().map(|p| match p { NodeParams::SpikeGenerator(x) => x.clone(), _ => unreachable!() }).collect();
+                    Box::new(SpikeGenerator::new(first, ps))
+                }
+                "poisson_generator" => {
+                    let ps = b.params.iter().map(|p| match p { NodeParams::PoissonGenerator(x) => x.clone(), _ => unreachable!() }).collect();
+                    let mut targets = Vec::new();
+                    for i in 0..n {
+                        for (k, t) in direct[b.first as usize + i].drain(..).enumerate() {
+                            // A stream per (generator, k-th connection): independent of threads.
+                            let key = ((b.first as u64 + i as u64) << 32) | k as u64;
+                            targets.push((t, rng::stream(self.cfg.rng_seed, domain::DYNAMICS, key)));
+                        }
+                    }
+                    Box::new(PoissonGenerator::new(ps, first, targets, self.keep_trains))
+                }
+                "dc_generator" => {
+                    let ps = b.params.iter().map(|p| match p { NodeParams::DcGenerator(x) => x.clone(), _ => unreachable!() }).collect();
+                    let targets = (0..n).flat_map(|i| std::mem::take(&mut direct[b.first as usize + i])).collect();
+                    Box::new(DcGenerator::new(ps, b.first, targets))
+                }
+                _ => continue,
+            };
+            populations.push(pop);
+        }
+
+        let mut synapses: Vec<Box<dyn SynapseTable>> = Vec::new();
+        if !static_conns.is_empty() {
+            synapses.push(Box::new(StaticTable::new(n_nodes, &static_conns)));
+        }
+        if !clopath_conns.is_empty() {
+            synapses.push(Box::new(ClopathTable::new(n_nodes, &clopath_conns, clopath_projs)));
+        }
+        drop(static_conns);
+        drop(clopath_conns);
+        multimeters.shrink_to_fit();
+
+        let mut node_models = vec![""; n_nodes + 1];
+        for b in &self.blocks {
+            for i in 0..b.params.len() {
+                node_models[b.first as usize + i] = b.model.name;
+            }
+        }
+        let network = Network {
+            res: self.res,
+            min_delay,
+            max_delay,
+            n_nodes,
+            populations,
+            synapses,
+            inputs: InputBuffers::new(kinds, min_delay, max_delay),
+            archives,
+            spike_recording,
+            weight_records: vec![Vec::new(); recorders.weight_recorders.len()],
+            multimeters,
+            outbox: Outbox::default(),
+            now: 0,
+            counters: StageCounters::default(),
+        };
+        Ok(Simulation {
+            network,
+            recorders,
+            node_models,
+            projection_models: self.projections.iter().map(|p| p.model).collect(),
+            connections: self.conns,
+            min_delay,
+            max_delay,
+        })
+    }
+}

@@ -1,0 +1,148 @@
+//! `poisson_generator`: an independent Poisson spike train of rate `rate` for **each** target.
+//!
+//! Each connection draws its own train from its own random stream (keyed by the run seed and
+//! the connection), so results do not depend on the order or partition of targets. The counts
+//! per step are Poisson(rate·h) and independent, drawn as exponential inter-event intervals.
+//! Active for steps `k` with `origin + start < k·h ≤ origin + stop` (NEST's rule for spike
+//! generators, evaluated at the step's start).
+//!
+//! | parameter | default | unit | |
+//! |---|---|---|---|
+//! | `rate` | 0.0 | Hz | ≥ 0 |
+//! | `origin`, `start`, `stop` | 0, 0, ∞ | ms | activity window |
+
+use rand_distr::{Distribution, Exp};
+
+use evplast_kernel::network::{DirectEvent, DirectValue, Population, SliceCtx};
+use evplast_kernel::rng::Rng;
+use evplast_kernel::{NodeId, NumericalInstability, Step};
+
+use super::Window;
+use crate::error::{require, BuildError};
+use crate::nest_params;
+use crate::params::{ParamDoc, ParamMap, Reader};
+
+/// NEST model name.
+pub const MODEL: &str = "poisson_generator";
+
+nest_params! {
+    /// Rate of each target's train.
+    pub struct Rate {
+        rate: f64 = 0.0, "rate", "Hz", "rate of each target's train";
+    }
+}
+
+/// One generator's settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params {
+    pub rate: f64,
+    pub window: Window,
+}
+
+/// Reads and validates.
+pub fn parse(map: &ParamMap) -> Result<Params, BuildError> {
+    let mut r = Reader::new(MODEL, map);
+    let mut rate = Rate::default();
+    rate.apply(&mut r)?;
+    let window = Window::read(&mut r)?;
+    r.finish()?;
+    require(rate.rate >= 0.0, MODEL, "rate", rate.rate, "must be >= 0")?;
+    Ok(Params { rate: rate.rate, window })
+}
+
+/// Parameter documentation for `evplast models`.
+pub fn describe(out: &mut Vec<ParamDoc>) {
+    Rate::describe(out);
+    Window::describe(out);
+}
+
+/// One outgoing connection of a device that sends directly to a channel.
+#[derive(Clone, Debug)]
+pub struct DirectTarget {
+    pub source: NodeId,
+    pub target: NodeId,
+    pub channel: u32,
+    pub weight: f64,
+    pub delay: Step,
+}
+
+struct Train {
+    /// Generator index.
+    gen: usize,
+    target: DirectTarget,
+    rng: Rng,
+    /// Next event time in ms (continuous), or infinity.
+    next: f64,
+}
+
+/// A population of Poisson generators with their outgoing connections.
+pub struct PoissonGenerator {
+    gens: Vec<Params>,
+    trains: Vec<Train>,
+    /// The generated trains (stamp, multiplicity) per connection, if asked to keep them.
+    pub generated: Option<Vec<Vec<(Step, u32)>>>,
+}
+
+impl PoissonGenerator {
+    /// Generators `gens` with connections `targets` (each with its random stream).
+    pub fn new(gens: Vec<Params>, first: NodeId, targets: Vec<(DirectTarget, Rng)>, keep_trains: bool) -> Self {
+        let n = targets.len();
+        let trains = targets
+            .into_iter()
+            .map(|(t, rng)| Train { gen: (t.source.0 - first.0) as usize, target: t, rng, next: f64::NEG_INFINITY })
+            .collect();
+        Self { gens, trains, generated: keep_trains.then(|| vec![Vec::new(); n]) }
+    }
+
+    /// The connections in the order of `generated`.
+    pub fn targets(&self) -> impl Iterator<Item = &DirectTarget> {
+        self.trains.iter().map(|t| &t.target)
+    }
+}
+
+impl Population for PoissonGenerator {
+    fn model(&self) -> &'static str {
+        MODEL
+    }
+
+    fn update(&mut self, ctx: &mut SliceCtx<'_>) -> Result<(), NumericalInstability> {
+        let h = ctx.res.h();
+        for (c, tr) in self.trains.iter_mut().enumerate() {
+            let g = &self.gens[tr.gen];
+            if g.rate <= 0.0 {
+                continue;
+            }
+            let exp = Exp::new(g.rate / 1000.0).expect("rate > 0 checked");
+            let lo = g.window.origin + g.window.start;
+            let hi = g.window.origin + g.window.stop;
+            for k in ctx.from..ctx.to {
+                let t0 = ctx.res.ms(k);
+                if !(t0 > lo + 1e-9 && t0 <= hi + 1e-9) {
+                    continue;
+                }
+                if tr.next < t0 {
+                    // (Re)start the process at the beginning of the active period.
+                    tr.next = t0 + exp.sample(&mut tr.rng);
+                }
+                let t1 = t0 + h;
+                let mut n = 0u32;
+                while tr.next <= t1 {
+                    n += 1;
+                    tr.next += exp.sample(&mut tr.rng);
+                }
+                if n > 0 {
+                    let stamp = k + 1;
+                    ctx.out.direct.push(DirectEvent {
+                        channel: tr.target.channel,
+                        arrival: stamp + tr.target.delay,
+                        value: DirectValue::Spike { weight: tr.target.weight, multiplicity: n },
+                    });
+                    if let Some(gen) = &mut self.generated {
+                        gen[c].push((stamp, n));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,39 @@
+//! Build-time errors: every refused input names the model, the parameter, the value and why.
+
+use thiserror::Error;
+
+/// Why a network could not be built. The model-file layer adds the file and location.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum BuildError {
+    #[error("unknown model '{name}' (known models: {known})")]
+    UnknownModel { name: String, known: String },
+    #[error("{model}: unknown parameter '{param}' (valid parameters: {valid})")]
+    UnknownParam { model: String, param: String, valid: String },
+    #[error("{model}: parameter '{param}' = {value}: {reason}")]
+    BadParam { model: String, param: String, value: String, reason: String },
+    #[error("{0}")]
+    Connect(String),
+    #[error("{0}")]
+    Kernel(#[from] evplast_kernel::KernelError),
+}
+
+impl BuildError {
+    /// A bad parameter value.
+    pub fn bad(model: &str, param: &str, value: impl std::fmt::Display, reason: impl Into<String>) -> Self {
+        BuildError::BadParam {
+            model: model.to_string(),
+            param: param.to_string(),
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Returns `Err(bad(...))` unless `ok`.
+pub fn require(ok: bool, model: &str, param: &str, value: f64, reason: &str) -> Result<(), BuildError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(BuildError::bad(model, param, value, reason))
+    }
+}

@@ -1,0 +1,251 @@
+//! Parameter values as a user gives them (NEST's status dictionaries), read into typed model
+//! parameters with NEST's names, defaults and units.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::error::BuildError;
+
+/// A parameter value from a model file (or a NEST status dictionary).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamValue {
+    /// Integers are read as numbers: `29` and `29.0` mean the same.
+    Num(f64),
+    Bool(bool),
+    Str(String),
+    Array(Vec<ParamValue>),
+    Table(ParamMap),
+}
+
+/// A parameter dictionary.
+pub type ParamMap = BTreeMap<String, ParamValue>;
+
+impl std::fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamValue::Num(x) => write!(f, "{x}"),
+            ParamValue::Bool(b) => write!(f, "{b}"),
+            ParamValue::Str(s) => write!(f, "\"{s}\""),
+            ParamValue::Array(a) => {
+                write!(f, "[")?;
+                for (i, v) in a.iter().take(8).enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                if a.len() > 8 {
+                    write!(f, ", … ({} values)", a.len())?;
+                }
+                write!(f, "]")
+            }
+            ParamValue::Table(t) => {
+                write!(f, "{{")?;
+                for (i, (k, v)) in t.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{k} = {v}")?;
+                }
+                write!(f, "}}")
+            }
+        }
+    }
+}
+
+/// Documentation of one parameter for `evplast models`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamDoc {
+    pub name: &'static str,
+    pub default: String,
+    pub unit: &'static str,
+    pub doc: &'static str,
+}
+
+/// A Rust type a parameter can be read into.
+pub trait ParamType: Sized {
+    /// Converts, or says what was expected.
+    fn from_value(v: &ParamValue) -> Result<Self, &'static str>;
+    /// The default as shown to users.
+    fn show(&self) -> String;
+}
+
+impl ParamType for f64 {
+    fn from_value(v: &ParamValue) -> Result<Self, &'static str> {
+        match v {
+            ParamValue::Num(x) if x.is_finite() => Ok(*x),
+            ParamValue::Num(_) => Err("must be a finite number"),
+            _ => Err("expected a number"),
+        }
+    }
+    fn show(&self) -> String {
+        format!("{self}")
+    }
+}
+
+impl ParamType for bool {
+    fn from_value(v: &ParamValue) -> Result<Self, &'static str> {
+        match v {
+            ParamValue::Bool(b) => Ok(*b),
+            _ => Err("expected true or false"),
+        }
+    }
+    fn show(&self) -> String {
+        format!("{self}")
+    }
+}
+
+impl ParamType for Vec<f64> {
+    fn from_value(v: &ParamValue) -> Result<Self, &'static str> {
+        match v {
+            ParamValue::Array(a) => a
+                .iter()
+                .map(|x| match x {
+                    ParamValue::Num(x) if x.is_finite() => Ok(*x),
+                    _ => Err("expected an array of finite numbers"),
+                })
+                .collect(),
+            _ => Err("expected an array of numbers"),
+        }
+    }
+    fn show(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+impl ParamType for Vec<String> {
+    fn from_value(v: &ParamValue) -> Result<Self, &'static str> {
+        match v {
+            ParamValue::Array(a) => a
+                .iter()
+                .map(|x| match x {
+                    ParamValue::Str(s) => Ok(s.clone()),
+                    _ => Err("expected an array of strings"),
+                })
+                .collect(),
+            ParamValue::Str(s) => Ok(vec![s.clone()]),
+            _ => Err("expected an array of strings"),
+        }
+    }
+    fn show(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// Reads typed parameters out of a dictionary and refuses keys nobody asked for.
+pub struct Reader<'a> {
+    model: &'static str,
+    map: &'a ParamMap,
+    used: BTreeSet<&'a str>,
+    known: Vec<&'static str>,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader of `map` for model `model`.
+    pub fn new(model: &'static str, map: &'a ParamMap) -> Self {
+        Self { model, map, used: BTreeSet::new(), known: Vec::new() }
+    }
+
+    /// The model name (for error messages).
+    pub fn model(&self) -> &'static str {
+        self.model
+    }
+
+    /// Overwrites `slot` if `key` is given.
+    pub fn read<T: ParamType>(&mut self, key: &'static str, slot: &mut T) -> Result<(), BuildError> {
+        self.known.push(key);
+        if let Some((k, v)) = self.map.get_key_value(key) {
+            self.used.insert(k.as_str());
+            *slot = T::from_value(v).map_err(|why| BuildError::bad(self.model, key, v, why))?;
+        }
+        Ok(())
+    }
+
+    /// The raw value of `key`, marking it known and used.
+    pub fn raw(&mut self, key: &'static str) -> Option<&'a ParamValue> {
+        self.known.push(key);
+        let (k, v) = self.map.get_key_value(key)?;
+        self.used.insert(k.as_str());
+        Some(v)
+    }
+
+    /// Fails on the first key that no read asked for.
+    pub fn finish(self) -> Result<(), BuildError> {
+        for k in self.map.keys() {
+            if !self.used.contains(k.as_str()) {
+                return Err(BuildError::UnknownParam {
+                    model: self.model.to_string(),
+                    param: k.clone(),
+                    valid: self.known.join(", "),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Declares a parameter struct once: fields, NEST names, defaults, units and docs; generates
+/// `Default`, `apply` (read from a [`Reader`]) and `describe` (for `evplast models`).
+#[macro_export]
+macro_rules! nest_params {
+    ($(#[$m:meta])* $vis:vis struct $name:ident {
+        $( $field:ident : $ty:ty = $default:expr, $key:literal, $unit:literal, $doc:literal; )*
+    }) => {
+        $(#[$m])*
+        #[derive(Clone, Debug, PartialEq)]
+        $vis struct $name { $( #[doc = $doc] pub $field: $ty, )* }
+        impl Default for $name {
+            fn default() -> Self { Self { $( $field: $default, )* } }
+        }
+        impl $name {
+            /// Overwrites the fields given in the reader's dictionary.
+            pub fn apply(&mut self, r: &mut $crate::params::Reader<'_>) -> Result<(), $crate::error::BuildError> {
+                $( r.read($key, &mut self.$field)?; )*
+                Ok(())
+            }
+            /// NEST names, defaults, units and meaning of every field.
+            pub fn describe(out: &mut Vec<$crate::params::ParamDoc>) {
+                let d = Self::default();
+                $( out.push($crate::params::ParamDoc {
+                    name: $key,
+                    default: $crate::params::ParamType::show(&d.$field),
+                    unit: $unit,
+                    doc: $doc,
+                }); )*
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    nest_params! {
+        struct P {
+            a: f64 = 1.5, "a", "mV", "first";
+            b: bool = true, "b", "", "second";
+        }
+    }
+
+    #[test]
+    fn reader_applies_and_refuses_unknown_keys() {
+        let mut m = ParamMap::new();
+        m.insert("a".into(), ParamValue::Num(2.0));
+        let mut p = P::default();
+        let mut r = Reader::new("x", &m);
+        p.apply(&mut r).unwrap();
+        r.finish().unwrap();
+        assert_eq!(p, P { a: 2.0, b: true });
+
+        m.insert("c".into(), ParamValue::Num(2.0));
+        let mut r = Reader::new("x", &m);
+        P::default().apply(&mut r).unwrap();
+        let e = r.finish().unwrap_err().to_string();
+        assert!(e.contains("unknown parameter 'c'") && e.contains("a, b"), "{e}");
+
+        m.insert("b".into(), ParamValue::Num(1.0));
+        let mut r = Reader::new("x", &m);
+        let e = P::default().apply(&mut r).unwrap_err().to_string();
+        assert!(e.contains("'b' = 1: expected true or false"), "{e}");
+    }
+}

@@ -1,0 +1,38 @@
+//! What every neuron population shares: its node ids, input channels, archive links and
+//! multimeter samplers.
+
+use evplast_kernel::record::Samplers;
+use evplast_kernel::NodeId;
+
+/// Node bookkeeping of one population.
+#[derive(Debug)]
+pub struct Block {
+    /// Node id of local neuron 0; ids are consecutive.
+    pub first: NodeId,
+    /// Input channel of local neuron 0; each neuron has `channels_per_node` consecutive ones.
+    pub channel_base: u32,
+    pub channels_per_node: u32,
+    /// Archive id per local neuron, if it has plastic inputs of its rule.
+    pub archive: Vec<Option<u32>>,
+    pub samplers: Samplers,
+}
+
+impl Block {
+    /// Bookkeeping for `n` neurons.
+    pub fn new(first: NodeId, n: usize, channel_base: u32, channels_per_node: u32, archive: Vec<Option<u32>>) -> Self {
+        debug_assert_eq!(archive.len(), n);
+        Self { first, channel_base, channels_per_node, archive, samplers: Samplers::new(n) }
+    }
+
+    /// Input channel `offset` of local neuron `i`.
+    #[inline]
+    pub fn channel(&self, i: usize, offset: u32) -> u32 {
+        self.channel_base + i as u32 * self.channels_per_node + offset
+    }
+
+    /// Node id of local neuron `i`.
+    #[inline]
+    pub fn node(&self, i: usize) -> NodeId {
+        NodeId(self.first.0 + i as u32)
+    }
+}

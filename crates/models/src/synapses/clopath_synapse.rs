@@ -1,0 +1,189 @@
+//! `clopath_synapse`: the voltage-based STDP rule of Clopath et al. (2010), event-driven: at
+//! each presynaptic spike `t_s` the synapse integrates the postsynaptic archive over neuron
+//! times `(t_last − d, t_s − d]` (the whole delay is dendritic).
+//!
+//! ```text
+//! for each LTP entry e in the window, in time order:
+//!     w = min(Wmax, w + dw_e · x̄ · exp(−(t_e + d − t_last)/τ_x))
+//! w = max(Wmin, w − LTD(t_s − d))
+//! transmit w;  x̄ = x̄ · exp(−(t_s − t_last)/τ_x) + 1/τ_x;  t_last = t_s
+//! ```
+//! Continuous form: dw/dt = A_LTP x̄ [u − θ+]₊ [ū+ − θ−]₊ − A_LTD X [ū− − θ−]₊.
+//!
+//! | parameter | default | unit | |
+//! |---|---|---|---|
+//! | `weight` | 1.0 | mV/pA | same sign as `Wmin` and `Wmax` |
+//! | `delay` | 1.0 | ms | ≥ resolution |
+//! | `x_bar` | 0.0 | 1/ms | presynaptic trace at the start |
+//! | `tau_x` | 15.0 | ms | presynaptic trace time constant |
+//! | `Wmin` | 0.0 | | lower bound |
+//! | `Wmax` | 100.0 | | upper bound |
+//!
+//! Targets: neurons with a Clopath archive (`aeif_psc_delta_clopath`, `hh_psc_alpha_clopath`).
+//! Reference: Clopath, Büsing, Vasilaki & Gerstner (2010) Nat Neurosci 13:344,
+//! doi:10.1038/nn.2479. Matches NEST 3.10's `clopath_synapse` (nest-models.md §3).
+
+use evplast_kernel::csr::{permute, BySource};
+use evplast_kernel::network::{ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
+use evplast_kernel::record::WeightRecord;
+use evplast_kernel::{NodeId, Resolution, Step};
+
+use crate::error::{require, BuildError};
+use crate::nest_params;
+use crate::params::{ParamDoc, ParamMap, Reader};
+
+/// NEST model name.
+pub const MODEL: &str = "clopath_synapse";
+
+nest_params! {
+    /// Parameters shared by all connections of one projection.
+    pub struct Params {
+        x_bar: f64 = 0.0, "x_bar", "1/ms", "presynaptic trace at the start";
+        tau_x: f64 = 15.0, "tau_x", "ms", "time constant of the presynaptic trace";
+        w_min: f64 = 0.0, "Wmin", "", "lower weight bound";
+        w_max: f64 = 100.0, "Wmax", "", "upper weight bound";
+    }
+}
+
+/// Reads and validates a projection's parameters.
+pub fn parse(map: &ParamMap) -> Result<Params, BuildError> {
+    let mut r = Reader::new(MODEL, map);
+    let mut p = Params::default();
+    p.apply(&mut r)?;
+    r.finish()?;
+    require(p.tau_x > 0.0, MODEL, "tau_x", p.tau_x, "must be > 0")?;
+    Ok(p)
+}
+
+/// NEST's sign rule: `weight` has the sign of `Wmin` (0 counted as positive) and of `Wmax`
+/// (0 as its own sign).
+pub fn check_weight(p: &Params, weight: f64) -> Result<(), BuildError> {
+    let sign0p = |x: f64| if x >= 0.0 { 1 } else { -1 };
+    let sgn = |x: f64| (x > 0.0) as i32 - (x < 0.0) as i32;
+    if sign0p(weight) != sign0p(p.w_min) {
+        return Err(BuildError::bad(MODEL, "weight", weight, format!("must have the same sign as Wmin = {}", p.w_min)));
+    }
+    if sgn(weight) != sgn(p.w_max) {
+        return Err(BuildError::bad(MODEL, "weight", weight, format!("must have the same sign as Wmax = {}", p.w_max)));
+    }
+    Ok(())
+}
+
+/// Parameter documentation for `evplast models`.
+pub fn describe(out: &mut Vec<ParamDoc>) {
+    out.push(ParamDoc { name: "weight", default: "1".into(), unit: "", doc: "initial weight" });
+    out.push(ParamDoc { name: "delay", default: "1".into(), unit: "ms", doc: "delay (wholly dendritic)" });
+    Params::describe(out);
+}
+
+/// One projection (a `[[connect]]`): shared parameters and its weight recorder.
+#[derive(Clone, Debug)]
+pub struct Projection {
+    pub params: Params,
+    pub weight_recorder: Option<u32>,
+}
+
+/// One Clopath connection before it is laid out.
+#[derive(Clone, Copy, Debug)]
+pub struct ClopathConn {
+    pub source: NodeId,
+    pub target: NodeId,
+    pub channel: u32,
+    pub archive: u32,
+    pub delay: Step,
+    pub weight: f64,
+    pub projection: u16,
+}
+
+/// Clopath connections by source, as columns.
+pub struct ClopathTable {
+    rows: BySource,
+    projections: Vec<Projection>,
+    channel: Vec<u32>,
+    archive: Vec<u32>,
+    target: Vec<NodeId>,
+    delay: Vec<u32>,
+    projection: Vec<u16>,
+    weight: Vec<f64>,
+    x_bar: Vec<f64>,
+    t_last: Vec<Step>,
+}
+
+impl ClopathTable {
+    /// Lays out `conns` by source.
+    pub fn new(n_nodes: usize, conns: &[ClopathConn], projections: Vec<Projection>) -> Self {
+        let sources: Vec<NodeId> = conns.iter().map(|c| c.source).collect();
+        let (rows, perm) = BySource::build(n_nodes, &sources);
+        let projection = permute(&conns.iter().map(|c| c.projection).collect::<Vec<_>>(), &perm);
+        let x_bar = projection.iter().map(|&p| projections[p as usize].params.x_bar).collect();
+        Self {
+            rows,
+            channel: permute(&conns.iter().map(|c| c.channel).collect::<Vec<_>>(), &perm),
+            archive: permute(&conns.iter().map(|c| c.archive).collect::<Vec<_>>(), &perm),
+            target: permute(&conns.iter().map(|c| c.target).collect::<Vec<_>>(), &perm),
+            delay: permute(&conns.iter().map(|c| c.delay as u32).collect::<Vec<_>>(), &perm),
+            weight: permute(&conns.iter().map(|c| c.weight).collect::<Vec<_>>(), &perm),
+            t_last: vec![0; conns.len()],
+            projection,
+            x_bar,
+            projections,
+        }
+    }
+}
+
+impl SynapseTable for ClopathTable {
+    fn model(&self) -> &'static str {
+        MODEL
+    }
+    fn is_plastic(&self) -> bool {
+        true
+    }
+    fn len(&self) -> usize {
+        self.weight.len()
+    }
+
+    fn deliver(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
+        let h = ctx.res.h();
+        let archives = &mut *ctx.archives;
+        for s in spikes {
+            let ts = s.stamp;
+            for r in self.rows.rows(s.source) {
+                let proj = &self.projections[self.projection[r] as usize];
+                let p = &proj.params;
+                let d = self.delay[r] as Step;
+                let tl = self.t_last[r];
+                let x_bar = self.x_bar[r];
+                let mut w = self.weight[r];
+                let mut computed = 0u64;
+                let archive = &mut archives.clopath[self.archive[r] as usize];
+                archive.read_ltp(tl - d, ts - d, |e| {
+                    let trace = x_bar * (-((e.stamp + d - tl) as f64 * h) / p.tau_x).exp();
+                    w = (w + e.dw * trace).min(p.w_max);
+                    computed += 1;
+                });
+                w = (w - archive.ltd_value(ts - d)).max(p.w_min);
+                ctx.inputs.add_spike(self.channel[r], ts + d, w, s.multiplicity);
+                self.x_bar[r] = x_bar * (-((ts - tl) as f64 * h) / p.tau_x).exp() + 1.0 / p.tau_x;
+                self.t_last[r] = ts;
+                self.weight[r] = w;
+                if let Some(wr) = proj.weight_recorder {
+                    ctx.weights[wr as usize].push(WeightRecord { sender: s.source, target: self.target[r], stamp: ts, weight: w });
+                }
+                let c = &mut archives.clopath_counters;
+                c.synapse_calls += 1;
+                c.weight_change_computations += computed;
+            }
+        }
+    }
+
+    fn connections(&self, res: Resolution, out: &mut Vec<ConnectionInfo>) {
+        for r in 0..self.weight.len() {
+            out.push(ConnectionInfo {
+                source: self.rows.source_of(r),
+                target: self.target[r],
+                weight: self.weight[r],
+                delay_ms: res.ms(self.delay[r] as Step),
+            });
+        }
+    }
+}

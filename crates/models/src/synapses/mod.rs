@@ -1,0 +1,5 @@
+//! Synapse models: tables of connections grouped by source, one table per model and
+//! projection group.
+
+pub mod clopath_synapse;
+pub mod static_synapse;
