@@ -21,49 +21,49 @@ def chain(spike_times, delay, t_sim=10.0, gen_params=None):
 
 print("== a) spike at 2.0, parrot delay 1.0")
 eg, ep = chain([2.0], 1.0)
-print("  generator recorded times:", list(eg["times"]), " parrot times:", list(ep["times"]))
+print("  generator recorded times:", [float(t) for t in eg["times"]], " parrot times:", [float(t) for t in ep["times"]])
 print("== a2) spike at 2.0, parrot delay 0.1 and 2.5")
 for d in (0.1, 2.5):
     eg, ep = chain([2.0], d)
-    print(f"  delay {d}: parrot times:", list(ep["times"]))
+    print(f"  delay {d}: parrot times:", [float(t) for t in ep["times"]])
 
 print("== b) spike at t = 0.0")
 try:
     eg, ep = chain([0.0], 1.0)
-    print("  accepted; generator times:", list(eg["times"]), " parrot times:", list(ep["times"]))
+    print("  accepted; generator times:", [float(t) for t in eg["times"]], " parrot times:", [float(t) for t in ep["times"]])
 except Exception as e:
     print("  ERROR:", e)
 print("== b2) spike at t = 0.1 (first step)")
 eg, ep = chain([0.1], 1.0)
-print("  generator times:", list(eg["times"]), " parrot times:", list(ep["times"]))
+print("  generator times:", [float(t) for t in eg["times"]], " parrot times:", [float(t) for t in ep["times"]])
 
 print("== c) off-grid time 2.05 (default precise_times=False, allow_offgrid_times=False)")
 try:
     eg, ep = chain([2.05], 1.0)
-    print("  accepted; generator:", list(eg["times"]), "parrot:", list(ep["times"]))
+    print("  accepted; generator:", [float(t) for t in eg["times"]], "parrot:", [float(t) for t in ep["times"]])
 except Exception as e:
     print("  ERROR:", e)
 print("== c2) off-grid 2.05 with allow_offgrid_times=True")
 eg, ep = chain([2.05], 1.0, gen_params={"allow_offgrid_times": True})
-print("  generator:", list(eg["times"]), "parrot:", list(ep["times"]))
+print("  generator:", [float(t) for t in eg["times"]], "parrot:", [float(t) for t in ep["times"]])
 print("== c3) float noise and tic rounding (1 tic = 0.001 ms)")
 for t in [62.3, 95.7, 0.1 * 3, 2.0000001, 2.0000006, 2.0004, 2.0004999, 2.0005, 2.001]:
     try:
         eg, ep = chain([t], 0.1, t_sim=100.0)
-        print(f"  {t!r}: accepted; generator: {list(eg['times'])} parrot: {list(ep['times'])}")
+        print(f"  {t!r}: accepted; generator: {[float(t) for t in eg['times']]} parrot: {[float(t) for t in ep['times']]}")
     except Exception as e:
         print(f"  {t!r}: ERROR:", e)
 
 print("== d) repeated times [2.0, 2.0, 3.0, 3.0, 3.0] (multiplicity)")
 try:
     eg, ep = chain([2.0, 2.0, 3.0, 3.0, 3.0], 1.0)
-    print("  generator rows:", list(eg["times"]), " parrot rows:", list(ep["times"]))
+    print("  generator rows:", [float(t) for t in eg["times"]], " parrot rows:", [float(t) for t in ep["times"]])
 except Exception as e:
     print("  ERROR:", e)
 print("== d2) unsorted times [3.0, 2.0]")
 try:
     eg, ep = chain([3.0, 2.0], 1.0)
-    print("  accepted; generator:", list(eg["times"]))
+    print("  accepted; generator:", [float(t) for t in eg["times"]])
 except Exception as e:
     print("  ERROR:", e)
 
@@ -80,7 +80,7 @@ ev = mm.events
 prev = None
 for t, v in zip(ev["times"], ev["V_m"]):
     if prev is None or abs(v - prev) > 1e-12:
-        print(f"  t={t:.1f} V_m={v!r}")
+        print(f"  t={t:.1f} V_m={float(v)!r}")
     prev = v
 print("  => V jump per spike = spike_weight * connection weight (6.0 then -1.0) if the above shows 6, 5")
 print("== e2) spike_weights with multiplicity: times [2.0, 2.0], weights [1.0, 3.0], conn weight 1.0")

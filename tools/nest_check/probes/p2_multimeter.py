@@ -5,14 +5,14 @@ import nest
 nest.verbosity = nest.VerbosityLevel.ERROR
 
 for interval in (0.1, 1.0):
-    for T in (5.0, 5.05 if False else 5.3):
+    for T in (5.0, 5.3):
         nest.ResetKernel()
         nest.resolution = 0.1
         n = nest.Create("iaf_psc_delta")
         mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": interval})
         nest.Connect(mm, n)
         nest.Simulate(T)
-        t = list(mm.events["times"])
+        t = [float(x) for x in mm.events["times"]]
         print(f"interval {interval}, Simulate({T}): n = {len(t)}, first = {t[0]!r}, second = {t[1]!r}, last = {t[-1]!r}")
 
 print("== two Simulate calls (2.0 then 3.0), interval 1.0")
@@ -36,7 +36,7 @@ nest.Connect(mm, n)
 nest.Simulate(4.0)
 for t, v in zip(mm.events["times"], mm.events["V_m"]):
     if 2.75 < t < 3.35:
-        print(f"  t={t:.1f} V_m={v!r}")
+        print(f"  t={t:.1f} V_m={float(v)!r}")
 print("== aeif_psc_delta_clopath: same input (static, weight 2.0)")
 nest.ResetKernel()
 nest.resolution = 0.1
@@ -49,7 +49,7 @@ nest.Simulate(4.0)
 ev = mm.events
 for i, t in enumerate(ev["times"]):
     if 2.75 < t < 3.25 or t < 0.25:
-        print(f"  t={t:.1f} V_m={ev['V_m'][i]!r} u_bar_minus={ev['u_bar_minus'][i]!r}")
+        print(f"  t={t:.1f} V_m={float(ev['V_m'][i])!r} u_bar_minus={float(ev['u_bar_minus'][i])!r}")
 print("  recordables aeif_psc_delta_clopath:", nest.GetDefaults("aeif_psc_delta_clopath")["recordables"])
 print("  recordables hh_psc_alpha_clopath:", nest.GetDefaults("hh_psc_alpha_clopath")["recordables"])
 print("  multimeter defaults:", {k: nest.GetDefaults("multimeter")[k] for k in ("interval", "offset", "start", "stop", "origin")})
@@ -73,7 +73,7 @@ for d in (None, 0.1, 0.5, 2.5):
     nest.Simulate(5.0)
     ks = nest.GetKernelStatus(["min_delay", "max_delay"])
     t = mm.events["times"]
-    print(f"  d={d}: min/max_delay={ks}, n samples={len(t)}, last={t.max()!r}")
+    print(f"  d={d}: min/max_delay={ks}, n samples={len(t)}, last={float(t.max())!r}")
 print("== Simulate(5.0) then Simulate(0.1)... is the tail delivered later? (no neuron conns)")
 nest.ResetKernel()
 n = nest.Create("iaf_psc_delta")
@@ -82,4 +82,4 @@ nest.Connect(mm, n)
 nest.Simulate(5.0)
 a = mm.events["times"].max()
 nest.Simulate(0.1)
-print(f"  after Simulate(5.0): last={a!r}; after another Simulate(0.1): last={mm.events['times'].max()!r}, n={len(mm.events['times'])}")
+print(f"  after Simulate(5.0): last={float(a)!r}; after another Simulate(0.1): last={float(mm.events['times'].max())!r}, n={len(mm.events['times'])}")

@@ -20,7 +20,7 @@ for d in (0.1, 2.5):
     ev = wr.events
     print(f"clopath delay {d}: parrot spike times {list(map(float, sr.events['times']))}")
     for k in range(len(ev["times"])):
-        print(f"  senders={ev['senders'][k]} targets={ev['targets'][k]} times={ev['times'][k]!r} weights={ev['weights'][k]!r}")
+        print(f"  senders={ev['senders'][k]} targets={ev['targets'][k]} times={float(ev['times'][k])!r} weights={float(ev['weights'][k])!r}")
 
 for src in ("spike_generator", "parrot_neuron"):
     for syn, tgt in (("static_synapse", "iaf_psc_alpha"), ("clopath_synapse", "aeif_psc_delta_clopath")):

@@ -63,7 +63,7 @@ for model in ("aeif_psc_delta_clopath", "hh_psc_alpha_clopath", "iaf_psc_delta")
         ok = grows[:1] == predicted(start, stop, d)[:1] if stop is None else grows == predicted(start, stop, d)
         allok &= ok
         shown = grows if len(grows) <= 5 else grows[:3] + ["..."] + grows[-1:]
-        print(f"{model:24s} start={start} stop={stop} delay={d} (conn delay {delay}): current acts in steps ending at {shown}  hypothesis {'OK' if ok else 'FAILS'}")
+        print(f"{model:24s} start={start} stop={stop} delay={d} (conn delay {delay}): current acts in steps ending at {[float(x) if not isinstance(x, str) else x for x in shown]}  hypothesis {'OK' if ok else 'FAILS'}")
     print(f"{model}: hypothesis {'holds in all cases' if allok else 'FAILS'}")
 
 print("== device connection default delays: spike_generator->neuron, neuron->spike_recorder, multimeter->neuron, dc_generator->neuron")
@@ -76,3 +76,11 @@ dc = nest.Create("dc_generator")
 nest.Connect(g, n); nest.Connect(n, sr); nest.Connect(mm, n); nest.Connect(dc, n)
 for c in (nest.GetConnections(g), nest.GetConnections(n, sr), nest.GetConnections(mm), nest.GetConnections(dc)):
     print("  ", c.get(["source", "target", "synapse_model", "delay", "weight"]))
+print("== connection weight scales the current: amplitude 100 pA, weight 1.0 vs 2.0 vs -1.0 (iaf_psc_delta, delay 1.0)")
+for w in (1.0, 2.0, -1.0):
+    nest.ResetKernel()
+    dc = nest.Create("dc_generator", params={"amplitude": 100.0})
+    n = nest.Create("iaf_psc_delta", params={"E_L": 0.0, "V_m": 0.0, "V_reset": 0.0, "V_th": 1e9, "tau_m": 1e12})
+    nest.Connect(dc, n, syn_spec={"weight": w, "delay": 1.0})
+    nest.Simulate(3.2)
+    print(f"  weight {w}: V_m at 3.2 = {n.V_m!r}  (steps with current: 3.2 - 1.2 + 0.1 = 21 -> 21 * 100 * w * 0.1 / 250 = {21 * 100 * w * 0.1 / 250!r})")

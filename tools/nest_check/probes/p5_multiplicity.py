@@ -48,4 +48,4 @@ nest.Connect(mm, n)
 nest.Simulate(6.0)
 v = dict(zip([round(float(t), 1) for t in mm.events["times"]], mm.events["V_m"]))
 print("  weight_recorder rows:", [(float(t), float(w)) for t, w in zip(wr.events["times"], wr.events["weights"])],
-      f" V_m jump at 4.0: {v[4.0] - v[3.9]!r}")
+      f" V_m jump at 4.0: {float(v[4.0] - v[3.9])!r}")

@@ -33,8 +33,9 @@ attempt("iaf_psc_alpha -> aeif_psc_delta_clopath (clopath_synapse)", lambda: nes
 attempt("parrot -> parrot (clopath_synapse)", lambda: nest.Connect(par, par, syn_spec={"synapse_model": "clopath_synapse"}))
 
 print("== weight sign vs Wmax/Wmin (parrot -> aeif_psc_delta_clopath)")
-for syn in ({"weight": -0.5}, {"weight": -0.5, "Wmax": -1.0}, {"weight": 0.5, "Wmax": -1.0}, {"weight": -0.5, "Wmin": -1.0},
-            {"weight": -0.5, "Wmin": -1.0, "Wmax": 0.0}, {"weight": 150.0}, {"weight": 0.5, "Wmin": 1.0}, {"weight": 1.0, "Wmin": 2.0, "Wmax": 1.5}):
+for syn in ({"weight": -0.5}, {"weight": -0.5, "tau_x": 10.0}, {"weight": -0.5, "Wmin": 0.0}, {"weight": -0.5, "Wmax": 100.0}, {"weight": 0.0, "Wmin": -1.0, "Wmax": 1.0}, {"weight": -0.5, "Wmax": -1.0}, {"weight": 0.5, "Wmax": -1.0}, {"weight": -0.5, "Wmin": -1.0},
+            {"weight": -0.5, "Wmin": -1.0, "Wmax": 0.0}, {"weight": 0.0, "Wmin": 0.0, "Wmax": 1.0}, {"weight": 0.0, "Wmin": -1.0, "Wmax": 0.0},
+            {"weight": 0.5, "Wmin": 0.0, "Wmax": 0.0}, {"weight": -0.5, "Wmin": 0.0, "Wmax": 0.0}, {"weight": 150.0}, {"weight": 0.5, "Wmin": 1.0}, {"weight": 1.0, "Wmin": 2.0, "Wmax": 1.5}):
     nest.ResetKernel()
     par = nest.Create("parrot_neuron")
     aeif = nest.Create("aeif_psc_delta_clopath")

@@ -42,6 +42,7 @@ def run(model, params, drive, pre, post, init_w=0.5):
     nest.Simulate(10.0 + max(pre[-1], post[-1]))
     ev = wr.events
     w = ev["weights"][-1]
+    w = float(w)
     return w, 100.0 * 15.0 * (w - init_w) / init_w + 100.0
 
 
@@ -50,7 +51,7 @@ for model, params, drive in [("aeif_psc_delta_clopath", AEIF, 80.0), ("hh_psc_al
     for i, (pre, post) in enumerate(PROTOCOLS):
         w, v = run(model, params, drive, pre, post)
         exp = EXPECTED[model][i]
-        good = np.isclose(v, exp, rtol=1e-7, atol=0.0)
+        good = bool(np.isclose(v, exp, rtol=1e-7, atol=0.0))
         ok &= good
         print(f"{model} row {i+1}: raw w = {w!r}  normalised = {v!r}  expected {exp}  rel err {abs(v-exp)/exp:.2e}  {'OK' if good else 'MISMATCH'}")
 print("ALL MATCH at rtol 1e-7" if ok else "SOME MISMATCH")
