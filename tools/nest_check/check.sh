@@ -43,6 +43,8 @@ for model in "$@"; do
     status=PASS
     if ! "$EVPLAST" run "$model" --out "$dir/evp" --dump-network >"$log" 2>&1; then
         status="FAIL (evplast run failed)"
+    elif [ ! -f "$dir/evp/network.json" ]; then
+        status="FAIL (evplast wrote no network.json)"
     elif ! "$NEST_PYTHON" "$here/nest_run.py" "$dir/evp/network.json" --out "$dir/nest" >>"$log" 2>&1; then
         status="FAIL (nest_run.py failed)"
     elif ! "$NEST_PYTHON" "$here/compare.py" "$dir/evp" "$dir/nest" ${COMPARE_ARGS:-} >>"$log" 2>&1; then
