@@ -41,7 +41,8 @@ for model in "$@"; do
     mkdir -p "$dir"
     log="$dir/log.txt"
     status=PASS
-    if ! "$EVPLAST" run "$model" --out "$dir/evp" --dump-network >"$log" 2>&1; then
+    # --nest-ltd-ring: reproduce NEST 3.10's short Clopath LTD buffer (see NEST_SEMANTICS.md).
+    if ! "$EVPLAST" run "$model" --out "$dir/evp" --dump-network --nest-ltd-ring >"$log" 2>&1; then
         status="FAIL (evplast run failed)"
     elif [ ! -f "$dir/evp/network.json" ]; then
         status="FAIL (evplast wrote no network.json)"

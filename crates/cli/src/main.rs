@@ -1,1 +1,265 @@
-fn main() {}
+//! `evplast`: run, check and describe spiking-network models with voltage-based plasticity.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use evplast_io::output::{self, Timings};
+use evplast_io::{load, LoadOptions, Scheme};
+use evplast_models::registry::{self, ModelKind};
+
+#[derive(Parser)]
+#[command(
+    name = "evplast",
+    version,
+    about = "Spiking neural networks with voltage-based plasticity (Clopath), matching NEST",
+    long_about = "evplast simulates spiking neural networks described in a model file (TOML, with NEST's \
+model, parameter and connection names) and writes spikes, sampled state and plastic weights as CSV.\n\n\
+Start with:\n  evplast run examples/spike_pairing.toml --out out/pairing\n  evplast models\n  evplast models aeif_psc_delta_clopath"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SchemeArg {
+    Time,
+    Event,
+    Compressed,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a model file and write the results into a directory.
+    ///
+    /// Writes <label>.csv for every spike_recorder, multimeter and weight_recorder,
+    /// connections.csv (final weights of plastic synapses) and stats.json (timing, peak
+    /// memory, counters). stats.json is written last: a directory without it holds no
+    /// complete run.
+    Run {
+        /// The model file (TOML).
+        model: PathBuf,
+        /// Output directory (created if missing).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Update scheme of voltage-based synapses (overrides kernel.scheme).
+        #[arg(long, value_enum)]
+        scheme: Option<SchemeArg>,
+        /// Also write network.json: the realised network (for tools/nest_check).
+        #[arg(long)]
+        dump_network: bool,
+        /// Never show a progress bar.
+        #[arg(long)]
+        quiet: bool,
+        /// Reproduce NEST 3.10's Clopath LTD buffer, which loses LTD values when min_delay > 1
+        /// step (nest-models.md §2.4). For cross-checks against NEST only.
+        #[arg(long)]
+        nest_ltd_ring: bool,
+    },
+    /// Validate a model file and print a summary (nodes, connections, delays).
+    Check {
+        /// The model file (TOML).
+        model: PathBuf,
+    },
+    /// List the models, or show one model's parameters with defaults and units.
+    Models {
+        /// A model name, e.g. aeif_psc_delta_clopath.
+        name: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run {
+            model,
+            out,
+            scheme,
+            dump_network,
+            quiet,
+            nest_ltd_ring,
+        } => run(&model, &out, scheme, dump_network, quiet, nest_ltd_ring),
+        Command::Check { model } => check(&model),
+        Command::Models { name } => models(name.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn read_model(path: &Path, opts: &LoadOptions) -> Result<evplast_io::Loaded> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read model file {}", path.display()))?;
+    Ok(load(&path.display().to_string(), &text, opts)?)
+}
+
+fn run(
+    model: &Path,
+    out: &Path,
+    scheme: Option<SchemeArg>,
+    dump_network: bool,
+    quiet: bool,
+    nest_ltd_ring: bool,
+) -> Result<()> {
+    let scheme = scheme.map(|s| match s {
+        SchemeArg::Time => Scheme::Time,
+        SchemeArg::Event => Scheme::Event,
+        SchemeArg::Compressed => Scheme::Compressed,
+    });
+    let t0 = Instant::now();
+    let mut loaded = read_model(
+        model,
+        &LoadOptions {
+            scheme,
+            keep_trains: dump_network,
+            nest_ltd_ring,
+        },
+    )?;
+    let build_s = t0.elapsed().as_secs_f64();
+    output::prepare_dir(out)
+        .with_context(|| format!("cannot use output directory {}", out.display()))?;
+
+    let steps = loaded.steps;
+    let show = !quiet && std::io::stderr().is_terminal();
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(steps as u64),
+        indicatif::ProgressDrawTarget::hidden(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {percent:>3}% simulated {msg} (eta {eta})",
+        )
+        .expect("valid template"),
+    );
+    let t1 = Instant::now();
+    let mut shown = false;
+    let res = loaded.sim.network.res;
+    let result = loaded.sim.network.simulate(steps, &mut |now| {
+        // Only runs longer than a couple of seconds get a bar.
+        if show && !shown && t1.elapsed() > Duration::from_secs(2) {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            shown = true;
+        }
+        if shown {
+            bar.set_position(now as u64);
+            bar.set_message(format!("{} ms", output::fmt_time(res, now)));
+        }
+    });
+    bar.finish_and_clear();
+    result.with_context(|| {
+        format!(
+            "simulation of {} stopped; no results were written",
+            model.display()
+        )
+    })?;
+    let simulate_s = t1.elapsed().as_secs_f64();
+    output::write_run(
+        out,
+        &mut loaded,
+        Timings {
+            build_s,
+            simulate_s,
+        },
+        dump_network,
+    )
+    .with_context(|| format!("cannot write results to {}", out.display()))?;
+    let net = &loaded.sim.network;
+    eprintln!(
+        "simulated {} ms in {:.3} s ({} nodes, {} connections, {} spikes); results in {}",
+        loaded.t_sim,
+        simulate_s,
+        net.n_nodes,
+        loaded.sim.n_synapses,
+        net.counters.spikes_emitted,
+        out.display()
+    );
+    Ok(())
+}
+
+fn check(model: &Path) -> Result<()> {
+    let loaded = read_model(model, &LoadOptions::default())?;
+    let net = &loaded.sim.network;
+    println!("{}: ok", model.display());
+    println!(
+        "resolution {} ms, simulate {} ms ({} steps), scheme {}",
+        net.res.h(),
+        loaded.t_sim,
+        loaded.steps,
+        loaded.scheme.as_str()
+    );
+    println!("nodes: {}", net.n_nodes);
+    for p in &loaded.populations {
+        let last = p.first.0 + p.n as u32 - 1;
+        println!(
+            "  {:<16} {:<26} n = {:<6} ids {}..={}",
+            p.label, p.model, p.n, p.first, last
+        );
+    }
+    println!("connections: {}", loaded.sim.n_synapses);
+    for t in &net.synapses {
+        println!("  {:<26} {}", t.model(), t.len());
+    }
+    println!(
+        "min_delay {} ms, max_delay {} ms",
+        net.res.ms(net.min_delay),
+        net.res.ms(net.max_delay)
+    );
+    Ok(())
+}
+
+fn models(name: Option<&str>) -> Result<()> {
+    let Some(name) = name else {
+        for kind in [
+            ModelKind::Neuron,
+            ModelKind::Synapse,
+            ModelKind::Generator,
+            ModelKind::Recorder,
+        ] {
+            println!("{}s:", kind.as_str());
+            for m in registry::MODELS.iter().filter(|m| m.kind == kind) {
+                println!("  {:<26} {}", m.name, m.summary);
+            }
+        }
+        println!("\n`evplast models NAME` shows a model's parameters.");
+        return Ok(());
+    };
+    let m = registry::find(name)?;
+    println!("{} ({}): {}", m.name, m.kind.as_str(), m.summary);
+    let mut docs = Vec::new();
+    (m.describe)(&mut docs);
+    if !docs.is_empty() {
+        println!(
+            "\n{:<22} {:>14}  {:<7} meaning",
+            "parameter", "default", "unit"
+        );
+        for d in docs {
+            println!("{:<22} {:>14}  {:<7} {}", d.name, d.default, d.unit, d.doc);
+        }
+    }
+    if !m.recordables.is_empty() {
+        println!(
+            "\nrecordables (multimeter record_from): {}",
+            m.recordables.join(", ")
+        );
+    }
+    if m.kind == ModelKind::Neuron {
+        println!(
+            "\nreceptor_type: 0 (spikes{})",
+            if m.current_channel.is_some() {
+                "; currents from dc_generator"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(())
+}

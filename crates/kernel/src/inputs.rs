@@ -30,7 +30,11 @@ impl InputBuffers {
     pub fn new(kinds: Vec<ChannelKind>, min_delay: Step, max_delay: Step) -> Self {
         let ring_len = (min_delay + max_delay).max(1) as usize;
         let data = vec![0.0; kinds.len() * ring_len];
-        Self { ring_len, kinds, data }
+        Self {
+            ring_len,
+            kinds,
+            data,
+        }
     }
 
     /// Number of channels.
@@ -95,7 +99,15 @@ mod tests {
 
     #[test]
     fn sign_split_and_count() {
-        let mut b = InputBuffers::new(vec![ChannelKind::SignSplit, ChannelKind::Weighted, ChannelKind::Count], 1, 1);
+        let mut b = InputBuffers::new(
+            vec![
+                ChannelKind::SignSplit,
+                ChannelKind::Weighted,
+                ChannelKind::Count,
+            ],
+            1,
+            1,
+        );
         b.add_spike(0, 1, 2.0, 1);
         b.add_spike(0, 1, -3.0, 1);
         b.add_spike(0, 1, 0.0, 1);

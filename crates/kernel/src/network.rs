@@ -90,6 +90,9 @@ pub trait Population: Send {
     fn update(&mut self, ctx: &mut SliceCtx<'_>) -> Result<(), NumericalInstability>;
     /// Moves multimeter samples taken so far into `out` (indexed by multimeter).
     fn drain_samples(&mut self, _out: &mut [MultimeterData]) {}
+    /// Appends `(source, target, [(stamp, multiplicity)])` for every train a stochastic device
+    /// generated, if it was asked to keep them.
+    fn generated_trains(&self, _out: &mut Vec<(NodeId, NodeId, Vec<(Step, u32)>)>) {}
 }
 
 /// One connection as reported at the end of a run.
@@ -151,7 +154,11 @@ pub struct Network {
 impl Network {
     /// Simulates `steps` more steps in slices aligned to `min_delay`; `progress(now)` is called
     /// after each slice.
-    pub fn simulate(&mut self, steps: Step, progress: &mut dyn FnMut(Step)) -> Result<(), NumericalInstability> {
+    pub fn simulate(
+        &mut self,
+        steps: Step,
+        progress: &mut dyn FnMut(Step),
+    ) -> Result<(), NumericalInstability> {
         let end = self.now + steps;
         while self.now < end {
             let slice_end = ((self.now / self.min_delay) + 1) * self.min_delay;
@@ -181,9 +188,12 @@ impl Network {
         }
         for e in &self.outbox.direct {
             match e.value {
-                DirectValue::Spike { weight, multiplicity } => {
-                    ctx.inputs.add_spike(e.channel, e.arrival, weight, multiplicity)
-                }
+                DirectValue::Spike {
+                    weight,
+                    multiplicity,
+                } => ctx
+                    .inputs
+                    .add_spike(e.channel, e.arrival, weight, multiplicity),
                 DirectValue::Value(v) => ctx.inputs.add_value(e.channel, e.arrival, v),
             }
         }
@@ -213,7 +223,8 @@ impl Network {
         // Populations emit node by node; delivery and recording want time order.
         self.outbox.spikes.sort_by_key(|s| (s.stamp, s.source));
         for s in &self.outbox.spikes {
-            self.spike_recording.spike(s.source, s.stamp, s.multiplicity);
+            self.spike_recording
+                .spike(s.source, s.stamp, s.multiplicity);
             self.counters.spikes_emitted += s.multiplicity as u64;
         }
         self.archives.sample_lengths();

@@ -31,7 +31,10 @@ pub struct SpikeRecording {
 impl SpikeRecording {
     /// Creates storage for `n_recorders` recorders over nodes `1..=n_nodes`.
     pub fn new(n_nodes: usize, n_recorders: usize) -> Self {
-        Self { listeners: vec![Vec::new(); n_nodes + 1], events: vec![Vec::new(); n_recorders] }
+        Self {
+            listeners: vec![Vec::new(); n_nodes + 1],
+            events: vec![Vec::new(); n_recorders],
+        }
     }
 
     /// Recorder `rec` records the spikes of `node`.
@@ -85,13 +88,30 @@ struct SamplerEntry {
 impl Samplers {
     /// Sampling for a population of `n` neurons.
     pub fn new(n: usize) -> Self {
-        Self { by_neuron: vec![Vec::new(); n], entries: Vec::new() }
+        Self {
+            by_neuron: vec![Vec::new(); n],
+            entries: Vec::new(),
+        }
     }
 
     /// Multimeter `multimeter` samples neuron `local` (node `node`) every `interval` steps.
-    pub fn attach(&mut self, local: usize, node: NodeId, multimeter: u32, interval: Step, fields: Vec<usize>) {
+    pub fn attach(
+        &mut self,
+        local: usize,
+        node: NodeId,
+        multimeter: u32,
+        interval: Step,
+        fields: Vec<usize>,
+    ) {
         self.by_neuron[local].push(self.entries.len() as u32);
-        self.entries.push(SamplerEntry { node, multimeter, interval, fields, stamps: Vec::new(), values: Vec::new() });
+        self.entries.push(SamplerEntry {
+            node,
+            multimeter,
+            interval,
+            fields,
+            stamps: Vec::new(),
+            values: Vec::new(),
+        });
     }
 
     /// True if any multimeter samples neuron `local`.
@@ -122,7 +142,8 @@ impl Samplers {
             for (k, &s) in e.stamps.iter().enumerate() {
                 d.senders.push(e.node);
                 d.stamps.push(s);
-                d.values.extend_from_slice(&e.values[k * e.fields.len()..(k + 1) * e.fields.len()]);
+                d.values
+                    .extend_from_slice(&e.values[k * e.fields.len()..(k + 1) * e.fields.len()]);
             }
             e.stamps.clear();
             e.values.clear();

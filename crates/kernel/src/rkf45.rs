@@ -27,11 +27,21 @@ pub struct Control {
 impl Control {
     /// `gsl_odeiv_control_y_new(eps_abs, eps_rel)`: tolerance relative to |y|.
     pub const fn y(eps_abs: f64, eps_rel: f64) -> Self {
-        Self { eps_abs, eps_rel, a_y: 1.0, a_dydt: 0.0 }
+        Self {
+            eps_abs,
+            eps_rel,
+            a_y: 1.0,
+            a_dydt: 0.0,
+        }
     }
     /// `gsl_odeiv_control_yp_new(eps_abs, eps_rel)`: tolerance relative to h·|y'|.
     pub const fn yp(eps_abs: f64, eps_rel: f64) -> Self {
-        Self { eps_abs, eps_rel, a_y: 0.0, a_dydt: 1.0 }
+        Self {
+            eps_abs,
+            eps_rel,
+            a_y: 0.0,
+            a_dydt: 1.0,
+        }
     }
 
     /// Returns the adjusted step, or `None` when the step is unchanged.
@@ -67,7 +77,12 @@ enum Adjust {
 const AH: [f64; 5] = [1.0 / 4.0, 3.0 / 8.0, 12.0 / 13.0, 1.0, 1.0 / 2.0];
 const B3: [f64; 2] = [3.0 / 32.0, 9.0 / 32.0];
 const B4: [f64; 3] = [1932.0 / 2197.0, -7200.0 / 2197.0, 7296.0 / 2197.0];
-const B5: [f64; 4] = [8341.0 / 4104.0, -32832.0 / 4104.0, 29440.0 / 4104.0, -845.0 / 4104.0];
+const B5: [f64; 4] = [
+    8341.0 / 4104.0,
+    -32832.0 / 4104.0,
+    29440.0 / 4104.0,
+    -845.0 / 4104.0,
+];
 const B6: [f64; 5] = [
     -6080.0 / 20520.0,
     41040.0 / 20520.0,

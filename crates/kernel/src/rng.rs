@@ -11,7 +11,8 @@ pub type Rng = Xoshiro256PlusPlus;
 /// connection rules, per-node dynamics) so adding one does not shift another.
 pub fn stream(seed: u64, domain: u64, key: u64) -> Rng {
     // SplitMix64-style mixing of the three words into one seed.
-    let mut z = seed ^ domain.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ key.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let mut z =
+        seed ^ domain.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ key.wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;

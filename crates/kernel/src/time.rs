@@ -24,12 +24,21 @@ impl Resolution {
     pub fn new(h_ms: f64) -> Result<Self, KernelError> {
         let tics = (h_ms * TICS_PER_MS as f64).round();
         if !h_ms.is_finite() || h_ms <= 0.0 || tics < 1.0 {
-            return Err(KernelError::Resolution { value: h_ms, reason: "must be a positive multiple of 0.001 ms" });
+            return Err(KernelError::Resolution {
+                value: h_ms,
+                reason: "must be a positive multiple of 0.001 ms",
+            });
         }
         if ((tics / TICS_PER_MS as f64) - h_ms).abs() > 1e-9 * h_ms.max(1.0) {
-            return Err(KernelError::Resolution { value: h_ms, reason: "must be a multiple of the tic (0.001 ms)" });
+            return Err(KernelError::Resolution {
+                value: h_ms,
+                reason: "must be a multiple of the tic (0.001 ms)",
+            });
         }
-        Ok(Self { h_ms: tics / TICS_PER_MS as f64, tics_per_step: tics as i64 })
+        Ok(Self {
+            h_ms: tics / TICS_PER_MS as f64,
+            tics_per_step: tics as i64,
+        })
     }
 
     /// The resolution in ms.

@@ -2,7 +2,7 @@
 //! (model compatibility, delays, weight signs, receptors), lays out inputs, archives and
 //! synapse tables, and wires the recording devices.
 
-use evplast_kernel::archive::clopath::ClopathArchive;
+use evplast_kernel::archive::clopath::{ClopathArchive, LtdRing};
 use evplast_kernel::inputs::{ChannelKind, InputBuffers};
 use evplast_kernel::network::{Archives, Network, Outbox, Population, StageCounters, SynapseTable};
 use evplast_kernel::record::{MultimeterData, SpikeRecording};
@@ -28,11 +28,18 @@ pub struct KernelConfig {
     pub resolution: f64,
     pub rng_seed: u64,
     pub local_num_threads: u32,
+    /// Reproduce NEST 3.10's too-short Clopath LTD buffer (cross-checks only).
+    pub nest_ltd_ring: bool,
 }
 
 impl Default for KernelConfig {
     fn default() -> Self {
-        Self { resolution: 0.1, rng_seed: 1, local_num_threads: 1 }
+        Self {
+            resolution: 0.1,
+            rng_seed: 1,
+            local_num_threads: 1,
+            nest_ltd_ring: false,
+        }
     }
 }
 
@@ -44,11 +51,19 @@ pub struct SynSpec {
     pub params: ParamMap,
     pub receptor_type: Option<ParamValue>,
     pub weight_recorder: Option<NodeId>,
+    /// The caller's name for this call (e.g. the `[[connect]]` index), kept per projection.
+    pub tag: u32,
 }
 
 impl Default for SynSpec {
     fn default() -> Self {
-        Self { synapse_model: "static_synapse".into(), params: ParamMap::new(), receptor_type: None, weight_recorder: None }
+        Self {
+            synapse_model: "static_synapse".into(),
+            params: ParamMap::new(),
+            receptor_type: None,
+            weight_recorder: None,
+            tag: 0,
+        }
     }
 }
 
@@ -77,6 +92,7 @@ struct Projection {
     link: Link,
     model: &'static str,
     weight_recorder: Option<NodeId>,
+    tag: u32,
 }
 
 /// A validated connection.
@@ -128,7 +144,10 @@ pub struct Simulation {
     pub connections: Vec<Conn>,
     /// Synapse model name per projection.
     pub projection_models: Vec<&'static str>,
-    /// Receptor per projection is always 0 for the point models here.
+    /// The caller's tag per projection.
+    pub projection_tags: Vec<u32>,
+    /// Number of connections that are synapses (not recorder links).
+    pub n_synapses: usize,
     pub min_delay: Step,
     pub max_delay: Step,
 }
@@ -137,7 +156,15 @@ impl NetworkBuilder {
     /// A builder for a network at `cfg.resolution`.
     pub fn new(cfg: KernelConfig) -> Result<Self, BuildError> {
         let res = Resolution::new(cfg.resolution)?;
-        Ok(Self { res, cfg, blocks: Vec::new(), node_block: vec![u32::MAX], projections: Vec::new(), conns: Vec::new(), keep_trains: false })
+        Ok(Self {
+            res,
+            cfg,
+            blocks: Vec::new(),
+            node_block: vec![u32::MAX],
+            projections: Vec::new(),
+            conns: Vec::new(),
+            keep_trains: false,
+        })
     }
 
     /// The resolution.
@@ -165,13 +192,22 @@ impl NetworkBuilder {
     pub fn create(&mut self, model: &str, params: &[ParamMap]) -> Result<NodeId, BuildError> {
         let info = registry::find(model)?;
         if info.kind == ModelKind::Synapse {
-            return Err(BuildError::Connect(format!("'{model}' is a synapse model: use it in a connect's syn_spec, not in create")));
+            return Err(BuildError::Connect(format!(
+                "'{model}' is a synapse model: use it in a connect's syn_spec, not in create"
+            )));
         }
-        let parsed = params.iter().map(|m| registry::parse_node(info, m, self.res)).collect::<Result<Vec<_>, _>>()?;
+        let parsed = params
+            .iter()
+            .map(|m| registry::parse_node(info, m, self.res))
+            .collect::<Result<Vec<_>, _>>()?;
         let first = self.node_block.len() as u32;
         let b = self.blocks.len() as u32;
         self.node_block.extend(std::iter::repeat_n(b, parsed.len()));
-        self.blocks.push(BlockSpec { model: info, first, params: parsed });
+        self.blocks.push(BlockSpec {
+            model: info,
+            first,
+            params: parsed,
+        });
         Ok(NodeId(first))
     }
 
@@ -179,11 +215,19 @@ impl NetworkBuilder {
     pub fn connect(&mut self, spec: &SynSpec, conns: &[ConnRequest]) -> Result<(), BuildError> {
         let syn = registry::find(&spec.synapse_model)?;
         if syn.kind != ModelKind::Synapse {
-            return Err(BuildError::Connect(format!("synapse_model '{}' is not a synapse model", spec.synapse_model)));
+            return Err(BuildError::Connect(format!(
+                "synapse_model '{}' is not a synapse model",
+                spec.synapse_model
+            )));
         }
         if let Some(r) = &spec.receptor_type {
             if !matches!(r, ParamValue::Num(x) if *x == 0.0) {
-                return Err(BuildError::bad(syn.name, "receptor_type", r, "the point-neuron models here accept only receptor 0"));
+                return Err(BuildError::bad(
+                    syn.name,
+                    "receptor_type",
+                    r,
+                    "the point-neuron models here accept only receptor 0",
+                ));
             }
         }
         let link = match syn.name {
@@ -195,17 +239,31 @@ impl NetworkBuilder {
         };
         if let Some(wr) = spec.weight_recorder {
             if self.model_of(wr).map(|m| m.name) != Some("weight_recorder") {
-                return Err(BuildError::bad(syn.name, "weight_recorder", wr, "must name a weight_recorder"));
+                return Err(BuildError::bad(
+                    syn.name,
+                    "weight_recorder",
+                    wr,
+                    "must name a weight_recorder",
+                ));
             }
             if matches!(link, Link::Static) {
-                return Err(BuildError::bad(syn.name, "weight_recorder", wr, "static_synapse does not report weights; use a plastic synapse"));
+                return Err(BuildError::bad(
+                    syn.name,
+                    "weight_recorder",
+                    wr,
+                    "static_synapse does not report weights; use a plastic synapse",
+                ));
             }
         }
         // One projection per distinct link kind used by this call.
         let mut proj_ids: [Option<u32>; 3] = [None; 3];
         for c in conns {
-            let src = self.model_of(c.source).ok_or_else(|| BuildError::Connect(format!("source node {} does not exist", c.source)))?;
-            let tgt = self.model_of(c.target).ok_or_else(|| BuildError::Connect(format!("target node {} does not exist", c.target)))?;
+            let src = self.model_of(c.source).ok_or_else(|| {
+                BuildError::Connect(format!("source node {} does not exist", c.source))
+            })?;
+            let tgt = self.model_of(c.target).ok_or_else(|| {
+                BuildError::Connect(format!("target node {} does not exist", c.target))
+            })?;
             let (slot, link) = match (src.kind, src.name, tgt.kind, tgt.name) {
                 (_, "multimeter", ModelKind::Neuron, _) => {
                     self.check_recordables(c.source, tgt)?;
@@ -220,46 +278,96 @@ impl NetworkBuilder {
             };
             let (weight, delay) = match &link {
                 Link::Static | Link::Clopath(_) => self.check_synapse(syn, &link, src, tgt, c)?,
-                _ => (0.0, 1),
+                // Recorder links have a delay too, and NEST counts it in min/max_delay.
+                _ => (0.0, self.check_delay(syn, c.delay.unwrap_or(1.0))?),
             };
             let pid = *proj_ids[slot].get_or_insert_with(|| {
-                self.projections.push(Projection { link, model: syn.name, weight_recorder: spec.weight_recorder });
+                self.projections.push(Projection {
+                    link,
+                    model: syn.name,
+                    weight_recorder: spec.weight_recorder,
+                    tag: spec.tag,
+                });
                 (self.projections.len() - 1) as u32
             });
-            self.conns.push(Conn { source: c.source, target: c.target, projection: pid, weight, delay });
+            self.conns.push(Conn {
+                source: c.source,
+                target: c.target,
+                projection: pid,
+                weight,
+                delay,
+            });
         }
         Ok(())
     }
 
     fn check_recordables(&self, mm: NodeId, tgt: &ModelInfo) -> Result<(), BuildError> {
         let b = &self.blocks[self.node_block[mm.0 as usize] as usize];
-        let NodeParams::Multimeter(p) = &b.params[(mm.0 - b.first) as usize] else { unreachable!() };
+        let NodeParams::Multimeter(p) = &b.params[(mm.0 - b.first) as usize] else {
+            unreachable!()
+        };
         for f in &p.record_from {
             if !tgt.recordables.contains(&f.as_str()) {
                 return Err(BuildError::bad(
                     "multimeter",
                     "record_from",
                     format!("\"{f}\""),
-                    format!("{} has no recordable '{f}' (recordables: {})", tgt.name, tgt.recordables.join(", ")),
+                    format!(
+                        "{} has no recordable '{f}' (recordables: {})",
+                        tgt.name,
+                        tgt.recordables.join(", ")
+                    ),
                 ));
             }
         }
         Ok(())
     }
 
-    fn check_synapse(&self, syn: &ModelInfo, link: &Link, src: &ModelInfo, tgt: &ModelInfo, c: &ConnRequest) -> Result<(f64, Step), BuildError> {
-        let weight = c.weight.unwrap_or(1.0);
-        let delay_ms = c.delay.unwrap_or(1.0);
-        if !weight.is_finite() {
-            return Err(BuildError::bad(syn.name, "weight", weight, "must be finite"));
-        }
-        if !delay_ms.is_finite() || delay_ms < self.res.h() - 1e-9 * self.res.h() {
-            return Err(BuildError::bad(syn.name, "delay", delay_ms, format!("must be >= the resolution ({} ms)", self.res.h())));
+    /// A delay in steps: rounded to the grid, then at least one step (NEST's rule).
+    fn check_delay(&self, syn: &ModelInfo, delay_ms: f64) -> Result<Step, BuildError> {
+        let h = self.res.h();
+        if !delay_ms.is_finite() {
+            return Err(BuildError::bad(
+                syn.name,
+                "delay",
+                delay_ms,
+                "must be finite",
+            ));
         }
         let delay = self.res.delay_steps(delay_ms);
+        if delay < 1 {
+            return Err(BuildError::bad(
+                syn.name,
+                "delay",
+                delay_ms,
+                format!("must be >= the resolution ({h} ms)"),
+            ));
+        }
         if delay > u32::MAX as Step / 2 {
             return Err(BuildError::bad(syn.name, "delay", delay_ms, "is too large"));
         }
+        Ok(delay)
+    }
+
+    fn check_synapse(
+        &self,
+        syn: &ModelInfo,
+        link: &Link,
+        src: &ModelInfo,
+        tgt: &ModelInfo,
+        c: &ConnRequest,
+    ) -> Result<(f64, Step), BuildError> {
+        let weight = c.weight.unwrap_or(1.0);
+        let delay_ms = c.delay.unwrap_or(1.0);
+        if !weight.is_finite() {
+            return Err(BuildError::bad(
+                syn.name,
+                "weight",
+                weight,
+                "must be finite",
+            ));
+        }
+        let delay = self.check_delay(syn, delay_ms)?;
         if let Link::Clopath(p) = link {
             if tgt.archive != Some(Archive::Clopath) {
                 return Err(BuildError::Connect(format!(
@@ -277,7 +385,10 @@ impl NetworkBuilder {
         }
         match src.name {
             "dc_generator" if tgt.current_channel.is_none() => {
-                return Err(BuildError::Connect(format!("dc_generator node {}: target {} node {} takes no current input", c.source, tgt.name, c.target)))
+                return Err(BuildError::Connect(format!(
+                    "dc_generator node {}: target {} node {} takes no current input",
+                    c.source, tgt.name, c.target
+                )))
             }
             _ => {}
         }
@@ -287,9 +398,16 @@ impl NetworkBuilder {
     /// Lays everything out and returns the simulation.
     pub fn build(self) -> Result<Simulation, BuildError> {
         let n_nodes = self.n_nodes();
-        let is_synapse = |c: &Conn| matches!(self.projections[c.projection as usize].link, Link::Static | Link::Clopath(_));
+        let is_synapse = |c: &Conn| {
+            matches!(
+                self.projections[c.projection as usize].link,
+                Link::Static | Link::Clopath(_)
+            )
+        };
+        // Every connection counts, recorder links included, as in NEST: the slicing decides
+        // which spikes of the last slice are delivered before the run ends.
         let (mut min_delay, mut max_delay) = (Step::MAX, 0);
-        for c in self.conns.iter().filter(|c| is_synapse(c)) {
+        for c in &self.conns {
             min_delay = min_delay.min(c.delay);
             max_delay = max_delay.max(c.delay);
         }
@@ -310,7 +428,10 @@ impl NetworkBuilder {
         // Clopath archives for every target of a Clopath synapse.
         let mut n_clopath_in = vec![0u32; n_nodes + 1];
         for c in &self.conns {
-            if matches!(self.projections[c.projection as usize].link, Link::Clopath(_)) {
+            if matches!(
+                self.projections[c.projection as usize].link,
+                Link::Clopath(_)
+            ) {
                 n_clopath_in[c.target.0 as usize] += 1;
             }
         }
@@ -328,7 +449,18 @@ impl NetworkBuilder {
                     _ => unreachable!("checked at connect"),
                 };
                 archive_of[id] = Some(archives.clopath.len() as u32);
-                archives.clopath.push(ClopathArchive::new(rule, n_clopath_in[id], min_delay, max_delay));
+                let ring = if self.cfg.nest_ltd_ring {
+                    LtdRing::NestCompatible
+                } else {
+                    LtdRing::Complete
+                };
+                archives.clopath.push(ClopathArchive::new(
+                    rule,
+                    n_clopath_in[id],
+                    min_delay,
+                    max_delay,
+                    ring,
+                ));
             }
         }
 
@@ -353,8 +485,13 @@ impl NetworkBuilder {
             .iter()
             .map(|(id, _)| {
                 let b = &self.blocks[self.node_block[id.0 as usize] as usize];
-                let NodeParams::Multimeter(p) = &b.params[(id.0 - b.first) as usize] else { unreachable!() };
-                MultimeterData { fields: p.record_from.clone(), ..Default::default() }
+                let NodeParams::Multimeter(p) = &b.params[(id.0 - b.first) as usize] else {
+                    unreachable!()
+                };
+                MultimeterData {
+                    fields: p.record_from.clone(),
+                    ..Default::default()
+                }
             })
             .collect();
 
@@ -371,10 +508,16 @@ impl NetworkBuilder {
             let src_model = self.blocks[self.node_block[c.source.0 as usize] as usize].model;
             let tgt_model = self.blocks[self.node_block[c.target.0 as usize] as usize].model;
             match &proj.link {
-                Link::RecordSpikes => spike_recording.listen(c.source, rec_index[c.target.0 as usize]),
+                Link::RecordSpikes => {
+                    spike_recording.listen(c.source, rec_index[c.target.0 as usize])
+                }
                 Link::Sample => samplings.push((c.source, c.target)),
                 Link::Static if matches!(src_model.name, "poisson_generator" | "dc_generator") => {
-                    let offset = if src_model.name == "dc_generator" { tgt_model.current_channel.unwrap_or(0) } else { 0 };
+                    let offset = if src_model.name == "dc_generator" {
+                        tgt_model.current_channel.unwrap_or(0)
+                    } else {
+                        0
+                    };
                     direct[c.source.0 as usize].push(DirectTarget {
                         source: c.source,
                         target: c.target,
@@ -394,7 +537,9 @@ impl NetworkBuilder {
                     let pi = &mut clopath_proj_index[c.projection as usize];
                     if *pi == u16::MAX {
                         if clopath_projs.len() >= u16::MAX as usize {
-                            return Err(BuildError::Connect("too many clopath_synapse projections (max 65535)".into()));
+                            return Err(BuildError::Connect(
+                                "too many clopath_synapse projections (max 65535)".into(),
+                            ));
                         }
                         *pi = clopath_projs.len() as u16;
                         clopath_projs.push(clopath_synapse::Projection {
@@ -406,7 +551,8 @@ impl NetworkBuilder {
                         source: c.source,
                         target: c.target,
                         channel: channel_base[c.target.0 as usize],
-                        archive: archive_of[c.target.0 as usize].expect("archive made for every Clopath target"),
+                        archive: archive_of[c.target.0 as usize]
+                            .expect("archive made for every Clopath target"),
                         delay: c.delay,
                         weight: c.weight,
                         projection: *pi,
@@ -437,43 +583,90 @@ impl NetworkBuilder {
                     let fields = multimeters[mi as usize]
                         .fields
                         .iter()
-                        .map(|f| b.model.recordables.iter().position(|r| r == f).expect("checked at connect"))
+                        .map(|f| {
+                            b.model
+                                .recordables
+                                .iter()
+                                .position(|r| r == f)
+                                .expect("checked at connect")
+                        })
                         .collect();
                     let mb = &self.blocks[self.node_block[mm.0 as usize] as usize];
-                    let NodeParams::Multimeter(mp) = &mb.params[(mm.0 - mb.first) as usize] else { unreachable!() };
-                    blk.samplers.attach(local as usize, *target, mi, mp.interval_steps, fields);
+                    let NodeParams::Multimeter(mp) = &mb.params[(mm.0 - mb.first) as usize] else {
+                        unreachable!()
+                    };
+                    blk.samplers
+                        .attach(local as usize, *target, mi, mp.interval_steps, fields);
                 }
                 blk
             };
             let pop: Box<dyn Population> = match b.model.name {
                 "aeif_psc_delta_clopath" => {
-                    let ps: Vec<_> = b.params.iter().map(|p| match p { NodeParams::Aeif(x) => (**x).clone(), _ => unreachable!() }).collect();
+                    let ps: Vec<_> = b
+                        .params
+                        .iter()
+                        .map(|p| match p {
+                            NodeParams::Aeif(x) => (**x).clone(),
+                            _ => unreachable!(),
+                        })
+                        .collect();
                     Box::new(AeifPscDeltaClopath::new(&ps, block(), self.res))
                 }
                 "hh_psc_alpha_clopath" => {
-                    let ps: Vec<_> = b.params.iter().map(|p| match p { NodeParams::Hh(x) => (**x).clone(), _ => unreachable!() }).collect();
+                    let ps: Vec<_> = b
+                        .params
+                        .iter()
+                        .map(|p| match p {
+                            NodeParams::Hh(x) => (**x).clone(),
+                            _ => unreachable!(),
+                        })
+                        .collect();
                     Box::new(HhPscAlphaClopath::new(&ps, block(), self.res))
                 }
                 "parrot_neuron" => Box::new(ParrotNeuron::new(n, block())),
                 "spike_generator" => {
-                    let ps = b.params.iter().map(|p| match p { NodeParams::SpikeGenerator(x) => x.clone(), _ => unreachable!() }).collect();
+                    let ps = b
+                        .params
+                        .iter()
+                        .map(|p| match p {
+                            NodeParams::SpikeGenerator(x) => x.clone(),
+                            _ => unreachable!(),
+                        })
+                        .collect();
                     Box::new(SpikeGenerator::new(first, ps))
                 }
                 "poisson_generator" => {
-                    let ps = b.params.iter().map(|p| match p { NodeParams::PoissonGenerator(x) => x.clone(), _ => unreachable!() }).collect();
+                    let ps = b
+                        .params
+                        .iter()
+                        .map(|p| match p {
+                            NodeParams::PoissonGenerator(x) => x.clone(),
+                            _ => unreachable!(),
+                        })
+                        .collect();
                     let mut targets = Vec::new();
                     for i in 0..n {
                         for (k, t) in direct[b.first as usize + i].drain(..).enumerate() {
                             // A stream per (generator, k-th connection): independent of threads.
                             let key = ((b.first as u64 + i as u64) << 32) | k as u64;
-                            targets.push((t, rng::stream(self.cfg.rng_seed, domain::DYNAMICS, key)));
+                            targets
+                                .push((t, rng::stream(self.cfg.rng_seed, domain::DYNAMICS, key)));
                         }
                     }
                     Box::new(PoissonGenerator::new(ps, first, targets, self.keep_trains))
                 }
                 "dc_generator" => {
-                    let ps = b.params.iter().map(|p| match p { NodeParams::DcGenerator(x) => x.clone(), _ => unreachable!() }).collect();
-                    let targets = (0..n).flat_map(|i| std::mem::take(&mut direct[b.first as usize + i])).collect();
+                    let ps = b
+                        .params
+                        .iter()
+                        .map(|p| match p {
+                            NodeParams::DcGenerator(x) => x.clone(),
+                            _ => unreachable!(),
+                        })
+                        .collect();
+                    let targets = (0..n)
+                        .flat_map(|i| std::mem::take(&mut direct[b.first as usize + i]))
+                        .collect();
                     Box::new(DcGenerator::new(ps, b.first, targets))
                 }
                 _ => continue,
@@ -486,7 +679,11 @@ impl NetworkBuilder {
             synapses.push(Box::new(StaticTable::new(n_nodes, &static_conns)));
         }
         if !clopath_conns.is_empty() {
-            synapses.push(Box::new(ClopathTable::new(n_nodes, &clopath_conns, clopath_projs)));
+            synapses.push(Box::new(ClopathTable::new(
+                n_nodes,
+                &clopath_conns,
+                clopath_projs,
+            )));
         }
         drop(static_conns);
         drop(clopath_conns);
@@ -519,6 +716,8 @@ impl NetworkBuilder {
             recorders,
             node_models,
             projection_models: self.projections.iter().map(|p| p.model).collect(),
+            projection_tags: self.projections.iter().map(|p| p.tag).collect(),
+            n_synapses: self.conns.iter().filter(|c| is_synapse(c)).count(),
             connections: self.conns,
             min_delay,
             max_delay,

@@ -27,8 +27,20 @@ impl ClopathParams {
         let mut p = Self::default();
         p.apply(r)?;
         let m = r.model();
-        require(p.u_ref_squared > 0.0, m, "u_ref_squared", p.u_ref_squared, "must be > 0")?;
-        require(p.delay_u_bars >= 0.0, m, "delay_u_bars", p.delay_u_bars, "must be >= 0")?;
+        require(
+            p.u_ref_squared > 0.0,
+            m,
+            "u_ref_squared",
+            p.u_ref_squared,
+            "must be > 0",
+        )?;
+        require(
+            p.delay_u_bars >= 0.0,
+            m,
+            "delay_u_bars",
+            p.delay_u_bars,
+            "must be >= 0",
+        )?;
         let _ = res;
         Ok(p)
     }

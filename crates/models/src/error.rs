@@ -8,9 +8,18 @@ pub enum BuildError {
     #[error("unknown model '{name}' (known models: {known})")]
     UnknownModel { name: String, known: String },
     #[error("{model}: unknown parameter '{param}' (valid parameters: {valid})")]
-    UnknownParam { model: String, param: String, valid: String },
+    UnknownParam {
+        model: String,
+        param: String,
+        valid: String,
+    },
     #[error("{model}: parameter '{param}' = {value}: {reason}")]
-    BadParam { model: String, param: String, value: String, reason: String },
+    BadParam {
+        model: String,
+        param: String,
+        value: String,
+        reason: String,
+    },
     #[error("{0}")]
     Connect(String),
     #[error("{0}")]
@@ -19,7 +28,12 @@ pub enum BuildError {
 
 impl BuildError {
     /// A bad parameter value.
-    pub fn bad(model: &str, param: &str, value: impl std::fmt::Display, reason: impl Into<String>) -> Self {
+    pub fn bad(
+        model: &str,
+        param: &str,
+        value: impl std::fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
         BuildError::BadParam {
             model: model.to_string(),
             param: param.to_string(),
@@ -30,7 +44,13 @@ impl BuildError {
 }
 
 /// Returns `Err(bad(...))` unless `ok`.
-pub fn require(ok: bool, model: &str, param: &str, value: f64, reason: &str) -> Result<(), BuildError> {
+pub fn require(
+    ok: bool,
+    model: &str,
+    param: &str,
+    value: f64,
+    reason: &str,
+) -> Result<(), BuildError> {
     if ok {
         Ok(())
     } else {

@@ -142,7 +142,12 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader of `map` for model `model`.
     pub fn new(model: &'static str, map: &'a ParamMap) -> Self {
-        Self { model, map, used: BTreeSet::new(), known: Vec::new() }
+        Self {
+            model,
+            map,
+            used: BTreeSet::new(),
+            known: Vec::new(),
+        }
     }
 
     /// The model name (for error messages).
@@ -151,7 +156,11 @@ impl<'a> Reader<'a> {
     }
 
     /// Overwrites `slot` if `key` is given.
-    pub fn read<T: ParamType>(&mut self, key: &'static str, slot: &mut T) -> Result<(), BuildError> {
+    pub fn read<T: ParamType>(
+        &mut self,
+        key: &'static str,
+        slot: &mut T,
+    ) -> Result<(), BuildError> {
         self.known.push(key);
         if let Some((k, v)) = self.map.get_key_value(key) {
             self.used.insert(k.as_str());
@@ -241,7 +250,10 @@ mod tests {
         let mut r = Reader::new("x", &m);
         P::default().apply(&mut r).unwrap();
         let e = r.finish().unwrap_err().to_string();
-        assert!(e.contains("unknown parameter 'c'") && e.contains("a, b"), "{e}");
+        assert!(
+            e.contains("unknown parameter 'c'") && e.contains("a, b"),
+            "{e}"
+        );
 
         m.insert("b".into(), ParamValue::Num(1.0));
         let mut r = Reader::new("x", &m);

@@ -19,9 +19,21 @@ pub struct Block {
 
 impl Block {
     /// Bookkeeping for `n` neurons.
-    pub fn new(first: NodeId, n: usize, channel_base: u32, channels_per_node: u32, archive: Vec<Option<u32>>) -> Self {
+    pub fn new(
+        first: NodeId,
+        n: usize,
+        channel_base: u32,
+        channels_per_node: u32,
+        archive: Vec<Option<u32>>,
+    ) -> Self {
         debug_assert_eq!(archive.len(), n);
-        Self { first, channel_base, channels_per_node, archive, samplers: Samplers::new(n) }
+        Self {
+            first,
+            channel_base,
+            channels_per_node,
+            archive,
+            samplers: Samplers::new(n),
+        }
     }
 
     /// Input channel `offset` of local neuron `i`.

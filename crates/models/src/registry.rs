@@ -3,7 +3,9 @@
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::Resolution;
 
-use crate::devices::{dc_generator, multimeter, poisson_generator, spike_generator, spike_recorder, weight_recorder};
+use crate::devices::{
+    dc_generator, multimeter, poisson_generator, spike_generator, spike_recorder, weight_recorder,
+};
 use crate::error::BuildError;
 use crate::neurons::{aeif_psc_delta_clopath as aeif, hh_psc_alpha_clopath as hh, parrot_neuron};
 use crate::params::{ParamDoc, ParamMap};
@@ -167,16 +169,29 @@ pub static MODELS: &[ModelInfo] = &[
 ];
 
 fn static_describe(out: &mut Vec<ParamDoc>) {
-    out.push(ParamDoc { name: "weight", default: "1".into(), unit: "", doc: "weight" });
-    out.push(ParamDoc { name: "delay", default: "1".into(), unit: "ms", doc: "delay" });
+    out.push(ParamDoc {
+        name: "weight",
+        default: "1".into(),
+        unit: "",
+        doc: "weight",
+    });
+    out.push(ParamDoc {
+        name: "delay",
+        default: "1".into(),
+        unit: "ms",
+        doc: "delay",
+    });
 }
 
 /// The model named `name`.
 pub fn find(name: &str) -> Result<&'static ModelInfo, BuildError> {
-    MODELS.iter().find(|m| m.name == name).ok_or_else(|| BuildError::UnknownModel {
-        name: name.to_string(),
-        known: MODELS.iter().map(|m| m.name).collect::<Vec<_>>().join(", "),
-    })
+    MODELS
+        .iter()
+        .find(|m| m.name == name)
+        .ok_or_else(|| BuildError::UnknownModel {
+            name: name.to_string(),
+            known: MODELS.iter().map(|m| m.name).collect::<Vec<_>>().join(", "),
+        })
 }
 
 /// Parsed parameters of one node.
@@ -194,7 +209,11 @@ pub enum NodeParams {
 }
 
 /// Reads one node's parameters for `model`.
-pub fn parse_node(model: &ModelInfo, map: &ParamMap, res: Resolution) -> Result<NodeParams, BuildError> {
+pub fn parse_node(
+    model: &ModelInfo,
+    map: &ParamMap,
+    res: Resolution,
+) -> Result<NodeParams, BuildError> {
     Ok(match model.name {
         aeif::MODEL => NodeParams::Aeif(Box::new(aeif::parse(map, res)?)),
         hh::MODEL => NodeParams::Hh(Box::new(hh::parse(map, res)?)),

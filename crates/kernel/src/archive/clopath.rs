@@ -7,6 +7,11 @@
 //! * the LTD value `A_LTD·(ū−_del − θ−)` (× `ū̄²/u_ref²` if homeostatic) when `ū−_del > θ−`,
 //!   in a ring keyed by stamp that is long enough for `max_delay + min_delay` steps.
 //!
+//! NEST keeps only the last `max_delay + 1` *written* LTD values, so with `min_delay` > 1 step a
+//! synapse with a long delay often finds its value overwritten and applies no LTD
+//! (nest-models.md §2.4). That is a bug; evplast keeps every value a synapse can still ask for.
+//! [`LtdRing::NestCompatible`] reproduces NEST's loss exactly, for cross-checks only.
+//!
 //! LTP entries are freed from the front once every incoming synapse has read them.
 
 use std::collections::VecDeque;
@@ -35,6 +40,15 @@ pub struct LtpEntry {
     pub reads: u32,
 }
 
+/// How many written LTD values stay visible.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LtdRing {
+    /// Every value a synapse can still ask for (correct).
+    Complete,
+    /// Only the last `max_delay + 1` written values, as NEST 3.10 keeps them.
+    NestCompatible,
+}
+
 /// The archive of one neuron.
 #[derive(Clone, Debug)]
 pub struct ClopathArchive {
@@ -42,7 +56,11 @@ pub struct ClopathArchive {
     delayed_plus: Vec<f64>,
     delayed_minus: Vec<f64>,
     delay_idx: usize,
-    ltd: Vec<(Step, f64)>,
+    /// Slot per stamp modulo the length: (stamp, value, index of the write).
+    ltd: Vec<(Step, f64, u64)>,
+    ltd_writes: u64,
+    /// A value is visible while fewer than this many writes followed it.
+    ltd_visible: u64,
     ltp: VecDeque<LtpEntry>,
     n_incoming: u32,
 }
@@ -50,14 +68,26 @@ pub struct ClopathArchive {
 impl ClopathArchive {
     /// An archive for a neuron whose incoming Clopath synapses have delays up to `max_delay`,
     /// delivered in slices of `min_delay` steps.
-    pub fn new(rule: ClopathRule, n_incoming: u32, min_delay: Step, max_delay: Step) -> Self {
+    pub fn new(
+        rule: ClopathRule,
+        n_incoming: u32,
+        min_delay: Step,
+        max_delay: Step,
+        ring: LtdRing,
+    ) -> Self {
         let l = rule.delay_u_bars_steps + 1;
+        let ltd_visible = match ring {
+            LtdRing::Complete => u64::MAX,
+            LtdRing::NestCompatible => max_delay as u64 + 1,
+        };
         Self {
             rule,
             delayed_plus: vec![0.0; l],
             delayed_minus: vec![0.0; l],
             delay_idx: 0,
-            ltd: vec![(Step::MIN, 0.0); (min_delay + max_delay) as usize],
+            ltd: vec![(Step::MIN, 0.0, 0); (min_delay + max_delay) as usize],
+            ltd_writes: 0,
+            ltd_visible,
             ltp: VecDeque::new(),
             n_incoming,
         }
@@ -65,7 +95,16 @@ impl ClopathArchive {
 
     /// Archives the end-of-step state stamped `stamp` (nest-models.md §2.2).
     #[inline]
-    pub fn write(&mut self, stamp: Step, h: f64, u: f64, u_plus: f64, u_minus: f64, u_bar_bar: f64, c: &mut RuleCounters) {
+    pub fn write(
+        &mut self,
+        stamp: Step,
+        h: f64,
+        u: f64,
+        u_plus: f64,
+        u_minus: f64,
+        u_bar_bar: f64,
+        c: &mut RuleCounters,
+    ) {
         let r = &self.rule;
         self.delayed_plus[self.delay_idx] = u_plus;
         self.delayed_minus[self.delay_idx] = u_minus;
@@ -78,20 +117,23 @@ impl ClopathArchive {
                 self.ltp.pop_front();
             }
             let dw = r.a_ltp * (u - r.theta_plus) * (del_plus - r.theta_minus) * h;
-            self.ltp.push_back(LtpEntry { stamp, dw, reads: 0 });
+            self.ltp.push_back(LtpEntry {
+                stamp,
+                dw,
+                reads: 0,
+            });
             c.history_manipulations += 1;
         }
-        let ltd = if del_minus > r.theta_minus {
-            if r.a_ltd_const {
+        if del_minus > r.theta_minus {
+            let ltd = if r.a_ltd_const {
                 r.a_ltd * (del_minus - r.theta_minus)
             } else {
                 r.a_ltd * u_bar_bar * u_bar_bar * (del_minus - r.theta_minus) / r.u_ref_squared
-            }
-        } else {
-            0.0
-        };
-        let n = self.ltd.len() as Step;
-        self.ltd[stamp.rem_euclid(n) as usize] = (stamp, ltd);
+            };
+            let n = self.ltd.len() as Step;
+            self.ltd_writes += 1;
+            self.ltd[stamp.rem_euclid(n) as usize] = (stamp, ltd, self.ltd_writes);
+        }
     }
 
     /// The LTD value written at exactly `stamp`, or 0 (nest-models.md §2.3).
@@ -100,9 +142,12 @@ impl ClopathArchive {
         if stamp < 0 {
             return 0.0;
         }
-        let (s, v) = self.ltd[stamp.rem_euclid(self.ltd.len() as Step) as usize];
-        debug_assert!(s <= stamp, "LTD ring too short: slot holds {s}, wanted {stamp}");
-        if s == stamp {
+        let (s, v, w) = self.ltd[stamp.rem_euclid(self.ltd.len() as Step) as usize];
+        debug_assert!(
+            s <= stamp,
+            "LTD ring too short: slot holds {s}, wanted {stamp}"
+        );
+        if s == stamp && self.ltd_writes - w < self.ltd_visible {
             v
         } else {
             0.0
@@ -154,7 +199,7 @@ mod tests {
     fn ubar_delay_line_starts_at_zero_and_delays_by_n_steps() {
         let mut c = RuleCounters::default();
         // ū− written as −20 (below θ−) every step: the first 2 steps still read the zero fill.
-        let mut a = ClopathArchive::new(rule(2), 1, 1, 4);
+        let mut a = ClopathArchive::new(rule(2), 1, 1, 4, LtdRing::Complete);
         for s in 1..=4 {
             a.write(s, 1.0, -50.0, -20.0, -20.0, 0.0, &mut c);
         }
@@ -166,8 +211,28 @@ mod tests {
     }
 
     #[test]
+    fn nest_compatible_ring_forgets_after_max_delay_plus_one_writes() {
+        let mut c = RuleCounters::default();
+        // max_delay 2 → NEST keeps the last 3 written values; min_delay 3 → we keep 5 stamps.
+        let mut full = ClopathArchive::new(rule(0), 1, 3, 2, LtdRing::Complete);
+        let mut nest = ClopathArchive::new(rule(0), 1, 3, 2, LtdRing::NestCompatible);
+        for s in 1..=5 {
+            full.write(s, 1.0, -50.0, 0.0, -5.0, 0.0, &mut c);
+            nest.write(s, 1.0, -50.0, 0.0, -5.0, 0.0, &mut c);
+        }
+        assert_eq!(full.ltd_value(1), 5.0);
+        assert_eq!(nest.ltd_value(1), 0.0);
+        assert_eq!(nest.ltd_value(2), 0.0);
+        assert_eq!(nest.ltd_value(3), 5.0);
+        // Steps without a write (ū− below θ−) do not push older values out in NEST either.
+        nest.write(6, 1.0, -50.0, 0.0, -20.0, 0.0, &mut c);
+        assert_eq!(nest.ltd_value(3), 5.0);
+        assert_eq!(nest.ltd_value(6), 0.0);
+    }
+
+    #[test]
     fn ltp_window_is_half_open_and_pruned_after_all_reads() {
-        let mut a = ClopathArchive::new(rule(0), 2, 1, 1);
+        let mut a = ClopathArchive::new(rule(0), 2, 1, 1, LtdRing::Complete);
         let mut c = RuleCounters::default();
         for s in 1..=5 {
             a.write(s, 0.5, 2.0, 3.0, -20.0, 0.0, &mut c);

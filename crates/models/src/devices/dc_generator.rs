@@ -1,6 +1,8 @@
 //! `dc_generator`: a constant current `amplitude` (pA) sent to each target every step while
-//! active, through the connection's weight and delay. NEST's rule for current generators:
-//! active in step `k` when `origin + start < (k+1)·h ≤ origin + stop`.
+//! active, through the connection's weight and delay. NEST's rule (measured,
+//! tools/nest_check/NEST_SEMANTICS.md §4): the generator's step ending at `t` is active when
+//! `origin + start ≤ t < origin + stop`, and its current acts on the target during the step
+//! that ends at `t + d + h` (the neuron reads it at the end of the arrival step).
 //!
 //! | parameter | default | unit | |
 //! |---|---|---|---|
@@ -40,7 +42,10 @@ pub fn parse(map: &ParamMap) -> Result<Params, BuildError> {
     a.apply(&mut r)?;
     let window = Window::read(&mut r)?;
     r.finish()?;
-    Ok(Params { amplitude: a.amplitude, window })
+    Ok(Params {
+        amplitude: a.amplitude,
+        window,
+    })
 }
 
 /// Parameter documentation for `evplast models`.
@@ -59,7 +64,11 @@ pub struct DcGenerator {
 impl DcGenerator {
     /// Generators with node ids from `first` and their connections.
     pub fn new(gens: Vec<Params>, first: u32, targets: Vec<DirectTarget>) -> Self {
-        Self { gens, first, targets }
+        Self {
+            gens,
+            first,
+            targets,
+        }
     }
 }
 
@@ -75,7 +84,7 @@ impl Population for DcGenerator {
             let hi = g.window.origin + g.window.stop;
             for k in ctx.from..ctx.to {
                 let te = ctx.res.ms(k + 1);
-                if te > lo + 1e-9 && te <= hi + 1e-9 {
+                if te >= lo - 1e-9 && te < hi - 1e-9 {
                     ctx.out.direct.push(DirectEvent {
                         channel: t.channel,
                         arrival: k + 1 + t.delay,

@@ -26,7 +26,13 @@ impl Window {
         let mut w = Window::default();
         // `stop = inf` cannot be written in TOML numbers by everybody; a missing stop means never.
         w.apply(r)?;
-        require(w.stop >= w.start, r.model(), "stop", w.stop, "must be >= start")?;
+        require(
+            w.stop >= w.start,
+            r.model(),
+            "stop",
+            w.stop,
+            "must be >= start",
+        )?;
         Ok(w)
     }
 }

@@ -31,15 +31,40 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
     r.read("record_from", &mut record_from)?;
     r.read("interval", &mut interval)?;
     r.finish()?;
-    require(interval >= res.h(), MODEL, "interval", interval, "must be >= the resolution")?;
-    let interval_steps = res
-        .on_grid(interval)
-        .ok_or_else(|| BuildError::bad(MODEL, "interval", interval, "must be a multiple of the resolution"))?;
-    Ok(Params { record_from, interval, interval_steps })
+    require(
+        interval >= res.h(),
+        MODEL,
+        "interval",
+        interval,
+        "must be >= the resolution",
+    )?;
+    let interval_steps = res.on_grid(interval).ok_or_else(|| {
+        BuildError::bad(
+            MODEL,
+            "interval",
+            interval,
+            "must be a multiple of the resolution",
+        )
+    })?;
+    Ok(Params {
+        record_from,
+        interval,
+        interval_steps,
+    })
 }
 
 /// Parameter documentation for `evplast models`.
 pub fn describe(out: &mut Vec<ParamDoc>) {
-    out.push(ParamDoc { name: "record_from", default: "[]".into(), unit: "", doc: "recordables to sample" });
-    out.push(ParamDoc { name: "interval", default: "1".into(), unit: "ms", doc: "sampling interval" });
+    out.push(ParamDoc {
+        name: "record_from",
+        default: "[]".into(),
+        unit: "",
+        doc: "recordables to sample",
+    });
+    out.push(ParamDoc {
+        name: "interval",
+        default: "1".into(),
+        unit: "ms",
+        doc: "sampling interval",
+    });
 }

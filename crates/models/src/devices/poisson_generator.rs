@@ -47,7 +47,10 @@ pub fn parse(map: &ParamMap) -> Result<Params, BuildError> {
     let window = Window::read(&mut r)?;
     r.finish()?;
     require(rate.rate >= 0.0, MODEL, "rate", rate.rate, "must be >= 0")?;
-    Ok(Params { rate: rate.rate, window })
+    Ok(Params {
+        rate: rate.rate,
+        window,
+    })
 }
 
 /// Parameter documentation for `evplast models`.
@@ -85,13 +88,27 @@ pub struct PoissonGenerator {
 
 impl PoissonGenerator {
     /// Generators `gens` with connections `targets` (each with its random stream).
-    pub fn new(gens: Vec<Params>, first: NodeId, targets: Vec<(DirectTarget, Rng)>, keep_trains: bool) -> Self {
+    pub fn new(
+        gens: Vec<Params>,
+        first: NodeId,
+        targets: Vec<(DirectTarget, Rng)>,
+        keep_trains: bool,
+    ) -> Self {
         let n = targets.len();
         let trains = targets
             .into_iter()
-            .map(|(t, rng)| Train { gen: (t.source.0 - first.0) as usize, target: t, rng, next: f64::NEG_INFINITY })
+            .map(|(t, rng)| Train {
+                gen: (t.source.0 - first.0) as usize,
+                target: t,
+                rng,
+                next: f64::NEG_INFINITY,
+            })
             .collect();
-        Self { gens, trains, generated: keep_trains.then(|| vec![Vec::new(); n]) }
+        Self {
+            gens,
+            trains,
+            generated: keep_trains.then(|| vec![Vec::new(); n]),
+        }
     }
 
     /// The connections in the order of `generated`.
@@ -135,7 +152,10 @@ impl Population for PoissonGenerator {
                     ctx.out.direct.push(DirectEvent {
                         channel: tr.target.channel,
                         arrival: stamp + tr.target.delay,
-                        value: DirectValue::Spike { weight: tr.target.weight, multiplicity: n },
+                        value: DirectValue::Spike {
+                            weight: tr.target.weight,
+                            multiplicity: n,
+                        },
                     });
                     if let Some(gen) = &mut self.generated {
                         gen[c].push((stamp, n));
@@ -144,5 +164,13 @@ impl Population for PoissonGenerator {
             }
         }
         Ok(())
+    }
+
+    fn generated_trains(&self, out: &mut Vec<(NodeId, NodeId, Vec<(Step, u32)>)>) {
+        if let Some(gen) = &self.generated {
+            for (tr, g) in self.trains.iter().zip(gen) {
+                out.push((tr.target.source, tr.target.target, g.clone()));
+            }
+        }
     }
 }

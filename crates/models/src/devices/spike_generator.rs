@@ -41,45 +41,112 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
     r.read("spike_multiplicities", &mut mult)?;
     let window = Window::read(&mut r)?;
     r.finish()?;
-    let shown = |v: &[f64]| ParamValue::Array(v.iter().map(|x| ParamValue::Num(*x)).collect()).to_string();
+    let shown =
+        |v: &[f64]| ParamValue::Array(v.iter().map(|x| ParamValue::Num(*x)).collect()).to_string();
     let mut stamps = Vec::with_capacity(times.len());
     for (i, &t) in times.iter().enumerate() {
         let s = res.on_grid(t).ok_or_else(|| {
-            BuildError::bad(MODEL, "spike_times", shown(&times), format!("time {t} (index {i}) is not a multiple of the resolution {}", res.h()))
+            BuildError::bad(
+                MODEL,
+                "spike_times",
+                shown(&times),
+                format!(
+                    "time {t} (index {i}) is not a multiple of the resolution {}",
+                    res.h()
+                ),
+            )
         })?;
         if s <= 0 {
-            return Err(BuildError::bad(MODEL, "spike_times", shown(&times), format!("time {t} (index {i}) must be > 0")));
+            return Err(BuildError::bad(
+                MODEL,
+                "spike_times",
+                shown(&times),
+                format!("time {t} (index {i}) must be > 0"),
+            ));
         }
         if i > 0 && t < times[i - 1] {
-            return Err(BuildError::bad(MODEL, "spike_times", shown(&times), "must be sorted in non-decreasing order"));
+            return Err(BuildError::bad(
+                MODEL,
+                "spike_times",
+                shown(&times),
+                "must be sorted in non-decreasing order",
+            ));
         }
         stamps.push(s);
     }
     if !weights.is_empty() && weights.len() != times.len() {
-        return Err(BuildError::bad(MODEL, "spike_weights", shown(&weights), "must be empty or have one weight per spike time"));
+        return Err(BuildError::bad(
+            MODEL,
+            "spike_weights",
+            shown(&weights),
+            "must be empty or have one weight per spike time",
+        ));
     }
     if !mult.is_empty() && mult.len() != times.len() {
-        return Err(BuildError::bad(MODEL, "spike_multiplicities", shown(&mult), "must be empty or have one value per spike time"));
+        return Err(BuildError::bad(
+            MODEL,
+            "spike_multiplicities",
+            shown(&mult),
+            "must be empty or have one value per spike time",
+        ));
     }
     if mult.iter().any(|m| *m < 0.0 || m.fract() != 0.0) {
-        return Err(BuildError::bad(MODEL, "spike_multiplicities", shown(&mult), "must be non-negative integers"));
+        return Err(BuildError::bad(
+            MODEL,
+            "spike_multiplicities",
+            shown(&mult),
+            "must be non-negative integers",
+        ));
     }
     // Apply the activity window once: origin + start < t ≤ origin + stop.
     let lo = window.origin + window.start;
     let hi = window.origin + window.stop;
-    let keep: Vec<bool> = times.iter().map(|&t| t > lo + 1e-9 && t <= hi + 1e-9).collect();
-    let pick = |v: &[f64]| v.iter().zip(&keep).filter(|(_, k)| **k).map(|(x, _)| *x).collect::<Vec<_>>();
-    let stamps = stamps.iter().zip(&keep).filter(|(_, k)| **k).map(|(s, _)| *s).collect();
+    let keep: Vec<bool> = times
+        .iter()
+        .map(|&t| t > lo + 1e-9 && t <= hi + 1e-9)
+        .collect();
+    let pick = |v: &[f64]| {
+        v.iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(x, _)| *x)
+            .collect::<Vec<_>>()
+    };
+    let stamps = stamps
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(s, _)| *s)
+        .collect();
     let weights = pick(&weights);
     let multiplicities = pick(&mult).iter().map(|m| *m as u32).collect();
-    Ok(Params { stamps, weights, multiplicities })
+    Ok(Params {
+        stamps,
+        weights,
+        multiplicities,
+    })
 }
 
 /// Parameter documentation for `evplast models`.
 pub fn describe(out: &mut Vec<ParamDoc>) {
-    out.push(ParamDoc { name: "spike_times", default: "[]".into(), unit: "ms", doc: "spike times (on the grid, non-decreasing, > 0)" });
-    out.push(ParamDoc { name: "spike_weights", default: "[]".into(), unit: "", doc: "per-spike weight factor (empty: 1)" });
-    out.push(ParamDoc { name: "spike_multiplicities", default: "[]".into(), unit: "", doc: "per-spike multiplicity (empty: 1)" });
+    out.push(ParamDoc {
+        name: "spike_times",
+        default: "[]".into(),
+        unit: "ms",
+        doc: "spike times (on the grid, non-decreasing, > 0)",
+    });
+    out.push(ParamDoc {
+        name: "spike_weights",
+        default: "[]".into(),
+        unit: "",
+        doc: "per-spike weight factor (empty: 1)",
+    });
+    out.push(ParamDoc {
+        name: "spike_multiplicities",
+        default: "[]".into(),
+        unit: "",
+        doc: "per-spike multiplicity (empty: 1)",
+    });
     Window::describe(out);
 }
 

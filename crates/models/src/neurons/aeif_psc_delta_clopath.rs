@@ -90,7 +90,15 @@ pub struct NodeParams {
 }
 
 /// Recordable state, in state-vector order.
-pub const RECORDABLES: &[&str] = &["V_m", "w", "z", "V_th", "u_bar_plus", "u_bar_minus", "u_bar_bar"];
+pub const RECORDABLES: &[&str] = &[
+    "V_m",
+    "w",
+    "z",
+    "V_th",
+    "u_bar_plus",
+    "u_bar_minus",
+    "u_bar_bar",
+];
 /// Per node: spike input (receptor 0), current input.
 pub const INPUTS: &[ChannelKind] = &[ChannelKind::Weighted, ChannelKind::Weighted];
 
@@ -112,10 +120,28 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<NodeParams, BuildError> 
     init.apply(&mut r)?;
     r.finish()?;
     let m = MODEL;
-    require(p.v_reset < p.v_peak, m, "V_reset", p.v_reset, "must be smaller than V_peak")?;
+    require(
+        p.v_reset < p.v_peak,
+        m,
+        "V_reset",
+        p.v_reset,
+        "must be smaller than V_peak",
+    )?;
     require(p.delta_t >= 0.0, m, "Delta_T", p.delta_t, "must be >= 0")?;
-    require(p.v_th_max >= p.v_th_rest, m, "V_th_max", p.v_th_max, "must be >= V_th_rest")?;
-    require(p.v_peak >= p.v_th_rest, m, "V_peak", p.v_peak, "must be >= V_th_rest")?;
+    require(
+        p.v_th_max >= p.v_th_rest,
+        m,
+        "V_th_max",
+        p.v_th_max,
+        "must be >= V_th_rest",
+    )?;
+    require(
+        p.v_peak >= p.v_th_rest,
+        m,
+        "V_peak",
+        p.v_peak,
+        "must be >= V_th_rest",
+    )?;
     require(p.c_m > 0.0, m, "C_m", p.c_m, "must be > 0")?;
     require(p.t_ref >= 0.0, m, "t_ref", p.t_ref, "must be >= 0")?;
     require(p.t_clamp >= 0.0, m, "t_clamp", p.t_clamp, "must be >= 0")?;
@@ -129,7 +155,13 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<NodeParams, BuildError> 
     ] {
         require(v > 0.0, m, k, v, "all time constants must be > 0")?;
     }
-    require(p.gsl_error_tol > 0.0, m, "gsl_error_tol", p.gsl_error_tol, "must be > 0")?;
+    require(
+        p.gsl_error_tol > 0.0,
+        m,
+        "gsl_error_tol",
+        p.gsl_error_tol,
+        "must be > 0",
+    )?;
     if p.delta_t > 0.0 {
         // exp((V_peak − V_th_rest)/Δ_T) must not overflow (NEST's guard).
         let limit = (f64::MAX / 1e20).ln();
@@ -180,7 +212,15 @@ impl AeifPscDeltaClopath {
                 let s = &np.init;
                 Node {
                     p: np.p.clone(),
-                    y: [s.v_m, s.w, 0.0, -50.4, s.u_bar_plus, s.u_bar_minus, s.u_bar_bar],
+                    y: [
+                        s.v_m,
+                        s.w,
+                        0.0,
+                        -50.4,
+                        s.u_bar_plus,
+                        s.u_bar_minus,
+                        s.u_bar_bar,
+                    ],
                     r: 0,
                     clamp_r: 0,
                     ref_counts: res.duration_steps(np.p.t_ref),
@@ -214,13 +254,21 @@ fn rhs(p: &Params, refr: bool, clamped: bool, i_stim: f64, y: &[f64; 7], f: &mut
     let w = y[W];
     let z = y[Z];
     let v_th = y[V_TH];
-    let i_spike = if p.delta_t == 0.0 { 0.0 } else { p.g_l * p.delta_t * ((v - v_th) / p.delta_t).exp() };
+    let i_spike = if p.delta_t == 0.0 {
+        0.0
+    } else {
+        p.g_l * p.delta_t * ((v - v_th) / p.delta_t).exp()
+    };
     f[V_M] = if refr || clamped {
         0.0
     } else {
         (-p.g_l * (v - p.e_l) + i_spike - w + z + p.i_e + i_stim) / p.c_m
     };
-    f[W] = if clamped { 0.0 } else { (p.a * (v - p.e_l) - w) / p.tau_w };
+    f[W] = if clamped {
+        0.0
+    } else {
+        (p.a * (v - p.e_l) - w) / p.tau_w
+    };
     f[Z] = -z / p.tau_z;
     f[V_TH] = -(v_th - p.v_th_rest) / p.tau_v_th;
     f[U_PLUS] = (-y[U_PLUS] + v) / p.tau_plus;
@@ -248,7 +296,9 @@ impl Population for AeifPscDeltaClopath {
                     // The flags are read from the counters at each sub-step call, so a spike in
                     // an early sub-step clamps the later ones of the same step (as in NEST).
                     let (refr, clamped) = (n.r > 0, n.clamp_r > 0);
-                    let mut f = |_t: f64, y: &[f64; 7], dy: &mut [f64; 7]| rhs(p, refr, clamped, i_stim, y, dy);
+                    let mut f = |_t: f64, y: &[f64; 7], dy: &mut [f64; 7]| {
+                        rhs(p, refr, clamped, i_stim, y, dy)
+                    };
                     evolve_apply(&control, &mut f, &mut t, h, &mut n.h_int, &mut n.y);
                     if n.y[V_M] < -1e3 || n.y[W].abs() > 1e6 || n.y.iter().any(|x| !x.is_finite()) {
                         return Err(NumericalInstability {
@@ -262,13 +312,21 @@ impl Population for AeifPscDeltaClopath {
                     if n.r == 0 && n.clamp_r == 0 {
                         n.y[V_M] += input;
                     }
-                    let threshold = if p.delta_t == 0.0 { n.y[V_TH] } else { p.v_peak };
+                    let threshold = if p.delta_t == 0.0 {
+                        n.y[V_TH]
+                    } else {
+                        p.v_peak
+                    };
                     if n.y[V_M] >= threshold && n.clamp_r == 0 {
                         n.y[V_M] = p.v_clamp;
                         n.y[W] += p.b;
                         n.y[Z] = p.i_sp;
                         n.y[V_TH] = p.v_th_max;
-                        n.clamp_r = if n.clamp_counts > 0 { n.clamp_counts + 1 } else { 0 };
+                        n.clamp_r = if n.clamp_counts > 0 {
+                            n.clamp_counts + 1
+                        } else {
+                            0
+                        };
                         ctx.out.spikes.push(SpikeEvent {
                             source: self.block.node(i),
                             stamp: k + 1,
@@ -278,7 +336,11 @@ impl Population for AeifPscDeltaClopath {
                     } else if n.clamp_r == 1 {
                         n.y[V_M] = p.v_reset;
                         n.clamp_r = 0;
-                        n.r = if n.ref_counts > 0 { n.ref_counts + 1 } else { 0 };
+                        n.r = if n.ref_counts > 0 {
+                            n.ref_counts + 1
+                        } else {
+                            0
+                        };
                     }
                     if n.r > 0 {
                         n.y[V_M] = p.v_reset;
@@ -312,5 +374,13 @@ impl Population for AeifPscDeltaClopath {
 fn write_archive(ctx: &mut SliceCtx<'_>, a: u32, stamp: Step, h: f64, y: &[f64; 7]) {
     let archives = &mut *ctx.archives;
     let counters: &mut RuleCounters = &mut archives.clopath_counters;
-    archives.clopath[a as usize].write(stamp, h, y[V_M], y[U_PLUS], y[U_MINUS], y[U_BAR_BAR], counters);
+    archives.clopath[a as usize].write(
+        stamp,
+        h,
+        y[V_M],
+        y[U_PLUS],
+        y[U_MINUS],
+        y[U_BAR_BAR],
+        counters,
+    );
 }

@@ -82,9 +82,9 @@ nest_params! {
     /// Settable state. Gating variables default to their steady state at −65 mV.
     pub struct InitState {
         v_m: f64 = -65.0, "V_m", "mV", "membrane potential";
-        act_m: f64 = steady(alpha_m(-65.0), beta_m(-65.0)), "act_m", "", "Na activation m";
-        inact_h: f64 = steady(alpha_h(-65.0), beta_h(-65.0)), "inact_h", "", "Na inactivation h";
-        act_n: f64 = steady(alpha_n(-65.0), beta_n(-65.0)), "act_n", "", "K activation n";
+        act_m: f64 = steady(alpha_m(-65.0), beta_m(-65.0)), "Act_m", "", "Na activation m";
+        inact_h: f64 = steady(alpha_h(-65.0), beta_h(-65.0)), "Inact_h", "", "Na inactivation h";
+        act_n: f64 = steady(alpha_n(-65.0), beta_n(-65.0)), "Act_n", "", "K activation n";
         u_bar_plus: f64 = 0.0, "u_bar_plus", "mV", "low-pass filtered V_m (tau_u_bar_plus)";
         u_bar_minus: f64 = 0.0, "u_bar_minus", "mV", "low-pass filtered V_m (tau_u_bar_minus)";
         u_bar_bar: f64 = 0.0, "u_bar_bar", "mV", "low-pass filtered u_bar_minus (tau_u_bar_bar)";
@@ -113,11 +113,25 @@ const U_BAR_BAR: usize = 10;
 
 /// Recordable names and their state index.
 pub const RECORDABLES: &[&str] = &[
-    "V_m", "act_m", "inact_h", "act_n", "I_syn_ex", "I_syn_in", "u_bar_plus", "u_bar_minus", "u_bar_bar",
+    "V_m",
+    "Act_m",
+    "Inact_h",
+    "Act_n",
+    "I_syn_ex",
+    "I_syn_in",
+    "u_bar_plus",
+    "u_bar_minus",
+    "u_bar_bar",
 ];
-const RECORD_INDEX: [usize; 9] = [V_M, HH_M, HH_H, HH_N, I_EX, I_IN, U_PLUS, U_MINUS, U_BAR_BAR];
+const RECORD_INDEX: [usize; 9] = [
+    V_M, HH_M, HH_H, HH_N, I_EX, I_IN, U_PLUS, U_MINUS, U_BAR_BAR,
+];
 /// Per node: spikes (excitatory, then inhibitory by sign), current input.
-pub const INPUTS: &[ChannelKind] = &[ChannelKind::SignSplit, ChannelKind::Weighted, ChannelKind::Weighted];
+pub const INPUTS: &[ChannelKind] = &[
+    ChannelKind::SignSplit,
+    ChannelKind::Weighted,
+    ChannelKind::Weighted,
+];
 
 /// Reads and validates one node's parameters.
 pub fn parse(map: &ParamMap, res: Resolution) -> Result<NodeParams, BuildError> {
@@ -132,7 +146,13 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<NodeParams, BuildError> 
     require(p.c_m > 0.0, m, "C_m", p.c_m, "must be > 0")?;
     require(p.t_ref >= 0.0, m, "t_ref", p.t_ref, "must be >= 0")?;
     require(p.g_k >= 0.0, m, "g_K", p.g_k, "conductances must be >= 0")?;
-    require(p.g_na >= 0.0, m, "g_Na", p.g_na, "conductances must be >= 0")?;
+    require(
+        p.g_na >= 0.0,
+        m,
+        "g_Na",
+        p.g_na,
+        "conductances must be >= 0",
+    )?;
     require(p.g_l >= 0.0, m, "g_L", p.g_l, "conductances must be >= 0")?;
     for (k, v) in [
         ("tau_syn_ex", p.tau_syn_ex),

@@ -55,24 +55,45 @@ pub fn parse(map: &ParamMap) -> Result<Params, BuildError> {
     Ok(p)
 }
 
-/// NEST's sign rule: `weight` has the sign of `Wmin` (0 counted as positive) and of `Wmax`
-/// (0 as its own sign).
+/// NEST's sign rule (measured, tools/nest_check/NEST_SEMANTICS.md §7):
+/// `(weight ≥ 0) == (Wmin ≥ 0)` and `(weight ≥ 0) == (Wmax > 0)`.
+///
+/// Deviation: NEST checks this only when the syn_spec sets a synapse parameter besides weight
+/// and delay; evplast always checks, so a negative weight is never clipped silently.
 pub fn check_weight(p: &Params, weight: f64) -> Result<(), BuildError> {
-    let sign0p = |x: f64| if x >= 0.0 { 1 } else { -1 };
-    let sgn = |x: f64| (x > 0.0) as i32 - (x < 0.0) as i32;
-    if sign0p(weight) != sign0p(p.w_min) {
-        return Err(BuildError::bad(MODEL, "weight", weight, format!("must have the same sign as Wmin = {}", p.w_min)));
+    if (weight >= 0.0) != (p.w_min >= 0.0) {
+        return Err(BuildError::bad(
+            MODEL,
+            "weight",
+            weight,
+            format!("must have the same sign as Wmin = {}", p.w_min),
+        ));
     }
-    if sgn(weight) != sgn(p.w_max) {
-        return Err(BuildError::bad(MODEL, "weight", weight, format!("must have the same sign as Wmax = {}", p.w_max)));
+    if (weight >= 0.0) != (p.w_max > 0.0) {
+        return Err(BuildError::bad(
+            MODEL,
+            "weight",
+            weight,
+            format!("must have the same sign as Wmax = {}", p.w_max),
+        ));
     }
     Ok(())
 }
 
 /// Parameter documentation for `evplast models`.
 pub fn describe(out: &mut Vec<ParamDoc>) {
-    out.push(ParamDoc { name: "weight", default: "1".into(), unit: "", doc: "initial weight" });
-    out.push(ParamDoc { name: "delay", default: "1".into(), unit: "ms", doc: "delay (wholly dendritic)" });
+    out.push(ParamDoc {
+        name: "weight",
+        default: "1".into(),
+        unit: "",
+        doc: "initial weight",
+    });
+    out.push(ParamDoc {
+        name: "delay",
+        default: "1".into(),
+        unit: "ms",
+        doc: "delay (wholly dendritic)",
+    });
     Params::describe(out);
 }
 
@@ -114,14 +135,23 @@ impl ClopathTable {
     pub fn new(n_nodes: usize, conns: &[ClopathConn], projections: Vec<Projection>) -> Self {
         let sources: Vec<NodeId> = conns.iter().map(|c| c.source).collect();
         let (rows, perm) = BySource::build(n_nodes, &sources);
-        let projection = permute(&conns.iter().map(|c| c.projection).collect::<Vec<_>>(), &perm);
-        let x_bar = projection.iter().map(|&p| projections[p as usize].params.x_bar).collect();
+        let projection = permute(
+            &conns.iter().map(|c| c.projection).collect::<Vec<_>>(),
+            &perm,
+        );
+        let x_bar = projection
+            .iter()
+            .map(|&p| projections[p as usize].params.x_bar)
+            .collect();
         Self {
             rows,
             channel: permute(&conns.iter().map(|c| c.channel).collect::<Vec<_>>(), &perm),
             archive: permute(&conns.iter().map(|c| c.archive).collect::<Vec<_>>(), &perm),
             target: permute(&conns.iter().map(|c| c.target).collect::<Vec<_>>(), &perm),
-            delay: permute(&conns.iter().map(|c| c.delay as u32).collect::<Vec<_>>(), &perm),
+            delay: permute(
+                &conns.iter().map(|c| c.delay as u32).collect::<Vec<_>>(),
+                &perm,
+            ),
             weight: permute(&conns.iter().map(|c| c.weight).collect::<Vec<_>>(), &perm),
             t_last: vec![0; conns.len()],
             projection,
@@ -151,27 +181,36 @@ impl SynapseTable for ClopathTable {
                 let proj = &self.projections[self.projection[r] as usize];
                 let p = &proj.params;
                 let d = self.delay[r] as Step;
-                let tl = self.t_last[r];
-                let x_bar = self.x_bar[r];
-                let mut w = self.weight[r];
-                let mut computed = 0u64;
                 let archive = &mut archives.clopath[self.archive[r] as usize];
-                archive.read_ltp(tl - d, ts - d, |e| {
-                    let trace = x_bar * (-((e.stamp + d - tl) as f64 * h) / p.tau_x).exp();
-                    w = (w + e.dw * trace).min(p.w_max);
-                    computed += 1;
-                });
-                w = (w - archive.ltd_value(ts - d)).max(p.w_min);
-                ctx.inputs.add_spike(self.channel[r], ts + d, w, s.multiplicity);
-                self.x_bar[r] = x_bar * (-((ts - tl) as f64 * h) / p.tau_x).exp() + 1.0 / p.tau_x;
-                self.t_last[r] = ts;
-                self.weight[r] = w;
-                if let Some(wr) = proj.weight_recorder {
-                    ctx.weights[wr as usize].push(WeightRecord { sender: s.source, target: self.target[r], stamp: ts, weight: w });
+                // NEST runs the whole update once per unit of multiplicity (the second and later
+                // copies see an empty LTP window, LTD again, and a trace bumped again).
+                for _ in 0..s.multiplicity {
+                    let tl = self.t_last[r];
+                    let x_bar = self.x_bar[r];
+                    let mut w = self.weight[r];
+                    let mut computed = 0u64;
+                    archive.read_ltp(tl - d, ts - d, |e| {
+                        let trace = x_bar * (-((e.stamp + d - tl) as f64 * h) / p.tau_x).exp();
+                        w = (w + e.dw * trace).min(p.w_max);
+                        computed += 1;
+                    });
+                    w = (w - archive.ltd_value(ts - d)).max(p.w_min);
+                    ctx.inputs.add_spike(self.channel[r], ts + d, w, 1);
+                    self.x_bar[r] =
+                        x_bar * (-((ts - tl) as f64 * h) / p.tau_x).exp() + 1.0 / p.tau_x;
+                    self.t_last[r] = ts;
+                    self.weight[r] = w;
+                    if let Some(wr) = proj.weight_recorder {
+                        ctx.weights[wr as usize].push(WeightRecord {
+                            sender: s.source,
+                            target: self.target[r],
+                            stamp: ts,
+                            weight: w,
+                        });
+                    }
+                    archives.clopath_counters.synapse_calls += 1;
+                    archives.clopath_counters.weight_change_computations += computed;
                 }
-                let c = &mut archives.clopath_counters;
-                c.synapse_calls += 1;
-                c.weight_change_computations += computed;
             }
         }
     }

@@ -40,7 +40,10 @@ impl StaticTable {
         Self {
             rows,
             channel: permute(&conns.iter().map(|c| c.channel).collect::<Vec<_>>(), &perm),
-            delay: permute(&conns.iter().map(|c| c.delay as u32).collect::<Vec<_>>(), &perm),
+            delay: permute(
+                &conns.iter().map(|c| c.delay as u32).collect::<Vec<_>>(),
+                &perm,
+            ),
             weight: permute(&conns.iter().map(|c| c.weight).collect::<Vec<_>>(), &perm),
             target: permute(&conns.iter().map(|c| c.target).collect::<Vec<_>>(), &perm),
         }
