@@ -183,7 +183,7 @@ def build(net: dict):
         if c.get("device"):
             device_links.append(c)
             continue
-        if nodes[c["source"]]["model"] == "poisson_generator":
+        if "spike_times" in c:  # a (inhomogeneous_)poisson_generator train evplast drew
             poisson_links.append(c)
             continue
         base = c.get("synapse_model", "static_synapse")

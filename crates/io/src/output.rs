@@ -264,7 +264,7 @@ pub fn network_json(l: &Loaded) -> Value {
         }
     }
     // Poisson trains, matched to their connections in order.
-    let mut trains: Vec<(NodeId, NodeId, Vec<(Step, u32)>)> = Vec::new();
+    let mut trains: Vec<evplast_kernel::network::GeneratedTrain> = Vec::new();
     for p in &net.populations {
         p.generated_trains(&mut trains);
     }
@@ -299,7 +299,7 @@ pub fn network_json(l: &Loaded) -> Value {
         if let Some(wr) = proj.weight_recorder {
             o.insert("weight_recorder".into(), json!(wr.0));
         }
-        if src_model == "poisson_generator" {
+        if src_model.ends_with("poisson_generator") {
             let pos = trains
                 .iter()
                 .position(|(s, t, _)| *s == c.source && *t == c.target);

@@ -39,6 +39,10 @@ pub enum DirectValue {
     Value(f64),
 }
 
+/// A train a stochastic device generated for one connection: source, target and
+/// `(stamp, multiplicity)` events.
+pub type GeneratedTrain = (NodeId, NodeId, Vec<(Step, u32)>);
+
 /// What the update stage produces for delivery in the next slice.
 #[derive(Debug, Default)]
 pub struct Outbox {
@@ -92,7 +96,7 @@ pub trait Population: Send {
     fn drain_samples(&mut self, _out: &mut [MultimeterData]) {}
     /// Appends `(source, target, [(stamp, multiplicity)])` for every train a stochastic device
     /// generated, if it was asked to keep them.
-    fn generated_trains(&self, _out: &mut Vec<(NodeId, NodeId, Vec<(Step, u32)>)>) {}
+    fn generated_trains(&self, _out: &mut Vec<GeneratedTrain>) {}
 }
 
 /// One connection as reported at the end of a run.

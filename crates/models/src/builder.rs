@@ -512,7 +512,12 @@ impl NetworkBuilder {
                     spike_recording.listen(c.source, rec_index[c.target.0 as usize])
                 }
                 Link::Sample => samplings.push((c.source, c.target)),
-                Link::Static if matches!(src_model.name, "poisson_generator" | "dc_generator") => {
+                Link::Static
+                    if matches!(
+                        src_model.name,
+                        "poisson_generator" | "inhomogeneous_poisson_generator" | "dc_generator"
+                    ) =>
+                {
                     let offset = if src_model.name == "dc_generator" {
                         tgt_model.current_channel.unwrap_or(0)
                     } else {
@@ -635,7 +640,7 @@ impl NetworkBuilder {
                         .collect();
                     Box::new(SpikeGenerator::new(first, ps))
                 }
-                "poisson_generator" => {
+                "poisson_generator" | "inhomogeneous_poisson_generator" => {
                     let ps = b
                         .params
                         .iter()
@@ -653,7 +658,13 @@ impl NetworkBuilder {
                                 .push((t, rng::stream(self.cfg.rng_seed, domain::DYNAMICS, key)));
                         }
                     }
-                    Box::new(PoissonGenerator::new(ps, first, targets, self.keep_trains))
+                    Box::new(PoissonGenerator::new(
+                        b.model.name,
+                        ps,
+                        first,
+                        targets,
+                        self.keep_trains,
+                    ))
                 }
                 "dc_generator" => {
                     let ps = b

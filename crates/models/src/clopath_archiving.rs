@@ -1,8 +1,10 @@
 //! The Clopath-rule parameters every Clopath-capable neuron carries (NEST's
 //! `ClopathArchivingNode`, nest-models.md §2.1), and their validation.
 
-use evplast_kernel::archive::clopath::ClopathRule;
+use evplast_kernel::archive::clopath::{ClopathRule, Voltages};
+use evplast_kernel::network::SliceCtx;
 use evplast_kernel::Resolution;
+use evplast_kernel::Step;
 
 use crate::error::{require, BuildError};
 use crate::nest_params;
@@ -57,4 +59,11 @@ impl ClopathParams {
             delay_u_bars_steps: res.delay_steps(self.delay_u_bars) as usize,
         }
     }
+}
+
+/// Archives a neuron's end-of-step voltages (stamp `stamp`) in its Clopath archive `a`.
+#[inline]
+pub fn write_clopath(ctx: &mut SliceCtx<'_>, a: u32, stamp: Step, v: Voltages) {
+    let archives = &mut *ctx.archives;
+    archives.clopath[a as usize].write(stamp, ctx.res.h(), v, &mut archives.clopath_counters);
 }

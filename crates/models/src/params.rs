@@ -245,6 +245,12 @@ mod tests {
         p.apply(&mut r).unwrap();
         r.finish().unwrap();
         assert_eq!(p, P { a: 2.0, b: true });
+        let mut docs = Vec::new();
+        P::describe(&mut docs);
+        assert_eq!(
+            (docs[0].name, docs[0].default.as_str(), docs[0].unit),
+            ("a", "1.5", "mV")
+        );
 
         m.insert("c".into(), ParamValue::Num(2.0));
         let mut r = Reader::new("x", &m);

@@ -4,7 +4,8 @@ use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::Resolution;
 
 use crate::devices::{
-    dc_generator, multimeter, poisson_generator, spike_generator, spike_recorder, weight_recorder,
+    dc_generator, inhomogeneous_poisson_generator, multimeter, poisson_generator, spike_generator,
+    spike_recorder, weight_recorder,
 };
 use crate::error::BuildError;
 use crate::neurons::{aeif_psc_delta_clopath as aeif, hh_psc_alpha_clopath as hh, parrot_neuron};
@@ -105,6 +106,16 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: &[],
         archive: None,
         describe: poisson_generator::describe,
+    },
+    ModelInfo {
+        name: inhomogeneous_poisson_generator::MODEL,
+        kind: ModelKind::Generator,
+        summary: "an independent Poisson train per target, piecewise-constant rate",
+        inputs: &[],
+        current_channel: None,
+        recordables: &[],
+        archive: None,
+        describe: inhomogeneous_poisson_generator::describe,
     },
     ModelInfo {
         name: dc_generator::MODEL,
@@ -223,6 +234,9 @@ pub fn parse_node(
         }
         spike_generator::MODEL => NodeParams::SpikeGenerator(spike_generator::parse(map, res)?),
         poisson_generator::MODEL => NodeParams::PoissonGenerator(poisson_generator::parse(map)?),
+        inhomogeneous_poisson_generator::MODEL => {
+            NodeParams::PoissonGenerator(inhomogeneous_poisson_generator::parse(map, res)?)
+        }
         dc_generator::MODEL => NodeParams::DcGenerator(dc_generator::parse(map)?),
         spike_recorder::MODEL => {
             spike_recorder::parse(map)?;

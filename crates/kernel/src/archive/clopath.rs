@@ -32,6 +32,16 @@ pub struct ClopathRule {
     pub delay_u_bars_steps: usize,
 }
 
+/// What a neuron hands to its archive at the end of a step (mV).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Voltages {
+    /// The membrane potential.
+    pub u: f64,
+    pub u_plus: f64,
+    pub u_minus: f64,
+    pub u_bar_bar: f64,
+}
+
 /// One LTP history entry: stamp, value (already × h), and how many synapses have read it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LtpEntry {
@@ -95,16 +105,13 @@ impl ClopathArchive {
 
     /// Archives the end-of-step state stamped `stamp` (nest-models.md §2.2).
     #[inline]
-    pub fn write(
-        &mut self,
-        stamp: Step,
-        h: f64,
-        u: f64,
-        u_plus: f64,
-        u_minus: f64,
-        u_bar_bar: f64,
-        c: &mut RuleCounters,
-    ) {
+    pub fn write(&mut self, stamp: Step, h: f64, v: Voltages, c: &mut RuleCounters) {
+        let Voltages {
+            u,
+            u_plus,
+            u_minus,
+            u_bar_bar,
+        } = v;
         let r = &self.rule;
         self.delayed_plus[self.delay_idx] = u_plus;
         self.delayed_minus[self.delay_idx] = u_minus;
@@ -201,7 +208,17 @@ mod tests {
         // ū− written as −20 (below θ−) every step: the first 2 steps still read the zero fill.
         let mut a = ClopathArchive::new(rule(2), 1, 1, 4, LtdRing::Complete);
         for s in 1..=4 {
-            a.write(s, 1.0, -50.0, -20.0, -20.0, 0.0, &mut c);
+            a.write(
+                s,
+                1.0,
+                Voltages {
+                    u: -50.0,
+                    u_plus: -20.0,
+                    u_minus: -20.0,
+                    u_bar_bar: 0.0,
+                },
+                &mut c,
+            );
         }
         // Zero fill (0 − θ− = 10) for stamps 1, 2; the delayed −20 afterwards.
         assert_eq!(a.ltd_value(1), 10.0);
@@ -217,15 +234,45 @@ mod tests {
         let mut full = ClopathArchive::new(rule(0), 1, 3, 2, LtdRing::Complete);
         let mut nest = ClopathArchive::new(rule(0), 1, 3, 2, LtdRing::NestCompatible);
         for s in 1..=5 {
-            full.write(s, 1.0, -50.0, 0.0, -5.0, 0.0, &mut c);
-            nest.write(s, 1.0, -50.0, 0.0, -5.0, 0.0, &mut c);
+            full.write(
+                s,
+                1.0,
+                Voltages {
+                    u: -50.0,
+                    u_plus: 0.0,
+                    u_minus: -5.0,
+                    u_bar_bar: 0.0,
+                },
+                &mut c,
+            );
+            nest.write(
+                s,
+                1.0,
+                Voltages {
+                    u: -50.0,
+                    u_plus: 0.0,
+                    u_minus: -5.0,
+                    u_bar_bar: 0.0,
+                },
+                &mut c,
+            );
         }
         assert_eq!(full.ltd_value(1), 5.0);
         assert_eq!(nest.ltd_value(1), 0.0);
         assert_eq!(nest.ltd_value(2), 0.0);
         assert_eq!(nest.ltd_value(3), 5.0);
         // Steps without a write (ū− below θ−) do not push older values out in NEST either.
-        nest.write(6, 1.0, -50.0, 0.0, -20.0, 0.0, &mut c);
+        nest.write(
+            6,
+            1.0,
+            Voltages {
+                u: -50.0,
+                u_plus: 0.0,
+                u_minus: -20.0,
+                u_bar_bar: 0.0,
+            },
+            &mut c,
+        );
         assert_eq!(nest.ltd_value(3), 5.0);
         assert_eq!(nest.ltd_value(6), 0.0);
     }
@@ -235,7 +282,17 @@ mod tests {
         let mut a = ClopathArchive::new(rule(0), 2, 1, 1, LtdRing::Complete);
         let mut c = RuleCounters::default();
         for s in 1..=5 {
-            a.write(s, 0.5, 2.0, 3.0, -20.0, 0.0, &mut c);
+            a.write(
+                s,
+                0.5,
+                Voltages {
+                    u: 2.0,
+                    u_plus: 3.0,
+                    u_minus: -20.0,
+                    u_bar_bar: 0.0,
+                },
+                &mut c,
+            );
         }
         // (0 − θ+)… u = 2, ū+ = 3 → dw = 2·13·0.5 = 13.
         let mut got = vec![];
@@ -245,10 +302,30 @@ mod tests {
         a.read_ltp(-1, 5, |_| {});
         // Stamps 2, 3 have now been read twice (= n_incoming); the next write frees them,
         // and stamp 1 (read once) blocks nothing behind it only if it is read too.
-        a.write(6, 0.5, 2.0, 3.0, -20.0, 0.0, &mut c);
+        a.write(
+            6,
+            0.5,
+            Voltages {
+                u: 2.0,
+                u_plus: 3.0,
+                u_minus: -20.0,
+                u_bar_bar: 0.0,
+            },
+            &mut c,
+        );
         assert_eq!(a.ltp_len(), 6);
         a.read_ltp(-1, 1, |_| {});
-        a.write(7, 0.5, 2.0, 3.0, -20.0, 0.0, &mut c);
+        a.write(
+            7,
+            0.5,
+            Voltages {
+                u: 2.0,
+                u_plus: 3.0,
+                u_minus: -20.0,
+                u_bar_bar: 0.0,
+            },
+            &mut c,
+        );
         assert_eq!(a.ltp_len(), 4); // 4, 5, 6, 7 remain
     }
 }

@@ -1,6 +1,7 @@
 //! Stimulation and recording devices.
 
 pub mod dc_generator;
+pub mod inhomogeneous_poisson_generator;
 pub mod multimeter;
 pub mod poisson_generator;
 pub mod spike_generator;

@@ -13,7 +13,7 @@
 
 use rand_distr::{Distribution, Exp};
 
-use evplast_kernel::network::{DirectEvent, DirectValue, Population, SliceCtx};
+use evplast_kernel::network::{DirectEvent, DirectValue, GeneratedTrain, Population, SliceCtx};
 use evplast_kernel::rng::Rng;
 use evplast_kernel::{NodeId, NumericalInstability, Step};
 
@@ -32,10 +32,12 @@ nest_params! {
     }
 }
 
-/// One generator's settings.
+/// One generator's settings: a piecewise-constant rate (Hz) from each start stamp on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Params {
-    pub rate: f64,
+    /// Step from which `rates[i]` applies (ascending); before the first, the rate is 0.
+    pub starts: Vec<Step>,
+    pub rates: Vec<f64>,
     pub window: Window,
 }
 
@@ -48,7 +50,8 @@ pub fn parse(map: &ParamMap) -> Result<Params, BuildError> {
     r.finish()?;
     require(rate.rate >= 0.0, MODEL, "rate", rate.rate, "must be >= 0")?;
     Ok(Params {
-        rate: rate.rate,
+        starts: vec![Step::MIN],
+        rates: vec![rate.rate],
         window,
     })
 }
@@ -74,12 +77,16 @@ struct Train {
     gen: usize,
     target: DirectTarget,
     rng: Rng,
-    /// Next event time in ms (continuous), or infinity.
+    /// Next event time in ms (continuous) of the current rate segment.
     next: f64,
+    /// Index of the rate segment `next` was drawn for, or `usize::MAX` before the first draw.
+    seg: usize,
 }
 
-/// A population of Poisson generators with their outgoing connections.
+/// A population of Poisson generators (homogeneous or inhomogeneous) with their outgoing
+/// connections.
 pub struct PoissonGenerator {
+    model: &'static str,
     gens: Vec<Params>,
     trains: Vec<Train>,
     /// The generated trains (stamp, multiplicity) per connection, if asked to keep them.
@@ -89,6 +96,7 @@ pub struct PoissonGenerator {
 impl PoissonGenerator {
     /// Generators `gens` with connections `targets` (each with its random stream).
     pub fn new(
+        model: &'static str,
         gens: Vec<Params>,
         first: NodeId,
         targets: Vec<(DirectTarget, Rng)>,
@@ -102,9 +110,11 @@ impl PoissonGenerator {
                 target: t,
                 rng,
                 next: f64::NEG_INFINITY,
+                seg: usize::MAX,
             })
             .collect();
         Self {
+            model,
             gens,
             trains,
             generated: keep_trains.then(|| vec![Vec::new(); n]),
@@ -119,27 +129,35 @@ impl PoissonGenerator {
 
 impl Population for PoissonGenerator {
     fn model(&self) -> &'static str {
-        MODEL
+        self.model
     }
 
     fn update(&mut self, ctx: &mut SliceCtx<'_>) -> Result<(), NumericalInstability> {
         let h = ctx.res.h();
         for (c, tr) in self.trains.iter_mut().enumerate() {
             let g = &self.gens[tr.gen];
-            if g.rate <= 0.0 {
-                continue;
-            }
-            let exp = Exp::new(g.rate / 1000.0).expect("rate > 0 checked");
             let lo = g.window.origin + g.window.start;
             let hi = g.window.origin + g.window.stop;
+            let mut seg = if tr.seg == usize::MAX { 0 } else { tr.seg };
             for k in ctx.from..ctx.to {
+                // The rate segment of step k: the last start at or before k.
+                while seg + 1 < g.starts.len() && g.starts[seg + 1] <= k {
+                    seg += 1;
+                }
                 let t0 = ctx.res.ms(k);
-                if !(t0 > lo + 1e-9 && t0 <= hi + 1e-9) {
+                let rate = if g.starts[seg] <= k {
+                    g.rates[seg]
+                } else {
+                    0.0
+                };
+                if rate <= 0.0 || !(t0 > lo + 1e-9 && t0 <= hi + 1e-9) {
                     continue;
                 }
-                if tr.next < t0 {
-                    // (Re)start the process at the beginning of the active period.
+                let exp = Exp::new(rate / 1000.0).expect("rate > 0");
+                if tr.next < t0 || tr.seg != seg {
+                    // (Re)start the memoryless process at a new active period or rate.
                     tr.next = t0 + exp.sample(&mut tr.rng);
+                    tr.seg = seg;
                 }
                 let t1 = t0 + h;
                 let mut n = 0u32;
@@ -166,7 +184,7 @@ impl Population for PoissonGenerator {
         Ok(())
     }
 
-    fn generated_trains(&self, out: &mut Vec<(NodeId, NodeId, Vec<(Step, u32)>)>) {
+    fn generated_trains(&self, out: &mut Vec<GeneratedTrain>) {
         if let Some(gen) = &self.generated {
             for (tr, g) in self.trains.iter().zip(gen) {
                 out.push((tr.target.source, tr.target.target, g.clone()));

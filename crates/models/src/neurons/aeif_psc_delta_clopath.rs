@@ -26,14 +26,14 @@
 //! Deviation from NEST: a non-finite state also stops the run (NEST checks only V_m < −1e3 and
 //! |w| > 1e6, which we check too).
 
-use evplast_kernel::archive::RuleCounters;
+use evplast_kernel::archive::clopath::Voltages;
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
 use evplast_kernel::record::MultimeterData;
 use evplast_kernel::rkf45::{evolve_apply, Control};
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
-use crate::clopath_archiving::ClopathParams;
+use crate::clopath_archiving::{write_clopath, ClopathParams};
 use crate::error::{require, BuildError};
 use crate::nest_params;
 use crate::params::{ParamDoc, ParamMap, Reader};
@@ -347,7 +347,13 @@ impl Population for AeifPscDeltaClopath {
                     }
                 }
                 if let Some(a) = archive {
-                    write_archive(ctx, a, k + 1, h, &n.y);
+                    let v = Voltages {
+                        u: n.y[V_M],
+                        u_plus: n.y[U_PLUS],
+                        u_minus: n.y[U_MINUS],
+                        u_bar_bar: n.y[U_BAR_BAR],
+                    };
+                    write_clopath(ctx, a, k + 1, v);
                 }
                 if n.clamp_r > 0 {
                     n.clamp_r -= 1;
@@ -368,19 +374,4 @@ impl Population for AeifPscDeltaClopath {
     fn drain_samples(&mut self, out: &mut [MultimeterData]) {
         self.block.samplers.drain_into(out);
     }
-}
-
-#[inline]
-fn write_archive(ctx: &mut SliceCtx<'_>, a: u32, stamp: Step, h: f64, y: &[f64; 7]) {
-    let archives = &mut *ctx.archives;
-    let counters: &mut RuleCounters = &mut archives.clopath_counters;
-    archives.clopath[a as usize].write(
-        stamp,
-        h,
-        y[V_M],
-        y[U_PLUS],
-        y[U_MINUS],
-        y[U_BAR_BAR],
-        counters,
-    );
 }

@@ -20,13 +20,14 @@
 //! doi:10.1038/nn.2479. Partners: `clopath_synapse`, `static_synapse`, `dc_generator`.
 //! Deviation from NEST: a non-finite state stops the run with an error.
 
+use evplast_kernel::archive::clopath::Voltages;
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
 use evplast_kernel::record::MultimeterData;
 use evplast_kernel::rkf45::{evolve_apply, Control};
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
-use crate::clopath_archiving::ClopathParams;
+use crate::clopath_archiving::{write_clopath, ClopathParams};
 use crate::error::{require, BuildError};
 use crate::nest_params;
 use crate::params::{ParamDoc, ParamMap, Reader};
@@ -281,16 +282,13 @@ impl Population for HhPscAlphaClopath {
                 n.y[DI_EX] += ctx.inputs.take(ex_ch, k) * n.psc_init_ex;
                 n.y[DI_IN] += ctx.inputs.take(in_ch, k) * n.psc_init_in;
                 if let Some(a) = archive {
-                    let archives = &mut *ctx.archives;
-                    archives.clopath[a as usize].write(
-                        k + 1,
-                        h,
-                        n.y[V_M],
-                        n.y[U_PLUS],
-                        n.y[U_MINUS],
-                        n.y[U_BAR_BAR],
-                        &mut archives.clopath_counters,
-                    );
+                    let v = Voltages {
+                        u: n.y[V_M],
+                        u_plus: n.y[U_PLUS],
+                        u_minus: n.y[U_MINUS],
+                        u_bar_bar: n.y[U_BAR_BAR],
+                    };
+                    write_clopath(ctx, a, k + 1, v);
                 }
                 if n.r > 0 {
                     n.r -= 1;

@@ -1,0 +1,93 @@
+//! `inhomogeneous_poisson_generator`: like `poisson_generator` (an independent train per
+//! target), with a piecewise-constant rate: `rate_values[i]` (Hz) applies from
+//! `rate_times[i]` (ms) on; before the first time the rate is 0.
+//!
+//! | parameter | default | unit | |
+//! |---|---|---|---|
+//! | `rate_times` | `[]` | ms | strictly increasing, > 0, on the grid |
+//! | `rate_values` | `[]` | Hz | ≥ 0, one per time |
+//! | `origin`, `start`, `stop` | 0, 0, ∞ | ms | activity window |
+//!
+//! A rate time `t` takes effect in the step that starts at `t`. The population type is
+//! [`super::poisson_generator::PoissonGenerator`].
+
+use evplast_kernel::Resolution;
+
+use super::poisson_generator::Params;
+use super::Window;
+use crate::error::BuildError;
+use crate::params::{ParamDoc, ParamMap, ParamValue, Reader};
+
+/// NEST model name.
+pub const MODEL: &str = "inhomogeneous_poisson_generator";
+
+/// Reads and validates.
+pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
+    let mut r = Reader::new(MODEL, map);
+    let mut times: Vec<f64> = Vec::new();
+    let mut values: Vec<f64> = Vec::new();
+    r.read("rate_times", &mut times)?;
+    r.read("rate_values", &mut values)?;
+    let window = Window::read(&mut r)?;
+    r.finish()?;
+    let shown =
+        |v: &[f64]| ParamValue::Array(v.iter().map(|x| ParamValue::Num(*x)).collect()).to_string();
+    if times.len() != values.len() {
+        return Err(BuildError::bad(
+            MODEL,
+            "rate_values",
+            shown(&values),
+            format!("needs one value per rate time ({} times)", times.len()),
+        ));
+    }
+    let mut starts = Vec::with_capacity(times.len());
+    for (i, &t) in times.iter().enumerate() {
+        let s = res.on_grid(t).ok_or_else(|| {
+            BuildError::bad(
+                MODEL,
+                "rate_times",
+                shown(&times),
+                format!("time {t} (index {i}) is not a multiple of the resolution"),
+            )
+        })?;
+        if s <= 0 || (i > 0 && t <= times[i - 1]) {
+            return Err(BuildError::bad(
+                MODEL,
+                "rate_times",
+                shown(&times),
+                "must be > 0 and strictly increasing",
+            ));
+        }
+        starts.push(s);
+    }
+    if let Some(v) = values.iter().find(|v| **v < 0.0) {
+        return Err(BuildError::bad(
+            MODEL,
+            "rate_values",
+            v,
+            "rates must be >= 0",
+        ));
+    }
+    Ok(Params {
+        starts,
+        rates: values,
+        window,
+    })
+}
+
+/// Parameter documentation for `evplast models`.
+pub fn describe(out: &mut Vec<ParamDoc>) {
+    out.push(ParamDoc {
+        name: "rate_times",
+        default: "[]".into(),
+        unit: "ms",
+        doc: "times at which the rate changes",
+    });
+    out.push(ParamDoc {
+        name: "rate_values",
+        default: "[]".into(),
+        unit: "Hz",
+        doc: "rate from each time on",
+    });
+    Window::describe(out);
+}
