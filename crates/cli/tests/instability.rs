@@ -1,0 +1,136 @@
+//! A numerical instability stops `evplast run` cleanly: non-zero exit, a message naming the
+//! node id and the time in ms, and no results (no stats.json, no connections.csv).
+//! NEST's aeif_psc_delta_clopath throws NumericalInstability when V_m < -1e3 mV.
+
+mod common;
+
+use std::fs;
+
+use common::*;
+
+/// Numbers followed by "ms" in `text` (e.g. "t = 0.1 ms", "at 0.1ms").
+fn times_ms(text: &str) -> Vec<f64> {
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices("ms") {
+        let before = text[..i].trim_end();
+        let start = before
+            .rfind(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e'))
+            .map_or(0, |j| j + 1);
+        if let Ok(x) = before[start..].parse::<f64>() {
+            out.push(x);
+        }
+    }
+    out
+}
+
+#[test]
+fn blow_up_names_node_and_time() {
+    // Nodes 1..=2 are parrots, 3..=4 aeif neurons; only node 4 gets I_e = -1e9 pA, which drives
+    // V_m below -1e3 mV within the first step (C_m = 281 pF: dV/dt ~ -3.6e6 mV/ms).
+    let toml = r#"[kernel]
+resolution = 0.1
+
+[[create]]
+label = "inp"
+model = "parrot_neuron"
+n = 2
+
+[[create]]
+label = "exc"
+model = "aeif_psc_delta_clopath"
+n = 2
+params = [ { I_e = 0.0 }, { I_e = -1e9 } ]
+
+[[create]]
+label = "sr"
+model = "spike_recorder"
+
+[[connect]]
+pre = "inp"
+post = "exc"
+syn_spec = { synapse_model = "clopath_synapse", weight = 1.0, delay = 1.0 }
+
+[[connect]]
+pre = "exc"
+post = "sr"
+
+[simulate]
+t = 20.0
+"#;
+    let dir = scratch("blow_up_names_node_and_time");
+    let model = write(&dir, "unstable.toml", toml);
+    // The file itself is valid: the failure belongs to the simulation.
+    assert_ok(&check_model(&model), "check of a valid but unstable model");
+    let out = dir.join("out");
+    let o = run_model(&model, &out);
+    assert_clean_failure(&o, "unstable run");
+    let err = stderr(&o);
+    assert!(
+        err.contains("node 4"),
+        "the message must name the unstable node (id 4):\n{err}"
+    );
+    assert!(
+        !err.contains("node 3"),
+        "node 3 is stable and must not be blamed:\n{err}"
+    );
+    let t = times_ms(&err);
+    assert!(
+        t.iter().any(|&x| (0.0..=0.2).contains(&x)),
+        "the message must give the time in ms (within the first steps), found {t:?}:\n{err}"
+    );
+    let left = run_outputs(&out);
+    assert!(
+        !left.contains(&"stats.json".to_string()),
+        "an unstable run wrote stats.json: {left:?}"
+    );
+    assert!(
+        !left.contains(&"connections.csv".to_string()),
+        "an unstable run wrote connections.csv: {left:?}"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn blow_up_later_in_the_run() {
+    // A dc_generator switched on at 50 ms: the neuron is fine before and must be reported
+    // after 50 ms, not at the start.
+    let toml = r#"[[create]]
+label = "n"
+model = "aeif_psc_delta_clopath"
+
+[[create]]
+label = "dc"
+model = "dc_generator"
+params = { amplitude = -1e9, start = 50.0 }
+
+[[connect]]
+pre = "dc"
+post = "n"
+syn_spec = { delay = 1.0 }
+
+[simulate]
+t = 100.0
+"#;
+    let dir = scratch("blow_up_later_in_the_run");
+    let model = write(&dir, "late.toml", toml);
+    assert_ok(&check_model(&model), "check of a valid but unstable model");
+    let out = dir.join("out");
+    let o = run_model(&model, &out);
+    assert_clean_failure(&o, "late unstable run");
+    let err = stderr(&o);
+    assert!(
+        err.contains("node 1"),
+        "the message must name node 1:\n{err}"
+    );
+    let t = times_ms(&err);
+    assert!(
+        t.iter().any(|&x| (50.0..=52.0).contains(&x)),
+        "the instability starts just after 50 ms (dc start 50, delay 1), found {t:?}:\n{err}"
+    );
+    let left = run_outputs(&out);
+    assert!(
+        !left.contains(&"stats.json".to_string()) && !left.contains(&"connections.csv".to_string()),
+        "an unstable run left {left:?}"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
