@@ -1,6 +1,6 @@
 //! `evplast`: run, check and describe spiking-network models with voltage-based plasticity.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -89,6 +89,13 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (e.g. `evplast models | head`) is not an error of ours.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -188,35 +195,53 @@ fn run(
 fn check(model: &Path) -> Result<()> {
     let loaded = read_model(model, &LoadOptions::default())?;
     let net = &loaded.sim.network;
-    println!("{}: ok", model.display());
-    println!(
+    let mut o = std::io::stdout().lock();
+    writeln!(o, "{}: ok", model.display())?;
+    writeln!(
+        o,
         "resolution {} ms, simulate {} ms ({} steps), scheme {}",
         net.res.h(),
         loaded.t_sim,
         loaded.steps,
         loaded.scheme.as_str()
-    );
-    println!("nodes: {}", net.n_nodes);
+    )?;
+    writeln!(o, "nodes: {}", net.n_nodes)?;
     for p in &loaded.populations {
         let last = p.first.0 + p.n as u32 - 1;
-        println!(
-            "  {:<16} {:<26} n = {:<6} ids {}..={}",
+        writeln!(
+            o,
+            "  {:<16} {:<32} n = {:<6} ids {}..={}",
             p.label, p.model, p.n, p.first, last
-        );
+        )?;
     }
-    println!("connections: {}", loaded.sim.n_synapses);
+    writeln!(o, "connections: {}", loaded.sim.n_synapses)?;
     for t in &net.synapses {
-        println!("  {:<26} {}", t.model(), t.len());
+        writeln!(o, "  {:<32} {}", t.model(), t.len())?;
     }
-    println!(
+    writeln!(
+        o,
         "min_delay {} ms, max_delay {} ms",
         net.res.ms(net.min_delay),
         net.res.ms(net.max_delay)
-    );
+    )?;
     Ok(())
 }
 
+fn receptor_list(r: &[(u32, &str, u32)]) -> String {
+    r.iter()
+        .map(|(n, name, _)| {
+            if name.is_empty() {
+                n.to_string()
+            } else {
+                format!("{name} ({n})")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn models(name: Option<&str>) -> Result<()> {
+    let mut o = std::io::stdout().lock();
     let Some(name) = name else {
         for kind in [
             ModelKind::Neuron,
@@ -224,42 +249,52 @@ fn models(name: Option<&str>) -> Result<()> {
             ModelKind::Generator,
             ModelKind::Recorder,
         ] {
-            println!("{}s:", kind.as_str());
+            writeln!(o, "{}s:", kind.as_str())?;
             for m in registry::MODELS.iter().filter(|m| m.kind == kind) {
-                println!("  {:<26} {}", m.name, m.summary);
+                writeln!(o, "  {:<32} {}", m.name, m.summary)?;
             }
         }
-        println!("\n`evplast models NAME` shows a model's parameters.");
+        writeln!(o, "\n`evplast models NAME` shows a model's parameters.")?;
         return Ok(());
     };
     let m = registry::find(name)?;
-    println!("{} ({}): {}", m.name, m.kind.as_str(), m.summary);
+    writeln!(o, "{} ({}): {}", m.name, m.kind.as_str(), m.summary)?;
     let mut docs = Vec::new();
     (m.describe)(&mut docs);
     if !docs.is_empty() {
-        println!(
-            "\n{:<22} {:>14}  {:<7} meaning",
+        writeln!(
+            o,
+            "\n{:<28} {:>14}  {:<7} meaning",
             "parameter", "default", "unit"
-        );
+        )?;
         for d in docs {
-            println!("{:<22} {:>14}  {:<7} {}", d.name, d.default, d.unit, d.doc);
+            writeln!(
+                o,
+                "{:<28} {:>14}  {:<7} {}",
+                d.name, d.default, d.unit, d.doc
+            )?;
         }
     }
     if !m.recordables.is_empty() {
-        println!(
+        writeln!(
+            o,
             "\nrecordables (multimeter record_from): {}",
             m.recordables.join(", ")
-        );
+        )?;
     }
     if m.kind == ModelKind::Neuron {
-        println!(
-            "\nreceptor_type: 0 (spikes{})",
-            if m.current_channel.is_some() {
-                "; currents from dc_generator"
-            } else {
-                ""
-            }
-        );
+        writeln!(
+            o,
+            "\nreceptor_type for spikes: {}",
+            receptor_list(m.spike_receptors)
+        )?;
+        if !m.current_receptors.is_empty() {
+            writeln!(
+                o,
+                "receptor_type for currents (dc_generator, step_current_generator): {}",
+                receptor_list(m.current_receptors)
+            )?;
+        }
     }
     Ok(())
 }

@@ -70,8 +70,6 @@ fn parrot_fires_at_generator_time_plus_delay() {
 }
 
 #[test]
-#[ignore = "evplast defect: delays are rounded as round(d / h), so 0.15 ms at h = 0.1 becomes \
-            1 step (0.1 ms); NEST rounds d * (1/h) = 1.5 half up to 2 steps (0.2 ms)"]
 fn delays_round_to_the_grid_like_nest() {
     // NEST 3.10 (tools/nest_check/probes/p7_synapse_defaults.out): "static delay 0.15:
     // accepted, realised delay: 0.2"; and 0.05 -> 0.1. NEST's Time::delay_ms_to_steps is

@@ -254,8 +254,6 @@ fn broken_toml_syntax() {
 }
 
 #[test]
-#[ignore = "evplast defect: TOML syntax errors do not quote the offending key or text \
-            (\"duplicate key\", \"string values must be quoted\")"]
 fn toml_syntax_errors_name_the_offending_text() {
     // A syntax error should name what it refuses, not only where: the duplicated key, the
     // unquoted value.
@@ -625,8 +623,6 @@ fn output_directory_is_a_file() {
 }
 
 #[test]
-#[ignore = "evplast defect: spike times are checked against the grid with a 1e-6 ms tolerance; \
-            NEST first rounds to tics (0.001 ms) and accepts 2.0004999 as 2.0"]
 fn spike_times_are_rounded_to_tics_first() {
     // NEST 3.10 (NEST_SEMANTICS.md §1): "Times are first rounded to tics (1 tic = 0.001 ms).
     // So 2.0004999 is accepted as 2.0, while 2.0005 and 2.001 are refused."

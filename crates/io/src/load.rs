@@ -378,8 +378,28 @@ fn as_draw(ctx: &Ctx, v: Option<&Val>, context: &str) -> Result<Draw, FileError>
 /// Reads, validates and builds the model in `text` (read from `file`).
 pub fn load(file: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, FileError> {
     let ctx = Ctx { file, text };
-    let doc = tree::parse(text)
-        .map_err(|e| ctx.err(&e.span.unwrap_or(0..0), "TOML syntax", e.message))?;
+    let doc = tree::parse(text).map_err(|e| {
+        let span = e.span.unwrap_or(0..0);
+        // Quote the offending text: the parser's message says what, not which.
+        let mut near = text.get(span.clone()).unwrap_or("").trim().to_string();
+        if near.is_empty() {
+            near = text
+                .get(span.start..)
+                .unwrap_or("")
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+        }
+        let near: String = near.chars().take(40).collect();
+        let msg = if near.is_empty() {
+            e.message
+        } else {
+            format!("{} (at `{near}`)", e.message)
+        };
+        ctx.err(&span, "TOML syntax", msg)
+    })?;
     expect_keys(
         &ctx,
         &doc,

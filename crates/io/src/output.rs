@@ -234,6 +234,9 @@ pub fn stats_json(l: &Loaded, t: Timings) -> Value {
     if !net.archives.clopath.is_empty() {
         v["clopath"] = counters_json(&net.archives.clopath_counters);
     }
+    if !net.archives.urbanczik.is_empty() {
+        v["urbanczik"] = counters_json(&net.archives.urbanczik_counters);
+    }
     v
 }
 
@@ -286,7 +289,7 @@ pub fn network_json(l: &Loaded) -> Value {
         o.insert("synapse_model".into(), json!(model));
         o.insert("weight".into(), json!(c.weight));
         o.insert("delay".into(), json!(net.res.ms(c.delay)));
-        o.insert("receptor_type".into(), json!(0));
+        o.insert("receptor_type".into(), json!(c.receptor));
         o.insert(
             "params".into(),
             Value::Object(

@@ -4,6 +4,7 @@
 //! collect (spike recorders and counters).
 
 use crate::archive::clopath::ClopathArchive;
+use crate::archive::urbanczik::UrbanczikArchive;
 use crate::archive::RuleCounters;
 use crate::error::NumericalInstability;
 use crate::inputs::InputBuffers;
@@ -55,6 +56,8 @@ pub struct Outbox {
 pub struct Archives {
     pub clopath: Vec<ClopathArchive>,
     pub clopath_counters: RuleCounters,
+    pub urbanczik: Vec<UrbanczikArchive>,
+    pub urbanczik_counters: RuleCounters,
 }
 
 impl Archives {
@@ -62,6 +65,9 @@ impl Archives {
     fn sample_lengths(&mut self) {
         for a in &self.clopath {
             self.clopath_counters.sample_length(a.ltp_len());
+        }
+        for a in &self.urbanczik {
+            self.urbanczik_counters.sample_length(a.len());
         }
     }
 }

@@ -58,20 +58,22 @@ impl Resolution {
         (tics + self.tics_per_step - 1).div_euclid(self.tics_per_step)
     }
 
-    /// A delay to steps: `round(x / h)` (NEST's `delay_ms_to_steps`).
+    /// A delay to steps as NEST's `delay_ms_to_steps`: `floor(x · steps_per_ms + 0.5)`, with
+    /// steps_per_ms = tics_per_ms / tics_per_step (so 0.15 ms at h = 0.1 is 2 steps, not 1).
     pub fn delay_steps(&self, ms: f64) -> Step {
-        (ms / self.h_ms).round() as Step
+        let steps_per_ms = TICS_PER_MS as f64 / self.tics_per_step as f64;
+        (ms * steps_per_ms + 0.5).floor() as Step
     }
 
-    /// A spike time that must lie on the grid to its stamp, or `None` if it is off-grid.
+    /// A time that must lie on the grid, to its stamp, or `None` if it is off-grid. As NEST,
+    /// the time is first rounded to whole tics (so 2.0004999 ms is 2.0 ms, 2.0005 is not).
     pub fn on_grid(&self, ms: f64) -> Option<Step> {
-        let s = (ms / self.h_ms).round();
-        // Tolerance of a fraction of a tic: times read from text are rounded decimals.
-        if (s * self.h_ms - ms).abs() <= 1e-6 * self.h_ms.max(1.0) {
-            Some(s as Step)
-        } else {
-            None
+        let tics = (ms * TICS_PER_MS as f64).round();
+        if !tics.is_finite() {
+            return None;
         }
+        let tics = tics as i64;
+        (tics % self.tics_per_step == 0).then_some(tics / self.tics_per_step)
     }
 }
 
@@ -95,6 +97,10 @@ mod tests {
         assert_eq!(r.delay_steps(4.0), 40);
         assert_eq!(r.delay_steps(0.14), 1);
         assert_eq!(r.delay_steps(0.16), 2);
+        // 0.15 / 0.1 = 1.4999999999999998 but NEST's 0.15 · 10 = 1.5 rounds up.
+        assert_eq!(r.delay_steps(0.15), 2);
+        assert_eq!(r.delay_steps(0.05), 1);
+        assert_eq!(r.delay_steps(0.04), 0);
     }
 
     #[test]
@@ -102,6 +108,9 @@ mod tests {
         let r = Resolution::new(0.1).unwrap();
         assert_eq!(r.on_grid(62.3), Some(623));
         assert_eq!(r.on_grid(62.35), None);
+        assert_eq!(r.on_grid(2.0004999), Some(20));
+        assert_eq!(r.on_grid(2.0005), None);
+        assert_eq!(r.on_grid(0.1 * 3.0), Some(3));
         assert!((r.ms(623) - 62.3).abs() < 1e-12);
         assert!(Resolution::new(0.0).is_err());
         assert!(Resolution::new(0.00005).is_err());

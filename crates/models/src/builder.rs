@@ -3,6 +3,7 @@
 //! synapse tables, and wires the recording devices.
 
 use evplast_kernel::archive::clopath::{ClopathArchive, LtdRing};
+use evplast_kernel::archive::urbanczik::UrbanczikArchive;
 use evplast_kernel::inputs::{ChannelKind, InputBuffers};
 use evplast_kernel::network::{Archives, Network, Outbox, Population, StageCounters, SynapseTable};
 use evplast_kernel::record::{MultimeterData, SpikeRecording};
@@ -16,11 +17,13 @@ use crate::error::BuildError;
 use crate::neurons::aeif_psc_delta_clopath::AeifPscDeltaClopath;
 use crate::neurons::hh_psc_alpha_clopath::HhPscAlphaClopath;
 use crate::neurons::parrot_neuron::ParrotNeuron;
+use crate::neurons::pp_cond_exp_mc_urbanczik::PpCondExpMcUrbanczik;
 use crate::params::{ParamMap, ParamValue};
 use crate::population::Block;
 use crate::registry::{self, Archive, ModelInfo, ModelKind, NodeParams};
 use crate::synapses::clopath_synapse::{self, ClopathConn, ClopathTable};
 use crate::synapses::static_synapse::{self, StaticConn, StaticTable};
+use crate::synapses::urbanczik_synapse::{self, UrbanczikConn, UrbanczikTable};
 
 /// Kernel settings (NEST names).
 #[derive(Clone, Debug, PartialEq)]
@@ -81,6 +84,7 @@ pub struct ConnRequest {
 enum Link {
     Static,
     Clopath(clopath_synapse::Params),
+    Urbanczik(urbanczik_synapse::Params),
     /// Neuron → spike_recorder.
     RecordSpikes,
     /// Multimeter → neuron.
@@ -103,6 +107,72 @@ pub struct Conn {
     pub projection: u32,
     pub weight: f64,
     pub delay: Step,
+    /// NEST receptor number at the target (0 for point neurons).
+    pub receptor: u32,
+    /// Input channel offset of that receptor at the target.
+    pub channel_offset: u32,
+}
+
+/// Devices that send per-target events straight into a channel.
+fn is_direct_source(model: &str) -> bool {
+    matches!(
+        model,
+        "poisson_generator"
+            | "inhomogeneous_poisson_generator"
+            | "dc_generator"
+            | "step_current_generator"
+    )
+}
+
+/// Devices whose events are currents.
+fn is_current_source(model: &str) -> bool {
+    matches!(model, "dc_generator" | "step_current_generator")
+}
+
+/// Finds `requested` (a number or a NEST receptor name; `None` = 0) among `receptors`.
+fn resolve_receptor(
+    syn: &str,
+    tgt: &ModelInfo,
+    receptors: &[(u32, &'static str, u32)],
+    requested: Option<&ParamValue>,
+    kind: &str,
+) -> Result<(u32, u32), BuildError> {
+    let found = match requested {
+        None => receptors.iter().find(|r| r.0 == 0),
+        Some(ParamValue::Num(x)) => receptors.iter().find(|r| r.0 as f64 == *x),
+        Some(ParamValue::Str(n)) => receptors.iter().find(|r| !r.1.is_empty() && r.1 == n),
+        Some(_) => None,
+    };
+    match found {
+        Some(r) => Ok((r.0, r.2)),
+        None => {
+            let list: Vec<String> = receptors
+                .iter()
+                .map(|r| {
+                    if r.1.is_empty() {
+                        r.0.to_string()
+                    } else {
+                        format!("{} ({})", r.1, r.0)
+                    }
+                })
+                .collect();
+            let shown = requested.map_or("0 (default)".to_string(), |v| v.to_string());
+            Err(BuildError::bad(
+                syn,
+                "receptor_type",
+                shown,
+                if list.is_empty() {
+                    format!("{} takes no {kind} input", tgt.name)
+                } else {
+                    format!(
+                        "{} takes {kind} input on receptor {}",
+                        tgt.name,
+                        list.join(", ")
+                    )
+                },
+            ))
+        }
+    }
 }
 
 struct BlockSpec {
@@ -220,18 +290,9 @@ impl NetworkBuilder {
                 spec.synapse_model
             )));
         }
-        if let Some(r) = &spec.receptor_type {
-            if !matches!(r, ParamValue::Num(x) if *x == 0.0) {
-                return Err(BuildError::bad(
-                    syn.name,
-                    "receptor_type",
-                    r,
-                    "the point-neuron models here accept only receptor 0",
-                ));
-            }
-        }
         let link = match syn.name {
             clopath_synapse::MODEL => Link::Clopath(clopath_synapse::parse(&spec.params)?),
+            urbanczik_synapse::MODEL => Link::Urbanczik(urbanczik_synapse::parse(&spec.params)?),
             _ => {
                 crate::params::Reader::new(static_synapse::MODEL, &spec.params).finish()?;
                 Link::Static
@@ -276,10 +337,41 @@ impl NetworkBuilder {
                 (_, s, ModelKind::Generator, t) => return Err(BuildError::Connect(format!("cannot connect {s} node {} to generator {t} node {}", c.source, c.target))),
                 _ => (0, link.clone()),
             };
-            let (weight, delay) = match &link {
-                Link::Static | Link::Clopath(_) => self.check_synapse(syn, &link, src, tgt, c)?,
+            let (weight, delay, receptor, channel_offset) = match &link {
+                Link::Static | Link::Clopath(_) | Link::Urbanczik(_) => {
+                    let (w, d) = self.check_synapse(syn, &link, src, tgt, c)?;
+                    let (r, o) = if is_current_source(src.name) {
+                        resolve_receptor(
+                            syn.name,
+                            tgt,
+                            tgt.current_receptors,
+                            spec.receptor_type.as_ref(),
+                            "current",
+                        )?
+                    } else {
+                        resolve_receptor(
+                            syn.name,
+                            tgt,
+                            tgt.spike_receptors,
+                            spec.receptor_type.as_ref(),
+                            "spike",
+                        )?
+                    };
+                    if tgt.name == "pp_cond_exp_mc_urbanczik"
+                        && !is_current_source(src.name)
+                        && w < 0.0
+                    {
+                        return Err(BuildError::bad(
+                            syn.name,
+                            "weight",
+                            w,
+                            "spike weights onto pp_cond_exp_mc_urbanczik must be >= 0 (the receptor, e.g. soma_inh or dendritic_inh, makes an input inhibitory)",
+                        ));
+                    }
+                    (w, d, r, o)
+                }
                 // Recorder links have a delay too, and NEST counts it in min/max_delay.
-                _ => (0.0, self.check_delay(syn, c.delay.unwrap_or(1.0))?),
+                _ => (0.0, self.check_delay(syn, c.delay.unwrap_or(1.0))?, 0, 0),
             };
             let pid = *proj_ids[slot].get_or_insert_with(|| {
                 self.projections.push(Projection {
@@ -296,6 +388,8 @@ impl NetworkBuilder {
                 projection: pid,
                 weight,
                 delay,
+                receptor,
+                channel_offset,
             });
         }
         Ok(())
@@ -368,28 +462,34 @@ impl NetworkBuilder {
             ));
         }
         let delay = self.check_delay(syn, delay_ms)?;
-        if let Link::Clopath(p) = link {
-            if tgt.archive != Some(Archive::Clopath) {
-                return Err(BuildError::Connect(format!(
-                    "clopath_synapse from node {} to node {}: target model {} has no Clopath archive (use aeif_psc_delta_clopath or hh_psc_alpha_clopath)",
-                    c.source, c.target, tgt.name
-                )));
-            }
-            if src.kind == ModelKind::Generator {
-                return Err(BuildError::Connect(format!(
-                    "clopath_synapse from {} node {}: devices cannot drive plastic synapses; put a parrot_neuron in between",
-                    src.name, c.source
-                )));
-            }
-            clopath_synapse::check_weight(p, weight)?;
+        let (rule, archive, targets) = match link {
+            Link::Clopath(_) => (
+                "clopath_synapse",
+                Archive::Clopath,
+                "aeif_psc_delta_clopath or hh_psc_alpha_clopath",
+            ),
+            Link::Urbanczik(_) => (
+                "urbanczik_synapse",
+                Archive::Urbanczik,
+                "pp_cond_exp_mc_urbanczik",
+            ),
+            _ => return Ok((weight, delay)),
+        };
+        if tgt.archive != Some(archive) {
+            return Err(BuildError::Connect(format!(
+                "{rule} from node {} to node {}: target model {} has no {archive:?} archive (use {targets})",
+                c.source, c.target, tgt.name
+            )));
         }
-        match src.name {
-            "dc_generator" if tgt.current_channel.is_none() => {
-                return Err(BuildError::Connect(format!(
-                    "dc_generator node {}: target {} node {} takes no current input",
-                    c.source, tgt.name, c.target
-                )))
-            }
+        if src.kind == ModelKind::Generator {
+            return Err(BuildError::Connect(format!(
+                "{rule} from {} node {}: devices cannot drive plastic synapses; put a parrot_neuron in between",
+                src.name, c.source
+            )));
+        }
+        match link {
+            Link::Clopath(p) => clopath_synapse::check_weight(p, weight)?,
+            Link::Urbanczik(p) => urbanczik_synapse::check_weight(p, weight)?,
             _ => {}
         }
         Ok((weight, delay))
@@ -401,7 +501,7 @@ impl NetworkBuilder {
         let is_synapse = |c: &Conn| {
             matches!(
                 self.projections[c.projection as usize].link,
-                Link::Static | Link::Clopath(_)
+                Link::Static | Link::Clopath(_) | Link::Urbanczik(_)
             )
         };
         // Every connection counts, recorder links included, as in NEST: the slicing decides
@@ -425,42 +525,57 @@ impl NetworkBuilder {
             }
         }
 
-        // Clopath archives for every target of a Clopath synapse.
-        let mut n_clopath_in = vec![0u32; n_nodes + 1];
+        // An archive for every target of a plastic synapse, of the target's rule.
+        let mut n_plastic_in = vec![0u32; n_nodes + 1];
         for c in &self.conns {
             if matches!(
                 self.projections[c.projection as usize].link,
-                Link::Clopath(_)
+                Link::Clopath(_) | Link::Urbanczik(_)
             ) {
-                n_clopath_in[c.target.0 as usize] += 1;
+                n_plastic_in[c.target.0 as usize] += 1;
             }
         }
         let mut archive_of = vec![None; n_nodes + 1];
         let mut archives = Archives::default();
+        let ring = if self.cfg.nest_ltd_ring {
+            LtdRing::NestCompatible
+        } else {
+            LtdRing::Complete
+        };
         for b in &self.blocks {
             for (i, p) in b.params.iter().enumerate() {
                 let id = b.first as usize + i;
-                if n_clopath_in[id] == 0 {
+                let n_in = n_plastic_in[id];
+                if n_in == 0 {
                     continue;
                 }
-                let rule = match p {
-                    NodeParams::Aeif(np) => np.clopath.rule(self.res),
-                    NodeParams::Hh(np) => np.clopath.rule(self.res),
+                archive_of[id] = Some(match p {
+                    NodeParams::Aeif(np) => push(
+                        &mut archives.clopath,
+                        ClopathArchive::new(
+                            np.clopath.rule(self.res),
+                            n_in,
+                            min_delay,
+                            max_delay,
+                            ring,
+                        ),
+                    ),
+                    NodeParams::Hh(np) => push(
+                        &mut archives.clopath,
+                        ClopathArchive::new(
+                            np.clopath.rule(self.res),
+                            n_in,
+                            min_delay,
+                            max_delay,
+                            ring,
+                        ),
+                    ),
+                    NodeParams::Pp(np) => push(
+                        &mut archives.urbanczik,
+                        UrbanczikArchive::new(np.rule(), n_in),
+                    ),
                     _ => unreachable!("checked at connect"),
-                };
-                archive_of[id] = Some(archives.clopath.len() as u32);
-                let ring = if self.cfg.nest_ltd_ring {
-                    LtdRing::NestCompatible
-                } else {
-                    LtdRing::Complete
-                };
-                archives.clopath.push(ClopathArchive::new(
-                    rule,
-                    n_clopath_in[id],
-                    min_delay,
-                    max_delay,
-                    ring,
-                ));
+                });
             }
         }
 
@@ -501,32 +616,27 @@ impl NetworkBuilder {
         let mut clopath_conns = Vec::new();
         let mut clopath_proj_index = vec![u16::MAX; self.projections.len()];
         let mut clopath_projs = Vec::new();
+        let mut urbanczik_conns = Vec::new();
+        let mut urbanczik_proj_index = vec![u16::MAX; self.projections.len()];
+        let mut urbanczik_projs = Vec::new();
         let mut direct: Vec<Vec<DirectTarget>> = vec![Vec::new(); n_nodes + 1];
         let mut samplings: Vec<(NodeId, NodeId)> = Vec::new();
         for c in &self.conns {
             let proj = &self.projections[c.projection as usize];
             let src_model = self.blocks[self.node_block[c.source.0 as usize] as usize].model;
             let tgt_model = self.blocks[self.node_block[c.target.0 as usize] as usize].model;
+            let channel = channel_base[c.target.0 as usize] + c.channel_offset;
+            let _ = tgt_model;
             match &proj.link {
                 Link::RecordSpikes => {
                     spike_recording.listen(c.source, rec_index[c.target.0 as usize])
                 }
                 Link::Sample => samplings.push((c.source, c.target)),
-                Link::Static
-                    if matches!(
-                        src_model.name,
-                        "poisson_generator" | "inhomogeneous_poisson_generator" | "dc_generator"
-                    ) =>
-                {
-                    let offset = if src_model.name == "dc_generator" {
-                        tgt_model.current_channel.unwrap_or(0)
-                    } else {
-                        0
-                    };
+                Link::Static if is_direct_source(src_model.name) => {
                     direct[c.source.0 as usize].push(DirectTarget {
                         source: c.source,
                         target: c.target,
-                        channel: channel_base[c.target.0 as usize] + offset,
+                        channel,
                         weight: c.weight,
                         delay: c.delay,
                     });
@@ -534,7 +644,7 @@ impl NetworkBuilder {
                 Link::Static => static_conns.push(StaticConn {
                     source: c.source,
                     target: c.target,
-                    channel: channel_base[c.target.0 as usize],
+                    channel,
                     delay: c.delay,
                     weight: c.weight,
                 }),
@@ -555,9 +665,34 @@ impl NetworkBuilder {
                     clopath_conns.push(ClopathConn {
                         source: c.source,
                         target: c.target,
-                        channel: channel_base[c.target.0 as usize],
+                        channel,
                         archive: archive_of[c.target.0 as usize]
                             .expect("archive made for every Clopath target"),
+                        delay: c.delay,
+                        weight: c.weight,
+                        projection: *pi,
+                    });
+                }
+                Link::Urbanczik(p) => {
+                    let pi = &mut urbanczik_proj_index[c.projection as usize];
+                    if *pi == u16::MAX {
+                        if urbanczik_projs.len() >= u16::MAX as usize {
+                            return Err(BuildError::Connect(
+                                "too many urbanczik_synapse projections (max 65535)".into(),
+                            ));
+                        }
+                        *pi = urbanczik_projs.len() as u16;
+                        urbanczik_projs.push(urbanczik_synapse::Projection {
+                            params: p.clone(),
+                            weight_recorder: proj.weight_recorder.map(|w| rec_index[w.0 as usize]),
+                        });
+                    }
+                    urbanczik_conns.push(UrbanczikConn {
+                        source: c.source,
+                        target: c.target,
+                        channel,
+                        archive: archive_of[c.target.0 as usize]
+                            .expect("archive made for every Urbanczik target"),
                         delay: c.delay,
                         weight: c.weight,
                         projection: *pi,
@@ -628,6 +763,27 @@ impl NetworkBuilder {
                         .collect();
                     Box::new(HhPscAlphaClopath::new(&ps, block(), self.res))
                 }
+                "pp_cond_exp_mc_urbanczik" => {
+                    let ps: Vec<_> = b
+                        .params
+                        .iter()
+                        .map(|p| match p {
+                            NodeParams::Pp(x) => (**x).clone(),
+                            _ => unreachable!(),
+                        })
+                        .collect();
+                    // Each neuron's spikes come from its own stream: independent of threads.
+                    let rngs = (0..n)
+                        .map(|i| {
+                            rng::stream(
+                                self.cfg.rng_seed,
+                                domain::DYNAMICS,
+                                (b.first as u64 + i as u64) << 32 | 0xFFFF_FFFF,
+                            )
+                        })
+                        .collect();
+                    Box::new(PpCondExpMcUrbanczik::new(&ps, block(), self.res, rngs))
+                }
                 "parrot_neuron" => Box::new(ParrotNeuron::new(n, block())),
                 "spike_generator" => {
                     let ps = b
@@ -666,7 +822,7 @@ impl NetworkBuilder {
                         self.keep_trains,
                     ))
                 }
-                "dc_generator" => {
+                "dc_generator" | "step_current_generator" => {
                     let ps = b
                         .params
                         .iter()
@@ -678,7 +834,7 @@ impl NetworkBuilder {
                     let targets = (0..n)
                         .flat_map(|i| std::mem::take(&mut direct[b.first as usize + i]))
                         .collect();
-                    Box::new(DcGenerator::new(ps, b.first, targets))
+                    Box::new(DcGenerator::new(b.model.name, ps, b.first, targets))
                 }
                 _ => continue,
             };
@@ -696,8 +852,14 @@ impl NetworkBuilder {
                 clopath_projs,
             )));
         }
-        drop(static_conns);
-        drop(clopath_conns);
+        if !urbanczik_conns.is_empty() {
+            synapses.push(Box::new(UrbanczikTable::new(
+                n_nodes,
+                &urbanczik_conns,
+                urbanczik_projs,
+                self.res,
+            )));
+        }
         multimeters.shrink_to_fit();
 
         let mut node_models = vec![""; n_nodes + 1];
@@ -734,4 +896,10 @@ impl NetworkBuilder {
             max_delay,
         })
     }
+}
+
+/// Appends `x` and returns its index.
+fn push<T>(v: &mut Vec<T>, x: T) -> u32 {
+    v.push(x);
+    (v.len() - 1) as u32
 }

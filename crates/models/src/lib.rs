@@ -16,6 +16,7 @@ pub mod neurons {
     pub mod aeif_psc_delta_clopath;
     pub mod hh_psc_alpha_clopath;
     pub mod parrot_neuron;
+    pub mod pp_cond_exp_mc_urbanczik;
 }
 
 pub use builder::{ConnRequest, KernelConfig, NetworkBuilder, Simulation, SynSpec};

@@ -5,12 +5,15 @@ use evplast_kernel::Resolution;
 
 use crate::devices::{
     dc_generator, inhomogeneous_poisson_generator, multimeter, poisson_generator, spike_generator,
-    spike_recorder, weight_recorder,
+    spike_recorder, step_current_generator, weight_recorder,
 };
 use crate::error::BuildError;
-use crate::neurons::{aeif_psc_delta_clopath as aeif, hh_psc_alpha_clopath as hh, parrot_neuron};
+use crate::neurons::{
+    aeif_psc_delta_clopath as aeif, hh_psc_alpha_clopath as hh, parrot_neuron,
+    pp_cond_exp_mc_urbanczik as pp,
+};
 use crate::params::{ParamDoc, ParamMap};
-use crate::synapses::{clopath_synapse, static_synapse};
+use crate::synapses::{clopath_synapse, static_synapse, urbanczik_synapse};
 
 /// What a model is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +40,7 @@ impl ModelKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Archive {
     Clopath,
+    Urbanczik,
 }
 
 /// A registered model.
@@ -46,14 +50,19 @@ pub struct ModelInfo {
     pub summary: &'static str,
     /// Input channels per node (neurons only).
     pub inputs: &'static [ChannelKind],
-    /// Offset of the current-input channel, if the model takes currents.
-    pub current_channel: Option<u32>,
+    /// Spike receptors: (NEST number, name, channel offset).
+    pub spike_receptors: &'static [(u32, &'static str, u32)],
+    /// Current receptors: (NEST number, name, channel offset).
+    pub current_receptors: &'static [(u32, &'static str, u32)],
     pub recordables: &'static [&'static str],
     pub archive: Option<Archive>,
     pub describe: fn(&mut Vec<ParamDoc>),
 }
 
 fn no_params(_: &mut Vec<ParamDoc>) {}
+
+/// Point neurons take spikes on receptor 0.
+const POINT_SPIKE: &[(u32, &str, u32)] = &[(0, "", 0)];
 
 /// Every model evplast knows, in listing order.
 pub static MODELS: &[ModelInfo] = &[
@@ -62,7 +71,8 @@ pub static MODELS: &[ModelInfo] = &[
         kind: ModelKind::Neuron,
         summary: "adaptive exponential integrate-and-fire, delta synapses, Clopath archive",
         inputs: aeif::INPUTS,
-        current_channel: Some(1),
+        spike_receptors: POINT_SPIKE,
+        current_receptors: &[(0, "", 1)],
         recordables: aeif::RECORDABLES,
         archive: Some(Archive::Clopath),
         describe: aeif::describe,
@@ -72,7 +82,8 @@ pub static MODELS: &[ModelInfo] = &[
         kind: ModelKind::Neuron,
         summary: "Hodgkin-Huxley, alpha-shaped synaptic currents, Clopath archive",
         inputs: hh::INPUTS,
-        current_channel: Some(2),
+        spike_receptors: POINT_SPIKE,
+        current_receptors: &[(0, "", 2)],
         recordables: hh::RECORDABLES,
         archive: Some(Archive::Clopath),
         describe: hh::describe,
@@ -82,17 +93,30 @@ pub static MODELS: &[ModelInfo] = &[
         kind: ModelKind::Neuron,
         summary: "repeats every incoming spike",
         inputs: parrot_neuron::INPUTS,
-        current_channel: None,
+        spike_receptors: POINT_SPIKE,
+        current_receptors: &[],
         recordables: &[],
         archive: None,
         describe: no_params,
+    },
+    ModelInfo {
+        name: pp::MODEL,
+        kind: ModelKind::Neuron,
+        summary: "two-compartment point-process neuron (soma + dendrite), Urbanczik archive",
+        inputs: pp::INPUTS,
+        spike_receptors: pp::SPIKE_RECEPTORS,
+        current_receptors: pp::CURRENT_RECEPTORS,
+        recordables: pp::RECORDABLES,
+        archive: Some(Archive::Urbanczik),
+        describe: pp::describe,
     },
     ModelInfo {
         name: spike_generator::MODEL,
         kind: ModelKind::Generator,
         summary: "spikes at given times",
         inputs: &[],
-        current_channel: None,
+        spike_receptors: &[],
+        current_receptors: &[],
         recordables: &[],
         archive: None,
         describe: spike_generator::describe,
@@ -102,7 +126,8 @@ pub static MODELS: &[ModelInfo] = &[
         kind: ModelKind::Generator,
         summary: "an independent Poisson train per target",
         inputs: &[],
-        current_channel: None,
+        spike_receptors: &[],
+        current_receptors: &[],
         recordables: &[],
         archive: None,
         describe: poisson_generator::describe,
@@ -112,7 +137,8 @@ pub static MODELS: &[ModelInfo] = &[
         kind: ModelKind::Generator,
         summary: "an independent Poisson train per target, piecewise-constant rate",
         inputs: &[],
-        current_channel: None,
+        spike_receptors: &[],
+        current_receptors: &[],
         recordables: &[],
         archive: None,
         describe: inhomogeneous_poisson_generator::describe,
@@ -122,17 +148,30 @@ pub static MODELS: &[ModelInfo] = &[
         kind: ModelKind::Generator,
         summary: "constant current",
         inputs: &[],
-        current_channel: None,
+        spike_receptors: &[],
+        current_receptors: &[],
         recordables: &[],
         archive: None,
         describe: dc_generator::describe,
+    },
+    ModelInfo {
+        name: step_current_generator::MODEL,
+        kind: ModelKind::Generator,
+        summary: "piecewise-constant current",
+        inputs: &[],
+        spike_receptors: &[],
+        current_receptors: &[],
+        recordables: &[],
+        archive: None,
+        describe: step_current_generator::describe,
     },
     ModelInfo {
         name: spike_recorder::MODEL,
         kind: ModelKind::Recorder,
         summary: "records spikes of the nodes connected to it",
         inputs: &[],
-        current_channel: None,
+        spike_receptors: &[],
+        current_receptors: &[],
         recordables: &[],
         archive: None,
         describe: no_params,
@@ -142,7 +181,8 @@ pub static MODELS: &[ModelInfo] = &[
         kind: ModelKind::Recorder,
         summary: "samples state of the neurons it is connected to",
         inputs: &[],
-        current_channel: None,
+        spike_receptors: &[],
+        current_receptors: &[],
         recordables: &[],
         archive: None,
         describe: multimeter::describe,
@@ -152,7 +192,8 @@ pub static MODELS: &[ModelInfo] = &[
         kind: ModelKind::Recorder,
         summary: "records weights of plastic synapses at each presynaptic spike",
         inputs: &[],
-        current_channel: None,
+        spike_receptors: &[],
+        current_receptors: &[],
         recordables: &[],
         archive: None,
         describe: no_params,
@@ -162,7 +203,8 @@ pub static MODELS: &[ModelInfo] = &[
         kind: ModelKind::Synapse,
         summary: "fixed weight and delay",
         inputs: &[],
-        current_channel: None,
+        spike_receptors: &[],
+        current_receptors: &[],
         recordables: &[],
         archive: None,
         describe: static_describe,
@@ -172,10 +214,23 @@ pub static MODELS: &[ModelInfo] = &[
         kind: ModelKind::Synapse,
         summary: "Clopath voltage-based STDP (needs a Clopath archive on the target)",
         inputs: &[],
-        current_channel: None,
+        spike_receptors: &[],
+        current_receptors: &[],
         recordables: &[],
         archive: None,
         describe: clopath_synapse::describe,
+    },
+    ModelInfo {
+        name: urbanczik_synapse::MODEL,
+        kind: ModelKind::Synapse,
+        summary:
+            "Urbanczik-Senn dendritic prediction rule (needs an Urbanczik archive on the target)",
+        inputs: &[],
+        spike_receptors: &[],
+        current_receptors: &[],
+        recordables: &[],
+        archive: None,
+        describe: urbanczik_synapse::describe,
     },
 ];
 
@@ -210,9 +265,11 @@ pub fn find(name: &str) -> Result<&'static ModelInfo, BuildError> {
 pub enum NodeParams {
     Aeif(Box<aeif::NodeParams>),
     Hh(Box<hh::NodeParams>),
+    Pp(Box<pp::NodeParams>),
     Parrot,
     SpikeGenerator(spike_generator::Params),
     PoissonGenerator(poisson_generator::Params),
+    /// `dc_generator` and `step_current_generator`.
     DcGenerator(dc_generator::Params),
     SpikeRecorder,
     Multimeter(multimeter::Params),
@@ -228,6 +285,8 @@ pub fn parse_node(
     Ok(match model.name {
         aeif::MODEL => NodeParams::Aeif(Box::new(aeif::parse(map, res)?)),
         hh::MODEL => NodeParams::Hh(Box::new(hh::parse(map, res)?)),
+        pp::MODEL => NodeParams::Pp(Box::new(pp::parse(map)?)),
+        step_current_generator::MODEL => NodeParams::DcGenerator(step_current_generator::parse(map, res)?),
         parrot_neuron::MODEL => {
             parrot_neuron::parse(map)?;
             NodeParams::Parrot

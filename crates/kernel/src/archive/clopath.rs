@@ -14,9 +14,7 @@
 //!
 //! LTP entries are freed from the front once every incoming synapse has read them.
 
-use std::collections::VecDeque;
-
-use super::RuleCounters;
+use super::{Entry, History, RuleCounters};
 use crate::time::Step;
 
 /// The Clopath-rule parameters that live on the neuron (NEST's `ClopathArchivingNode`).
@@ -42,14 +40,6 @@ pub struct Voltages {
     pub u_bar_bar: f64,
 }
 
-/// One LTP history entry: stamp, value (already × h), and how many synapses have read it.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LtpEntry {
-    pub stamp: Step,
-    pub dw: f64,
-    pub reads: u32,
-}
-
 /// How many written LTD values stay visible.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LtdRing {
@@ -71,8 +61,7 @@ pub struct ClopathArchive {
     ltd_writes: u64,
     /// A value is visible while fewer than this many writes followed it.
     ltd_visible: u64,
-    ltp: VecDeque<LtpEntry>,
-    n_incoming: u32,
+    ltp: History,
 }
 
 impl ClopathArchive {
@@ -98,8 +87,7 @@ impl ClopathArchive {
             ltd: vec![(Step::MIN, 0.0, 0); (min_delay + max_delay) as usize],
             ltd_writes: 0,
             ltd_visible,
-            ltp: VecDeque::new(),
-            n_incoming,
+            ltp: History::new(n_incoming),
         }
     }
 
@@ -120,15 +108,8 @@ impl ClopathArchive {
         let del_minus = self.delayed_minus[self.delay_idx];
 
         if u > r.theta_plus && del_plus > r.theta_minus {
-            while self.ltp.len() > 1 && self.ltp[0].reads >= self.n_incoming {
-                self.ltp.pop_front();
-            }
             let dw = r.a_ltp * (u - r.theta_plus) * (del_plus - r.theta_minus) * h;
-            self.ltp.push_back(LtpEntry {
-                stamp,
-                dw,
-                reads: 0,
-            });
+            self.ltp.push(stamp, dw);
             c.history_manipulations += 1;
         }
         if del_minus > r.theta_minus {
@@ -163,16 +144,8 @@ impl ClopathArchive {
 
     /// Visits the LTP entries with `from < stamp ≤ to` in time order, marking them read.
     #[inline]
-    pub fn read_ltp(&mut self, from: Step, to: Step, mut visit: impl FnMut(&LtpEntry)) {
-        // Entries are in stamp order: find the first after `from`, then walk to `to`.
-        let start = self.ltp.partition_point(|e| e.stamp <= from);
-        for e in self.ltp.range_mut(start..) {
-            if e.stamp > to {
-                break;
-            }
-            e.reads += 1;
-            visit(e);
-        }
+    pub fn read_ltp(&mut self, from: Step, to: Step, visit: impl FnMut(&Entry)) {
+        self.ltp.read(from, to, visit);
     }
 
     /// Number of LTP entries held.
@@ -182,7 +155,7 @@ impl ClopathArchive {
 
     /// Number of plastic synapses that read this archive.
     pub fn n_incoming(&self) -> u32 {
-        self.n_incoming
+        self.ltp.n_incoming()
     }
 }
 
@@ -296,7 +269,7 @@ mod tests {
         }
         // (0 − θ+)… u = 2, ū+ = 3 → dw = 2·13·0.5 = 13.
         let mut got = vec![];
-        a.read_ltp(1, 3, |e| got.push((e.stamp, e.dw)));
+        a.read_ltp(1, 3, |e| got.push((e.stamp, e.value)));
         assert_eq!(got, vec![(2, 13.0), (3, 13.0)]);
         assert_eq!(a.ltp_len(), 5);
         a.read_ltp(-1, 5, |_| {});

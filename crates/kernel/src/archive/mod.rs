@@ -2,6 +2,80 @@
 //! membrane potential, read by synapses over half-open step windows.
 
 pub mod clopath;
+pub mod urbanczik;
+
+use std::collections::VecDeque;
+
+use crate::time::Step;
+
+/// One history entry: stamp (end of the step it describes), value, and how many incoming
+/// synapses have read it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Entry {
+    pub stamp: Step,
+    pub value: f64,
+    pub reads: u32,
+}
+
+/// A full (event-driven) history of one neuron, read by its `n_incoming` plastic synapses over
+/// half-open stamp windows. An entry is freed from the front once every synapse has read it
+/// (NEST's access counters; at least one entry stays, as in NEST).
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    entries: VecDeque<Entry>,
+    n_incoming: u32,
+}
+
+impl History {
+    /// An empty history read by `n_incoming` synapses.
+    pub fn new(n_incoming: u32) -> Self {
+        Self {
+            entries: VecDeque::new(),
+            n_incoming,
+        }
+    }
+
+    /// Frees fully read entries at the front, then appends `(stamp, value)`.
+    #[inline]
+    pub fn push(&mut self, stamp: Step, value: f64) {
+        while self.entries.len() > 1 && self.entries[0].reads >= self.n_incoming {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(Entry {
+            stamp,
+            value,
+            reads: 0,
+        });
+    }
+
+    /// Visits the entries with `from < stamp ≤ to` in time order, marking them read.
+    #[inline]
+    pub fn read(&mut self, from: Step, to: Step, mut visit: impl FnMut(&Entry)) {
+        let start = self.entries.partition_point(|e| e.stamp <= from);
+        for e in self.entries.range_mut(start..) {
+            if e.stamp > to {
+                break;
+            }
+            e.reads += 1;
+            visit(e);
+        }
+    }
+
+    /// Number of entries held.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True if no entry is held.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Number of synapses that read this history.
+    pub fn n_incoming(&self) -> u32 {
+        self.n_incoming
+    }
+}
 
 /// Operation counts of the paper's Table 1, plus history-length samples, per rule.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

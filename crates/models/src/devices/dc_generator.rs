@@ -10,7 +10,7 @@
 //! | `origin`, `start`, `stop` | 0, 0, ∞ | ms | activity window |
 
 use evplast_kernel::network::{DirectEvent, DirectValue, Population, SliceCtx};
-use evplast_kernel::NumericalInstability;
+use evplast_kernel::{NumericalInstability, Step};
 
 use super::poisson_generator::DirectTarget;
 use super::Window;
@@ -28,10 +28,12 @@ nest_params! {
     }
 }
 
-/// One generator's settings.
+/// One current generator's settings: a piecewise-constant amplitude (pA), `amplitudes[i]`
+/// from the step ending at stamp `starts[i]` on (0 before the first).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Params {
-    pub amplitude: f64,
+    pub starts: Vec<Step>,
+    pub amplitudes: Vec<f64>,
     pub window: Window,
 }
 
@@ -43,7 +45,8 @@ pub fn parse(map: &ParamMap) -> Result<Params, BuildError> {
     let window = Window::read(&mut r)?;
     r.finish()?;
     Ok(Params {
-        amplitude: a.amplitude,
+        starts: vec![Step::MIN],
+        amplitudes: vec![a.amplitude],
         window,
     })
 }
@@ -54,41 +57,62 @@ pub fn describe(out: &mut Vec<ParamDoc>) {
     Window::describe(out);
 }
 
-/// A population of DC generators with their outgoing connections.
+/// A population of current generators (`dc_generator`, `step_current_generator`) with their
+/// outgoing connections.
 pub struct DcGenerator {
+    model: &'static str,
     gens: Vec<Params>,
     first: u32,
     targets: Vec<DirectTarget>,
+    /// Per target: index of the next amplitude change.
+    seg: Vec<usize>,
 }
 
 impl DcGenerator {
-    /// Generators with node ids from `first` and their connections.
-    pub fn new(gens: Vec<Params>, first: u32, targets: Vec<DirectTarget>) -> Self {
+    /// Generators of `model` with node ids from `first` and their connections.
+    pub fn new(
+        model: &'static str,
+        gens: Vec<Params>,
+        first: u32,
+        targets: Vec<DirectTarget>,
+    ) -> Self {
+        let seg = vec![0; targets.len()];
         Self {
+            model,
             gens,
             first,
             targets,
+            seg,
         }
     }
 }
 
 impl Population for DcGenerator {
     fn model(&self) -> &'static str {
-        MODEL
+        self.model
     }
 
     fn update(&mut self, ctx: &mut SliceCtx<'_>) -> Result<(), NumericalInstability> {
-        for t in &self.targets {
+        for (t, seg) in self.targets.iter().zip(&mut self.seg) {
             let g = &self.gens[(t.source.0 - self.first) as usize];
             let lo = g.window.origin + g.window.start;
             let hi = g.window.origin + g.window.stop;
             for k in ctx.from..ctx.to {
+                // The amplitude of the step ending at stamp k + 1.
+                while *seg < g.starts.len() && g.starts[*seg] <= k + 1 {
+                    *seg += 1;
+                }
+                let amplitude = if *seg == 0 {
+                    0.0
+                } else {
+                    g.amplitudes[*seg - 1]
+                };
                 let te = ctx.res.ms(k + 1);
                 if te >= lo - 1e-9 && te < hi - 1e-9 {
                     ctx.out.direct.push(DirectEvent {
                         channel: t.channel,
                         arrival: k + 1 + t.delay,
-                        value: DirectValue::Value(t.weight * g.amplitude),
+                        value: DirectValue::Value(t.weight * amplitude),
                     });
                 }
             }

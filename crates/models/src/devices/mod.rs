@@ -6,6 +6,7 @@ pub mod multimeter;
 pub mod poisson_generator;
 pub mod spike_generator;
 pub mod spike_recorder;
+pub mod step_current_generator;
 pub mod weight_recorder;
 
 use crate::error::{require, BuildError};

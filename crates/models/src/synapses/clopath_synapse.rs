@@ -191,7 +191,7 @@ impl SynapseTable for ClopathTable {
                     let mut computed = 0u64;
                     archive.read_ltp(tl - d, ts - d, |e| {
                         let trace = x_bar * (-((e.stamp + d - tl) as f64 * h) / p.tau_x).exp();
-                        w = (w + e.dw * trace).min(p.w_max);
+                        w = (w + e.value * trace).min(p.w_max);
                         computed += 1;
                     });
                     w = (w - archive.ltd_value(ts - d)).max(p.w_min);

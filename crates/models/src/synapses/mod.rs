@@ -3,3 +3,4 @@
 
 pub mod clopath_synapse;
 pub mod static_synapse;
+pub mod urbanczik_synapse;

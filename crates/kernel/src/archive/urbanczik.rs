@@ -1,0 +1,165 @@
+//! The Urbanczik–Senn archive, event-driven (full history): what `urbanczik_synapse` reads from
+//! a two-compartment neuron (nest-models.md §4.6, §5).
+//!
+//! Each step the neuron hands over its dendritic potential `V_d` and its somatic spike count
+//! `n`; the archive stores one entry per step,
+//! ```text
+//! V*_W = (E_L^s g_L^s + V_d g_sp) / (g_sp + g_L^s)            (dendritic prediction)
+//! dPI  = (n − φ(V*_W)·h) · h(V*_W)
+//! φ(u) = φ_max / (1 + k·exp(β(θ − u)))                         (rate, 1/ms)
+//! h(u) = 15 β / (1 + exp(−β(θ − u)) / k)                       (15 × d ln φ/du, as NEST)
+//! ```
+//! It also carries the dendrite's constants the synapse needs (`C_m`, `g_L`, `τ_syn`).
+
+use super::{Entry, History, RuleCounters};
+use crate::time::Step;
+
+/// The rate function and its parameters (NEST's `pp_cond_exp_mc_urbanczik_parameters`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateFunction {
+    /// φ_max, 1/ms.
+    pub phi_max: f64,
+    /// k (`rate_slope`).
+    pub rate_slope: f64,
+    /// β, 1/mV.
+    pub beta: f64,
+    /// θ, mV.
+    pub theta: f64,
+}
+
+impl RateFunction {
+    /// φ(u) in 1/ms.
+    #[inline]
+    pub fn phi(&self, u: f64) -> f64 {
+        self.phi_max / (1.0 + self.rate_slope * (self.beta * (self.theta - u)).exp())
+    }
+
+    /// h(u) = 15·β / (1 + exp(−β(θ − u))/k): NEST's scaled derivative of ln φ.
+    #[inline]
+    pub fn h(&self, u: f64) -> f64 {
+        15.0 * self.beta / (1.0 + (-self.beta * (self.theta - u)).exp() / self.rate_slope)
+    }
+}
+
+/// What the archive needs from its neuron, fixed at build time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct UrbanczikRule {
+    pub rate: RateFunction,
+    /// Soma leak conductance and reversal, and the dendrite→soma coupling `g_sp` (nS, mV).
+    pub g_l_soma: f64,
+    pub e_l_soma: f64,
+    pub g_sp: f64,
+    /// Dendrite constants read by the synapse (pF, nS, ms).
+    pub c_m_dend: f64,
+    pub g_l_dend: f64,
+    pub tau_syn_ex_dend: f64,
+    pub tau_syn_in_dend: f64,
+}
+
+impl UrbanczikRule {
+    /// The dendritic prediction of the somatic potential, V*_W.
+    #[inline]
+    pub fn v_w_star(&self, v_dend: f64) -> f64 {
+        (self.e_l_soma * self.g_l_soma + v_dend * self.g_sp) / (self.g_sp + self.g_l_soma)
+    }
+
+    /// The per-step archive value for dendritic potential `v_dend` and `n` somatic spikes.
+    #[inline]
+    pub fn dpi(&self, v_dend: f64, n: u32, h: f64) -> f64 {
+        let v = self.v_w_star(v_dend);
+        (n as f64 - self.rate.phi(v) * h) * self.rate.h(v)
+    }
+
+    /// The dendrite's membrane time constant τ_L = C_m/g_L.
+    pub fn tau_l(&self) -> f64 {
+        self.c_m_dend / self.g_l_dend
+    }
+}
+
+/// The archive of one neuron.
+#[derive(Clone, Debug)]
+pub struct UrbanczikArchive {
+    pub rule: UrbanczikRule,
+    history: History,
+}
+
+impl UrbanczikArchive {
+    /// An empty archive read by `n_incoming` synapses.
+    pub fn new(rule: UrbanczikRule, n_incoming: u32) -> Self {
+        Self {
+            rule,
+            history: History::new(n_incoming),
+        }
+    }
+
+    /// Archives step `stamp`: dendritic potential and somatic spike count.
+    #[inline]
+    pub fn write(&mut self, stamp: Step, h: f64, v_dend: f64, n_spikes: u32, c: &mut RuleCounters) {
+        self.history.push(stamp, self.rule.dpi(v_dend, n_spikes, h));
+        c.history_manipulations += 1;
+    }
+
+    /// Visits the entries with `from < stamp ≤ to` in time order, marking them read.
+    #[inline]
+    pub fn read(&mut self, from: Step, to: Step, visit: impl FnMut(&Entry)) {
+        self.history.read(from, to, visit);
+    }
+
+    /// Number of entries held.
+    pub fn len(&self) -> usize {
+        self.history.len()
+    }
+
+    /// True if no entry is held.
+    pub fn is_empty(&self) -> bool {
+        self.history.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule() -> UrbanczikRule {
+        UrbanczikRule {
+            rate: RateFunction {
+                phi_max: 0.15,
+                rate_slope: 0.5,
+                beta: 1.0 / 3.0,
+                theta: -55.0,
+            },
+            g_l_soma: 30.0,
+            e_l_soma: -70.0,
+            g_sp: 600.0,
+            c_m_dend: 300.0,
+            g_l_dend: 30.0,
+            tau_syn_ex_dend: 3.0,
+            tau_syn_in_dend: 3.0,
+        }
+    }
+
+    #[test]
+    fn h_is_fifteen_times_the_log_derivative_of_phi() {
+        let r = rule().rate;
+        for u in [-80.0, -60.0, -55.0, -40.0] {
+            let d = 1e-6;
+            let dlog = ((r.phi(u + d)).ln() - (r.phi(u - d)).ln()) / (2.0 * d);
+            assert!(
+                (r.h(u) - 15.0 * dlog).abs() < 1e-7 * r.h(u).abs().max(1e-3),
+                "u = {u}"
+            );
+        }
+        // φ(θ) = φ_max / (1 + k)
+        assert!((r.phi(-55.0) - 0.1).abs() < 1e-15);
+    }
+
+    #[test]
+    fn dpi_uses_the_dendritic_prediction() {
+        let r = rule();
+        // V_d = E_L gives V*_W = E_L.
+        assert_eq!(r.v_w_star(-70.0), -70.0);
+        let expected = (1.0 - r.rate.phi(-70.0) * 0.1) * r.rate.h(-70.0);
+        assert_eq!(r.dpi(-70.0, 1, 0.1), expected);
+        assert_eq!(r.tau_l(), 10.0);
+    }
+}

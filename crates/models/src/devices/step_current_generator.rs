@@ -1,0 +1,84 @@
+//! `step_current_generator`: a piecewise-constant current: `amplitude_values[i]` (pA) from
+//! `amplitude_times[i]` (ms) on, 0 before the first time; sent to each target every step while
+//! active, through the connection's weight and delay, with `dc_generator`'s timing (the step
+//! ending at `t` carries the amplitude set at or before `t`, and acts during the step ending at
+//! `t + d + h`). Use it for a teacher current on `pp_cond_exp_mc_urbanczik`'s `soma_curr`.
+//!
+//! | parameter | default | unit | |
+//! |---|---|---|---|
+//! | `amplitude_times` | `[]` | ms | strictly increasing, > 0, on the grid |
+//! | `amplitude_values` | `[]` | pA | one per time |
+//! | `origin`, `start`, `stop` | 0, 0, ∞ | ms | activity window |
+
+use evplast_kernel::Resolution;
+
+use super::dc_generator::Params;
+use super::Window;
+use crate::error::BuildError;
+use crate::params::{ParamDoc, ParamMap, ParamValue, Reader};
+
+/// NEST model name.
+pub const MODEL: &str = "step_current_generator";
+
+/// Reads and validates.
+pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
+    let mut r = Reader::new(MODEL, map);
+    let mut times: Vec<f64> = Vec::new();
+    let mut values: Vec<f64> = Vec::new();
+    r.read("amplitude_times", &mut times)?;
+    r.read("amplitude_values", &mut values)?;
+    let window = Window::read(&mut r)?;
+    r.finish()?;
+    let shown =
+        |v: &[f64]| ParamValue::Array(v.iter().map(|x| ParamValue::Num(*x)).collect()).to_string();
+    if times.len() != values.len() {
+        return Err(BuildError::bad(
+            MODEL,
+            "amplitude_values",
+            shown(&values),
+            format!("needs one value per amplitude time ({} times)", times.len()),
+        ));
+    }
+    let mut starts = Vec::with_capacity(times.len());
+    for (i, &t) in times.iter().enumerate() {
+        let s = res.on_grid(t).ok_or_else(|| {
+            BuildError::bad(
+                MODEL,
+                "amplitude_times",
+                shown(&times),
+                format!("time {t} (index {i}) is not a multiple of the resolution"),
+            )
+        })?;
+        if s <= 0 || (i > 0 && t <= times[i - 1]) {
+            return Err(BuildError::bad(
+                MODEL,
+                "amplitude_times",
+                shown(&times),
+                "must be > 0 and strictly increasing",
+            ));
+        }
+        starts.push(s);
+    }
+    Ok(Params {
+        starts,
+        amplitudes: values,
+        window,
+    })
+}
+
+/// Parameter documentation for `evplast models`.
+pub fn describe(out: &mut Vec<ParamDoc>) {
+    out.push(ParamDoc {
+        name: "amplitude_times",
+        default: "[]".into(),
+        unit: "ms",
+        doc: "times at which the current changes",
+    });
+    out.push(ParamDoc {
+        name: "amplitude_values",
+        default: "[]".into(),
+        unit: "pA",
+        doc: "current from each time on",
+    });
+    Window::describe(out);
+}
