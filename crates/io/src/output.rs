@@ -252,6 +252,28 @@ fn param_json(p: &ParamValue) -> Value {
     }
 }
 
+/// A plastic synapse's parameters with every default filled in, so that NEST applies them all
+/// through the synapse's `set_status` (which also takes the initial weight of
+/// `urbanczik_synapse` from `weight` and runs the sign checks).
+fn synapse_params_json(model: &str, given: &evplast_models::ParamMap) -> Value {
+    let mut out: Map<String, Value> = given.iter().map(|(k, v)| (k.clone(), param_json(v))).collect();
+    if let Ok(info) = evplast_models::registry::find(model) {
+        let mut docs = Vec::new();
+        (info.describe)(&mut docs);
+        for d in docs {
+            if d.name == "weight" || d.name == "delay" || out.contains_key(d.name) {
+                continue;
+            }
+            if let Ok(x) = d.default.parse::<f64>() {
+                if model != "static_synapse" {
+                    out.insert(d.name.to_string(), json!(x));
+                }
+            }
+        }
+    }
+    Value::Object(out)
+}
+
 /// The realised network for the NEST cross-check (tools/nest_check).
 pub fn network_json(l: &Loaded) -> Value {
     let net = &l.sim.network;
@@ -290,15 +312,7 @@ pub fn network_json(l: &Loaded) -> Value {
         o.insert("weight".into(), json!(c.weight));
         o.insert("delay".into(), json!(net.res.ms(c.delay)));
         o.insert("receptor_type".into(), json!(c.receptor));
-        o.insert(
-            "params".into(),
-            Value::Object(
-                proj.params
-                    .iter()
-                    .map(|(k, v)| (k.clone(), param_json(v)))
-                    .collect(),
-            ),
-        );
+        o.insert("params".into(), synapse_params_json(model, &proj.params));
         if let Some(wr) = proj.weight_recorder {
             o.insert("weight_recorder".into(), json!(wr.0));
         }
