@@ -230,7 +230,6 @@ fn urbanczik_weight_and_wmax_of_opposite_sign() {
 }
 
 #[test]
-#[ignore = "evplast defect: urbanczik_synapse accepts weight > 0 with Wmax = 0, which NEST 3.10 refuses"]
 fn urbanczik_positive_weight_with_zero_wmax() {
     // NEST 3.10 urbanczik_synapse.h, set_status, second check:
     //   (weight >= 0) - (weight < 0) must equal (Wmax > 0) - (Wmax <= 0)
@@ -391,7 +390,6 @@ fn dendritic_capacitance_zero() {
 }
 
 #[test]
-#[ignore = "evplast defect: an error in a [create.params] table is located on the table's header line, not on the offending key's line"]
 fn compartment_error_in_params_table_is_located_on_its_line() {
     // The NEST parity case tests/nest_cases/urbanczik_silent.toml writes neuron parameters as
     // a [create.params] table with one line per key; the error should point at the line of

@@ -268,6 +268,19 @@ fn to_param(ctx: &Ctx, v: &Val, context: &str, rng: &mut Rng) -> Result<ParamVal
     })
 }
 
+/// The first key `key` anywhere in `v` (depth first): its span and value.
+fn find_key<'v>(v: &'v Val, key: &str) -> Option<(Range<usize>, &'v Val)> {
+    match &v.v {
+        V::Table(t) => t
+            .iter()
+            .find(|(k, _, _)| k == key)
+            .map(|(_, s, x)| (s.clone(), x))
+            .or_else(|| t.iter().find_map(|(_, _, x)| find_key(x, key))),
+        V::Array(a) => a.iter().find_map(|x| find_key(x, key)),
+        _ => None,
+    }
+}
+
 /// Resolves `label` or `label[a:b:c]` to node ids.
 fn select(
     ctx: &Ctx,
@@ -601,10 +614,23 @@ pub fn load(file: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, FileEr
             }
         };
         let first = b.create(&model, &params).map_err(|e| {
-            let span = if matches!(e, evplast_models::BuildError::UnknownModel { .. }) {
-                mv.span.clone()
-            } else {
-                pspan.clone()
+            use evplast_models::BuildError as E;
+            let span = match &e {
+                E::UnknownModel { .. } => mv.span.clone(),
+                // Point at the offending key itself (inside a compartment table if the
+                // model name says so), else at the whole params value.
+                E::BadParam { model, param, .. } | E::UnknownParam { model, param, .. } => c
+                    .get("params")
+                    .and_then(|pv| {
+                        let table = model.split('(').nth(1).map(|t| t.trim_end_matches(')'));
+                        let scope = table
+                            .and_then(|t| find_key(pv, t))
+                            .map(|(_, v)| v)
+                            .unwrap_or(pv);
+                        find_key(scope, param).map(|(k, _)| k)
+                    })
+                    .unwrap_or_else(|| pspan.clone()),
+                _ => pspan.clone(),
             };
             ctx.err(&span, here.clone(), e.to_string())
         })?;

@@ -256,7 +256,10 @@ fn param_json(p: &ParamValue) -> Value {
 /// through the synapse's `set_status` (which also takes the initial weight of
 /// `urbanczik_synapse` from `weight` and runs the sign checks).
 fn synapse_params_json(model: &str, given: &evplast_models::ParamMap) -> Value {
-    let mut out: Map<String, Value> = given.iter().map(|(k, v)| (k.clone(), param_json(v))).collect();
+    let mut out: Map<String, Value> = given
+        .iter()
+        .map(|(k, v)| (k.clone(), param_json(v)))
+        .collect();
     if let Ok(info) = evplast_models::registry::find(model) {
         let mut docs = Vec::new();
         (info.describe)(&mut docs);

@@ -32,23 +32,56 @@ fn arr(v: &[f64]) -> ParamValue {
 fn synapse_weights_equal_the_closed_form_from_recordings() {
     let h = 0.1;
     let (w0, eta, tau_delta, delay) = (90.0, 0.17, 100.0, 0.3);
-    let mut b = NetworkBuilder::new(KernelConfig { rng_seed: 3, ..Default::default() }).unwrap();
-    let nrn = b.create("pp_cond_exp_mc_urbanczik", &[ParamMap::new()]).unwrap();
-    let pre_times: Vec<f64> = vec![5.0, 17.3, 40.0, 41.0, 90.0, 133.3, 180.0, 181.5, 240.0, 299.0];
-    let gen = b.create("spike_generator", &[map(&[("spike_times", arr(&pre_times))])]).unwrap();
+    let mut b = NetworkBuilder::new(KernelConfig {
+        rng_seed: 3,
+        ..Default::default()
+    })
+    .unwrap();
+    let nrn = b
+        .create("pp_cond_exp_mc_urbanczik", &[ParamMap::new()])
+        .unwrap();
+    let pre_times: Vec<f64> = vec![
+        5.0, 17.3, 40.0, 41.0, 90.0, 133.3, 180.0, 181.5, 240.0, 299.0,
+    ];
+    let gen = b
+        .create(
+            "spike_generator",
+            &[map(&[("spike_times", arr(&pre_times))])],
+        )
+        .unwrap();
     let parrot = b.create("parrot_neuron", &[ParamMap::new()]).unwrap();
     // A somatic drive strong enough to make the soma fire now and then (the n(t) term).
     let drive_times: Vec<f64> = (1..280).map(|i| i as f64).collect();
     let drive = b
-        .create("spike_generator", &[map(&[("spike_times", arr(&drive_times)), ("spike_weights", arr(&vec![12.0; 279]))])])
+        .create(
+            "spike_generator",
+            &[map(&[
+                ("spike_times", arr(&drive_times)),
+                ("spike_weights", arr(&vec![12.0; 279])),
+            ])],
+        )
         .unwrap();
     let fields = ParamValue::Array(vec![ParamValue::Str("V_m.p".into())]);
-    let mm = b.create("multimeter", &[map(&[("record_from", fields), ("interval", num(h))])]).unwrap();
+    let mm = b
+        .create(
+            "multimeter",
+            &[map(&[("record_from", fields), ("interval", num(h))])],
+        )
+        .unwrap();
     let sr = b.create("spike_recorder", &[ParamMap::new()]).unwrap();
     let wr = b.create("weight_recorder", &[ParamMap::new()]).unwrap();
-    let c = |s: NodeId, t: NodeId, w: f64, d: f64| ConnRequest { source: s, target: t, weight: Some(w), delay: Some(d) };
-    b.connect(&SynSpec::default(), &[c(gen, parrot, 1.0, 0.1)]).unwrap();
-    let soma_exc = SynSpec { receptor_type: Some(ParamValue::Str("soma_exc".into())), ..Default::default() };
+    let c = |s: NodeId, t: NodeId, w: f64, d: f64| ConnRequest {
+        source: s,
+        target: t,
+        weight: Some(w),
+        delay: Some(d),
+    };
+    b.connect(&SynSpec::default(), &[c(gen, parrot, 1.0, 0.1)])
+        .unwrap();
+    let soma_exc = SynSpec {
+        receptor_type: Some(ParamValue::Str("soma_exc".into())),
+        ..Default::default()
+    };
     b.connect(&soma_exc, &[c(drive, nrn, 1.0, 0.1)]).unwrap();
     let mut us_params = ParamMap::new();
     us_params.insert("eta".into(), num(eta));
@@ -62,7 +95,11 @@ fn synapse_weights_equal_the_closed_form_from_recordings() {
         tag: 0,
     };
     b.connect(&us, &[c(parrot, nrn, w0, delay)]).unwrap();
-    b.connect(&SynSpec::default(), &[c(mm, nrn, 1.0, 0.1), c(nrn, sr, 1.0, 0.1)]).unwrap();
+    b.connect(
+        &SynSpec::default(),
+        &[c(mm, nrn, 1.0, 0.1), c(nrn, sr, 1.0, 0.1)],
+    )
+    .unwrap();
     let mut sim = b.build().unwrap();
     let steps = 3000;
     sim.network.simulate(steps, &mut |_| {}).unwrap();
@@ -80,12 +117,20 @@ fn synapse_weights_equal_the_closed_form_from_recordings() {
         n_spikes[e.stamp as usize] += 1;
     }
     let soma_spikes: u32 = n_spikes.iter().sum();
-    assert!(soma_spikes > 3, "the soma must spike for the n(t) term to be tested ({soma_spikes} spikes)");
+    assert!(
+        soma_spikes > 3,
+        "the soma must spike for the n(t) term to be tested ({soma_spikes} spikes)"
+    );
     let records = &sim.network.weight_records[0];
     assert_eq!(records.len(), pre_times.len());
 
     // NEST's defaults of pp_cond_exp_mc_urbanczik (nest-models.md §4.3).
-    let rate = RateFunction { phi_max: 0.15, rate_slope: 0.5, beta: 1.0 / 3.0, theta: -55.0 };
+    let rate = RateFunction {
+        phi_max: 0.15,
+        rate_slope: 0.5,
+        beta: 1.0 / 3.0,
+        theta: -55.0,
+    };
     let (g_l_s, e_l_s, g_sp) = (30.0, -70.0, 600.0);
     let (c_m_d, g_l_d, tau_s) = (300.0, 30.0, 3.0);
     let tau_l = c_m_d / g_l_d;
@@ -120,7 +165,12 @@ fn synapse_weights_equal_the_closed_form_from_recordings() {
         }
         let expected = (w0 + k_factor * sum).clamp(0.0, 1350.0);
         let rel = ((r.weight - expected) / expected).abs();
-        assert!(rel < 1e-9, "t = {} ms: synapse {} vs closed form {expected} (rel {rel:.2e})", ts as f64 * h, r.weight);
+        assert!(
+            rel < 1e-9,
+            "t = {} ms: synapse {} vs closed form {expected} (rel {rel:.2e})",
+            ts as f64 * h,
+            r.weight
+        );
     }
     // The rule must actually have moved the weight for the check to mean something.
     let last = records.last().unwrap().weight;

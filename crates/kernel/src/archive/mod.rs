@@ -2,6 +2,7 @@
 //! membrane potential, read by synapses over half-open step windows.
 
 pub mod clopath;
+pub mod compressed;
 pub mod urbanczik;
 
 use std::collections::VecDeque;

@@ -66,10 +66,10 @@ pub fn parse(map: &ParamMap) -> Result<Params, BuildError> {
     Ok(p)
 }
 
-/// The sign rule: weight, Wmin and Wmax share a sign (NEST's intent; its check compares with
-/// Wmax).
+/// The sign rule: `(weight ≥ 0) == (Wmax > 0)` as NEST checks it, and — beyond NEST, which
+/// never looks at Wmin here — `(weight ≥ 0) == (Wmin ≥ 0)`, the rule's evident intent.
 pub fn check_weight(p: &Params, weight: f64) -> Result<(), BuildError> {
-    if (weight >= 0.0) != (p.w_max >= 0.0) {
+    if (weight >= 0.0) != (p.w_max > 0.0) {
         return Err(BuildError::bad(
             MODEL,
             "weight",
