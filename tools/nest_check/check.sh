@@ -12,6 +12,7 @@
 #   NEST_PYTHON  Python with nest-simulator  (default .venv/bin/python)
 #   CHECK_TMP    work directory              (default tmp/nest_check; outputs kept per model)
 #   COMPARE_ARGS extra arguments for compare.py, e.g. "--mm-atol 1e-6"
+#   EVPLAST_ARGS extra arguments for evplast run, e.g. "--scheme compressed"
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -42,7 +43,8 @@ for model in "$@"; do
     log="$dir/log.txt"
     status=PASS
     # --nest-ltd-ring: reproduce NEST 3.10's short Clopath LTD buffer (see NEST_SEMANTICS.md).
-    if ! "$EVPLAST" run "$model" --out "$dir/evp" --dump-network --nest-ltd-ring >"$log" 2>&1; then
+    # shellcheck disable=SC2086  # EVPLAST_ARGS is a list of flags, e.g. "--scheme time"
+    if ! "$EVPLAST" run "$model" --out "$dir/evp" --dump-network --nest-ltd-ring ${EVPLAST_ARGS:-} >"$log" 2>&1; then
         status="FAIL (evplast run failed)"
     elif [ ! -f "$dir/evp/network.json" ]; then
         status="FAIL (evplast wrote no network.json)"

@@ -17,32 +17,15 @@ use evplast_models::{
 use crate::tree::{self, Val, V};
 use crate::FileError;
 
-/// The update scheme of voltage-based synapses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scheme {
-    Time,
-    Event,
-    Compressed,
-}
+pub use evplast_models::builder::Scheme;
 
-impl Scheme {
-    /// The model-file spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scheme::Time => "time",
-            Scheme::Event => "event",
-            Scheme::Compressed => "compressed",
-        }
-    }
-
-    /// Parses the model-file spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "time" => Some(Scheme::Time),
-            "event" => Some(Scheme::Event),
-            "compressed" => Some(Scheme::Compressed),
-            _ => None,
-        }
+/// Parses the model-file spelling of a scheme.
+pub fn parse_scheme(s: &str) -> Option<Scheme> {
+    match s {
+        "time" => Some(Scheme::Time),
+        "event" => Some(Scheme::Event),
+        "compressed" => Some(Scheme::Compressed),
+        _ => None,
     }
 }
 
@@ -427,7 +410,13 @@ pub fn load(file: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, FileEr
         expect_keys(
             &ctx,
             k,
-            &["resolution", "rng_seed", "local_num_threads", "scheme"],
+            &[
+                "resolution",
+                "rng_seed",
+                "local_num_threads",
+                "scheme",
+                "history_horizon",
+            ],
             "[kernel]",
         )?;
         if let Some(v) = k.get("resolution") {
@@ -439,9 +428,20 @@ pub fn load(file: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, FileEr
         if let Some(v) = k.get("local_num_threads") {
             kernel.local_num_threads = as_int(&ctx, v, "kernel.local_num_threads", 1)? as u32;
         }
+        if let Some(v) = k.get("history_horizon") {
+            let x = as_f64(&ctx, v, "kernel.history_horizon")?;
+            if x <= 0.0 {
+                return Err(ctx.err(
+                    &v.span,
+                    "kernel.history_horizon",
+                    format!("{x} must be > 0 (ms)"),
+                ));
+            }
+            kernel.history_horizon = x;
+        }
         if let Some(v) = k.get("scheme") {
             let s = as_str(&ctx, v, "kernel.scheme")?;
-            scheme = Scheme::parse(s).ok_or_else(|| {
+            scheme = parse_scheme(s).ok_or_else(|| {
                 ctx.err(
                     &v.span,
                     "kernel.scheme",
@@ -453,20 +453,7 @@ pub fn load(file: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, FileEr
     if let Some(s) = opts.scheme {
         scheme = s;
     }
-    if scheme != Scheme::Event {
-        let span = doc
-            .get("kernel")
-            .and_then(|k| k.get("scheme"))
-            .map_or(0..0, |v| v.span.clone());
-        return Err(ctx.err(
-            &span,
-            "kernel.scheme",
-            format!(
-                "\"{}\": only the event-driven scheme is implemented so far; use \"event\"",
-                scheme.as_str()
-            ),
-        ));
-    }
+    kernel.scheme = scheme;
     kernel.nest_ltd_ring = opts.nest_ltd_ring;
     let mut b = NetworkBuilder::new(kernel.clone()).map_err(|e| {
         let span = doc

@@ -5,7 +5,7 @@
 
 use crate::archive::clopath::ClopathArchive;
 use crate::archive::urbanczik::UrbanczikArchive;
-use crate::archive::RuleCounters;
+use crate::archive::{RuleCounters, Scheme};
 use crate::error::NumericalInstability;
 use crate::inputs::InputBuffers;
 use crate::record::{MultimeterData, SpikeRecording, WeightRecord};
@@ -64,10 +64,10 @@ impl Archives {
     /// Samples every archive's length once (called at each slice end).
     fn sample_lengths(&mut self) {
         for a in &self.clopath {
-            self.clopath_counters.sample_length(a.ltp_len());
+            self.clopath_counters.sample_length(a.read_len());
         }
         for a in &self.urbanczik {
-            self.urbanczik_counters.sample_length(a.len());
+            self.urbanczik_counters.sample_length(a.read_len());
         }
     }
 }
@@ -129,6 +129,10 @@ pub trait SynapseTable: Send {
     }
     /// Sends `spikes` (in stamp order) through this table's connections.
     fn deliver(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>);
+    /// Brings synapses up to date with the archives up to stamp `upto` (minus their delay):
+    /// all of them if `all` (time-driven scheme), else those whose target archive is flagged
+    /// `catch_up` (event scheme over its horizon). Weights stay as at the last spike.
+    fn advance(&mut self, _upto: Step, _all: bool, _ctx: &mut DeliverCtx<'_>) {}
     /// Every connection with its current weight.
     fn connections(&self, res: Resolution, out: &mut Vec<ConnectionInfo>);
 }
@@ -140,6 +144,8 @@ pub struct StageCounters {
     pub spikes_emitted: u64,
     pub spikes_delivered: u64,
     pub direct_events: u64,
+    /// Slices in which synapses were brought up to date outside spikes.
+    pub catch_ups: u64,
 }
 
 /// A built network, ready to simulate.
@@ -159,6 +165,10 @@ pub struct Network {
     /// Steps simulated so far.
     pub now: Step,
     pub counters: StageCounters,
+    /// How plastic synapses read the archives.
+    pub scheme: Scheme,
+    /// An archive holding more entries than this is caught up (event, compressed schemes).
+    pub horizon_entries: usize,
 }
 
 impl Network {
@@ -174,6 +184,7 @@ impl Network {
             let slice_end = ((self.now / self.min_delay) + 1) * self.min_delay;
             let to = slice_end.min(end);
             self.deliver();
+            self.advance(self.now);
             self.update(self.now, to)?;
             self.collect();
             self.now = to;
@@ -210,6 +221,57 @@ impl Network {
         self.counters.direct_events += self.outbox.direct.len() as u64;
         self.outbox.spikes.clear();
         self.outbox.direct.clear();
+    }
+
+    /// Stage 1b: bring synapses up to date with the archives up to `origin` (minus their delay;
+    /// every later spike is stamped after `origin`): all of them in the time-driven scheme;
+    /// in the event and compressed schemes only those onto archives over the horizon, so that
+    /// memory stays bounded when an input falls silent. Weights are unchanged by this.
+    fn advance(&mut self, origin: Step) {
+        let h = self.res.h();
+        let horizon = self.horizon_entries;
+        let arch = &mut self.archives;
+        let mut any = false;
+        for a in &mut arch.clopath {
+            a.catch_up = a.raw_len() > horizon;
+            any |= a.catch_up;
+        }
+        for a in &mut arch.urbanczik {
+            a.catch_up = a.raw_len() > horizon;
+            any |= a.catch_up;
+        }
+        let all = self.scheme == Scheme::Time;
+        if !all && !any {
+            return;
+        }
+        if self.scheme == Scheme::Compressed {
+            for a in arch.clopath.iter_mut().filter(|a| a.catch_up) {
+                a.fold_groups(origin, h, &mut arch.clopath_counters);
+            }
+            for a in arch.urbanczik.iter_mut().filter(|a| a.catch_up) {
+                a.fold_groups(origin, h, &mut arch.urbanczik_counters);
+            }
+        } else {
+            let mut ctx = DeliverCtx {
+                res: self.res,
+                inputs: &mut self.inputs,
+                archives: &mut self.archives,
+                weights: &mut self.weight_records,
+            };
+            for table in &mut self.synapses {
+                table.advance(origin, all, &mut ctx);
+            }
+        }
+        let arch = &mut self.archives;
+        for a in arch.clopath.iter_mut().filter(|a| all || a.catch_up) {
+            a.prune();
+            a.catch_up = false;
+        }
+        for a in arch.urbanczik.iter_mut().filter(|a| all || a.catch_up) {
+            a.prune();
+            a.catch_up = false;
+        }
+        self.counters.catch_ups += 1;
     }
 
     /// Stage 2: every population over steps `from..to`.

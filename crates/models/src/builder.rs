@@ -3,7 +3,9 @@
 //! synapse tables, and wires the recording devices.
 
 use evplast_kernel::archive::clopath::{ClopathArchive, LtdRing};
+use evplast_kernel::archive::compressed::CompressedGroup;
 use evplast_kernel::archive::urbanczik::UrbanczikArchive;
+pub use evplast_kernel::archive::Scheme;
 use evplast_kernel::inputs::{ChannelKind, InputBuffers};
 use evplast_kernel::network::{Archives, Network, Outbox, Population, StageCounters, SynapseTable};
 use evplast_kernel::record::{MultimeterData, SpikeRecording};
@@ -33,6 +35,11 @@ pub struct KernelConfig {
     pub local_num_threads: u32,
     /// Reproduce NEST 3.10's too-short Clopath LTD buffer (cross-checks only).
     pub nest_ltd_ring: bool,
+    /// How plastic synapses read the archives.
+    pub scheme: Scheme,
+    /// Event and compressed schemes: an archive holding more than `history_horizon / h`
+    /// entries is caught up (its lagging synapses or groups brought up to date), in ms.
+    pub history_horizon: f64,
 }
 
 impl Default for KernelConfig {
@@ -42,6 +49,8 @@ impl Default for KernelConfig {
             rng_seed: 1,
             local_num_threads: 1,
             nest_ltd_ring: false,
+            scheme: Scheme::Event,
+            history_horizon: 1000.0,
         }
     }
 }
@@ -535,6 +544,35 @@ impl NetworkBuilder {
                 n_plastic_in[c.target.0 as usize] += 1;
             }
         }
+        // Compressed scheme: one group per (target, delay, kernel) — exactness needs window
+        // ends in order within a group, so one delay and one set of kernels per group.
+        let compressed = self.cfg.scheme == Scheme::Compressed;
+        let mut group_of_conn = vec![0u16; self.conns.len()];
+        // Per target: (delay, kernel bits, window start a0, synapses).
+        let mut groups: Vec<Vec<(Step, u64, Step, u32)>> = vec![Vec::new(); n_nodes + 1];
+        if compressed {
+            let t0_urb = -self.res.duration_steps(1.0);
+            for (ci, c) in self.conns.iter().enumerate() {
+                let (kernel, t0) = match &self.projections[c.projection as usize].link {
+                    Link::Clopath(p) => (p.tau_x.to_bits(), 0),
+                    Link::Urbanczik(p) => (p.tau_delta.to_bits(), t0_urb),
+                    _ => continue,
+                };
+                let gs = &mut groups[c.target.0 as usize];
+                let gi = match gs.iter().position(|g| g.0 == c.delay && g.1 == kernel) {
+                    Some(i) => i,
+                    None => {
+                        gs.push((c.delay, kernel, t0 - c.delay, 0));
+                        gs.len() - 1
+                    }
+                };
+                if gi > u16::MAX as usize {
+                    return Err(BuildError::Connect(format!("node {}: too many distinct (delay, kernel) groups for the compressed scheme", c.target)));
+                }
+                gs[gi].3 += 1;
+                group_of_conn[ci] = gi as u16;
+            }
+        }
         let mut archive_of = vec![None; n_nodes + 1];
         let mut archives = Archives::default();
         let ring = if self.cfg.nest_ltd_ring {
@@ -549,6 +587,12 @@ impl NetworkBuilder {
                 if n_in == 0 {
                     continue;
                 }
+                // The raw history's readers: the synapses, or in the compressed scheme the groups.
+                let n_in = if compressed {
+                    groups[id].len() as u32
+                } else {
+                    n_in
+                };
                 archive_of[id] = Some(match p {
                     NodeParams::Aeif(np) => push(
                         &mut archives.clopath,
@@ -576,6 +620,39 @@ impl NetworkBuilder {
                     ),
                     _ => unreachable!("checked at connect"),
                 });
+            }
+        }
+        if compressed {
+            for (id, gs) in groups.iter().enumerate() {
+                let Some(a) = archive_of[id] else { continue };
+                let a = a as usize;
+                match &self.blocks[self.node_block[id] as usize].params
+                    [id - self.blocks[self.node_block[id] as usize].first as usize]
+                {
+                    NodeParams::Pp(np) => {
+                        let taus = urbanczik_synapse::group_taus(&np.rule());
+                        for &(delay, kernel, a0, n) in gs {
+                            archives.urbanczik[a].groups.push(CompressedGroup::new(
+                                delay,
+                                &taus,
+                                Some(f64::from_bits(kernel)),
+                                a0,
+                                n,
+                            ));
+                        }
+                    }
+                    _ => {
+                        for &(delay, kernel, a0, n) in gs {
+                            archives.clopath[a].groups.push(CompressedGroup::new(
+                                delay,
+                                &[f64::from_bits(kernel)],
+                                None,
+                                a0,
+                                n,
+                            ));
+                        }
+                    }
+                }
             }
         }
 
@@ -621,7 +698,7 @@ impl NetworkBuilder {
         let mut urbanczik_projs = Vec::new();
         let mut direct: Vec<Vec<DirectTarget>> = vec![Vec::new(); n_nodes + 1];
         let mut samplings: Vec<(NodeId, NodeId)> = Vec::new();
-        for c in &self.conns {
+        for (ci, c) in self.conns.iter().enumerate() {
             let proj = &self.projections[c.projection as usize];
             let src_model = self.blocks[self.node_block[c.source.0 as usize] as usize].model;
             let tgt_model = self.blocks[self.node_block[c.target.0 as usize] as usize].model;
@@ -666,6 +743,7 @@ impl NetworkBuilder {
                         source: c.source,
                         target: c.target,
                         channel,
+                        group: group_of_conn[ci],
                         archive: archive_of[c.target.0 as usize]
                             .expect("archive made for every Clopath target"),
                         delay: c.delay,
@@ -691,6 +769,7 @@ impl NetworkBuilder {
                         source: c.source,
                         target: c.target,
                         channel,
+                        group: group_of_conn[ci],
                         archive: archive_of[c.target.0 as usize]
                             .expect("archive made for every Urbanczik target"),
                         delay: c.delay,
@@ -850,6 +929,7 @@ impl NetworkBuilder {
                 n_nodes,
                 &clopath_conns,
                 clopath_projs,
+                self.cfg.scheme,
             )));
         }
         if !urbanczik_conns.is_empty() {
@@ -858,6 +938,7 @@ impl NetworkBuilder {
                 &urbanczik_conns,
                 urbanczik_projs,
                 self.res,
+                self.cfg.scheme,
             )));
         }
         multimeters.shrink_to_fit();
@@ -883,6 +964,8 @@ impl NetworkBuilder {
             outbox: Outbox::default(),
             now: 0,
             counters: StageCounters::default(),
+            scheme: self.cfg.scheme,
+            horizon_entries: (self.cfg.history_horizon / self.res.h()).round().max(1.0) as usize,
         };
         Ok(Simulation {
             network,

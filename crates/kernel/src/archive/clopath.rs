@@ -14,6 +14,7 @@
 //!
 //! LTP entries are freed from the front once every incoming synapse has read them.
 
+use super::compressed::{CompressedGroup, WindowSums};
 use super::{Entry, History, RuleCounters};
 use crate::time::Step;
 
@@ -62,6 +63,10 @@ pub struct ClopathArchive {
     /// A value is visible while fewer than this many writes followed it.
     ltd_visible: u64,
     ltp: History,
+    /// Compressed stores, one per (delay, τ_x) group of incoming synapses (compressed scheme).
+    pub groups: Vec<CompressedGroup>,
+    /// Set by the kernel when the archive is over its horizon and must be caught up.
+    pub catch_up: bool,
 }
 
 impl ClopathArchive {
@@ -88,6 +93,8 @@ impl ClopathArchive {
             ltd_writes: 0,
             ltd_visible,
             ltp: History::new(n_incoming),
+            groups: Vec::new(),
+            catch_up: false,
         }
     }
 
@@ -146,6 +153,48 @@ impl ClopathArchive {
     #[inline]
     pub fn read_ltp(&mut self, from: Step, to: Step, visit: impl FnMut(&Entry)) {
         self.ltp.read(from, to, visit);
+    }
+
+    /// Compressed scheme: the sums of group `g` for the window `(a, b]` of one synapse, which
+    /// then starts its next window at `b`.
+    #[inline]
+    pub fn take_compressed(
+        &mut self,
+        g: usize,
+        a: Step,
+        b: Step,
+        h: f64,
+        c: &mut RuleCounters,
+    ) -> WindowSums {
+        self.groups[g].take(&mut self.ltp, a, b, h, c)
+    }
+
+    /// Compressed scheme: folds every group up to `upto − delay` (all a later spike can need),
+    /// then frees the raw entries every group has passed.
+    pub fn fold_groups(&mut self, upto: Step, h: f64, c: &mut RuleCounters) {
+        for g in &mut self.groups {
+            g.fold(&mut self.ltp, upto - g.delay, h, c);
+        }
+        self.ltp.prune();
+    }
+
+    /// Frees the raw entries that every reader has read.
+    pub fn prune(&mut self) {
+        self.ltp.prune();
+    }
+
+    /// Entries the synapses read: compressed entries in the compressed scheme, else raw ones.
+    pub fn read_len(&self) -> usize {
+        if self.groups.is_empty() {
+            self.ltp.len()
+        } else {
+            self.groups.iter().map(|g| g.len()).sum()
+        }
+    }
+
+    /// Raw entries held.
+    pub fn raw_len(&self) -> usize {
+        self.ltp.len()
     }
 
     /// Number of LTP entries held.

@@ -129,8 +129,8 @@ impl CompressedGroup {
         let span = (b - from) as f64 * h;
         let delta_decay = tau_delta.map_or(1.0, |td| (-span / td).exp());
         let mut step_decay = [1.0; MAX_TAUS];
-        for k in 0..n {
-            step_decay[k] = (-span / self.taus[k]).exp();
+        for (d, tau) in step_decay.iter_mut().zip(&self.taus).take(n) {
+            *d = (-span / tau).exp();
         }
         for e in &mut self.entries {
             for k in 0..n {

@@ -5,6 +5,29 @@ pub mod clopath;
 pub mod compressed;
 pub mod urbanczik;
 
+/// How plastic synapses read the archives (paper.md §2–§4), chosen once per run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scheme {
+    /// Every synapse integrates the archive once per `min_delay` slice.
+    Time,
+    /// Synapses integrate the full history between their presynaptic spikes.
+    #[default]
+    Event,
+    /// One compressed entry per distinct window start, folded forward at each spike.
+    Compressed,
+}
+
+impl Scheme {
+    /// The model-file spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Time => "time",
+            Scheme::Event => "event",
+            Scheme::Compressed => "compressed",
+        }
+    }
+}
+
 use std::collections::VecDeque;
 
 use crate::time::Step;
@@ -39,9 +62,7 @@ impl History {
     /// Frees fully read entries at the front, then appends `(stamp, value)`.
     #[inline]
     pub fn push(&mut self, stamp: Step, value: f64) {
-        while self.entries.len() > 1 && self.entries[0].reads >= self.n_incoming {
-            self.entries.pop_front();
-        }
+        self.prune();
         self.entries.push_back(Entry {
             stamp,
             value,
@@ -59,6 +80,13 @@ impl History {
             }
             e.reads += 1;
             visit(e);
+        }
+    }
+
+    /// Frees fully read entries at the front (at least one stays, as in NEST).
+    pub fn prune(&mut self) {
+        while self.entries.len() > 1 && self.entries[0].reads >= self.n_incoming {
+            self.entries.pop_front();
         }
     }
 

@@ -11,6 +11,7 @@
 //! ```
 //! It also carries the dendrite's constants the synapse needs (`C_m`, `g_L`, `τ_syn`).
 
+use super::compressed::{CompressedGroup, WindowSums};
 use super::{Entry, History, RuleCounters};
 use crate::time::Step;
 
@@ -81,6 +82,10 @@ impl UrbanczikRule {
 pub struct UrbanczikArchive {
     pub rule: UrbanczikRule,
     history: History,
+    /// Compressed stores, one per (delay, τ_Δ) group of incoming synapses (compressed scheme).
+    pub groups: Vec<CompressedGroup>,
+    /// Set by the kernel when the archive is over its horizon and must be caught up.
+    pub catch_up: bool,
 }
 
 impl UrbanczikArchive {
@@ -89,6 +94,8 @@ impl UrbanczikArchive {
         Self {
             rule,
             history: History::new(n_incoming),
+            groups: Vec::new(),
+            catch_up: false,
         }
     }
 
@@ -103,6 +110,48 @@ impl UrbanczikArchive {
     #[inline]
     pub fn read(&mut self, from: Step, to: Step, visit: impl FnMut(&Entry)) {
         self.history.read(from, to, visit);
+    }
+
+    /// Compressed scheme: the sums of group `g` for the window `(a, b]` of one synapse, which
+    /// then starts its next window at `b`.
+    #[inline]
+    pub fn take_compressed(
+        &mut self,
+        g: usize,
+        a: Step,
+        b: Step,
+        h: f64,
+        c: &mut RuleCounters,
+    ) -> WindowSums {
+        self.groups[g].take(&mut self.history, a, b, h, c)
+    }
+
+    /// Compressed scheme: folds every group up to `upto − delay` (all a later spike can need),
+    /// then frees the raw entries every group has passed.
+    pub fn fold_groups(&mut self, upto: Step, h: f64, c: &mut RuleCounters) {
+        for g in &mut self.groups {
+            g.fold(&mut self.history, upto - g.delay, h, c);
+        }
+        self.history.prune();
+    }
+
+    /// Frees the raw entries that every reader has read.
+    pub fn prune(&mut self) {
+        self.history.prune();
+    }
+
+    /// Entries the synapses read: compressed entries in the compressed scheme, else raw ones.
+    pub fn read_len(&self) -> usize {
+        if self.groups.is_empty() {
+            self.history.len()
+        } else {
+            self.groups.iter().map(|g| g.len()).sum()
+        }
+    }
+
+    /// Raw entries held.
+    pub fn raw_len(&self) -> usize {
+        self.history.len()
     }
 
     /// Number of entries held.

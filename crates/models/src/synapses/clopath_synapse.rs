@@ -23,8 +23,9 @@
 //! Reference: Clopath, Büsing, Vasilaki & Gerstner (2010) Nat Neurosci 13:344,
 //! doi:10.1038/nn.2479. Matches NEST 3.10's `clopath_synapse` (nest-models.md §3).
 
+use evplast_kernel::archive::Scheme;
 use evplast_kernel::csr::{permute, BySource};
-use evplast_kernel::network::{ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
+use evplast_kernel::network::{Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
 use evplast_kernel::record::WeightRecord;
 use evplast_kernel::{NodeId, Resolution, Step};
 
@@ -52,6 +53,9 @@ pub fn parse(map: &ParamMap) -> Result<Params, BuildError> {
     p.apply(&mut r)?;
     r.finish()?;
     require(p.tau_x > 0.0, MODEL, "tau_x", p.tau_x, "must be > 0")?;
+    // Deviation from NEST (which accepts it): with a negative trace the per-entry clipping at
+    // Wmax cannot be summed exactly, which every update scheme relies on.
+    require(p.x_bar >= 0.0, MODEL, "x_bar", p.x_bar, "must be >= 0")?;
     Ok(p)
 }
 
@@ -111,13 +115,22 @@ pub struct ClopathConn {
     pub target: NodeId,
     pub channel: u32,
     pub archive: u32,
+    /// The target's compressed group (compressed scheme), else 0.
+    pub group: u16,
     pub delay: Step,
     pub weight: f64,
     pub projection: u16,
 }
 
 /// Clopath connections by source, as columns.
+///
+/// Per-entry clipping at Wmax (NEST: `w = min(Wmax, w + inc)` after every entry) equals one
+/// clip of the summed increments, because every increment `A_LTP(u−θ+)(ū+−θ−)h · x̄ · e^{…}` is
+/// ≥ 0 (x̄ ≥ 0 is required) — provided the window held at least one entry (NEST clips an initial
+/// weight above Wmax only then). So all three schemes sum a window, remember whether it held an
+/// entry, and clip once.
 pub struct ClopathTable {
+    scheme: Scheme,
     rows: BySource,
     projections: Vec<Projection>,
     channel: Vec<u32>,
@@ -128,11 +141,22 @@ pub struct ClopathTable {
     weight: Vec<f64>,
     x_bar: Vec<f64>,
     t_last: Vec<Step>,
+    /// Time and event schemes: the archive has been read up to `t_upd − d`, and the LTP sum
+    /// read since the last spike but not yet applied is `pending` (NaN: no entry yet).
+    t_upd: Vec<Step>,
+    pending: Vec<f64>,
+    /// Compressed scheme: the target's group.
+    group: Vec<u16>,
 }
 
 impl ClopathTable {
     /// Lays out `conns` by source.
-    pub fn new(n_nodes: usize, conns: &[ClopathConn], projections: Vec<Projection>) -> Self {
+    pub fn new(
+        n_nodes: usize,
+        conns: &[ClopathConn],
+        projections: Vec<Projection>,
+        scheme: Scheme,
+    ) -> Self {
         let sources: Vec<NodeId> = conns.iter().map(|c| c.source).collect();
         let (rows, perm) = BySource::build(n_nodes, &sources);
         let projection = permute(
@@ -143,7 +167,10 @@ impl ClopathTable {
             .iter()
             .map(|&p| projections[p as usize].params.x_bar)
             .collect();
+        let n = conns.len();
+        let windowed = scheme != Scheme::Compressed;
         Self {
+            scheme,
             rows,
             channel: permute(&conns.iter().map(|c| c.channel).collect::<Vec<_>>(), &perm),
             archive: permute(&conns.iter().map(|c| c.archive).collect::<Vec<_>>(), &perm),
@@ -153,10 +180,106 @@ impl ClopathTable {
                 &perm,
             ),
             weight: permute(&conns.iter().map(|c| c.weight).collect::<Vec<_>>(), &perm),
-            t_last: vec![0; conns.len()],
+            t_last: vec![0; n],
+            t_upd: if windowed { vec![0; n] } else { Vec::new() },
+            pending: if windowed {
+                vec![f64::NAN; n]
+            } else {
+                Vec::new()
+            },
+            group: if windowed {
+                Vec::new()
+            } else {
+                permute(&conns.iter().map(|c| c.group).collect::<Vec<_>>(), &perm)
+            },
             projection,
             x_bar,
             projections,
+        }
+    }
+
+    /// Time/event schemes: reads row `r`'s archive window `(t_upd − d, upto − d]` into its
+    /// pending LTP sum, with the presynaptic trace of its last spike.
+    #[inline]
+    fn read_window(&mut self, r: usize, upto: Step, archives: &mut Archives, h: f64) {
+        let d = self.delay[r] as Step;
+        let tl = self.t_last[r];
+        let tau_x = self.projections[self.projection[r] as usize].params.tau_x;
+        let mut sum = 0.0;
+        let mut n = 0u64;
+        archives.clopath[self.archive[r] as usize].read_ltp(self.t_upd[r] - d, upto - d, |e| {
+            sum += e.value * (-((e.stamp + d - tl) as f64 * h) / tau_x).exp();
+            n += 1;
+        });
+        if n > 0 {
+            let p = &mut self.pending[r];
+            *p = if p.is_nan() { sum } else { *p + sum };
+        }
+        self.t_upd[r] = upto;
+        archives.clopath_counters.weight_change_computations += n;
+    }
+
+    /// Applies LTP (`ltp`: summed window, or `None` if it held no entry), LTD at `t_s − d`,
+    /// transmits, and advances the trace: the part common to all schemes.
+    #[inline]
+    fn spike(&mut self, r: usize, s: &SpikeEvent, ltp: Option<f64>, ctx: &mut DeliverCtx<'_>) {
+        let h = ctx.res.h();
+        let proj = &self.projections[self.projection[r] as usize];
+        let p = &proj.params;
+        let (ts, d) = (s.stamp, self.delay[r] as Step);
+        let (tl, x_bar) = (self.t_last[r], self.x_bar[r]);
+        let mut w = self.weight[r];
+        if let Some(sum) = ltp {
+            w = (w + x_bar * sum).min(p.w_max);
+        }
+        w = (w - ctx.archives.clopath[self.archive[r] as usize].ltd_value(ts - d)).max(p.w_min);
+        ctx.inputs.add_spike(self.channel[r], ts + d, w, 1);
+        self.x_bar[r] = x_bar * (-((ts - tl) as f64 * h) / p.tau_x).exp() + 1.0 / p.tau_x;
+        self.t_last[r] = ts;
+        self.weight[r] = w;
+        if let Some(wr) = proj.weight_recorder {
+            ctx.weights[wr as usize].push(WeightRecord {
+                sender: s.source,
+                target: self.target[r],
+                stamp: ts,
+                weight: w,
+            });
+        }
+        ctx.archives.clopath_counters.synapse_calls += 1;
+    }
+
+    fn deliver_windowed(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
+        let h = ctx.res.h();
+        for s in spikes {
+            for r in self.rows.rows(s.source) {
+                // NEST runs the whole update once per unit of multiplicity.
+                for _ in 0..s.multiplicity {
+                    self.read_window(r, s.stamp, ctx.archives, h);
+                    let ltp = std::mem::replace(&mut self.pending[r], f64::NAN);
+                    self.spike(r, s, (!ltp.is_nan()).then_some(ltp), ctx);
+                }
+            }
+        }
+    }
+
+    fn deliver_compressed(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
+        let h = ctx.res.h();
+        for s in spikes {
+            for r in self.rows.rows(s.source) {
+                let d = self.delay[r] as Step;
+                for _ in 0..s.multiplicity {
+                    let a = self.t_last[r] - d;
+                    let archives = &mut *ctx.archives;
+                    let sums = archives.clopath[self.archive[r] as usize].take_compressed(
+                        self.group[r] as usize,
+                        a,
+                        s.stamp - d,
+                        h,
+                        &mut archives.clopath_counters,
+                    );
+                    self.spike(r, s, (sums.n_raw > 0).then_some(sums.s[0]), ctx);
+                }
+            }
         }
     }
 }
@@ -173,44 +296,21 @@ impl SynapseTable for ClopathTable {
     }
 
     fn deliver(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
+        match self.scheme {
+            Scheme::Time | Scheme::Event => self.deliver_windowed(spikes, ctx),
+            Scheme::Compressed => self.deliver_compressed(spikes, ctx),
+        }
+    }
+
+    fn advance(&mut self, upto: Step, all: bool, ctx: &mut DeliverCtx<'_>) {
+        if self.scheme == Scheme::Compressed {
+            return;
+        }
         let h = ctx.res.h();
-        let archives = &mut *ctx.archives;
-        for s in spikes {
-            let ts = s.stamp;
-            for r in self.rows.rows(s.source) {
-                let proj = &self.projections[self.projection[r] as usize];
-                let p = &proj.params;
-                let d = self.delay[r] as Step;
-                let archive = &mut archives.clopath[self.archive[r] as usize];
-                // NEST runs the whole update once per unit of multiplicity (the second and later
-                // copies see an empty LTP window, LTD again, and a trace bumped again).
-                for _ in 0..s.multiplicity {
-                    let tl = self.t_last[r];
-                    let x_bar = self.x_bar[r];
-                    let mut w = self.weight[r];
-                    let mut computed = 0u64;
-                    archive.read_ltp(tl - d, ts - d, |e| {
-                        let trace = x_bar * (-((e.stamp + d - tl) as f64 * h) / p.tau_x).exp();
-                        w = (w + e.value * trace).min(p.w_max);
-                        computed += 1;
-                    });
-                    w = (w - archive.ltd_value(ts - d)).max(p.w_min);
-                    ctx.inputs.add_spike(self.channel[r], ts + d, w, 1);
-                    self.x_bar[r] =
-                        x_bar * (-((ts - tl) as f64 * h) / p.tau_x).exp() + 1.0 / p.tau_x;
-                    self.t_last[r] = ts;
-                    self.weight[r] = w;
-                    if let Some(wr) = proj.weight_recorder {
-                        ctx.weights[wr as usize].push(WeightRecord {
-                            sender: s.source,
-                            target: self.target[r],
-                            stamp: ts,
-                            weight: w,
-                        });
-                    }
-                    archives.clopath_counters.synapse_calls += 1;
-                    archives.clopath_counters.weight_change_computations += computed;
-                }
+        for r in 0..self.weight.len() {
+            if all || ctx.archives.clopath[self.archive[r] as usize].catch_up {
+                self.read_window(r, upto, ctx.archives, h);
+                ctx.archives.clopath_counters.synapse_calls += 1;
             }
         }
     }

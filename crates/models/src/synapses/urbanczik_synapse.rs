@@ -28,8 +28,9 @@
 //! weight only when the syn_spec sets a synapse parameter besides weight and delay (else w0
 //! stays 1.0); evplast always takes w0 = the connection's weight.
 
+use evplast_kernel::archive::Scheme;
 use evplast_kernel::csr::{permute, BySource};
-use evplast_kernel::network::{ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
+use evplast_kernel::network::{Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
 use evplast_kernel::record::WeightRecord;
 use evplast_kernel::{NodeId, Resolution, Step};
 
@@ -119,13 +120,22 @@ pub struct UrbanczikConn {
     pub target: NodeId,
     pub channel: u32,
     pub archive: u32,
+    /// The target's compressed group (compressed scheme), else 0.
+    pub group: u16,
     pub delay: Step,
     pub weight: f64,
     pub projection: u16,
 }
 
+/// The kernel time constants of a compressed group of targets' dendrite: τ_L, τ_syn_ex, τ_syn_in
+/// (sums 0, 1, 2; the synapse picks τ_s by the sign of its weight at each spike).
+pub fn group_taus(rule: &evplast_kernel::archive::urbanczik::UrbanczikRule) -> [f64; 3] {
+    [rule.tau_l(), rule.tau_syn_ex_dend, rule.tau_syn_in_dend]
+}
+
 /// Urbanczik connections by source, as columns.
 pub struct UrbanczikTable {
+    scheme: Scheme,
     rows: BySource,
     projections: Vec<Projection>,
     channel: Vec<u32>,
@@ -135,13 +145,18 @@ pub struct UrbanczikTable {
     projection: Vec<u16>,
     weight: Vec<f64>,
     init_weight: Vec<f64>,
-    /// The two running integrals I1 (PI) and I2 (τ_Δ-weighted PI).
+    /// The running integrals I1 (PI) and I2 (τ_Δ-weighted PI), as of `t_upd` (time/event
+    /// schemes) or of the last spike (compressed scheme).
     i1: Vec<f64>,
     i2: Vec<f64>,
-    /// Presynaptic traces with τ_L and τ_s (unit jumps).
+    /// Presynaptic traces with τ_L and τ_s (unit jumps), as of the last spike.
     x_l: Vec<f64>,
     x_s: Vec<f64>,
     t_last: Vec<Step>,
+    /// Time/event schemes: the archive has been read up to `t_upd − d`.
+    t_upd: Vec<Step>,
+    /// Compressed scheme: the target's group.
+    group: Vec<u16>,
 }
 
 impl UrbanczikTable {
@@ -151,14 +166,15 @@ impl UrbanczikTable {
         conns: &[UrbanczikConn],
         projections: Vec<Projection>,
         res: Resolution,
+        scheme: Scheme,
     ) -> Self {
         let sources: Vec<NodeId> = conns.iter().map(|c| c.source).collect();
         let (rows, perm) = BySource::build(n_nodes, &sources);
         let weight = permute(&conns.iter().map(|c| c.weight).collect::<Vec<_>>(), &perm);
         let n = conns.len();
-        // NEST starts t_last at −1 ms; any start before the first archive entry reads the same.
-        let t0 = -res.duration_steps(1.0);
+        let windowed = scheme != Scheme::Compressed;
         Self {
+            scheme,
             rows,
             channel: permute(&conns.iter().map(|c| c.channel).collect::<Vec<_>>(), &perm),
             archive: permute(&conns.iter().map(|c| c.archive).collect::<Vec<_>>(), &perm),
@@ -177,10 +193,146 @@ impl UrbanczikTable {
             i2: vec![0.0; n],
             x_l: vec![0.0; n],
             x_s: vec![0.0; n],
-            t_last: vec![t0; n],
+            t_last: vec![first_t_last(res); n],
+            t_upd: if windowed {
+                vec![first_t_last(res); n]
+            } else {
+                Vec::new()
+            },
+            group: if windowed {
+                Vec::new()
+            } else {
+                permute(&conns.iter().map(|c| c.group).collect::<Vec<_>>(), &perm)
+            },
             projections,
         }
     }
+
+    /// τ_s of row `r`: the target's `tau_syn_ex` if the weight is positive, else `tau_syn_in`.
+    #[inline]
+    fn tau_s(&self, r: usize, rule: &evplast_kernel::archive::urbanczik::UrbanczikRule) -> f64 {
+        if self.weight[r] > 0.0 {
+            rule.tau_syn_ex_dend
+        } else {
+            rule.tau_syn_in_dend
+        }
+    }
+
+    /// Time/event schemes: integrates row `r`'s window `(t_upd − d, upto − d]` into I1 and I2
+    /// (I2 then holds its value at `upto`), with the traces of the last spike.
+    #[inline]
+    fn read_window(&mut self, r: usize, upto: Step, archives: &mut Archives, res: Resolution) {
+        let tau_delta = self.projections[self.projection[r] as usize]
+            .params
+            .tau_delta;
+        let d_ms = res.ms(self.delay[r] as Step);
+        let d = self.delay[r] as Step;
+        let archive = &mut archives.urbanczik[self.archive[r] as usize];
+        let rule = archive.rule;
+        let (tau_l, tau_s) = (rule.tau_l(), self.tau_s(r, &rule));
+        let (tl_ms, tu_ms, up_ms) = (res.ms(self.t_last[r]), res.ms(self.t_upd[r]), res.ms(upto));
+        let (x_l, x_s) = (self.x_l[r], self.x_s[r]);
+        let mut i1 = self.i1[r];
+        let mut dpi_exp = 0.0;
+        let mut n = 0u64;
+        archive.read(self.t_upd[r] - d, upto - d, |e| {
+            let t_up = res.ms(e.stamp) + d_ms;
+            let minus_delta_t_up = tl_ms - t_up;
+            let pi = (x_l * (minus_delta_t_up / tau_l).exp()
+                - x_s * (minus_delta_t_up / tau_s).exp())
+                * e.value;
+            i1 += pi;
+            dpi_exp += ((t_up - up_ms) / tau_delta).exp() * pi;
+            n += 1;
+        });
+        self.i1[r] = i1;
+        self.i2[r] = ((tu_ms - up_ms) / tau_delta).exp() * self.i2[r] + dpi_exp;
+        self.t_upd[r] = upto;
+        archives.urbanczik_counters.weight_change_computations += n;
+    }
+
+    /// Recomputes the weight from the integrals, transmits, and advances the traces.
+    #[inline]
+    fn spike(&mut self, r: usize, s: &SpikeEvent, ctx: &mut DeliverCtx<'_>) {
+        let res = ctx.res;
+        let proj = &self.projections[self.projection[r] as usize];
+        let p = &proj.params;
+        let rule = ctx.archives.urbanczik[self.archive[r] as usize].rule;
+        let (tau_l, tau_s) = (rule.tau_l(), self.tau_s(r, &rule));
+        let (ts, d) = (s.stamp, self.delay[r] as Step);
+        let (tl_ms, ts_ms) = (res.ms(self.t_last[r]), res.ms(ts));
+        let scale = 15.0 * rule.c_m_dend * tau_s * p.eta / (rule.g_l_dend * (tau_l - tau_s));
+        let mut w = self.init_weight[r] + (self.i1[r] - self.i2[r]) * scale;
+        if w > p.w_max {
+            w = p.w_max;
+        } else if w < p.w_min {
+            w = p.w_min;
+        }
+        ctx.inputs.add_spike(self.channel[r], ts + d, w, 1);
+        self.x_l[r] = self.x_l[r] * ((tl_ms - ts_ms) / tau_l).exp() + 1.0;
+        self.x_s[r] = self.x_s[r] * ((tl_ms - ts_ms) / tau_s).exp() + 1.0;
+        self.weight[r] = w;
+        self.t_last[r] = ts;
+        if let Some(wr) = proj.weight_recorder {
+            ctx.weights[wr as usize].push(WeightRecord {
+                sender: s.source,
+                target: self.target[r],
+                stamp: ts,
+                weight: w,
+            });
+        }
+        ctx.archives.urbanczik_counters.synapse_calls += 1;
+    }
+
+    fn deliver_windowed(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
+        for s in spikes {
+            for r in self.rows.rows(s.source) {
+                // NEST runs the whole update once per unit of multiplicity.
+                for _ in 0..s.multiplicity {
+                    self.read_window(r, s.stamp, ctx.archives, ctx.res);
+                    self.spike(r, s, ctx);
+                }
+            }
+        }
+    }
+
+    fn deliver_compressed(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
+        let res = ctx.res;
+        let h = res.h();
+        for s in spikes {
+            for r in self.rows.rows(s.source) {
+                let d = self.delay[r] as Step;
+                let tau_delta = self.projections[self.projection[r] as usize]
+                    .params
+                    .tau_delta;
+                for _ in 0..s.multiplicity {
+                    let archives = &mut *ctx.archives;
+                    let archive = &mut archives.urbanczik[self.archive[r] as usize];
+                    let rule = archive.rule;
+                    let ks = if self.weight[r] > 0.0 { 1 } else { 2 };
+                    let w = archive.take_compressed(
+                        self.group[r] as usize,
+                        self.t_last[r] - d,
+                        s.stamp - d,
+                        h,
+                        &mut archives.urbanczik_counters,
+                    );
+                    let (x_l, x_s) = (self.x_l[r], self.x_s[r]);
+                    let _ = rule;
+                    self.i1[r] += x_l * w.s[0] - x_s * w.s[ks];
+                    let dpi_exp = x_l * w.t[0] - x_s * w.t[ks];
+                    let (tl_ms, ts_ms) = (res.ms(self.t_last[r]), res.ms(s.stamp));
+                    self.i2[r] = ((tl_ms - ts_ms) / tau_delta).exp() * self.i2[r] + dpi_exp;
+                    self.spike(r, s, ctx);
+                }
+            }
+        }
+    }
+}
+
+/// NEST starts `t_last` at −1 ms; any start before the first archive entry reads the same.
+fn first_t_last(res: Resolution) -> Step {
+    -res.duration_steps(1.0)
 }
 
 impl SynapseTable for UrbanczikTable {
@@ -195,70 +347,20 @@ impl SynapseTable for UrbanczikTable {
     }
 
     fn deliver(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
-        let res = ctx.res;
-        let archives = &mut *ctx.archives;
-        for s in spikes {
-            let ts = s.stamp;
-            let ts_ms = res.ms(ts);
-            for r in self.rows.rows(s.source) {
-                let proj = &self.projections[self.projection[r] as usize];
-                let p = &proj.params;
-                let d = self.delay[r] as Step;
-                let d_ms = res.ms(d);
-                let archive = &mut archives.urbanczik[self.archive[r] as usize];
-                let rule = archive.rule;
-                let tau_l = rule.tau_l();
-                // NEST runs the whole update once per unit of multiplicity.
-                for _ in 0..s.multiplicity {
-                    let tl = self.t_last[r];
-                    let tl_ms = res.ms(tl);
-                    let tau_s = if self.weight[r] > 0.0 {
-                        rule.tau_syn_ex_dend
-                    } else {
-                        rule.tau_syn_in_dend
-                    };
-                    let (x_l, x_s) = (self.x_l[r], self.x_s[r]);
-                    let mut i1 = self.i1[r];
-                    let mut dpi_exp = 0.0;
-                    let mut computed = 0u64;
-                    archive.read(tl - d, ts - d, |e| {
-                        let t_up = res.ms(e.stamp) + d_ms;
-                        let minus_delta_t_up = tl_ms - t_up;
-                        let minus_t_down = t_up - ts_ms;
-                        let pi = (x_l * (minus_delta_t_up / tau_l).exp()
-                            - x_s * (minus_delta_t_up / tau_s).exp())
-                            * e.value;
-                        i1 += pi;
-                        dpi_exp += (minus_t_down / p.tau_delta).exp() * pi;
-                        computed += 1;
-                    });
-                    let i2 = ((tl_ms - ts_ms) / p.tau_delta).exp() * self.i2[r] + dpi_exp;
-                    let scale =
-                        15.0 * rule.c_m_dend * tau_s * p.eta / (rule.g_l_dend * (tau_l - tau_s));
-                    let mut w = self.init_weight[r] + (i1 - i2) * scale;
-                    if w > p.w_max {
-                        w = p.w_max;
-                    } else if w < p.w_min {
-                        w = p.w_min;
-                    }
-                    ctx.inputs.add_spike(self.channel[r], ts + d, w, 1);
-                    self.x_l[r] = x_l * ((tl_ms - ts_ms) / tau_l).exp() + 1.0;
-                    self.x_s[r] = x_s * ((tl_ms - ts_ms) / tau_s).exp() + 1.0;
-                    self.i1[r] = i1;
-                    self.i2[r] = i2;
-                    self.weight[r] = w;
-                    self.t_last[r] = ts;
-                    if let Some(wr) = proj.weight_recorder {
-                        ctx.weights[wr as usize].push(WeightRecord {
-                            sender: s.source,
-                            target: self.target[r],
-                            stamp: ts,
-                            weight: w,
-                        });
-                    }
-                    archives.urbanczik_counters.synapse_calls += 1;
-                    archives.urbanczik_counters.weight_change_computations += computed;
-                }
+        match self.scheme {
+            Scheme::Time | Scheme::Event => self.deliver_windowed(spikes, ctx),
+            Scheme::Compressed => self.deliver_compressed(spikes, ctx),
+        }
+    }
+
+    fn advance(&mut self, upto: Step, all: bool, ctx: &mut DeliverCtx<'_>) {
+        if self.scheme == Scheme::Compressed {
+            return;
+        }
+        for r in 0..self.weight.len() {
+            if all || ctx.archives.urbanczik[self.archive[r] as usize].catch_up {
+                self.read_window(r, upto, ctx.archives, ctx.res);
+                ctx.archives.urbanczik_counters.synapse_calls += 1;
             }
         }
     }
