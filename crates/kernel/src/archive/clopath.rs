@@ -117,7 +117,9 @@ impl ClopathArchive {
         if u > r.theta_plus && del_plus > r.theta_minus {
             let dw = r.a_ltp * (u - r.theta_plus) * (del_plus - r.theta_minus) * h;
             self.ltp.push(stamp, dw);
-            c.history_manipulations += 1;
+            // H counts entries of the history the synapses read: raw ones here, compressed
+            // ones (counted by the groups) in the compressed scheme (Table 1's definition).
+            c.history_manipulations += self.groups.is_empty() as u64;
         }
         if del_minus > r.theta_minus {
             let ltd = if r.a_ltd_const {

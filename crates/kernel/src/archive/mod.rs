@@ -113,7 +113,9 @@ pub struct RuleCounters {
     pub synapse_calls: u64,
     /// C: weight-change computations (archive entries combined with a presynaptic trace).
     pub weight_change_computations: u64,
-    /// H: history manipulations (archive entries written or modified).
+    /// H: history manipulations: entries written to the history the synapses read (raw
+    /// entries in the time and event schemes; compressed entries updated or created in the
+    /// compressed scheme, as in the paper's Table 1).
     pub history_manipulations: u64,
     /// Largest archive length seen in any neuron at a slice end.
     pub history_entries_max: u64,

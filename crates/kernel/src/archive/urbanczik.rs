@@ -103,7 +103,9 @@ impl UrbanczikArchive {
     #[inline]
     pub fn write(&mut self, stamp: Step, h: f64, v_dend: f64, n_spikes: u32, c: &mut RuleCounters) {
         self.history.push(stamp, self.rule.dpi(v_dend, n_spikes, h));
-        c.history_manipulations += 1;
+        // H counts entries of the history the synapses read: raw ones here, compressed ones
+        // (counted by the groups) in the compressed scheme (Table 1's definition).
+        c.history_manipulations += self.groups.is_empty() as u64;
     }
 
     /// Visits the entries with `from < stamp ≤ to` in time order, marking them read.
