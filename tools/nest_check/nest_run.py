@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run a realised evplast network (``evplast run ... --dump-network``) in NEST 3.10.
 
-    python nest_run.py DIR/network.json --out NESTDIR [--threads N] [--no-mm-flush]
+    python nest_run.py DIR/network.json --out NESTDIR [--threads N] [--seed N] [--no-mm-flush]
 
 NEST is used only as an external oracle through its pip package (``nest-simulator``).
 NESTDIR receives the files evplast writes for the same network (see
@@ -331,6 +331,7 @@ def main(argv=None):
     ap.add_argument("network", help="network.json written by evplast --dump-network")
     ap.add_argument("--out", required=True, help="output directory")
     ap.add_argument("--threads", type=int, default=None, help="override kernel.local_num_threads")
+    ap.add_argument("--seed", type=int, default=None, help="override kernel.rng_seed (nest.rng_seed)")
     ap.add_argument("--no-mm-flush", action="store_true",
                     help="do not simulate one extra min_delay to collect the multimeter's last slice")
     args = ap.parse_args(argv)
@@ -339,6 +340,8 @@ def main(argv=None):
         net = json.load(f)
     if args.threads is not None:
         net.setdefault("kernel", {})["local_num_threads"] = args.threads
+    if args.seed is not None:
+        net.setdefault("kernel", {})["rng_seed"] = args.seed
     os.makedirs(args.out, exist_ok=True)
 
     nodes, copies = build(net)
