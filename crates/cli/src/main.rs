@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+mod bench;
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -66,6 +68,11 @@ enum Command {
         /// The model file (TOML).
         model: PathBuf,
     },
+    /// Time the benchmark network (N targets × K plastic synapses from 2K Poisson parrots).
+    ///
+    /// Runs each scheme (and with --static the static-synapse baseline) in its own process and
+    /// prints build and simulation time, real-time factor, peak RSS and the Table 1 counters.
+    Bench(bench::BenchArgs),
     /// List the models, or show one model's parameters with defaults and units.
     Models {
         /// A model name, e.g. aeif_psc_delta_clopath.
@@ -86,6 +93,7 @@ fn main() -> ExitCode {
         } => run(&model, &out, scheme, dump_network, quiet, nest_ltd_ring),
         Command::Check { model } => check(&model),
         Command::Models { name } => models(name.as_deref()),
+        Command::Bench(a) => bench::bench(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

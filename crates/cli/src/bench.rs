@@ -1,0 +1,407 @@
+//! `evplast bench`: builds the benchmark network of `../shared/bench/` itself and times it.
+//!
+//! N target neurons, each with K plastic synapses (`fixed_indegree`, no multapses) from a pool
+//! of 2K parrot neurons that repeat independent Poisson trains at `rate` (one
+//! poisson_generator, an independent train per parrot); delay 1 ms; resolution 0.1 ms.
+//! Clopath: `aeif_psc_delta_clopath` defaults, weight `26 mV / (K·rate·τ_m)`, Wmax
+//! `max(100, 10 w0)`. Urbanczik–Senn: the nest-models.md §7.3 neuron, `dendritic_exc`, weight
+//! `0.2·0.3·C_m·(200·10 Hz)/(K·rate)` (= 0.2·90 pA·2000 Hz/(K·rate)), eta 0.17, tau_Delta 100,
+//! Wmax `4.5·C_m·max(1, w0/90)`. `--static` runs the same network with static synapses.
+//!
+//! Several schemes (or `--static`) run as separate child processes so that each peak RSS is
+//! its own.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use serde_json::{json, Value};
+
+use evplast_io::output::peak_rss_bytes;
+use evplast_kernel::NodeId;
+use evplast_models::builder::Scheme;
+use evplast_models::{ConnRequest, KernelConfig, NetworkBuilder, ParamMap, ParamValue, SynSpec};
+
+/// Options of `evplast bench`.
+#[derive(Args, Clone, Debug)]
+pub struct BenchArgs {
+    /// Plasticity rule.
+    #[arg(long, value_parser = ["clopath", "urbanczik"], default_value = "clopath")]
+    pub rule: String,
+    /// Number of target neurons.
+    #[arg(long = "N", default_value_t = 100)]
+    pub n: usize,
+    /// Plastic synapses per target (in-degree); the input pool has 2K parrots.
+    #[arg(long = "K", default_value_t = 500)]
+    pub k: usize,
+    /// Input rate per parrot (Hz).
+    #[arg(long, default_value_t = 10.0)]
+    pub rate: f64,
+    /// Simulated time (s).
+    #[arg(long = "T", default_value_t = 1.0)]
+    pub t: f64,
+    /// Synaptic delay of the plastic synapses (ms).
+    #[arg(long, default_value_t = 1.0)]
+    pub delay: f64,
+    /// Update schemes to run, comma-separated (time, event, compressed).
+    #[arg(long, default_value = "event,compressed,time", value_delimiter = ',')]
+    pub schemes: Vec<String>,
+    /// Also run the same network with static synapses (the plasticity overhead baseline).
+    #[arg(long = "static")]
+    pub with_static: bool,
+    /// Run only the static-synapse network.
+    #[arg(long)]
+    pub static_only: bool,
+    /// Random seed.
+    #[arg(long, default_value_t = 12345)]
+    pub seed: u64,
+    /// Append one CSV row per run to this file.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Write all runs as a JSON array to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Internal: run exactly one configuration in this process and print its JSON.
+    #[arg(long, hide = true)]
+    pub child: bool,
+}
+
+fn num(x: f64) -> ParamValue {
+    ParamValue::Num(x)
+}
+
+/// Builds and simulates one configuration; returns its measurements.
+fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
+    let t0 = Instant::now();
+    let rss0 = peak_rss_bytes().unwrap_or(0);
+    let cfg = KernelConfig {
+        rng_seed: a.seed,
+        scheme,
+        ..Default::default()
+    };
+    let mut b = NetworkBuilder::new(cfg)?;
+    let m = 2 * a.k;
+    let rate_khz = a.rate * 1e-3;
+    let (model, syn_model, w0, mut params, receptor): (
+        &str,
+        &str,
+        f64,
+        ParamMap,
+        Option<ParamValue>,
+    ) = if a.rule == "clopath" {
+        let tau_m = 281.0 / 30.0;
+        let w0 = 26.0 / (a.k as f64 * rate_khz * tau_m);
+        let mut p = ParamMap::new();
+        p.insert("Wmax".into(), num(100f64.max(10.0 * w0)));
+        ("aeif_psc_delta_clopath", "clopath_synapse", w0, p, None)
+    } else {
+        let c = 300.0;
+        let w0 = 0.2 * 0.3 * c * (200.0 * 10.0) / (a.k as f64 * a.rate);
+        let mut p = ParamMap::new();
+        p.insert("tau_Delta".into(), num(100.0));
+        p.insert("eta".into(), num(0.17));
+        p.insert("Wmax".into(), num(4.5 * c * 1f64.max(w0 / 90.0)));
+        (
+            "pp_cond_exp_mc_urbanczik",
+            "urbanczik_synapse",
+            w0,
+            p,
+            Some(ParamValue::Str("dendritic_exc".into())),
+        )
+    };
+    let nrn_params: ParamMap = if a.rule == "clopath" {
+        ParamMap::new()
+    } else {
+        let comp = |e_in: Option<f64>| {
+            let mut c = ParamMap::new();
+            for (k, v) in [
+                ("V_m", -70.0),
+                ("C_m", 300.0),
+                ("E_L", -70.0),
+                ("g_L", 30.0),
+                ("tau_syn_ex", 3.0),
+                ("tau_syn_in", 3.0),
+            ] {
+                c.insert(k.into(), num(v));
+            }
+            if let Some(e) = e_in {
+                c.insert("E_ex".into(), num(0.0));
+                c.insert("E_in".into(), num(e));
+            }
+            ParamValue::Table(c)
+        };
+        let mut p = ParamMap::new();
+        for (k, v) in [
+            ("t_ref", 3.0),
+            ("g_sp", 600.0),
+            ("phi_max", 0.15),
+            ("rate_slope", 0.5),
+            ("beta", 1.0 / 3.0),
+            ("theta", -55.0),
+        ] {
+            p.insert(k.into(), num(v));
+        }
+        p.insert("soma".into(), comp(Some(-75.0)));
+        p.insert("dendritic".into(), comp(None));
+        p
+    };
+    let nrn = b.create(model, &vec![nrn_params; a.n])?;
+    let mut pg_params = ParamMap::new();
+    pg_params.insert("rate".into(), num(a.rate));
+    let pg = b.create("poisson_generator", &[pg_params])?;
+    let parrots = b.create("parrot_neuron", &vec![ParamMap::new(); m])?;
+    let sr = b.create("spike_recorder", &[ParamMap::new()])?;
+    let id = |first: NodeId, i: usize| NodeId(first.0 + i as u32);
+    let feed: Vec<ConnRequest> = (0..m)
+        .map(|i| ConnRequest {
+            source: pg,
+            target: id(parrots, i),
+            weight: Some(1.0),
+            delay: Some(0.1),
+        })
+        .collect();
+    b.connect(&SynSpec::default(), &feed)?;
+    // fixed_indegree K without multapses: a partial Fisher–Yates per target.
+    let mut rng = evplast_kernel::rng::stream(a.seed, evplast_kernel::rng::domain::CONNECT, 0);
+    let mut pool: Vec<usize> = (0..m).collect();
+    let mut conns = Vec::with_capacity(a.n * a.k);
+    for j in 0..a.n {
+        for i in 0..a.k {
+            let r = rand::RngExt::random_range(&mut rng, i..m);
+            pool.swap(i, r);
+            conns.push(ConnRequest {
+                source: id(parrots, pool[i]),
+                target: id(nrn, j),
+                weight: Some(w0),
+                delay: Some(a.delay),
+            });
+        }
+    }
+    let spec = if static_syn {
+        params.clear();
+        SynSpec {
+            synapse_model: "static_synapse".into(),
+            receptor_type: receptor,
+            ..Default::default()
+        }
+    } else {
+        SynSpec {
+            synapse_model: syn_model.into(),
+            params,
+            receptor_type: receptor,
+            weight_recorder: None,
+            tag: 0,
+        }
+    };
+    b.connect(&spec, &conns)?;
+    drop(conns);
+    let rec: Vec<ConnRequest> = (0..a.n)
+        .map(|j| ConnRequest {
+            source: id(nrn, j),
+            target: sr,
+            weight: None,
+            delay: None,
+        })
+        .collect();
+    b.connect(&SynSpec::default(), &rec)?;
+    let mut sim = b.build()?;
+    let build_s = t0.elapsed().as_secs_f64();
+    let rss_build = peak_rss_bytes().unwrap_or(0);
+    let steps = (a.t * 1e4).round() as i64;
+    let t1 = Instant::now();
+    sim.network.simulate(steps, &mut |_| {})?;
+    let sim_s = t1.elapsed().as_secs_f64();
+    let net = &sim.network;
+    let post_spikes = net.spike_recording.events[0].len();
+    let weights: Vec<f64> = net
+        .plastic_connections()
+        .iter()
+        .map(|(_, c)| c.weight)
+        .collect();
+    let mean_w = if weights.is_empty() {
+        w0
+    } else {
+        weights.iter().sum::<f64>() / weights.len() as f64
+    };
+    let counters = if a.rule == "clopath" {
+        net.archives.clopath_counters
+    } else {
+        net.archives.urbanczik_counters
+    };
+    let n_syn = a.n * a.k;
+    let peak = peak_rss_bytes().unwrap_or(0);
+    Ok(json!({
+        "simulator": "evplast",
+        "rule": if static_syn { format!("{}_static", a.rule) } else { a.rule.clone() },
+        "scheme": if static_syn { "static" } else { scheme.as_str() },
+        "N": a.n, "K": a.k, "M_inputs": m, "rate_hz": a.rate, "T_s": a.t, "delay_ms": a.delay,
+        "n_plastic_syn": n_syn,
+        "w_init": w0, "w_mean_final": mean_w,
+        "post_rate_hz": post_spikes as f64 / (a.n as f64 * a.t),
+        "build_s": build_s, "sim_s": sim_s, "rtf": sim_s / a.t,
+        "ns_per_syn_event": 1e9 * sim_s / (n_syn as f64 * a.rate * a.t).max(1.0),
+        "rss_start_bytes": rss0, "rss_after_build_bytes": rss_build, "peak_rss_bytes": peak,
+        "synapse_calls": counters.synapse_calls,
+        "weight_change_computations": counters.weight_change_computations,
+        "history_manipulations": counters.history_manipulations,
+        "history_entries_max": counters.history_entries_max,
+        "history_entries_mean": counters.history_entries_mean(),
+        "seed": a.seed,
+    }))
+}
+
+const COLUMNS: &[&str] = &[
+    "simulator",
+    "rule",
+    "scheme",
+    "N",
+    "K",
+    "M_inputs",
+    "rate_hz",
+    "T_s",
+    "delay_ms",
+    "n_plastic_syn",
+    "w_init",
+    "w_mean_final",
+    "post_rate_hz",
+    "build_s",
+    "sim_s",
+    "rtf",
+    "ns_per_syn_event",
+    "rss_start_bytes",
+    "rss_after_build_bytes",
+    "peak_rss_bytes",
+    "synapse_calls",
+    "weight_change_computations",
+    "history_manipulations",
+    "history_entries_max",
+    "history_entries_mean",
+    "seed",
+];
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Runs `evplast bench`.
+pub fn bench(a: &BenchArgs) -> Result<()> {
+    let schemes: Vec<Scheme> = a
+        .schemes
+        .iter()
+        .map(|s| {
+            evplast_io::load::parse_scheme(s.trim()).with_context(|| {
+                format!("--schemes: unknown scheme \"{s}\" (time, event, compressed)")
+            })
+        })
+        .collect::<Result<_>>()?;
+    if a.n == 0 || a.k == 0 || a.rate <= 0.0 || a.t <= 0.0 {
+        bail!("--N, --K, --rate and --T must be positive");
+    }
+    if a.delay < 0.1 {
+        bail!("--delay {} ms is below the resolution 0.1 ms", a.delay);
+    }
+    if a.child {
+        let scheme = schemes.first().copied().unwrap_or(Scheme::Event);
+        let v = run_one(a, scheme, a.static_only)?;
+        println!("{v}");
+        return Ok(());
+    }
+    let mut runs: Vec<(Option<Scheme>, bool)> = Vec::new();
+    if a.with_static || a.static_only {
+        runs.push((None, true));
+    }
+    if !a.static_only {
+        runs.extend(schemes.iter().map(|s| (Some(*s), false)));
+    }
+    let exe = std::env::current_exe().context("cannot find the evplast executable")?;
+    let mut results = Vec::new();
+    for (scheme, static_syn) in runs {
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.arg("bench")
+            .arg("--child")
+            .args(["--rule", &a.rule])
+            .arg(format!("--N={}", a.n))
+            .arg(format!("--K={}", a.k));
+        cmd.arg(format!("--rate={}", a.rate))
+            .arg(format!("--T={}", a.t))
+            .arg(format!("--delay={}", a.delay));
+        cmd.arg(format!("--seed={}", a.seed)).arg(format!(
+            "--schemes={}",
+            scheme.unwrap_or(Scheme::Event).as_str()
+        ));
+        if static_syn {
+            cmd.arg("--static-only");
+        }
+        let out = cmd
+            .output()
+            .context("cannot start a benchmark child process")?;
+        if !out.status.success() {
+            bail!(
+                "benchmark run failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let v: Value =
+            serde_json::from_slice(&out.stdout).context("benchmark child wrote no JSON")?;
+        results.push(v);
+    }
+    let mut o = std::io::stdout().lock();
+    writeln!(
+        o,
+        "{:<10} {:<11} {:>5} {:>5} {:>6} {:>5} {:>9} {:>9} {:>7} {:>9} {:>10} {:>12} {:>12} {:>10} {:>8}",
+        "rule", "scheme", "N", "K", "rate", "T", "build_s", "sim_s", "rtf", "rss_MB", "post_Hz", "M", "C", "H", "L_max"
+    )?;
+    for v in &results {
+        writeln!(
+            o,
+            "{:<10} {:<11} {:>5} {:>5} {:>6} {:>5} {:>9.3} {:>9.3} {:>7.3} {:>9.1} {:>10.2} {:>12} {:>12} {:>10} {:>8}",
+            v["rule"].as_str().unwrap_or(""),
+            v["scheme"].as_str().unwrap_or(""),
+            v["N"].as_u64().unwrap_or(0),
+            v["K"].as_u64().unwrap_or(0),
+            v["rate_hz"].as_f64().unwrap_or(0.0),
+            v["T_s"].as_f64().unwrap_or(0.0),
+            v["build_s"].as_f64().unwrap_or(0.0),
+            v["sim_s"].as_f64().unwrap_or(0.0),
+            v["rtf"].as_f64().unwrap_or(0.0),
+            v["peak_rss_bytes"].as_f64().unwrap_or(0.0) / 1e6,
+            v["post_rate_hz"].as_f64().unwrap_or(0.0),
+            v["synapse_calls"].as_u64().unwrap_or(0),
+            v["weight_change_computations"].as_u64().unwrap_or(0),
+            v["history_manipulations"].as_u64().unwrap_or(0),
+            v["history_entries_max"].as_u64().unwrap_or(0),
+        )?;
+    }
+    if let Some(path) = &a.csv {
+        let new = !path.exists();
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        if new {
+            writeln!(f, "{}", COLUMNS.join(","))?;
+        }
+        for v in &results {
+            writeln!(
+                f,
+                "{}",
+                COLUMNS
+                    .iter()
+                    .map(|c| cell(&v[*c]))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )?;
+        }
+    }
+    if let Some(path) = &a.json {
+        std::fs::write(path, serde_json::to_string_pretty(&Value::Array(results))?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
