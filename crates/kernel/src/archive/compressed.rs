@@ -14,7 +14,7 @@
 //! (delay, kernel) combination of its incoming synapses, which keeps the scheme exact with
 //! several delays (paper.md §4's conditions, restored rather than assumed).
 
-use super::{History, RuleCounters};
+use super::{DecayAt, History, RuleCounters};
 use crate::time::Step;
 
 /// At most this many distinct kernel time constants per group.
@@ -112,22 +112,31 @@ impl CompressedGroup {
         let mut a_s = [0.0; MAX_TAUS];
         let mut a_t = [0.0; MAX_TAUS];
         let mut n_raw = 0u32;
-        let (taus, tau_delta) = (self.taus, self.tau_delta);
+        let mut up: [DecayAt; MAX_TAUS] = std::array::from_fn(|k| DecayAt::new(from, h, self.taus[k]));
+        // T sums in Horner form: only decaying factors e^{−gap/τ_Δ}.
+        let delta = self.tau_delta.map(|td| DecayAt::new(0, h, td));
+        let mut last = from;
         raw.read(from, b, |e| {
-            let up = (e.stamp - from) as f64 * h;
-            let down = tau_delta.map(|td| (-((b - e.stamp) as f64 * h) / td).exp());
+            let gap = delta.map(|d| d.over(e.stamp - last));
             for k in 0..n {
-                let x = e.value * (-up / taus[k]).exp();
+                let x = e.value * up[k].at(e.stamp);
                 a_s[k] += x;
-                if let Some(dd) = down {
-                    a_t[k] += x * dd;
+                if let Some(g) = gap {
+                    a_t[k] = a_t[k] * g + x;
                 }
             }
+            last = e.stamp;
             n_raw += 1;
         });
+        if let Some(d) = delta {
+            let tail = d.over(b - last);
+            for t in a_t.iter_mut().take(n) {
+                *t *= tail;
+            }
+        }
         c.weight_change_computations += n_raw as u64;
         let span = (b - from) as f64 * h;
-        let delta_decay = tau_delta.map_or(1.0, |td| (-span / td).exp());
+        let delta_decay = self.tau_delta.map_or(1.0, |td| (-span / td).exp());
         let mut step_decay = [1.0; MAX_TAUS];
         for (d, tau) in step_decay.iter_mut().zip(&self.taus).take(n) {
             *d = (-span / tau).exp();

@@ -23,7 +23,7 @@
 //! Reference: Clopath, Büsing, Vasilaki & Gerstner (2010) Nat Neurosci 13:344,
 //! doi:10.1038/nn.2479. Matches NEST 3.10's `clopath_synapse` (nest-models.md §3).
 
-use evplast_kernel::archive::Scheme;
+use evplast_kernel::archive::{DecayAt, Scheme};
 use evplast_kernel::csr::{permute, BySource};
 use evplast_kernel::network::{Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
 use evplast_kernel::record::WeightRecord;
@@ -207,8 +207,10 @@ impl ClopathTable {
         let tau_x = self.projections[self.projection[r] as usize].params.tau_x;
         let mut sum = 0.0;
         let mut n = 0u64;
+        // The trace at synapse time t_e + d: e^{−(t_e + d − t_last)/τ_x}.
+        let mut trace = DecayAt::new(tl - d, h, tau_x);
         archives.clopath[self.archive[r] as usize].read_ltp(self.t_upd[r] - d, upto - d, |e| {
-            sum += e.value * (-((e.stamp + d - tl) as f64 * h) / tau_x).exp();
+            sum += e.value * trace.at(e.stamp);
             n += 1;
         });
         if n > 0 {

@@ -28,7 +28,7 @@
 //! weight only when the syn_spec sets a synapse parameter besides weight and delay (else w0
 //! stays 1.0); evplast always takes w0 = the connection's weight.
 
-use evplast_kernel::archive::Scheme;
+use evplast_kernel::archive::{DecayAt, Scheme};
 use evplast_kernel::csr::{permute, BySource};
 use evplast_kernel::network::{Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
 use evplast_kernel::record::WeightRecord;
@@ -225,26 +225,31 @@ impl UrbanczikTable {
         let tau_delta = self.projections[self.projection[r] as usize]
             .params
             .tau_delta;
-        let d_ms = res.ms(self.delay[r] as Step);
         let d = self.delay[r] as Step;
         let archive = &mut archives.urbanczik[self.archive[r] as usize];
         let rule = archive.rule;
         let (tau_l, tau_s) = (rule.tau_l(), self.tau_s(r, &rule));
-        let (tl_ms, tu_ms, up_ms) = (res.ms(self.t_last[r]), res.ms(self.t_upd[r]), res.ms(upto));
+        let (tu_ms, up_ms) = (res.ms(self.t_upd[r]), res.ms(upto));
         let (x_l, x_s) = (self.x_l[r], self.x_s[r]);
+        let h = res.h();
+        // e^{−(t_e + d − t_last)/τ} for τ_L and τ_s, by multiplication along the dense archive.
+        let tl = self.t_last[r];
+        let mut f_l = DecayAt::new(tl - d, h, tau_l);
+        let mut f_s = DecayAt::new(tl - d, h, tau_s);
+        // Σ e^{−(upto − t_e − d)/τ_Δ} PI_e in Horner form (only decaying factors).
+        let delta = DecayAt::new(0, h, tau_delta);
         let mut i1 = self.i1[r];
-        let mut dpi_exp = 0.0;
+        let mut acc = 0.0;
+        let mut last = Step::MIN;
         let mut n = 0u64;
         archive.read(self.t_upd[r] - d, upto - d, |e| {
-            let t_up = res.ms(e.stamp) + d_ms;
-            let minus_delta_t_up = tl_ms - t_up;
-            let pi = (x_l * (minus_delta_t_up / tau_l).exp()
-                - x_s * (minus_delta_t_up / tau_s).exp())
-                * e.value;
+            let pi = (x_l * f_l.at(e.stamp) - x_s * f_s.at(e.stamp)) * e.value;
             i1 += pi;
-            dpi_exp += ((t_up - up_ms) / tau_delta).exp() * pi;
+            acc = if n == 0 { pi } else { acc * delta.over(e.stamp - last) + pi };
+            last = e.stamp;
             n += 1;
         });
+        let dpi_exp = if n == 0 { 0.0 } else { acc * delta.over(upto - d - last) };
         self.i1[r] = i1;
         self.i2[r] = ((tu_ms - up_ms) / tau_delta).exp() * self.i2[r] + dpi_exp;
         self.t_upd[r] = upto;
