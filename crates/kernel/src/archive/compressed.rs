@@ -20,19 +20,24 @@ use crate::time::Step;
 /// At most this many distinct kernel time constants per group.
 pub const MAX_TAUS: usize = 3;
 
-/// One compressed entry.
+/// Factors below this trigger a rebase of the lazy scaling (far from under- and overflow).
+const REBASE_BELOW: f64 = 1e-120;
+
+/// One compressed entry. Its decay factors are stored relative to the group's reference
+/// stamp R (`g_k = e^{−(R − a)/τ_k}`) and its T sums relative to the group's τ_Δ factor, so a
+/// fold touches the entries only to add new contributions (never just to decay them).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct CompressedEntry {
+struct CompressedEntry {
     /// Window start (a neuron-time stamp).
-    pub a: Step,
-    /// Synapses whose window starts here.
-    pub count: u32,
-    /// Raw entries folded in so far (whether a window held any entry matters for clipping).
-    pub n_raw: u32,
-    /// `e^{−(B − a)/τ_k}`, kept up to date by multiplication.
-    f: [f64; MAX_TAUS],
-    pub s: [f64; MAX_TAUS],
-    pub t: [f64; MAX_TAUS],
+    a: Step,
+    /// Synapses whose window starts here (0: a dead entry, removed at the next compaction).
+    count: u32,
+    /// The group's raw-entry count when this entry was created.
+    raw_at_start: u64,
+    g: [f64; MAX_TAUS],
+    s: [f64; MAX_TAUS],
+    /// T sums divided by the group's current τ_Δ factor E.
+    tp: [f64; MAX_TAUS],
 }
 
 /// What a synapse gets for its window `(a, b]`.
@@ -41,7 +46,7 @@ pub struct WindowSums {
     pub s: [f64; MAX_TAUS],
     pub t: [f64; MAX_TAUS],
     /// Raw entries in the window.
-    pub n_raw: u32,
+    pub n_raw: u64,
 }
 
 /// The compressed store of one group of one neuron.
@@ -54,47 +59,44 @@ pub struct CompressedGroup {
     tau_delta: Option<f64>,
     /// Fold point B: every entry covers raw entries up to here.
     fold: Step,
+    /// Lazy scaling: `big_f[k] = e^{−(B − R)/τ_k}`, `big_e = e^{−(B − R)/τ_Δ}`.
+    big_f: [f64; MAX_TAUS],
+    big_e: f64,
+    /// Raw entries folded since the group was made.
+    raw_total: u64,
     entries: Vec<CompressedEntry>,
+    live: usize,
 }
 
 impl CompressedGroup {
     /// A group of synapses with delay `delay` whose windows all start at `a0`.
-    pub fn new(
-        delay: Step,
-        taus: &[f64],
-        tau_delta: Option<f64>,
-        a0: Step,
-        n_synapses: u32,
-    ) -> Self {
+    pub fn new(delay: Step, taus: &[f64], tau_delta: Option<f64>, a0: Step, n_synapses: u32) -> Self {
         assert!(!taus.is_empty() && taus.len() <= MAX_TAUS);
         let mut t = [1.0; MAX_TAUS];
         t[..taus.len()].copy_from_slice(taus);
-        let first = CompressedEntry {
-            a: a0,
-            count: n_synapses,
-            n_raw: 0,
-            f: [1.0; MAX_TAUS],
-            s: [0.0; MAX_TAUS],
-            t: [0.0; MAX_TAUS],
-        };
+        let first = CompressedEntry { a: a0, count: n_synapses, raw_at_start: 0, g: [1.0; MAX_TAUS], s: [0.0; MAX_TAUS], tp: [0.0; MAX_TAUS] };
         Self {
             delay,
             taus: t,
             n_taus: taus.len(),
             tau_delta,
             fold: a0,
+            big_f: [1.0; MAX_TAUS],
+            big_e: 1.0,
+            raw_total: 0,
             entries: vec![first],
+            live: 1,
         }
     }
 
-    /// Number of compressed entries.
+    /// Number of compressed entries in use.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.live
     }
 
     /// True if the group holds no entry.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.live == 0
     }
 
     /// The group's fold point.
@@ -111,7 +113,7 @@ impl CompressedGroup {
         let n = self.n_taus;
         let mut a_s = [0.0; MAX_TAUS];
         let mut a_t = [0.0; MAX_TAUS];
-        let mut n_raw = 0u32;
+        let mut n_raw = 0u64;
         let mut up: [DecayAt; MAX_TAUS] = std::array::from_fn(|k| DecayAt::new(from, h, self.taus[k]));
         // T sums in Horner form: only decaying factors e^{−gap/τ_Δ}.
         let delta = self.tau_delta.map(|td| DecayAt::new(0, h, td));
@@ -128,70 +130,91 @@ impl CompressedGroup {
             last = e.stamp;
             n_raw += 1;
         });
-        if let Some(d) = delta {
-            let tail = d.over(b - last);
-            for t in a_t.iter_mut().take(n) {
-                *t *= tail;
-            }
-        }
-        c.weight_change_computations += n_raw as u64;
         let span = (b - from) as f64 * h;
-        let delta_decay = self.tau_delta.map_or(1.0, |td| (-span / td).exp());
-        let mut step_decay = [1.0; MAX_TAUS];
-        for (d, tau) in step_decay.iter_mut().zip(&self.taus).take(n) {
-            *d = (-span / tau).exp();
+        let e_new = self.big_e * self.tau_delta.map_or(1.0, |td| (-span / td).exp());
+        if n_raw > 0 {
+            if let Some(d) = delta {
+                let tail = d.over(b - last);
+                for t in a_t.iter_mut().take(n) {
+                    *t *= tail;
+                }
+            }
+            // Per entry: S_k += e^{−(B − a)/τ_k} A_k = F_k g_k A_k;  T_k likewise, stored / E.
+            let mut cs = [0.0; MAX_TAUS];
+            let mut ct = [0.0; MAX_TAUS];
+            for k in 0..n {
+                cs[k] = self.big_f[k] * a_s[k];
+                ct[k] = self.big_f[k] * a_t[k] / e_new;
+            }
+            let with_t = self.tau_delta.is_some();
+            for e in self.entries.iter_mut().filter(|e| e.count > 0) {
+                for k in 0..n {
+                    e.s[k] += cs[k] * e.g[k];
+                    if with_t {
+                        e.tp[k] += ct[k] * e.g[k];
+                    }
+                }
+            }
+            c.history_manipulations += self.live as u64;
         }
+        c.weight_change_computations += n_raw;
+        self.raw_total += n_raw;
+        for k in 0..n {
+            self.big_f[k] *= (-span / self.taus[k]).exp();
+        }
+        self.big_e = e_new;
+        self.fold = b;
+        if self.big_f[..n].iter().any(|f| *f < REBASE_BELOW) || self.big_e < REBASE_BELOW {
+            self.rebase();
+        }
+    }
+
+    /// Moves the reference stamp R to the fold point, folding the group factors into the
+    /// entries (O(i), once per ~100 time constants).
+    fn rebase(&mut self) {
+        let n = self.n_taus;
         for e in &mut self.entries {
             for k in 0..n {
-                e.s[k] += e.f[k] * a_s[k];
-                e.t[k] = delta_decay * e.t[k] + e.f[k] * a_t[k];
-                e.f[k] *= step_decay[k];
+                e.g[k] *= self.big_f[k];
+                e.tp[k] *= self.big_e;
             }
-            e.n_raw = e.n_raw.saturating_add(n_raw);
         }
-        c.history_manipulations += self.entries.len() as u64;
-        self.fold = b;
+        self.big_f = [1.0; MAX_TAUS];
+        self.big_e = 1.0;
     }
 
     /// A synapse whose window is `(a, b]` takes its sums (after folding to `b`) and re-registers
     /// with window start `b`.
-    pub fn take(
-        &mut self,
-        raw: &mut History,
-        a: Step,
-        b: Step,
-        h: f64,
-        c: &mut RuleCounters,
-    ) -> WindowSums {
+    pub fn take(&mut self, raw: &mut History, a: Step, b: Step, h: f64, c: &mut RuleCounters) -> WindowSums {
         self.fold(raw, b, h, c);
         let i = self.entries.partition_point(|e| e.a < a);
-        debug_assert!(
-            i < self.entries.len() && self.entries[i].a == a,
-            "no compressed entry at {a}"
-        );
+        debug_assert!(i < self.entries.len() && self.entries[i].a == a && self.entries[i].count > 0, "no compressed entry at {a}");
         let e = &mut self.entries[i];
-        let out = WindowSums {
-            s: e.s,
-            t: e.t,
-            n_raw: e.n_raw,
-        };
+        let mut t = [0.0; MAX_TAUS];
+        for (tk, tpk) in t.iter_mut().zip(&e.tp) {
+            *tk = tpk * self.big_e;
+        }
+        let out = WindowSums { s: e.s, t, n_raw: self.raw_total - e.raw_at_start };
         e.count -= 1;
         if e.count == 0 {
-            self.entries.remove(i);
+            self.live -= 1;
         }
         match self.entries.last_mut() {
-            Some(last) if last.a == b => last.count += 1,
+            Some(last) if last.a == b && last.count > 0 => last.count += 1,
             _ => {
-                self.entries.push(CompressedEntry {
-                    a: b,
-                    count: 1,
-                    n_raw: 0,
-                    f: [1.0; MAX_TAUS],
-                    s: [0.0; MAX_TAUS],
-                    t: [0.0; MAX_TAUS],
-                });
+                // A new entry at the fold point: g_k = e^{−(R − B)/τ_k} = 1/F_k.
+                let mut g = [1.0; MAX_TAUS];
+                for k in 0..self.n_taus {
+                    g[k] = 1.0 / self.big_f[k];
+                }
+                self.entries.push(CompressedEntry { a: b, count: 1, raw_at_start: self.raw_total, g, s: [0.0; MAX_TAUS], tp: [0.0; MAX_TAUS] });
+                self.live += 1;
                 c.history_manipulations += 1;
             }
+        }
+        // Dead entries are dropped once they outnumber the live ones (amortised O(1)).
+        if self.entries.len() > 2 * self.live + 8 {
+            self.entries.retain(|e| e.count > 0);
         }
         out
     }
