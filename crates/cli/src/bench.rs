@@ -166,19 +166,6 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
     // fixed_indegree K without multapses: a partial Fisher–Yates per target.
     let mut rng = evplast_kernel::rng::stream(a.seed, evplast_kernel::rng::domain::CONNECT, 0);
     let mut pool: Vec<usize> = (0..m).collect();
-    let mut conns = Vec::with_capacity(a.n * a.k);
-    for j in 0..a.n {
-        for i in 0..a.k {
-            let r = rand::RngExt::random_range(&mut rng, i..m);
-            pool.swap(i, r);
-            conns.push(ConnRequest {
-                source: id(parrots, pool[i]),
-                target: id(nrn, j),
-                weight: Some(w0),
-                delay: Some(a.delay),
-            });
-        }
-    }
     let spec = if static_syn {
         params.clear();
         SynSpec {
@@ -195,8 +182,22 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
             tag: 0,
         }
     };
-    b.connect(&spec, &conns)?;
-    drop(conns);
+    // One target at a time, so no list of all requests exists next to the tables.
+    let mut conns = Vec::with_capacity(a.k);
+    for j in 0..a.n {
+        conns.clear();
+        for i in 0..a.k {
+            let r = rand::RngExt::random_range(&mut rng, i..m);
+            pool.swap(i, r);
+            conns.push(ConnRequest {
+                source: id(parrots, pool[i]),
+                target: id(nrn, j),
+                weight: Some(w0),
+                delay: Some(a.delay),
+            });
+        }
+        b.connect(&spec, &conns)?;
+    }
     let rec: Vec<ConnRequest> = (0..a.n)
         .map(|j| ConnRequest {
             source: id(nrn, j),
@@ -213,6 +214,8 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
     let t1 = Instant::now();
     sim.network.simulate(steps, &mut |_| {})?;
     let sim_s = t1.elapsed().as_secs_f64();
+    // Before anything below allocates per-synapse reports.
+    let peak = peak_rss_bytes().unwrap_or(0);
     let net = &sim.network;
     let post_spikes = net.spike_recording.events[0].len();
     let weights: Vec<f64> = net
@@ -231,7 +234,6 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
         net.archives.urbanczik_counters
     };
     let n_syn = a.n * a.k;
-    let peak = peak_rss_bytes().unwrap_or(0);
     Ok(json!({
         "simulator": "evplast",
         "rule": if static_syn { format!("{}_static", a.rule) } else { a.rule.clone() },

@@ -489,6 +489,14 @@ pub fn load(file: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, FileEr
         )
     })?;
 
+    if steps > i32::MAX as i64 {
+        return Err(ctx.err(
+            &tv.span,
+            "simulate.t",
+            format!("{t_sim} ms is more than the 2^31 steps a synapse's spike time can hold"),
+        ));
+    }
+
     // [[create]]
     let mut pops: Vec<Population> = Vec::new();
     let creates: &[Val] = match doc.get("create").map(|c| &c.v) {

@@ -297,7 +297,7 @@ pub fn network_json(l: &Loaded) -> Value {
         p.generated_trains(&mut trains);
     }
     let mut connections = Vec::new();
-    for c in &l.sim.connections {
+    for c in l.sim.connections.iter().flatten() {
         let model = l.sim.projection_models[c.projection as usize];
         let tag = l.sim.projection_tags[c.projection as usize] as usize;
         let proj = &l.projections[tag];

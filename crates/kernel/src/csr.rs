@@ -12,9 +12,15 @@ impl BySource {
     /// Sorts `sources` (stable) and returns the layout plus the permutation that puts any
     /// per-connection column in row order.
     pub fn build(n_nodes: usize, sources: &[NodeId]) -> (Self, Vec<u32>) {
+        let raw: Vec<u32> = sources.iter().map(|s| s.0).collect();
+        Self::build_raw(n_nodes, &raw)
+    }
+
+    /// As [`BySource::build`], for plain node numbers.
+    pub fn build_raw(n_nodes: usize, sources: &[u32]) -> (Self, Vec<u32>) {
         let mut counts = vec![0u32; n_nodes + 2];
-        for s in sources {
-            counts[s.0 as usize + 1] += 1;
+        for &s in sources {
+            counts[s as usize + 1] += 1;
         }
         for i in 1..counts.len() {
             counts[i] += counts[i - 1];
@@ -22,8 +28,8 @@ impl BySource {
         let offsets = counts.clone();
         let mut next = counts;
         let mut perm = vec![0u32; sources.len()];
-        for (i, s) in sources.iter().enumerate() {
-            let slot = &mut next[s.0 as usize];
+        for (i, &s) in sources.iter().enumerate() {
+            let slot = &mut next[s as usize];
             perm[*slot as usize] = i as u32;
             *slot += 1;
         }
@@ -57,6 +63,30 @@ pub fn permute<T: Copy>(col: &[T], perm: &[u32]) -> Vec<T> {
     perm.iter().map(|&i| col[i as usize]).collect()
 }
 
+/// Applies a permutation from [`BySource::build`] to a column in place (`col[i] = old[perm[i]]`),
+/// following cycles with a bit per element, so that no second copy of the column exists.
+pub fn permute_in_place<T: Copy>(col: &mut [T], perm: &[u32]) {
+    debug_assert_eq!(col.len(), perm.len());
+    let mut done = vec![0u64; col.len().div_ceil(64)];
+    for start in 0..col.len() {
+        if done[start / 64] >> (start % 64) & 1 == 1 {
+            continue;
+        }
+        let first = col[start];
+        let mut j = start;
+        loop {
+            done[j / 64] |= 1 << (j % 64);
+            let k = perm[j] as usize;
+            if k == start {
+                col[j] = first;
+                break;
+            }
+            col[j] = col[k];
+            j = k;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +102,15 @@ mod tests {
         assert_eq!(l.source_of(0), NodeId(1));
         assert_eq!(l.source_of(3), NodeId(3));
         assert_eq!(permute(&[10, 11, 12, 13], &perm), vec![11, 13, 10, 12]);
+        let mut col = [10, 11, 12, 13];
+        permute_in_place(&mut col, &perm);
+        assert_eq!(col, [11, 13, 10, 12]);
+        // A longer random-ish permutation against the copying version.
+        let src: Vec<u32> = (0..1000u32).map(|i| (i * 7919) % 37).collect();
+        let (_, perm) = BySource::build_raw(40, &src);
+        let col: Vec<u32> = (0..1000).collect();
+        let mut inplace = col.clone();
+        permute_in_place(&mut inplace, &perm);
+        assert_eq!(inplace, permute(&col, &perm));
     }
 }

@@ -87,6 +87,10 @@ pub struct SliceCtx<'a> {
 /// What a synapse table may touch while delivering spikes.
 pub struct DeliverCtx<'a> {
     pub res: Resolution,
+    /// Node id owning each input channel (synapses store channels, not nodes).
+    pub channel_owner: &'a [u32],
+    /// Archive id (within its rule's archives) of each channel's node, or `u32::MAX`.
+    pub channel_archive: &'a [u32],
     pub inputs: &'a mut InputBuffers,
     pub archives: &'a mut Archives,
     pub weights: &'a mut Vec<Vec<WeightRecord>>,
@@ -133,8 +137,8 @@ pub trait SynapseTable: Send {
     /// all of them if `all` (time-driven scheme), else those whose target archive is flagged
     /// `catch_up` (event scheme over its horizon). Weights stay as at the last spike.
     fn advance(&mut self, _upto: Step, _all: bool, _ctx: &mut DeliverCtx<'_>) {}
-    /// Every connection with its current weight.
-    fn connections(&self, res: Resolution, out: &mut Vec<ConnectionInfo>);
+    /// Every connection with its current weight (`channel_owner`: node of each channel).
+    fn connections(&self, res: Resolution, channel_owner: &[u32], out: &mut Vec<ConnectionInfo>);
 }
 
 /// Counts of what the stages did.
@@ -157,6 +161,10 @@ pub struct Network {
     pub populations: Vec<Box<dyn Population>>,
     pub synapses: Vec<Box<dyn SynapseTable>>,
     pub inputs: InputBuffers,
+    /// Node id owning each input channel.
+    pub channel_owner: Vec<u32>,
+    /// Archive id of each channel's node (within its rule's archives), or `u32::MAX`.
+    pub channel_archive: Vec<u32>,
     pub archives: Archives,
     pub spike_recording: SpikeRecording,
     pub weight_records: Vec<Vec<WeightRecord>>,
@@ -197,6 +205,8 @@ impl Network {
     fn deliver(&mut self) {
         let mut ctx = DeliverCtx {
             res: self.res,
+            channel_owner: &self.channel_owner,
+            channel_archive: &self.channel_archive,
             inputs: &mut self.inputs,
             archives: &mut self.archives,
             weights: &mut self.weight_records,
@@ -254,6 +264,8 @@ impl Network {
         } else {
             let mut ctx = DeliverCtx {
                 res: self.res,
+                channel_owner: &self.channel_owner,
+                channel_archive: &self.channel_archive,
                 inputs: &mut self.inputs,
                 archives: &mut self.archives,
                 weights: &mut self.weight_records,
@@ -316,7 +328,7 @@ impl Network {
         let mut buf = Vec::new();
         for t in self.synapses.iter().filter(|t| t.is_plastic()) {
             buf.clear();
-            t.connections(self.res, &mut buf);
+            t.connections(self.res, &self.channel_owner, &mut buf);
             out.extend(buf.iter().map(|c| (t.model(), *c)));
         }
         out

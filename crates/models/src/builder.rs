@@ -23,9 +23,10 @@ use crate::neurons::pp_cond_exp_mc_urbanczik::PpCondExpMcUrbanczik;
 use crate::params::{ParamMap, ParamValue};
 use crate::population::Block;
 use crate::registry::{self, Archive, ModelInfo, ModelKind, NodeParams};
-use crate::synapses::clopath_synapse::{self, ClopathConn, ClopathTable};
-use crate::synapses::static_synapse::{self, StaticConn, StaticTable};
-use crate::synapses::urbanczik_synapse::{self, UrbanczikConn, UrbanczikTable};
+use crate::synapses::clopath_synapse::{self, ClopathTable};
+use crate::synapses::columns::Collected;
+use crate::synapses::static_synapse::{self, StaticTable};
+use crate::synapses::urbanczik_synapse::{self, UrbanczikTable};
 
 /// Kernel settings (NEST names).
 #[derive(Clone, Debug, PartialEq)]
@@ -89,7 +90,7 @@ pub struct ConnRequest {
 }
 
 /// What a projection does.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum Link {
     Static,
     Clopath(clopath_synapse::Params),
@@ -100,7 +101,7 @@ enum Link {
     Sample,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 struct Projection {
     link: Link,
     model: &'static str,
@@ -198,9 +199,23 @@ pub struct NetworkBuilder {
     /// Block index per node id (index 0 unused).
     node_block: Vec<u32>,
     projections: Vec<Projection>,
+    /// Synapses by table (static, clopath, urbanczik), as columns.
+    collected: [Collected; 3],
+    /// Global projection ids of each table's projections (a table's index is the position).
+    table_projs: [Vec<u32>; 3],
+    /// Device links (recorders, multimeters, Poisson and current generators): few.
     conns: Vec<Conn>,
+    /// Every connection, kept only for the network dump.
+    dump: Option<Vec<Conn>>,
+    n_synapses: usize,
+    min_delay: Step,
+    max_delay: Step,
     keep_trains: bool,
 }
+
+const STATIC: usize = 0;
+const CLOPATH: usize = 1;
+const URBANCZIK: usize = 2;
 
 /// Where a node's connections and recordings ended up, for output.
 #[derive(Debug, Default)]
@@ -219,8 +234,8 @@ pub struct Simulation {
     pub recorders: RecorderIndex,
     /// Model name per node id (index 0 unused).
     pub node_models: Vec<&'static str>,
-    /// All validated connections (kept for the network dump).
-    pub connections: Vec<Conn>,
+    /// All validated connections, if kept for the network dump.
+    pub connections: Option<Vec<Conn>>,
     /// Synapse model name per projection.
     pub projection_models: Vec<&'static str>,
     /// The caller's tag per projection.
@@ -241,7 +256,13 @@ impl NetworkBuilder {
             blocks: Vec::new(),
             node_block: vec![u32::MAX],
             projections: Vec::new(),
+            collected: Default::default(),
+            table_projs: Default::default(),
             conns: Vec::new(),
+            dump: None,
+            n_synapses: 0,
+            min_delay: Step::MAX,
+            max_delay: 0,
             keep_trains: false,
         })
     }
@@ -251,9 +272,11 @@ impl NetworkBuilder {
         self.res
     }
 
-    /// Keep the Poisson trains generated during the run (for the NEST cross-check).
+    /// Keep every connection and the Poisson trains generated during the run (for the
+    /// network dump of the NEST cross-check); call before connecting.
     pub fn keep_generated_trains(&mut self, keep: bool) {
         self.keep_trains = keep;
+        self.dump = keep.then(Vec::new);
     }
 
     /// Number of nodes created so far.
@@ -383,15 +406,22 @@ impl NetworkBuilder {
                 _ => (0.0, self.check_delay(syn, c.delay.unwrap_or(1.0))?, 0, 0),
             };
             let pid = *proj_ids[slot].get_or_insert_with(|| {
-                self.projections.push(Projection {
+                let p = Projection {
                     link,
                     model: syn.name,
                     weight_recorder: spec.weight_recorder,
                     tag: spec.tag,
-                });
+                };
+                // Consecutive calls with the same specification share one projection.
+                if let Some(i) = self.projections.iter().rposition(|q| *q == p) {
+                    if self.projections.len() - i <= 3 {
+                        return i as u32;
+                    }
+                }
+                self.projections.push(p);
                 (self.projections.len() - 1) as u32
             });
-            self.conns.push(Conn {
+            let conn = Conn {
                 source: c.source,
                 target: c.target,
                 projection: pid,
@@ -399,7 +429,47 @@ impl NetworkBuilder {
                 delay,
                 receptor,
                 channel_offset,
-            });
+            };
+            self.min_delay = self.min_delay.min(delay);
+            self.max_delay = self.max_delay.max(delay);
+            if let Some(d) = &mut self.dump {
+                d.push(conn);
+            }
+            let table = match &self.projections[pid as usize].link {
+                Link::Static if !is_direct_source(src.name) => Some(STATIC),
+                Link::Clopath(_) => Some(CLOPATH),
+                Link::Urbanczik(_) => Some(URBANCZIK),
+                _ => None,
+            };
+            match table {
+                Some(t) => {
+                    let projs = &mut self.table_projs[t];
+                    if projs.last() != Some(&pid) {
+                        if projs.len() > u16::MAX as usize {
+                            return Err(BuildError::Connect(format!(
+                                "too many {} projections (max 65536)",
+                                syn.name
+                            )));
+                        }
+                        projs.push(pid);
+                    }
+                    let local = (projs.len() - 1) as u16;
+                    self.collected[t].push(
+                        c.source.0,
+                        c.target.0,
+                        channel_offset as u16,
+                        delay as u16,
+                        local,
+                        weight,
+                    );
+                    self.n_synapses += 1;
+                }
+                None => {
+                    self.n_synapses +=
+                        matches!(self.projections[pid as usize].link, Link::Static) as usize;
+                    self.conns.push(conn);
+                }
+            }
         }
         Ok(())
     }
@@ -446,8 +516,13 @@ impl NetworkBuilder {
                 format!("must be >= the resolution ({h} ms)"),
             ));
         }
-        if delay > u32::MAX as Step / 2 {
-            return Err(BuildError::bad(syn.name, "delay", delay_ms, "is too large"));
+        if delay > u16::MAX as Step {
+            return Err(BuildError::bad(
+                syn.name,
+                "delay",
+                delay_ms,
+                format!("is longer than the {} steps a synapse can hold", u16::MAX),
+            ));
         }
         Ok(delay)
     }
@@ -505,24 +580,15 @@ impl NetworkBuilder {
     }
 
     /// Lays everything out and returns the simulation.
-    pub fn build(self) -> Result<Simulation, BuildError> {
+    pub fn build(mut self) -> Result<Simulation, BuildError> {
         let n_nodes = self.n_nodes();
-        let is_synapse = |c: &Conn| {
-            matches!(
-                self.projections[c.projection as usize].link,
-                Link::Static | Link::Clopath(_) | Link::Urbanczik(_)
-            )
-        };
         // Every connection counts, recorder links included, as in NEST: the slicing decides
         // which spikes of the last slice are delivered before the run ends.
-        let (mut min_delay, mut max_delay) = (Step::MAX, 0);
-        for c in &self.conns {
-            min_delay = min_delay.min(c.delay);
-            max_delay = max_delay.max(c.delay);
-        }
-        if max_delay == 0 {
-            (min_delay, max_delay) = (1, 1);
-        }
+        let (min_delay, max_delay) = if self.max_delay == 0 {
+            (1, 1)
+        } else {
+            (self.min_delay, self.max_delay)
+        };
 
         // Input channels, node by node in block order.
         let mut kinds: Vec<ChannelKind> = Vec::new();
@@ -536,41 +602,48 @@ impl NetworkBuilder {
 
         // An archive for every target of a plastic synapse, of the target's rule.
         let mut n_plastic_in = vec![0u32; n_nodes + 1];
-        for c in &self.conns {
-            if matches!(
-                self.projections[c.projection as usize].link,
-                Link::Clopath(_) | Link::Urbanczik(_)
-            ) {
-                n_plastic_in[c.target.0 as usize] += 1;
+        for t in [CLOPATH, URBANCZIK] {
+            for &target in &self.collected[t].target {
+                n_plastic_in[target as usize] += 1;
             }
         }
         // Compressed scheme: one group per (target, delay, kernel) — exactness needs window
         // ends in order within a group, so one delay and one set of kernels per group.
         let compressed = self.cfg.scheme == Scheme::Compressed;
-        let mut group_of_conn = vec![0u16; self.conns.len()];
+        let mut group_of: [Vec<u16>; 3] = Default::default();
         // Per target: (delay, kernel bits, window start a0, synapses).
         let mut groups: Vec<Vec<(Step, u64, Step, u32)>> = vec![Vec::new(); n_nodes + 1];
         if compressed {
             let t0_urb = -self.res.duration_steps(1.0);
-            for (ci, c) in self.conns.iter().enumerate() {
-                let (kernel, t0) = match &self.projections[c.projection as usize].link {
-                    Link::Clopath(p) => (p.tau_x.to_bits(), 0),
-                    Link::Urbanczik(p) => (p.tau_delta.to_bits(), t0_urb),
-                    _ => continue,
-                };
-                let gs = &mut groups[c.target.0 as usize];
-                let gi = match gs.iter().position(|g| g.0 == c.delay && g.1 == kernel) {
-                    Some(i) => i,
-                    None => {
-                        gs.push((c.delay, kernel, t0 - c.delay, 0));
-                        gs.len() - 1
+            for t in [CLOPATH, URBANCZIK] {
+                let col = &self.collected[t];
+                let mut out = Vec::with_capacity(col.len());
+                for i in 0..col.len() {
+                    let pid = self.table_projs[t][col.projection[i] as usize];
+                    let (kernel, t0) = match &self.projections[pid as usize].link {
+                        Link::Clopath(p) => (p.tau_x.to_bits(), 0),
+                        Link::Urbanczik(p) => (p.tau_delta.to_bits(), t0_urb),
+                        _ => unreachable!("plastic tables hold plastic links"),
+                    };
+                    let delay = col.delay[i] as Step;
+                    let target = col.target[i];
+                    let gs = &mut groups[target as usize];
+                    let gi = match gs.iter().position(|g| g.0 == delay && g.1 == kernel) {
+                        Some(i) => i,
+                        None => {
+                            gs.push((delay, kernel, t0 - delay, 0));
+                            gs.len() - 1
+                        }
+                    };
+                    if gi > u16::MAX as usize {
+                        return Err(BuildError::Connect(format!(
+                            "node {target}: too many distinct (delay, kernel) groups for the compressed scheme"
+                        )));
                     }
-                };
-                if gi > u16::MAX as usize {
-                    return Err(BuildError::Connect(format!("node {}: too many distinct (delay, kernel) groups for the compressed scheme", c.target)));
+                    gs[gi].3 += 1;
+                    out.push(gi as u16);
                 }
-                gs[gi].3 += 1;
-                group_of_conn[ci] = gi as u16;
+                group_of[t] = out;
             }
         }
         let mut archive_of = vec![None; n_nodes + 1];
@@ -634,7 +707,7 @@ impl NetworkBuilder {
                         for &(delay, kernel, a0, n) in gs {
                             archives.urbanczik[a].groups.push(CompressedGroup::new(
                                 delay,
-                                &taus,
+                                taus,
                                 Some(f64::from_bits(kernel)),
                                 a0,
                                 n,
@@ -645,7 +718,7 @@ impl NetworkBuilder {
                         for &(delay, kernel, a0, n) in gs {
                             archives.clopath[a].groups.push(CompressedGroup::new(
                                 delay,
-                                &[f64::from_bits(kernel)],
+                                [f64::from_bits(kernel)],
                                 None,
                                 a0,
                                 n,
@@ -687,95 +760,62 @@ impl NetworkBuilder {
             })
             .collect();
 
-        // Connections by kind.
+        // Device links.
         let mut spike_recording = SpikeRecording::new(n_nodes, recorders.spike_recorders.len());
-        let mut static_conns = Vec::new();
-        let mut clopath_conns = Vec::new();
-        let mut clopath_proj_index = vec![u16::MAX; self.projections.len()];
-        let mut clopath_projs = Vec::new();
-        let mut urbanczik_conns = Vec::new();
-        let mut urbanczik_proj_index = vec![u16::MAX; self.projections.len()];
-        let mut urbanczik_projs = Vec::new();
         let mut direct: Vec<Vec<DirectTarget>> = vec![Vec::new(); n_nodes + 1];
         let mut samplings: Vec<(NodeId, NodeId)> = Vec::new();
-        for (ci, c) in self.conns.iter().enumerate() {
-            let proj = &self.projections[c.projection as usize];
-            let src_model = self.blocks[self.node_block[c.source.0 as usize] as usize].model;
-            let tgt_model = self.blocks[self.node_block[c.target.0 as usize] as usize].model;
-            let channel = channel_base[c.target.0 as usize] + c.channel_offset;
-            let _ = tgt_model;
-            match &proj.link {
+        for c in &self.conns {
+            match &self.projections[c.projection as usize].link {
                 Link::RecordSpikes => {
                     spike_recording.listen(c.source, rec_index[c.target.0 as usize])
                 }
                 Link::Sample => samplings.push((c.source, c.target)),
-                Link::Static if is_direct_source(src_model.name) => {
-                    direct[c.source.0 as usize].push(DirectTarget {
-                        source: c.source,
-                        target: c.target,
-                        channel,
-                        weight: c.weight,
-                        delay: c.delay,
-                    });
-                }
-                Link::Static => static_conns.push(StaticConn {
+                Link::Static => direct[c.source.0 as usize].push(DirectTarget {
                     source: c.source,
                     target: c.target,
-                    channel,
-                    delay: c.delay,
+                    channel: channel_base[c.target.0 as usize] + c.channel_offset,
                     weight: c.weight,
+                    delay: c.delay,
                 }),
-                Link::Clopath(p) => {
-                    let pi = &mut clopath_proj_index[c.projection as usize];
-                    if *pi == u16::MAX {
-                        if clopath_projs.len() >= u16::MAX as usize {
-                            return Err(BuildError::Connect(
-                                "too many clopath_synapse projections (max 65535)".into(),
-                            ));
-                        }
-                        *pi = clopath_projs.len() as u16;
-                        clopath_projs.push(clopath_synapse::Projection {
-                            params: p.clone(),
-                            weight_recorder: proj.weight_recorder.map(|w| rec_index[w.0 as usize]),
-                        });
-                    }
-                    clopath_conns.push(ClopathConn {
-                        source: c.source,
-                        target: c.target,
-                        channel,
-                        group: group_of_conn[ci],
-                        archive: archive_of[c.target.0 as usize]
-                            .expect("archive made for every Clopath target"),
-                        delay: c.delay,
-                        weight: c.weight,
-                        projection: *pi,
-                    });
-                }
-                Link::Urbanczik(p) => {
-                    let pi = &mut urbanczik_proj_index[c.projection as usize];
-                    if *pi == u16::MAX {
-                        if urbanczik_projs.len() >= u16::MAX as usize {
-                            return Err(BuildError::Connect(
-                                "too many urbanczik_synapse projections (max 65535)".into(),
-                            ));
-                        }
-                        *pi = urbanczik_projs.len() as u16;
-                        urbanczik_projs.push(urbanczik_synapse::Projection {
-                            params: p.clone(),
-                            weight_recorder: proj.weight_recorder.map(|w| rec_index[w.0 as usize]),
-                        });
-                    }
-                    urbanczik_conns.push(UrbanczikConn {
-                        source: c.source,
-                        target: c.target,
-                        channel,
-                        group: group_of_conn[ci],
-                        archive: archive_of[c.target.0 as usize]
-                            .expect("archive made for every Urbanczik target"),
-                        delay: c.delay,
-                        weight: c.weight,
-                        projection: *pi,
-                    });
+                _ => unreachable!("synapses are collected by table"),
+            }
+        }
+        // Per table: its projections' parameters and weight recorders.
+        let weight_recorder = |pid: u32| {
+            self.projections[pid as usize]
+                .weight_recorder
+                .map(|w| rec_index[w.0 as usize])
+        };
+        let clopath_projs: Vec<_> = self.table_projs[CLOPATH]
+            .iter()
+            .map(|&pid| match &self.projections[pid as usize].link {
+                Link::Clopath(p) => clopath_synapse::Projection {
+                    params: p.clone(),
+                    weight_recorder: weight_recorder(pid),
+                },
+                _ => unreachable!(),
+            })
+            .collect();
+        let urbanczik_projs: Vec<_> = self.table_projs[URBANCZIK]
+            .iter()
+            .map(|&pid| match &self.projections[pid as usize].link {
+                Link::Urbanczik(p) => urbanczik_synapse::Projection {
+                    params: p.clone(),
+                    weight_recorder: weight_recorder(pid),
+                },
+                _ => unreachable!(),
+            })
+            .collect();
+        // Node and archive of every input channel (synapses store only the channel).
+        let mut channel_owner = vec![0u32; kinds.len()];
+        let mut channel_archive = vec![u32::MAX; kinds.len()];
+        for b in &self.blocks {
+            for i in 0..b.params.len() {
+                let id = b.first as usize + i;
+                for o in 0..b.model.inputs.len() {
+                    let ch = channel_base[id] as usize + o;
+                    channel_owner[ch] = id as u32;
+                    channel_archive[ch] = archive_of[id].unwrap_or(u32::MAX);
                 }
             }
         }
@@ -920,25 +960,44 @@ impl NetworkBuilder {
             populations.push(pop);
         }
 
+        // Synapse tables: the collected columns are sorted by source in place and their
+        // targets turned into channels, so no table exists twice in memory.
         let mut synapses: Vec<Box<dyn SynapseTable>> = Vec::new();
-        if !static_conns.is_empty() {
-            synapses.push(Box::new(StaticTable::new(n_nodes, &static_conns)));
-        }
-        if !clopath_conns.is_empty() {
-            synapses.push(Box::new(ClopathTable::new(
-                n_nodes,
-                &clopath_conns,
-                clopath_projs,
-                self.cfg.scheme,
+        let [stat, mut clop, mut urb] = std::mem::take(&mut self.collected);
+        clop.group = std::mem::take(&mut group_of[CLOPATH]);
+        urb.group = std::mem::take(&mut group_of[URBANCZIK]);
+        let scheme = self.cfg.scheme;
+        if !stat.is_empty() {
+            let t = stat.into_table(n_nodes, &channel_base);
+            synapses.push(Box::new(StaticTable::new(
+                t.rows, t.channel, t.delay, t.weight,
             )));
         }
-        if !urbanczik_conns.is_empty() {
+        if !clop.is_empty() {
+            let t = clop.into_table(n_nodes, &channel_base);
+            synapses.push(Box::new(ClopathTable::new(
+                t.rows,
+                t.channel,
+                t.delay,
+                t.projection,
+                t.weight,
+                t.group,
+                clopath_projs,
+                scheme,
+            )));
+        }
+        if !urb.is_empty() {
+            let t = urb.into_table(n_nodes, &channel_base);
             synapses.push(Box::new(UrbanczikTable::new(
-                n_nodes,
-                &urbanczik_conns,
+                t.rows,
+                t.channel,
+                t.delay,
+                t.projection,
+                t.weight,
+                t.group,
                 urbanczik_projs,
                 self.res,
-                self.cfg.scheme,
+                scheme,
             )));
         }
         multimeters.shrink_to_fit();
@@ -957,6 +1016,8 @@ impl NetworkBuilder {
             populations,
             synapses,
             inputs: InputBuffers::new(kinds, min_delay, max_delay),
+            channel_owner,
+            channel_archive,
             archives,
             spike_recording,
             weight_records: vec![Vec::new(); recorders.weight_recorders.len()],
@@ -973,8 +1034,8 @@ impl NetworkBuilder {
             node_models,
             projection_models: self.projections.iter().map(|p| p.model).collect(),
             projection_tags: self.projections.iter().map(|p| p.tag).collect(),
-            n_synapses: self.conns.iter().filter(|c| is_synapse(c)).count(),
-            connections: self.conns,
+            n_synapses: self.n_synapses,
+            connections: self.dump,
             min_delay,
             max_delay,
         })

@@ -64,7 +64,7 @@ pub struct ClopathArchive {
     ltd_visible: u64,
     ltp: History,
     /// Compressed stores, one per (delay, τ_x) group of incoming synapses (compressed scheme).
-    pub groups: Vec<CompressedGroup>,
+    pub groups: Vec<CompressedGroup<1>>,
     /// Set by the kernel when the archive is over its horizon and must be caught up.
     pub catch_up: bool,
 }
@@ -167,7 +167,7 @@ impl ClopathArchive {
         b: Step,
         h: f64,
         c: &mut RuleCounters,
-    ) -> WindowSums {
+    ) -> WindowSums<1> {
         self.groups[g].take(&mut self.ltp, a, b, h, c)
     }
 

@@ -17,8 +17,9 @@
 use super::{DecayAt, History, RuleCounters};
 use crate::time::Step;
 
-/// At most this many distinct kernel time constants per group.
-pub const MAX_TAUS: usize = 3;
+// Kernel time constants per group (the const parameter N): Clopath has 1 (τ_x),
+// Urbanczik–Senn 3 (τ_L, τ_syn_ex, τ_syn_in); the entry size follows, so Clopath entries stay
+// small.
 
 /// Factors below this trigger a rebase of the lazy scaling (far from under- and overflow).
 const REBASE_BELOW: f64 = 1e-120;
@@ -27,61 +28,69 @@ const REBASE_BELOW: f64 = 1e-120;
 /// stamp R (`g_k = e^{−(R − a)/τ_k}`) and its T sums relative to the group's τ_Δ factor, so a
 /// fold touches the entries only to add new contributions (never just to decay them).
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct CompressedEntry {
+struct CompressedEntry<const N: usize> {
     /// Window start (a neuron-time stamp).
     a: Step,
     /// Synapses whose window starts here (0: a dead entry, removed at the next compaction).
     count: u32,
     /// The group's raw-entry count when this entry was created.
     raw_at_start: u64,
-    g: [f64; MAX_TAUS],
-    s: [f64; MAX_TAUS],
+    g: [f64; N],
+    s: [f64; N],
     /// T sums divided by the group's current τ_Δ factor E.
-    tp: [f64; MAX_TAUS],
+    tp: [f64; N],
 }
 
 /// What a synapse gets for its window `(a, b]`.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct WindowSums {
-    pub s: [f64; MAX_TAUS],
-    pub t: [f64; MAX_TAUS],
+pub struct WindowSums<const N: usize> {
+    pub s: [f64; N],
+    pub t: [f64; N],
     /// Raw entries in the window.
     pub n_raw: u64,
 }
 
 /// The compressed store of one group of one neuron.
 #[derive(Clone, Debug)]
-pub struct CompressedGroup {
+pub struct CompressedGroup<const N: usize> {
     pub delay: Step,
-    taus: [f64; MAX_TAUS],
-    n_taus: usize,
+    taus: [f64; N],
     /// τ_Δ of the `T` sums, if the rule has them.
     tau_delta: Option<f64>,
     /// Fold point B: every entry covers raw entries up to here.
     fold: Step,
     /// Lazy scaling: `big_f[k] = e^{−(B − R)/τ_k}`, `big_e = e^{−(B − R)/τ_Δ}`.
-    big_f: [f64; MAX_TAUS],
+    big_f: [f64; N],
     big_e: f64,
     /// Raw entries folded since the group was made.
     raw_total: u64,
-    entries: Vec<CompressedEntry>,
+    entries: Vec<CompressedEntry<N>>,
     live: usize,
 }
 
-impl CompressedGroup {
+impl<const N: usize> CompressedGroup<N> {
     /// A group of synapses with delay `delay` whose windows all start at `a0`.
-    pub fn new(delay: Step, taus: &[f64], tau_delta: Option<f64>, a0: Step, n_synapses: u32) -> Self {
-        assert!(!taus.is_empty() && taus.len() <= MAX_TAUS);
-        let mut t = [1.0; MAX_TAUS];
-        t[..taus.len()].copy_from_slice(taus);
-        let first = CompressedEntry { a: a0, count: n_synapses, raw_at_start: 0, g: [1.0; MAX_TAUS], s: [0.0; MAX_TAUS], tp: [0.0; MAX_TAUS] };
+    pub fn new(
+        delay: Step,
+        taus: [f64; N],
+        tau_delta: Option<f64>,
+        a0: Step,
+        n_synapses: u32,
+    ) -> Self {
+        let first = CompressedEntry {
+            a: a0,
+            count: n_synapses,
+            raw_at_start: 0,
+            g: [1.0; N],
+            s: [0.0; N],
+            tp: [0.0; N],
+        };
         Self {
             delay,
-            taus: t,
-            n_taus: taus.len(),
+            taus,
             tau_delta,
             fold: a0,
-            big_f: [1.0; MAX_TAUS],
+            big_f: [1.0; N],
             big_e: 1.0,
             raw_total: 0,
             entries: vec![first],
@@ -110,11 +119,11 @@ impl CompressedGroup {
         if b <= from {
             return;
         }
-        let n = self.n_taus;
-        let mut a_s = [0.0; MAX_TAUS];
-        let mut a_t = [0.0; MAX_TAUS];
+        let n = N;
+        let mut a_s = [0.0; N];
+        let mut a_t = [0.0; N];
         let mut n_raw = 0u64;
-        let mut up: [DecayAt; MAX_TAUS] = std::array::from_fn(|k| DecayAt::new(from, h, self.taus[k]));
+        let mut up: [DecayAt; N] = std::array::from_fn(|k| DecayAt::new(from, h, self.taus[k]));
         // T sums in Horner form: only decaying factors e^{−gap/τ_Δ}.
         let delta = self.tau_delta.map(|td| DecayAt::new(0, h, td));
         let mut last = from;
@@ -140,8 +149,8 @@ impl CompressedGroup {
                 }
             }
             // Per entry: S_k += e^{−(B − a)/τ_k} A_k = F_k g_k A_k;  T_k likewise, stored / E.
-            let mut cs = [0.0; MAX_TAUS];
-            let mut ct = [0.0; MAX_TAUS];
+            let mut cs = [0.0; N];
+            let mut ct = [0.0; N];
             for k in 0..n {
                 cs[k] = self.big_f[k] * a_s[k];
                 ct[k] = self.big_f[k] * a_t[k] / e_new;
@@ -172,29 +181,43 @@ impl CompressedGroup {
     /// Moves the reference stamp R to the fold point, folding the group factors into the
     /// entries (O(i), once per ~100 time constants).
     fn rebase(&mut self) {
-        let n = self.n_taus;
+        let n = N;
         for e in &mut self.entries {
             for k in 0..n {
                 e.g[k] *= self.big_f[k];
                 e.tp[k] *= self.big_e;
             }
         }
-        self.big_f = [1.0; MAX_TAUS];
+        self.big_f = [1.0; N];
         self.big_e = 1.0;
     }
 
     /// A synapse whose window is `(a, b]` takes its sums (after folding to `b`) and re-registers
     /// with window start `b`.
-    pub fn take(&mut self, raw: &mut History, a: Step, b: Step, h: f64, c: &mut RuleCounters) -> WindowSums {
+    pub fn take(
+        &mut self,
+        raw: &mut History,
+        a: Step,
+        b: Step,
+        h: f64,
+        c: &mut RuleCounters,
+    ) -> WindowSums<N> {
         self.fold(raw, b, h, c);
         let i = self.entries.partition_point(|e| e.a < a);
-        debug_assert!(i < self.entries.len() && self.entries[i].a == a && self.entries[i].count > 0, "no compressed entry at {a}");
+        debug_assert!(
+            i < self.entries.len() && self.entries[i].a == a && self.entries[i].count > 0,
+            "no compressed entry at {a}"
+        );
         let e = &mut self.entries[i];
-        let mut t = [0.0; MAX_TAUS];
+        let mut t = [0.0; N];
         for (tk, tpk) in t.iter_mut().zip(&e.tp) {
             *tk = tpk * self.big_e;
         }
-        let out = WindowSums { s: e.s, t, n_raw: self.raw_total - e.raw_at_start };
+        let out = WindowSums {
+            s: e.s,
+            t,
+            n_raw: self.raw_total - e.raw_at_start,
+        };
         e.count -= 1;
         if e.count == 0 {
             self.live -= 1;
@@ -203,17 +226,21 @@ impl CompressedGroup {
             Some(last) if last.a == b && last.count > 0 => last.count += 1,
             _ => {
                 // A new entry at the fold point: g_k = e^{−(R − B)/τ_k} = 1/F_k.
-                let mut g = [1.0; MAX_TAUS];
-                for k in 0..self.n_taus {
-                    g[k] = 1.0 / self.big_f[k];
-                }
-                self.entries.push(CompressedEntry { a: b, count: 1, raw_at_start: self.raw_total, g, s: [0.0; MAX_TAUS], tp: [0.0; MAX_TAUS] });
+                let g: [f64; N] = std::array::from_fn(|k| 1.0 / self.big_f[k]);
+                self.entries.push(CompressedEntry {
+                    a: b,
+                    count: 1,
+                    raw_at_start: self.raw_total,
+                    g,
+                    s: [0.0; N],
+                    tp: [0.0; N],
+                });
                 self.live += 1;
                 c.history_manipulations += 1;
             }
         }
-        // Dead entries are dropped once they outnumber the live ones (amortised O(1)).
-        if self.entries.len() > 2 * self.live + 8 {
+        // Dead entries are dropped once they are a fifth of the live ones (amortised O(1)).
+        if self.entries.len() > self.live + self.live / 4 + 8 {
             self.entries.retain(|e| e.count > 0);
         }
         out
@@ -235,7 +262,7 @@ mod tests {
             .collect();
         let mut c = RuleCounters::default();
         // Two synapses, delay 3, both starting at a0 = -3.
-        let mut g = CompressedGroup::new(3, &[tau], Some(td), -3, 2);
+        let mut g = CompressedGroup::<1>::new(3, [tau], Some(td), -3, 2);
         let mut pushed = 0;
         let mut push_to = |raw: &mut History, upto: Step| {
             while pushed < values.len() && values[pushed].0 <= upto {

@@ -24,7 +24,13 @@ impl DecayAt {
     #[inline]
     pub fn new(origin: Step, h: f64, tau: f64) -> Self {
         let rate = h / tau;
-        Self { origin, rate, step: (-rate).exp(), last: Step::MIN, value: 0.0 }
+        Self {
+            origin,
+            rate,
+            step: (-rate).exp(),
+            last: Step::MIN,
+            value: 0.0,
+        }
     }
 
     /// The factor at stamp `s` (stamps must not decrease between calls).
@@ -194,10 +200,15 @@ mod decay_tests {
     #[test]
     fn decay_matches_exp_for_runs_and_gaps() {
         let mut d = DecayAt::new(-7, 0.1, 7.0);
-        for s in [1, 2, 3, 4, 10, 11, 12, 500, 501, 502, 503, 504, 505, 506, 2000] {
+        for s in [
+            1, 2, 3, 4, 10, 11, 12, 500, 501, 502, 503, 504, 505, 506, 2000,
+        ] {
             let exact = (-((s + 7) as f64) * 0.1 / 7.0).exp();
             let got = d.at(s);
-            assert!((got - exact).abs() <= 1e-14 * exact, "s = {s}: {got} vs {exact}");
+            assert!(
+                (got - exact).abs() <= 1e-14 * exact,
+                "s = {s}: {got} vs {exact}"
+            );
         }
         assert!((d.over(3) - (-0.3f64 / 7.0).exp()).abs() < 1e-16);
     }

@@ -83,7 +83,7 @@ pub struct UrbanczikArchive {
     pub rule: UrbanczikRule,
     history: History,
     /// Compressed stores, one per (delay, τ_Δ) group of incoming synapses (compressed scheme).
-    pub groups: Vec<CompressedGroup>,
+    pub groups: Vec<CompressedGroup<3>>,
     /// Set by the kernel when the archive is over its horizon and must be caught up.
     pub catch_up: bool,
 }
@@ -124,7 +124,7 @@ impl UrbanczikArchive {
         b: Step,
         h: f64,
         c: &mut RuleCounters,
-    ) -> WindowSums {
+    ) -> WindowSums<3> {
         self.groups[g].take(&mut self.history, a, b, h, c)
     }
 

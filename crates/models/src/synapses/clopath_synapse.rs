@@ -24,7 +24,7 @@
 //! doi:10.1038/nn.2479. Matches NEST 3.10's `clopath_synapse` (nest-models.md §3).
 
 use evplast_kernel::archive::{DecayAt, Scheme};
-use evplast_kernel::csr::{permute, BySource};
+use evplast_kernel::csr::BySource;
 use evplast_kernel::network::{Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
 use evplast_kernel::record::WeightRecord;
 use evplast_kernel::{NodeId, Resolution, Step};
@@ -108,20 +108,6 @@ pub struct Projection {
     pub weight_recorder: Option<u32>,
 }
 
-/// One Clopath connection before it is laid out.
-#[derive(Clone, Copy, Debug)]
-pub struct ClopathConn {
-    pub source: NodeId,
-    pub target: NodeId,
-    pub channel: u32,
-    pub archive: u32,
-    /// The target's compressed group (compressed scheme), else 0.
-    pub group: u16,
-    pub delay: Step,
-    pub weight: f64,
-    pub projection: u16,
-}
-
 /// Clopath connections by source, as columns.
 ///
 /// Per-entry clipping at Wmax (NEST: `w = min(Wmax, w + inc)` after every entry) equals one
@@ -133,53 +119,47 @@ pub struct ClopathTable {
     scheme: Scheme,
     rows: BySource,
     projections: Vec<Projection>,
+    /// Input channel of the target (its archive and node come from the kernel's channel maps).
     channel: Vec<u32>,
-    archive: Vec<u32>,
-    target: Vec<NodeId>,
-    delay: Vec<u32>,
+    delay: Vec<u16>,
     projection: Vec<u16>,
     weight: Vec<f64>,
     x_bar: Vec<f64>,
-    t_last: Vec<Step>,
+    /// Stamps fit 32 bits (the builder refuses longer runs).
+    t_last: Vec<i32>,
     /// Time and event schemes: the archive has been read up to `t_upd − d`, and the LTP sum
     /// read since the last spike but not yet applied is `pending` (NaN: no entry yet).
-    t_upd: Vec<Step>,
+    t_upd: Vec<i32>,
     pending: Vec<f64>,
     /// Compressed scheme: the target's group.
     group: Vec<u16>,
 }
 
 impl ClopathTable {
-    /// Lays out `conns` by source.
+    /// A table from columns sorted by source (`group`: compressed scheme only).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
-        n_nodes: usize,
-        conns: &[ClopathConn],
+        rows: BySource,
+        channel: Vec<u32>,
+        delay: Vec<u16>,
+        projection: Vec<u16>,
+        weight: Vec<f64>,
+        group: Vec<u16>,
         projections: Vec<Projection>,
         scheme: Scheme,
     ) -> Self {
-        let sources: Vec<NodeId> = conns.iter().map(|c| c.source).collect();
-        let (rows, perm) = BySource::build(n_nodes, &sources);
-        let projection = permute(
-            &conns.iter().map(|c| c.projection).collect::<Vec<_>>(),
-            &perm,
-        );
         let x_bar = projection
             .iter()
             .map(|&p| projections[p as usize].params.x_bar)
             .collect();
-        let n = conns.len();
+        let n = weight.len();
         let windowed = scheme != Scheme::Compressed;
         Self {
             scheme,
             rows,
-            channel: permute(&conns.iter().map(|c| c.channel).collect::<Vec<_>>(), &perm),
-            archive: permute(&conns.iter().map(|c| c.archive).collect::<Vec<_>>(), &perm),
-            target: permute(&conns.iter().map(|c| c.target).collect::<Vec<_>>(), &perm),
-            delay: permute(
-                &conns.iter().map(|c| c.delay as u32).collect::<Vec<_>>(),
-                &perm,
-            ),
-            weight: permute(&conns.iter().map(|c| c.weight).collect::<Vec<_>>(), &perm),
+            channel,
+            delay,
+            weight,
             t_last: vec![0; n],
             t_upd: if windowed { vec![0; n] } else { Vec::new() },
             pending: if windowed {
@@ -187,11 +167,7 @@ impl ClopathTable {
             } else {
                 Vec::new()
             },
-            group: if windowed {
-                Vec::new()
-            } else {
-                permute(&conns.iter().map(|c| c.group).collect::<Vec<_>>(), &perm)
-            },
+            group: if windowed { Vec::new() } else { group },
             projection,
             x_bar,
             projections,
@@ -201,15 +177,15 @@ impl ClopathTable {
     /// Time/event schemes: reads row `r`'s archive window `(t_upd − d, upto − d]` into its
     /// pending LTP sum, with the presynaptic trace of its last spike.
     #[inline]
-    fn read_window(&mut self, r: usize, upto: Step, archives: &mut Archives, h: f64) {
+    fn read_window(&mut self, r: usize, upto: Step, archive: u32, archives: &mut Archives, h: f64) {
         let d = self.delay[r] as Step;
-        let tl = self.t_last[r];
+        let tl = self.t_last[r] as Step;
         let tau_x = self.projections[self.projection[r] as usize].params.tau_x;
         let mut sum = 0.0;
         let mut n = 0u64;
         // The trace at synapse time t_e + d: e^{−(t_e + d − t_last)/τ_x}.
         let mut trace = DecayAt::new(tl - d, h, tau_x);
-        archives.clopath[self.archive[r] as usize].read_ltp(self.t_upd[r] - d, upto - d, |e| {
+        archives.clopath[archive as usize].read_ltp(self.t_upd[r] as Step - d, upto - d, |e| {
             sum += e.value * trace.at(e.stamp);
             n += 1;
         });
@@ -217,32 +193,40 @@ impl ClopathTable {
             let p = &mut self.pending[r];
             *p = if p.is_nan() { sum } else { *p + sum };
         }
-        self.t_upd[r] = upto;
+        self.t_upd[r] = upto as i32;
         archives.clopath_counters.weight_change_computations += n;
     }
 
     /// Applies LTP (`ltp`: summed window, or `None` if it held no entry), LTD at `t_s − d`,
     /// transmits, and advances the trace: the part common to all schemes.
     #[inline]
-    fn spike(&mut self, r: usize, s: &SpikeEvent, ltp: Option<f64>, ctx: &mut DeliverCtx<'_>) {
+    fn spike(
+        &mut self,
+        r: usize,
+        archive: u32,
+        s: &SpikeEvent,
+        ltp: Option<f64>,
+        ctx: &mut DeliverCtx<'_>,
+    ) {
         let h = ctx.res.h();
         let proj = &self.projections[self.projection[r] as usize];
         let p = &proj.params;
         let (ts, d) = (s.stamp, self.delay[r] as Step);
-        let (tl, x_bar) = (self.t_last[r], self.x_bar[r]);
+        let (tl, x_bar) = (self.t_last[r] as Step, self.x_bar[r]);
         let mut w = self.weight[r];
         if let Some(sum) = ltp {
             w = (w + x_bar * sum).min(p.w_max);
         }
-        w = (w - ctx.archives.clopath[self.archive[r] as usize].ltd_value(ts - d)).max(p.w_min);
+        w = (w - ctx.archives.clopath[archive as usize].ltd_value(ts - d)).max(p.w_min);
         ctx.inputs.add_spike(self.channel[r], ts + d, w, 1);
         self.x_bar[r] = x_bar * (-((ts - tl) as f64 * h) / p.tau_x).exp() + 1.0 / p.tau_x;
-        self.t_last[r] = ts;
+        self.t_last[r] = ts as i32;
         self.weight[r] = w;
         if let Some(wr) = proj.weight_recorder {
+            let target = NodeId(ctx.channel_owner[self.channel[r] as usize]);
             ctx.weights[wr as usize].push(WeightRecord {
                 sender: s.source,
-                target: self.target[r],
+                target,
                 stamp: ts,
                 weight: w,
             });
@@ -255,10 +239,11 @@ impl ClopathTable {
         for s in spikes {
             for r in self.rows.rows(s.source) {
                 // NEST runs the whole update once per unit of multiplicity.
+                let archive = ctx.channel_archive[self.channel[r] as usize];
                 for _ in 0..s.multiplicity {
-                    self.read_window(r, s.stamp, ctx.archives, h);
+                    self.read_window(r, s.stamp, archive, ctx.archives, h);
                     let ltp = std::mem::replace(&mut self.pending[r], f64::NAN);
-                    self.spike(r, s, (!ltp.is_nan()).then_some(ltp), ctx);
+                    self.spike(r, archive, s, (!ltp.is_nan()).then_some(ltp), ctx);
                 }
             }
         }
@@ -269,17 +254,18 @@ impl ClopathTable {
         for s in spikes {
             for r in self.rows.rows(s.source) {
                 let d = self.delay[r] as Step;
+                let archive = ctx.channel_archive[self.channel[r] as usize];
                 for _ in 0..s.multiplicity {
-                    let a = self.t_last[r] - d;
+                    let a = self.t_last[r] as Step - d;
                     let archives = &mut *ctx.archives;
-                    let sums = archives.clopath[self.archive[r] as usize].take_compressed(
+                    let sums = archives.clopath[archive as usize].take_compressed(
                         self.group[r] as usize,
                         a,
                         s.stamp - d,
                         h,
                         &mut archives.clopath_counters,
                     );
-                    self.spike(r, s, (sums.n_raw > 0).then_some(sums.s[0]), ctx);
+                    self.spike(r, archive, s, (sums.n_raw > 0).then_some(sums.s[0]), ctx);
                 }
             }
         }
@@ -310,18 +296,19 @@ impl SynapseTable for ClopathTable {
         }
         let h = ctx.res.h();
         for r in 0..self.weight.len() {
-            if all || ctx.archives.clopath[self.archive[r] as usize].catch_up {
-                self.read_window(r, upto, ctx.archives, h);
+            let archive = ctx.channel_archive[self.channel[r] as usize];
+            if all || ctx.archives.clopath[archive as usize].catch_up {
+                self.read_window(r, upto, archive, ctx.archives, h);
                 ctx.archives.clopath_counters.synapse_calls += 1;
             }
         }
     }
 
-    fn connections(&self, res: Resolution, out: &mut Vec<ConnectionInfo>) {
+    fn connections(&self, res: Resolution, channel_owner: &[u32], out: &mut Vec<ConnectionInfo>) {
         for r in 0..self.weight.len() {
             out.push(ConnectionInfo {
                 source: self.rows.source_of(r),
-                target: self.target[r],
+                target: NodeId(channel_owner[self.channel[r] as usize]),
                 weight: self.weight[r],
                 delay_ms: res.ms(self.delay[r] as Step),
             });

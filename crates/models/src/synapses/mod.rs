@@ -2,5 +2,6 @@
 //! projection group.
 
 pub mod clopath_synapse;
+pub mod columns;
 pub mod static_synapse;
 pub mod urbanczik_synapse;

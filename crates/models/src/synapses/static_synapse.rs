@@ -6,46 +6,29 @@
 //! | `weight` | 1.0 | target-dependent (mV for delta synapses, pA for current synapses) |
 //! | `delay` | 1.0 | ms (≥ resolution) |
 
-use evplast_kernel::csr::{permute, BySource};
+use evplast_kernel::csr::BySource;
 use evplast_kernel::network::{ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
 use evplast_kernel::{NodeId, Resolution, Step};
 
 /// NEST model name.
 pub const MODEL: &str = "static_synapse";
 
-/// One static connection before it is laid out.
-#[derive(Clone, Copy, Debug)]
-pub struct StaticConn {
-    pub source: NodeId,
-    pub target: NodeId,
-    pub channel: u32,
-    pub delay: Step,
-    pub weight: f64,
-}
-
-/// Static connections by source: 16 bytes per connection plus 4 per node.
+/// Static connections by source: 14 bytes per connection plus 4 per node.
 pub struct StaticTable {
     rows: BySource,
     channel: Vec<u32>,
-    delay: Vec<u32>,
+    delay: Vec<u16>,
     weight: Vec<f64>,
-    target: Vec<NodeId>,
 }
 
 impl StaticTable {
-    /// Lays out `conns` by source.
-    pub fn new(n_nodes: usize, conns: &[StaticConn]) -> Self {
-        let sources: Vec<NodeId> = conns.iter().map(|c| c.source).collect();
-        let (rows, perm) = BySource::build(n_nodes, &sources);
+    /// A table from columns sorted by source.
+    pub fn new(rows: BySource, channel: Vec<u32>, delay: Vec<u16>, weight: Vec<f64>) -> Self {
         Self {
             rows,
-            channel: permute(&conns.iter().map(|c| c.channel).collect::<Vec<_>>(), &perm),
-            delay: permute(
-                &conns.iter().map(|c| c.delay as u32).collect::<Vec<_>>(),
-                &perm,
-            ),
-            weight: permute(&conns.iter().map(|c| c.weight).collect::<Vec<_>>(), &perm),
-            target: permute(&conns.iter().map(|c| c.target).collect::<Vec<_>>(), &perm),
+            channel,
+            delay,
+            weight,
         }
     }
 }
@@ -74,11 +57,11 @@ impl SynapseTable for StaticTable {
         }
     }
 
-    fn connections(&self, res: Resolution, out: &mut Vec<ConnectionInfo>) {
+    fn connections(&self, res: Resolution, channel_owner: &[u32], out: &mut Vec<ConnectionInfo>) {
         for r in 0..self.weight.len() {
             out.push(ConnectionInfo {
                 source: self.rows.source_of(r),
-                target: self.target[r],
+                target: NodeId(channel_owner[self.channel[r] as usize]),
                 weight: self.weight[r],
                 delay_ms: res.ms(self.delay[r] as Step),
             });

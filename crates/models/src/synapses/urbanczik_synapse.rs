@@ -29,7 +29,7 @@
 //! stays 1.0); evplast always takes w0 = the connection's weight.
 
 use evplast_kernel::archive::{DecayAt, Scheme};
-use evplast_kernel::csr::{permute, BySource};
+use evplast_kernel::csr::BySource;
 use evplast_kernel::network::{Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
 use evplast_kernel::record::WeightRecord;
 use evplast_kernel::{NodeId, Resolution, Step};
@@ -113,20 +113,6 @@ pub struct Projection {
     pub weight_recorder: Option<u32>,
 }
 
-/// One Urbanczik connection before it is laid out.
-#[derive(Clone, Copy, Debug)]
-pub struct UrbanczikConn {
-    pub source: NodeId,
-    pub target: NodeId,
-    pub channel: u32,
-    pub archive: u32,
-    /// The target's compressed group (compressed scheme), else 0.
-    pub group: u16,
-    pub delay: Step,
-    pub weight: f64,
-    pub projection: u16,
-}
-
 /// The kernel time constants of a compressed group of targets' dendrite: τ_L, τ_syn_ex, τ_syn_in
 /// (sums 0, 1, 2; the synapse picks τ_s by the sign of its weight at each spike).
 pub fn group_taus(rule: &evplast_kernel::archive::urbanczik::UrbanczikRule) -> [f64; 3] {
@@ -138,10 +124,9 @@ pub struct UrbanczikTable {
     scheme: Scheme,
     rows: BySource,
     projections: Vec<Projection>,
+    /// Input channel of the target (its archive and node come from the kernel's channel maps).
     channel: Vec<u32>,
-    archive: Vec<u32>,
-    target: Vec<NodeId>,
-    delay: Vec<u32>,
+    delay: Vec<u16>,
     projection: Vec<u16>,
     weight: Vec<f64>,
     init_weight: Vec<f64>,
@@ -152,58 +137,46 @@ pub struct UrbanczikTable {
     /// Presynaptic traces with τ_L and τ_s (unit jumps), as of the last spike.
     x_l: Vec<f64>,
     x_s: Vec<f64>,
-    t_last: Vec<Step>,
+    /// Stamps fit 32 bits (the builder refuses longer runs).
+    t_last: Vec<i32>,
     /// Time/event schemes: the archive has been read up to `t_upd − d`.
-    t_upd: Vec<Step>,
+    t_upd: Vec<i32>,
     /// Compressed scheme: the target's group.
     group: Vec<u16>,
 }
 
 impl UrbanczikTable {
-    /// Lays out `conns` by source.
+    /// A table from columns sorted by source (`group`: compressed scheme only).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
-        n_nodes: usize,
-        conns: &[UrbanczikConn],
+        rows: BySource,
+        channel: Vec<u32>,
+        delay: Vec<u16>,
+        projection: Vec<u16>,
+        weight: Vec<f64>,
+        group: Vec<u16>,
         projections: Vec<Projection>,
         res: Resolution,
         scheme: Scheme,
     ) -> Self {
-        let sources: Vec<NodeId> = conns.iter().map(|c| c.source).collect();
-        let (rows, perm) = BySource::build(n_nodes, &sources);
-        let weight = permute(&conns.iter().map(|c| c.weight).collect::<Vec<_>>(), &perm);
-        let n = conns.len();
+        let n = weight.len();
         let windowed = scheme != Scheme::Compressed;
+        let t0 = first_t_last(res) as i32;
         Self {
             scheme,
             rows,
-            channel: permute(&conns.iter().map(|c| c.channel).collect::<Vec<_>>(), &perm),
-            archive: permute(&conns.iter().map(|c| c.archive).collect::<Vec<_>>(), &perm),
-            target: permute(&conns.iter().map(|c| c.target).collect::<Vec<_>>(), &perm),
-            delay: permute(
-                &conns.iter().map(|c| c.delay as u32).collect::<Vec<_>>(),
-                &perm,
-            ),
-            projection: permute(
-                &conns.iter().map(|c| c.projection).collect::<Vec<_>>(),
-                &perm,
-            ),
+            channel,
+            delay,
+            projection,
             init_weight: weight.clone(),
             weight,
             i1: vec![0.0; n],
             i2: vec![0.0; n],
             x_l: vec![0.0; n],
             x_s: vec![0.0; n],
-            t_last: vec![first_t_last(res); n],
-            t_upd: if windowed {
-                vec![first_t_last(res); n]
-            } else {
-                Vec::new()
-            },
-            group: if windowed {
-                Vec::new()
-            } else {
-                permute(&conns.iter().map(|c| c.group).collect::<Vec<_>>(), &perm)
-            },
+            t_last: vec![t0; n],
+            t_upd: if windowed { vec![t0; n] } else { Vec::new() },
+            group: if windowed { Vec::new() } else { group },
             projections,
         }
     }
@@ -221,19 +194,26 @@ impl UrbanczikTable {
     /// Time/event schemes: integrates row `r`'s window `(t_upd − d, upto − d]` into I1 and I2
     /// (I2 then holds its value at `upto`), with the traces of the last spike.
     #[inline]
-    fn read_window(&mut self, r: usize, upto: Step, archives: &mut Archives, res: Resolution) {
+    fn read_window(
+        &mut self,
+        r: usize,
+        upto: Step,
+        archive: u32,
+        archives: &mut Archives,
+        res: Resolution,
+    ) {
         let tau_delta = self.projections[self.projection[r] as usize]
             .params
             .tau_delta;
         let d = self.delay[r] as Step;
-        let archive = &mut archives.urbanczik[self.archive[r] as usize];
+        let archive = &mut archives.urbanczik[archive as usize];
         let rule = archive.rule;
         let (tau_l, tau_s) = (rule.tau_l(), self.tau_s(r, &rule));
-        let (tu_ms, up_ms) = (res.ms(self.t_upd[r]), res.ms(upto));
+        let (tu_ms, up_ms) = (res.ms(self.t_upd[r] as Step), res.ms(upto));
         let (x_l, x_s) = (self.x_l[r], self.x_s[r]);
         let h = res.h();
         // e^{−(t_e + d − t_last)/τ} for τ_L and τ_s, by multiplication along the dense archive.
-        let tl = self.t_last[r];
+        let tl = self.t_last[r] as Step;
         let mut f_l = DecayAt::new(tl - d, h, tau_l);
         let mut f_s = DecayAt::new(tl - d, h, tau_s);
         // Σ e^{−(upto − t_e − d)/τ_Δ} PI_e in Horner form (only decaying factors).
@@ -242,30 +222,38 @@ impl UrbanczikTable {
         let mut acc = 0.0;
         let mut last = Step::MIN;
         let mut n = 0u64;
-        archive.read(self.t_upd[r] - d, upto - d, |e| {
+        archive.read(self.t_upd[r] as Step - d, upto - d, |e| {
             let pi = (x_l * f_l.at(e.stamp) - x_s * f_s.at(e.stamp)) * e.value;
             i1 += pi;
-            acc = if n == 0 { pi } else { acc * delta.over(e.stamp - last) + pi };
+            acc = if n == 0 {
+                pi
+            } else {
+                acc * delta.over(e.stamp - last) + pi
+            };
             last = e.stamp;
             n += 1;
         });
-        let dpi_exp = if n == 0 { 0.0 } else { acc * delta.over(upto - d - last) };
+        let dpi_exp = if n == 0 {
+            0.0
+        } else {
+            acc * delta.over(upto - d - last)
+        };
         self.i1[r] = i1;
         self.i2[r] = ((tu_ms - up_ms) / tau_delta).exp() * self.i2[r] + dpi_exp;
-        self.t_upd[r] = upto;
+        self.t_upd[r] = upto as i32;
         archives.urbanczik_counters.weight_change_computations += n;
     }
 
     /// Recomputes the weight from the integrals, transmits, and advances the traces.
     #[inline]
-    fn spike(&mut self, r: usize, s: &SpikeEvent, ctx: &mut DeliverCtx<'_>) {
+    fn spike(&mut self, r: usize, archive: u32, s: &SpikeEvent, ctx: &mut DeliverCtx<'_>) {
         let res = ctx.res;
         let proj = &self.projections[self.projection[r] as usize];
         let p = &proj.params;
-        let rule = ctx.archives.urbanczik[self.archive[r] as usize].rule;
+        let rule = ctx.archives.urbanczik[archive as usize].rule;
         let (tau_l, tau_s) = (rule.tau_l(), self.tau_s(r, &rule));
         let (ts, d) = (s.stamp, self.delay[r] as Step);
-        let (tl_ms, ts_ms) = (res.ms(self.t_last[r]), res.ms(ts));
+        let (tl_ms, ts_ms) = (res.ms(self.t_last[r] as Step), res.ms(ts));
         let scale = 15.0 * rule.c_m_dend * tau_s * p.eta / (rule.g_l_dend * (tau_l - tau_s));
         let mut w = self.init_weight[r] + (self.i1[r] - self.i2[r]) * scale;
         if w > p.w_max {
@@ -277,11 +265,12 @@ impl UrbanczikTable {
         self.x_l[r] = self.x_l[r] * ((tl_ms - ts_ms) / tau_l).exp() + 1.0;
         self.x_s[r] = self.x_s[r] * ((tl_ms - ts_ms) / tau_s).exp() + 1.0;
         self.weight[r] = w;
-        self.t_last[r] = ts;
+        self.t_last[r] = ts as i32;
         if let Some(wr) = proj.weight_recorder {
+            let target = NodeId(ctx.channel_owner[self.channel[r] as usize]);
             ctx.weights[wr as usize].push(WeightRecord {
                 sender: s.source,
-                target: self.target[r],
+                target,
                 stamp: ts,
                 weight: w,
             });
@@ -293,9 +282,10 @@ impl UrbanczikTable {
         for s in spikes {
             for r in self.rows.rows(s.source) {
                 // NEST runs the whole update once per unit of multiplicity.
+                let archive = ctx.channel_archive[self.channel[r] as usize];
                 for _ in 0..s.multiplicity {
-                    self.read_window(r, s.stamp, ctx.archives, ctx.res);
-                    self.spike(r, s, ctx);
+                    self.read_window(r, s.stamp, archive, ctx.archives, ctx.res);
+                    self.spike(r, archive, s, ctx);
                 }
             }
         }
@@ -312,12 +302,13 @@ impl UrbanczikTable {
                     .tau_delta;
                 for _ in 0..s.multiplicity {
                     let archives = &mut *ctx.archives;
-                    let archive = &mut archives.urbanczik[self.archive[r] as usize];
+                    let archive_id = ctx.channel_archive[self.channel[r] as usize];
+                    let archive = &mut archives.urbanczik[archive_id as usize];
                     let rule = archive.rule;
                     let ks = if self.weight[r] > 0.0 { 1 } else { 2 };
                     let w = archive.take_compressed(
                         self.group[r] as usize,
-                        self.t_last[r] - d,
+                        self.t_last[r] as Step - d,
                         s.stamp - d,
                         h,
                         &mut archives.urbanczik_counters,
@@ -326,9 +317,9 @@ impl UrbanczikTable {
                     let _ = rule;
                     self.i1[r] += x_l * w.s[0] - x_s * w.s[ks];
                     let dpi_exp = x_l * w.t[0] - x_s * w.t[ks];
-                    let (tl_ms, ts_ms) = (res.ms(self.t_last[r]), res.ms(s.stamp));
+                    let (tl_ms, ts_ms) = (res.ms(self.t_last[r] as Step), res.ms(s.stamp));
                     self.i2[r] = ((tl_ms - ts_ms) / tau_delta).exp() * self.i2[r] + dpi_exp;
-                    self.spike(r, s, ctx);
+                    self.spike(r, archive_id, s, ctx);
                 }
             }
         }
@@ -363,18 +354,19 @@ impl SynapseTable for UrbanczikTable {
             return;
         }
         for r in 0..self.weight.len() {
-            if all || ctx.archives.urbanczik[self.archive[r] as usize].catch_up {
-                self.read_window(r, upto, ctx.archives, ctx.res);
+            let archive = ctx.channel_archive[self.channel[r] as usize];
+            if all || ctx.archives.urbanczik[archive as usize].catch_up {
+                self.read_window(r, upto, archive, ctx.archives, ctx.res);
                 ctx.archives.urbanczik_counters.synapse_calls += 1;
             }
         }
     }
 
-    fn connections(&self, res: Resolution, out: &mut Vec<ConnectionInfo>) {
+    fn connections(&self, res: Resolution, channel_owner: &[u32], out: &mut Vec<ConnectionInfo>) {
         for r in 0..self.weight.len() {
             out.push(ConnectionInfo {
                 source: self.rows.source_of(r),
-                target: self.target[r],
+                target: NodeId(channel_owner[self.channel[r] as usize]),
                 weight: self.weight[r],
                 delay_ms: res.ms(self.delay[r] as Step),
             });

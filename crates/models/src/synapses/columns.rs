@@ -1,0 +1,89 @@
+//! Synapses as `connect` collects them — one column per field, unsorted — and their in-place
+//! sort by source at build time, so that a table never exists twice in memory.
+
+use evplast_kernel::csr::{permute_in_place, BySource};
+
+/// The synapses of one table, in the order they were connected.
+#[derive(Clone, Debug, Default)]
+pub struct Collected {
+    pub source: Vec<u32>,
+    pub target: Vec<u32>,
+    /// Input channel offset of the receptor at the target.
+    pub offset: Vec<u16>,
+    /// Delay in steps.
+    pub delay: Vec<u16>,
+    /// Projection index within the table.
+    pub projection: Vec<u16>,
+    pub weight: Vec<f64>,
+    /// Compressed scheme: the target's group (empty otherwise; filled before sorting).
+    pub group: Vec<u16>,
+}
+
+/// A table's final columns, sorted by source, targets turned into input channels.
+#[derive(Debug)]
+pub struct Table {
+    pub rows: BySource,
+    pub channel: Vec<u32>,
+    pub delay: Vec<u16>,
+    pub projection: Vec<u16>,
+    pub weight: Vec<f64>,
+    pub group: Vec<u16>,
+}
+
+impl Collected {
+    /// Appends one synapse.
+    #[inline]
+    pub fn push(
+        &mut self,
+        source: u32,
+        target: u32,
+        offset: u16,
+        delay: u16,
+        projection: u16,
+        weight: f64,
+    ) {
+        self.source.push(source);
+        self.target.push(target);
+        self.offset.push(offset);
+        self.delay.push(delay);
+        self.projection.push(projection);
+        self.weight.push(weight);
+    }
+
+    /// Number of synapses.
+    pub fn len(&self) -> usize {
+        self.weight.len()
+    }
+
+    /// True if there is none.
+    pub fn is_empty(&self) -> bool {
+        self.weight.is_empty()
+    }
+
+    /// Sorts every column by source in place, then turns the targets into input channels
+    /// (`channel_base[target] + offset`) in place.
+    pub fn into_table(mut self, n_nodes: usize, channel_base: &[u32]) -> Table {
+        let (rows, perm) = BySource::build_raw(n_nodes, &self.source);
+        drop(std::mem::take(&mut self.source));
+        permute_in_place(&mut self.target, &perm);
+        permute_in_place(&mut self.offset, &perm);
+        permute_in_place(&mut self.delay, &perm);
+        permute_in_place(&mut self.projection, &perm);
+        permute_in_place(&mut self.weight, &perm);
+        if !self.group.is_empty() {
+            permute_in_place(&mut self.group, &perm);
+        }
+        drop(perm);
+        for (t, o) in self.target.iter_mut().zip(&self.offset) {
+            *t = channel_base[*t as usize] + *o as u32;
+        }
+        Table {
+            rows,
+            channel: self.target,
+            delay: self.delay,
+            projection: self.projection,
+            weight: self.weight,
+            group: self.group,
+        }
+    }
+}
