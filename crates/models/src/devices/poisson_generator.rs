@@ -138,6 +138,54 @@ impl Population for PoissonGenerator {
             let g = &self.gens[tr.gen];
             let lo = g.window.origin + g.window.start;
             let hi = g.window.origin + g.window.stop;
+            if g.starts.len() == 1 && g.starts[0] == Step::MIN && hi.is_infinite() {
+                // A constant rate with no end: jump from event to event (O(events), not
+                // O(steps)); the event at time x falls in the first step k with x ≤ t_k + h.
+                let rate = g.rates[0];
+                if rate <= 0.0 {
+                    continue;
+                }
+                let mut k_min = ctx.from;
+                while k_min < ctx.to && ctx.res.ms(k_min) <= lo + 1e-9 {
+                    k_min += 1;
+                }
+                if k_min >= ctx.to {
+                    continue;
+                }
+                let exp = Exp::new(rate / 1000.0).expect("rate > 0");
+                if tr.seg == usize::MAX {
+                    tr.next = ctx.res.ms(k_min) + exp.sample(&mut tr.rng);
+                    tr.seg = 0;
+                }
+                loop {
+                    let mut k = ((tr.next / h).floor() as Step - 1).max(k_min);
+                    while ctx.res.ms(k) + h < tr.next {
+                        k += 1;
+                    }
+                    if k >= ctx.to {
+                        break;
+                    }
+                    let t1 = ctx.res.ms(k) + h;
+                    let mut n = 0u32;
+                    while tr.next <= t1 {
+                        n += 1;
+                        tr.next += exp.sample(&mut tr.rng);
+                    }
+                    let stamp = k + 1;
+                    ctx.out.direct.push(DirectEvent {
+                        channel: tr.target.channel,
+                        arrival: stamp + tr.target.delay,
+                        value: DirectValue::Spike {
+                            weight: tr.target.weight,
+                            multiplicity: n,
+                        },
+                    });
+                    if let Some(gen) = &mut self.generated {
+                        gen[c].push((stamp, n));
+                    }
+                }
+                continue;
+            }
             let mut seg = if tr.seg == usize::MAX { 0 } else { tr.seg };
             for k in ctx.from..ctx.to {
                 // The rate segment of step k: the last start at or before k.
