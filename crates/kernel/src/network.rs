@@ -64,10 +64,10 @@ impl Archives {
     /// Samples every archive's length once (called at each slice end).
     fn sample_lengths(&mut self) {
         for a in &self.clopath {
-            self.clopath_counters.sample_length(a.read_len());
+            self.clopath_counters.sample_length(a.ltp.read_len());
         }
         for a in &self.urbanczik {
-            self.urbanczik_counters.sample_length(a.read_len());
+            self.urbanczik_counters.sample_length(a.history.read_len());
         }
     }
 }
@@ -116,6 +116,27 @@ pub struct ConnectionInfo {
     pub target: NodeId,
     pub weight: f64,
     pub delay_ms: f64,
+}
+
+/// Appends every row of a table laid out by source (`channel`, `delay` in steps, `weight`
+/// columns) as a [`ConnectionInfo`], the target found through `channel_owner`.
+pub fn report_rows(
+    rows: &crate::csr::BySource,
+    channel: &[u32],
+    delay: &[u16],
+    weight: &[f64],
+    res: Resolution,
+    channel_owner: &[u32],
+    out: &mut Vec<ConnectionInfo>,
+) {
+    for r in 0..weight.len() {
+        out.push(ConnectionInfo {
+            source: rows.source_of(r),
+            target: NodeId(channel_owner[channel[r] as usize]),
+            weight: weight[r],
+            delay_ms: res.ms(delay[r] as Step),
+        });
+    }
 }
 
 /// The connections of one synapse model, stored by source so a spike reaches its targets
@@ -242,24 +263,34 @@ impl Network {
         let horizon = self.horizon_entries;
         let arch = &mut self.archives;
         let mut any = false;
-        for a in &mut arch.clopath {
-            a.catch_up = a.raw_len() > horizon;
-            any |= a.catch_up;
+        for hist in arch.clopath.iter_mut().map(|a| &mut a.ltp) {
+            hist.catch_up = hist.raw.len() > horizon;
+            any |= hist.catch_up;
         }
-        for a in &mut arch.urbanczik {
-            a.catch_up = a.raw_len() > horizon;
-            any |= a.catch_up;
+        for hist in arch.urbanczik.iter_mut().map(|a| &mut a.history) {
+            hist.catch_up = hist.raw.len() > horizon;
+            any |= hist.catch_up;
         }
         let all = self.scheme == Scheme::Time;
         if !all && !any {
             return;
         }
         if self.scheme == Scheme::Compressed {
-            for a in arch.clopath.iter_mut().filter(|a| a.catch_up) {
-                a.fold_groups(origin, h, &mut arch.clopath_counters);
+            for hist in arch
+                .clopath
+                .iter_mut()
+                .map(|a| &mut a.ltp)
+                .filter(|h| h.catch_up)
+            {
+                hist.fold_groups(origin, h, &mut arch.clopath_counters);
             }
-            for a in arch.urbanczik.iter_mut().filter(|a| a.catch_up) {
-                a.fold_groups(origin, h, &mut arch.urbanczik_counters);
+            for hist in arch
+                .urbanczik
+                .iter_mut()
+                .map(|a| &mut a.history)
+                .filter(|h| h.catch_up)
+            {
+                hist.fold_groups(origin, h, &mut arch.urbanczik_counters);
             }
         } else {
             let mut ctx = DeliverCtx {
@@ -275,13 +306,18 @@ impl Network {
             }
         }
         let arch = &mut self.archives;
-        for a in arch.clopath.iter_mut().filter(|a| all || a.catch_up) {
-            a.prune();
-            a.catch_up = false;
-        }
-        for a in arch.urbanczik.iter_mut().filter(|a| all || a.catch_up) {
-            a.prune();
-            a.catch_up = false;
+        let histories = arch
+            .clopath
+            .iter_mut()
+            .map(|a| (&mut a.ltp.raw, &mut a.ltp.catch_up));
+        let histories = histories.chain(
+            arch.urbanczik
+                .iter_mut()
+                .map(|a| (&mut a.history.raw, &mut a.history.catch_up)),
+        );
+        for (raw, catch_up) in histories.filter(|(_, c)| all || **c) {
+            raw.prune();
+            *catch_up = false;
         }
         self.counters.catch_ups += 1;
     }
@@ -305,7 +341,9 @@ impl Network {
     /// Stage 3: spikes in stamp order, to spike recorders; archive lengths sampled.
     fn collect(&mut self) {
         // Populations emit node by node; delivery and recording want time order.
-        self.outbox.spikes.sort_by_key(|s| (s.stamp, s.source));
+        self.outbox
+            .spikes
+            .sort_unstable_by_key(|s| (s.stamp, s.source));
         for s in &self.outbox.spikes {
             self.spike_recording
                 .spike(s.source, s.stamp, s.multiplicity);

@@ -705,18 +705,21 @@ impl NetworkBuilder {
                     NodeParams::Pp(np) => {
                         let taus = urbanczik_synapse::group_taus(&np.rule());
                         for &(delay, kernel, a0, n) in gs {
-                            archives.urbanczik[a].groups.push(CompressedGroup::new(
-                                delay,
-                                taus,
-                                Some(f64::from_bits(kernel)),
-                                a0,
-                                n,
-                            ));
+                            archives.urbanczik[a]
+                                .history
+                                .groups
+                                .push(CompressedGroup::new(
+                                    delay,
+                                    taus,
+                                    Some(f64::from_bits(kernel)),
+                                    a0,
+                                    n,
+                                ));
                         }
                     }
                     _ => {
                         for &(delay, kernel, a0, n) in gs {
-                            archives.clopath[a].groups.push(CompressedGroup::new(
+                            archives.clopath[a].ltp.groups.push(CompressedGroup::new(
                                 delay,
                                 [f64::from_bits(kernel)],
                                 None,

@@ -219,7 +219,7 @@ fn a_silent_input_keeps_memory_bounded_and_weights_exact() {
             let mut max_raw = 0;
             for _ in 0..(t / 1000) {
                 sim.network.simulate(1000, &mut |_| {}).unwrap();
-                max_raw = max_raw.max(sim.network.archives.urbanczik[0].raw_len());
+                max_raw = max_raw.max(sim.network.archives.urbanczik[0].history.raw.len());
             }
             // Caught up at the start of the slice after it exceeds the horizon; a slice adds one.
             assert!(

@@ -14,8 +14,7 @@
 //!
 //! LTP entries are freed from the front once every incoming synapse has read them.
 
-use super::compressed::{CompressedGroup, WindowSums};
-use super::{Entry, History, RuleCounters};
+use super::{Entry, RuleCounters, SchemeHistory};
 use crate::time::Step;
 
 /// The Clopath-rule parameters that live on the neuron (NEST's `ClopathArchivingNode`).
@@ -62,11 +61,8 @@ pub struct ClopathArchive {
     ltd_writes: u64,
     /// A value is visible while fewer than this many writes followed it.
     ltd_visible: u64,
-    ltp: History,
-    /// Compressed stores, one per (delay, τ_x) group of incoming synapses (compressed scheme).
-    pub groups: Vec<CompressedGroup<1>>,
-    /// Set by the kernel when the archive is over its horizon and must be caught up.
-    pub catch_up: bool,
+    /// The LTP history (and its compressed groups, one per (delay, τ_x) in that scheme).
+    pub ltp: SchemeHistory<1>,
 }
 
 impl ClopathArchive {
@@ -92,9 +88,7 @@ impl ClopathArchive {
             ltd: vec![(Step::MIN, 0.0, 0); (min_delay + max_delay) as usize],
             ltd_writes: 0,
             ltd_visible,
-            ltp: History::new(n_incoming),
-            groups: Vec::new(),
-            catch_up: false,
+            ltp: SchemeHistory::new(n_incoming),
         }
     }
 
@@ -116,10 +110,7 @@ impl ClopathArchive {
 
         if u > r.theta_plus && del_plus > r.theta_minus {
             let dw = r.a_ltp * (u - r.theta_plus) * (del_plus - r.theta_minus) * h;
-            self.ltp.push(stamp, dw);
-            // H counts entries of the history the synapses read: raw ones here, compressed
-            // ones (counted by the groups) in the compressed scheme (Table 1's definition).
-            c.history_manipulations += self.groups.is_empty() as u64;
+            self.ltp.push(stamp, dw, c);
         }
         if del_minus > r.theta_minus {
             let ltd = if r.a_ltd_const {
@@ -157,56 +148,14 @@ impl ClopathArchive {
         self.ltp.read(from, to, visit);
     }
 
-    /// Compressed scheme: the sums of group `g` for the window `(a, b]` of one synapse, which
-    /// then starts its next window at `b`.
-    #[inline]
-    pub fn take_compressed(
-        &mut self,
-        g: usize,
-        a: Step,
-        b: Step,
-        h: f64,
-        c: &mut RuleCounters,
-    ) -> WindowSums<1> {
-        self.groups[g].take(&mut self.ltp, a, b, h, c)
-    }
-
-    /// Compressed scheme: folds every group up to `upto − delay` (all a later spike can need),
-    /// then frees the raw entries every group has passed.
-    pub fn fold_groups(&mut self, upto: Step, h: f64, c: &mut RuleCounters) {
-        for g in &mut self.groups {
-            g.fold(&mut self.ltp, upto - g.delay, h, c);
-        }
-        self.ltp.prune();
-    }
-
-    /// Frees the raw entries that every reader has read.
-    pub fn prune(&mut self) {
-        self.ltp.prune();
-    }
-
-    /// Entries the synapses read: compressed entries in the compressed scheme, else raw ones.
-    pub fn read_len(&self) -> usize {
-        if self.groups.is_empty() {
-            self.ltp.len()
-        } else {
-            self.groups.iter().map(|g| g.len()).sum()
-        }
-    }
-
-    /// Raw entries held.
-    pub fn raw_len(&self) -> usize {
-        self.ltp.len()
-    }
-
     /// Number of LTP entries held.
     pub fn ltp_len(&self) -> usize {
-        self.ltp.len()
+        self.ltp.raw.len()
     }
 
     /// Number of plastic synapses that read this archive.
     pub fn n_incoming(&self) -> u32 {
-        self.ltp.n_incoming()
+        self.ltp.raw.n_incoming()
     }
 }
 

@@ -5,6 +5,79 @@ pub mod clopath;
 pub mod compressed;
 pub mod urbanczik;
 
+/// The history a rule's synapses read, in the form the scheme needs: the raw history (read by
+/// the synapses in the time and event schemes) and, in the compressed scheme, the compressed
+/// groups (then the groups are the raw history's readers).
+#[derive(Clone, Debug)]
+pub struct SchemeHistory<const N: usize> {
+    pub raw: History,
+    pub groups: Vec<compressed::CompressedGroup<N>>,
+    /// Set by the kernel when the history is over its horizon and must be caught up.
+    pub catch_up: bool,
+}
+
+impl<const N: usize> SchemeHistory<N> {
+    /// An empty history with `readers` readers (synapses, or groups once they are added).
+    pub fn new(readers: u32) -> Self {
+        Self {
+            raw: History::new(readers),
+            groups: Vec::new(),
+            catch_up: false,
+        }
+    }
+
+    /// Appends a raw entry. H counts entries of the history the synapses read: raw ones here,
+    /// compressed ones (counted by the groups) in the compressed scheme (Table 1's definition).
+    #[inline]
+    pub fn push(&mut self, stamp: Step, value: f64, c: &mut RuleCounters) {
+        self.raw.push(stamp, value);
+        c.history_manipulations += self.groups.is_empty() as u64;
+    }
+
+    /// Visits the raw entries with `from < stamp ≤ to` in time order, marking them read.
+    #[inline]
+    pub fn read(&mut self, from: Step, to: Step, visit: impl FnMut(&Entry)) {
+        self.raw.read(from, to, visit);
+    }
+
+    /// Compressed scheme: the sums of group `g` for the window `(a, b]` of one synapse, which
+    /// then starts its next window at `b`.
+    #[inline]
+    pub fn take_compressed(
+        &mut self,
+        g: usize,
+        a: Step,
+        b: Step,
+        h: f64,
+        c: &mut RuleCounters,
+    ) -> compressed::WindowSums<N> {
+        self.groups[g].take(&mut self.raw, a, b, h, c)
+    }
+
+    /// Compressed scheme: folds every group up to `upto − delay` (all a later spike can need),
+    /// then frees the raw entries every group has passed.
+    pub fn fold_groups(&mut self, upto: Step, h: f64, c: &mut RuleCounters) {
+        for g in &mut self.groups {
+            g.fold(&mut self.raw, upto - g.delay, h, c);
+        }
+        self.raw.prune();
+    }
+
+    /// Frees the raw entries that every reader has read.
+    pub fn prune(&mut self) {
+        self.raw.prune();
+    }
+
+    /// Entries the synapses read: compressed entries in the compressed scheme, else raw ones.
+    pub fn read_len(&self) -> usize {
+        if self.groups.is_empty() {
+            self.raw.len()
+        } else {
+            self.groups.iter().map(|g| g.len()).sum()
+        }
+    }
+}
+
 /// `e^{−(s − origin)·h/τ}` at increasing stamps `s`: consecutive stamps (the dense archive,
 /// the clamped spike of the sparse one) cost one multiplication instead of an `exp`. The
 /// value only decays, so repeated multiplication cannot lose a value that matters (it may

@@ -11,8 +11,7 @@
 //! ```
 //! It also carries the dendrite's constants the synapse needs (`C_m`, `g_L`, `τ_syn`).
 
-use super::compressed::{CompressedGroup, WindowSums};
-use super::{Entry, History, RuleCounters};
+use super::{RuleCounters, SchemeHistory};
 use crate::time::Step;
 
 /// The rate function and its parameters (NEST's `pp_cond_exp_mc_urbanczik_parameters`).
@@ -81,11 +80,8 @@ impl UrbanczikRule {
 #[derive(Clone, Debug)]
 pub struct UrbanczikArchive {
     pub rule: UrbanczikRule,
-    history: History,
-    /// Compressed stores, one per (delay, τ_Δ) group of incoming synapses (compressed scheme).
-    pub groups: Vec<CompressedGroup<3>>,
-    /// Set by the kernel when the archive is over its horizon and must be caught up.
-    pub catch_up: bool,
+    /// One entry per step (and its compressed groups, one per (delay, τ_Δ) in that scheme).
+    pub history: SchemeHistory<3>,
 }
 
 impl UrbanczikArchive {
@@ -93,77 +89,15 @@ impl UrbanczikArchive {
     pub fn new(rule: UrbanczikRule, n_incoming: u32) -> Self {
         Self {
             rule,
-            history: History::new(n_incoming),
-            groups: Vec::new(),
-            catch_up: false,
+            history: SchemeHistory::new(n_incoming),
         }
     }
 
     /// Archives step `stamp`: dendritic potential and somatic spike count.
     #[inline]
     pub fn write(&mut self, stamp: Step, h: f64, v_dend: f64, n_spikes: u32, c: &mut RuleCounters) {
-        self.history.push(stamp, self.rule.dpi(v_dend, n_spikes, h));
-        // H counts entries of the history the synapses read: raw ones here, compressed ones
-        // (counted by the groups) in the compressed scheme (Table 1's definition).
-        c.history_manipulations += self.groups.is_empty() as u64;
-    }
-
-    /// Visits the entries with `from < stamp ≤ to` in time order, marking them read.
-    #[inline]
-    pub fn read(&mut self, from: Step, to: Step, visit: impl FnMut(&Entry)) {
-        self.history.read(from, to, visit);
-    }
-
-    /// Compressed scheme: the sums of group `g` for the window `(a, b]` of one synapse, which
-    /// then starts its next window at `b`.
-    #[inline]
-    pub fn take_compressed(
-        &mut self,
-        g: usize,
-        a: Step,
-        b: Step,
-        h: f64,
-        c: &mut RuleCounters,
-    ) -> WindowSums<3> {
-        self.groups[g].take(&mut self.history, a, b, h, c)
-    }
-
-    /// Compressed scheme: folds every group up to `upto − delay` (all a later spike can need),
-    /// then frees the raw entries every group has passed.
-    pub fn fold_groups(&mut self, upto: Step, h: f64, c: &mut RuleCounters) {
-        for g in &mut self.groups {
-            g.fold(&mut self.history, upto - g.delay, h, c);
-        }
-        self.history.prune();
-    }
-
-    /// Frees the raw entries that every reader has read.
-    pub fn prune(&mut self) {
-        self.history.prune();
-    }
-
-    /// Entries the synapses read: compressed entries in the compressed scheme, else raw ones.
-    pub fn read_len(&self) -> usize {
-        if self.groups.is_empty() {
-            self.history.len()
-        } else {
-            self.groups.iter().map(|g| g.len()).sum()
-        }
-    }
-
-    /// Raw entries held.
-    pub fn raw_len(&self) -> usize {
-        self.history.len()
-    }
-
-    /// Number of entries held.
-    pub fn len(&self) -> usize {
-        self.history.len()
-    }
-
-    /// True if no entry is held.
-    pub fn is_empty(&self) -> bool {
-        self.history.is_empty()
+        self.history
+            .push(stamp, self.rule.dpi(v_dend, n_spikes, h), c);
     }
 }
 

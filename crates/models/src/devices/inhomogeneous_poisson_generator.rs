@@ -14,9 +14,9 @@
 use evplast_kernel::Resolution;
 
 use super::poisson_generator::Params;
-use super::Window;
+use super::{read_schedule, Window};
 use crate::error::BuildError;
-use crate::params::{ParamDoc, ParamMap, ParamValue, Reader};
+use crate::params::{ParamDoc, ParamMap, Reader};
 
 /// NEST model name.
 pub const MODEL: &str = "inhomogeneous_poisson_generator";
@@ -24,42 +24,9 @@ pub const MODEL: &str = "inhomogeneous_poisson_generator";
 /// Reads and validates.
 pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
     let mut r = Reader::new(MODEL, map);
-    let mut times: Vec<f64> = Vec::new();
-    let mut values: Vec<f64> = Vec::new();
-    r.read("rate_times", &mut times)?;
-    r.read("rate_values", &mut values)?;
+    let (starts, values) = read_schedule(&mut r, res, "rate_times", "rate_values")?;
     let window = Window::read(&mut r)?;
     r.finish()?;
-    let shown =
-        |v: &[f64]| ParamValue::Array(v.iter().map(|x| ParamValue::Num(*x)).collect()).to_string();
-    if times.len() != values.len() {
-        return Err(BuildError::bad(
-            MODEL,
-            "rate_values",
-            shown(&values),
-            format!("needs one value per rate time ({} times)", times.len()),
-        ));
-    }
-    let mut starts = Vec::with_capacity(times.len());
-    for (i, &t) in times.iter().enumerate() {
-        let s = res.on_grid(t).ok_or_else(|| {
-            BuildError::bad(
-                MODEL,
-                "rate_times",
-                shown(&times),
-                format!("time {t} (index {i}) is not a multiple of the resolution"),
-            )
-        })?;
-        if s <= 0 || (i > 0 && t <= times[i - 1]) {
-            return Err(BuildError::bad(
-                MODEL,
-                "rate_times",
-                shown(&times),
-                "must be > 0 and strictly increasing",
-            ));
-        }
-        starts.push(s);
-    }
     if let Some(v) = values.iter().find(|v| **v < 0.0) {
         return Err(BuildError::bad(
             MODEL,

@@ -38,3 +38,58 @@ impl Window {
         Ok(w)
     }
 }
+
+/// A piecewise-constant schedule read from two parameters, `times` (ms: on the grid, > 0,
+/// strictly increasing) and `values` (one per time): the step stamps and the values.
+pub fn read_schedule(
+    r: &mut Reader<'_>,
+    res: evplast_kernel::Resolution,
+    times_key: &'static str,
+    values_key: &'static str,
+) -> Result<(Vec<evplast_kernel::Step>, Vec<f64>), BuildError> {
+    let model = r.model();
+    let mut times: Vec<f64> = Vec::new();
+    let mut values: Vec<f64> = Vec::new();
+    r.read(times_key, &mut times)?;
+    r.read(values_key, &mut values)?;
+    let shown = |v: &[f64]| {
+        crate::params::ParamValue::Array(
+            v.iter()
+                .map(|x| crate::params::ParamValue::Num(*x))
+                .collect(),
+        )
+        .to_string()
+    };
+    if times.len() != values.len() {
+        return Err(BuildError::bad(
+            model,
+            values_key,
+            shown(&values),
+            format!(
+                "needs one value per time in {times_key} ({} times)",
+                times.len()
+            ),
+        ));
+    }
+    let mut starts = Vec::with_capacity(times.len());
+    for (i, &t) in times.iter().enumerate() {
+        let s = res.on_grid(t).ok_or_else(|| {
+            BuildError::bad(
+                model,
+                times_key,
+                shown(&times),
+                format!("time {t} (index {i}) is not a multiple of the resolution"),
+            )
+        })?;
+        if s <= 0 || (i > 0 && t <= times[i - 1]) {
+            return Err(BuildError::bad(
+                model,
+                times_key,
+                shown(&times),
+                "must be > 0 and strictly increasing",
+            ));
+        }
+        starts.push(s);
+    }
+    Ok((starts, values))
+}

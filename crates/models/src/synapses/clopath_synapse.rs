@@ -25,7 +25,9 @@
 
 use evplast_kernel::archive::{DecayAt, Scheme};
 use evplast_kernel::csr::BySource;
-use evplast_kernel::network::{Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
+use evplast_kernel::network::{
+    report_rows, Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable,
+};
 use evplast_kernel::record::WeightRecord;
 use evplast_kernel::{NodeId, Resolution, Step};
 
@@ -258,7 +260,7 @@ impl ClopathTable {
                 for _ in 0..s.multiplicity {
                     let a = self.t_last[r] as Step - d;
                     let archives = &mut *ctx.archives;
-                    let sums = archives.clopath[archive as usize].take_compressed(
+                    let sums = archives.clopath[archive as usize].ltp.take_compressed(
                         self.group[r] as usize,
                         a,
                         s.stamp - d,
@@ -297,7 +299,7 @@ impl SynapseTable for ClopathTable {
         let h = ctx.res.h();
         for r in 0..self.weight.len() {
             let archive = ctx.channel_archive[self.channel[r] as usize];
-            if all || ctx.archives.clopath[archive as usize].catch_up {
+            if all || ctx.archives.clopath[archive as usize].ltp.catch_up {
                 self.read_window(r, upto, archive, ctx.archives, h);
                 ctx.archives.clopath_counters.synapse_calls += 1;
             }
@@ -305,13 +307,14 @@ impl SynapseTable for ClopathTable {
     }
 
     fn connections(&self, res: Resolution, channel_owner: &[u32], out: &mut Vec<ConnectionInfo>) {
-        for r in 0..self.weight.len() {
-            out.push(ConnectionInfo {
-                source: self.rows.source_of(r),
-                target: NodeId(channel_owner[self.channel[r] as usize]),
-                weight: self.weight[r],
-                delay_ms: res.ms(self.delay[r] as Step),
-            });
-        }
+        report_rows(
+            &self.rows,
+            &self.channel,
+            &self.delay,
+            &self.weight,
+            res,
+            channel_owner,
+            out,
+        );
     }
 }

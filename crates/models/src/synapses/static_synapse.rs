@@ -7,8 +7,8 @@
 //! | `delay` | 1.0 | ms (≥ resolution) |
 
 use evplast_kernel::csr::BySource;
-use evplast_kernel::network::{ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
-use evplast_kernel::{NodeId, Resolution, Step};
+use evplast_kernel::network::{report_rows, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
+use evplast_kernel::{Resolution, Step};
 
 /// NEST model name.
 pub const MODEL: &str = "static_synapse";
@@ -58,13 +58,14 @@ impl SynapseTable for StaticTable {
     }
 
     fn connections(&self, res: Resolution, channel_owner: &[u32], out: &mut Vec<ConnectionInfo>) {
-        for r in 0..self.weight.len() {
-            out.push(ConnectionInfo {
-                source: self.rows.source_of(r),
-                target: NodeId(channel_owner[self.channel[r] as usize]),
-                weight: self.weight[r],
-                delay_ms: res.ms(self.delay[r] as Step),
-            });
-        }
+        report_rows(
+            &self.rows,
+            &self.channel,
+            &self.delay,
+            &self.weight,
+            res,
+            channel_owner,
+            out,
+        );
     }
 }

@@ -30,7 +30,9 @@
 
 use evplast_kernel::archive::{DecayAt, Scheme};
 use evplast_kernel::csr::BySource;
-use evplast_kernel::network::{Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
+use evplast_kernel::network::{
+    report_rows, Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable,
+};
 use evplast_kernel::record::WeightRecord;
 use evplast_kernel::{NodeId, Resolution, Step};
 
@@ -222,17 +224,19 @@ impl UrbanczikTable {
         let mut acc = 0.0;
         let mut last = Step::MIN;
         let mut n = 0u64;
-        archive.read(self.t_upd[r] as Step - d, upto - d, |e| {
-            let pi = (x_l * f_l.at(e.stamp) - x_s * f_s.at(e.stamp)) * e.value;
-            i1 += pi;
-            acc = if n == 0 {
-                pi
-            } else {
-                acc * delta.over(e.stamp - last) + pi
-            };
-            last = e.stamp;
-            n += 1;
-        });
+        archive
+            .history
+            .read(self.t_upd[r] as Step - d, upto - d, |e| {
+                let pi = (x_l * f_l.at(e.stamp) - x_s * f_s.at(e.stamp)) * e.value;
+                i1 += pi;
+                acc = if n == 0 {
+                    pi
+                } else {
+                    acc * delta.over(e.stamp - last) + pi
+                };
+                last = e.stamp;
+                n += 1;
+            });
         let dpi_exp = if n == 0 {
             0.0
         } else {
@@ -306,7 +310,7 @@ impl UrbanczikTable {
                     let archive = &mut archives.urbanczik[archive_id as usize];
                     let rule = archive.rule;
                     let ks = if self.weight[r] > 0.0 { 1 } else { 2 };
-                    let w = archive.take_compressed(
+                    let w = archive.history.take_compressed(
                         self.group[r] as usize,
                         self.t_last[r] as Step - d,
                         s.stamp - d,
@@ -355,7 +359,7 @@ impl SynapseTable for UrbanczikTable {
         }
         for r in 0..self.weight.len() {
             let archive = ctx.channel_archive[self.channel[r] as usize];
-            if all || ctx.archives.urbanczik[archive as usize].catch_up {
+            if all || ctx.archives.urbanczik[archive as usize].history.catch_up {
                 self.read_window(r, upto, archive, ctx.archives, ctx.res);
                 ctx.archives.urbanczik_counters.synapse_calls += 1;
             }
@@ -363,13 +367,14 @@ impl SynapseTable for UrbanczikTable {
     }
 
     fn connections(&self, res: Resolution, channel_owner: &[u32], out: &mut Vec<ConnectionInfo>) {
-        for r in 0..self.weight.len() {
-            out.push(ConnectionInfo {
-                source: self.rows.source_of(r),
-                target: NodeId(channel_owner[self.channel[r] as usize]),
-                weight: self.weight[r],
-                delay_ms: res.ms(self.delay[r] as Step),
-            });
-        }
+        report_rows(
+            &self.rows,
+            &self.channel,
+            &self.delay,
+            &self.weight,
+            res,
+            channel_owner,
+            out,
+        );
     }
 }
