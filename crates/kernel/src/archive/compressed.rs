@@ -355,14 +355,14 @@ mod long_run {
                 values.push((step, v));
             }
             // Each synapse spikes at ~10 Hz; window end b = step - 1 (delay 1).
-            for syn in 0..k {
+            for last_spike in last.iter_mut() {
                 if rnd() < 0.001 {
                     let b = step - 1;
-                    if b <= last[syn] {
+                    if b <= *last_spike {
                         continue;
                     }
-                    let got = g.take(&mut raw, last[syn], b, h, &mut c);
-                    let a = last[syn];
+                    let a = *last_spike;
+                    let got = g.take(&mut raw, a, b, h, &mut c);
                     let direct: f64 = values
                         .iter()
                         .filter(|(s, _)| *s > a && *s <= b)
@@ -371,7 +371,7 @@ mod long_run {
                     if direct > 1e-200 {
                         worst = worst.max(((got.s[0] - direct) / direct).abs());
                     }
-                    last[syn] = b;
+                    *last_spike = b;
                 }
             }
         }
