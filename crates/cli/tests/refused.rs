@@ -9,58 +9,6 @@ use std::fs;
 
 use common::*;
 
-/// Expects `toml` to be refused by both `check` and `run`, with an error located on one of
-/// `lines` (1-based) of the file and a message containing every string of `needles`.
-fn refused(name: &str, toml: &str, lines: &[usize], needles: &[&str]) {
-    let dir = scratch(name);
-    let model = write(&dir, "model.toml", toml);
-    let out = dir.join("out");
-    for (cmd, o) in [
-        ("check", check_model(&model)),
-        ("run", run_model(&model, &out)),
-    ] {
-        let what = format!("{name}: evplast {cmd}");
-        assert_clean_failure(&o, &what);
-        let err = stderr(&o);
-        let loc = location(&err, &model);
-        assert!(
-            loc.is_some(),
-            "{what}: stderr does not locate the error as {}:LINE:COL: ...\n{err}",
-            model.display()
-        );
-        let (line, _) = loc.unwrap();
-        assert!(
-            lines.contains(&line),
-            "{what}: error located on line {line}, expected line {lines:?}\n{err}\nfile:\n{toml}"
-        );
-        for n in needles {
-            assert!(err.contains(n), "{what}: stderr lacks {n:?}:\n{err}");
-        }
-    }
-    let left = run_outputs(&out);
-    assert!(
-        !left.contains(&"stats.json".to_string()) && !left.contains(&"connections.csv".to_string()),
-        "{name}: a refused run left {left:?} in {}",
-        out.display()
-    );
-    assert!(
-        left.is_empty(),
-        "{name}: a refused run wrote {left:?} into {}",
-        out.display()
-    );
-    let _ = fs::remove_dir_all(&dir);
-}
-
-/// Expects `toml` to be accepted by `evplast check`; returns its stdout.
-fn accepted(name: &str, toml: &str) -> String {
-    let dir = scratch(name);
-    let model = write(&dir, "model.toml", toml);
-    let o = check_model(&model);
-    assert_ok(&o, name);
-    let _ = fs::remove_dir_all(&dir);
-    stdout(&o)
-}
-
 /// A parrot `a` and an aeif_psc_delta_clopath `b`, then `tail`.
 fn parrot_and_aeif(tail: &str) -> String {
     format!(

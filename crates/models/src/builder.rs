@@ -864,36 +864,24 @@ impl NetworkBuilder {
             };
             let pop: Box<dyn Population> = match b.model.name {
                 "aeif_psc_delta_clopath" => {
-                    let ps: Vec<_> = b
-                        .params
-                        .iter()
-                        .map(|p| match p {
-                            NodeParams::Aeif(x) => (**x).clone(),
-                            _ => unreachable!(),
-                        })
-                        .collect();
+                    let ps = node_params(&b.params, |p| match p {
+                        NodeParams::Aeif(x) => Some(&**x),
+                        _ => None,
+                    });
                     Box::new(AeifPscDeltaClopath::new(&ps, block(), self.res))
                 }
                 "hh_psc_alpha_clopath" => {
-                    let ps: Vec<_> = b
-                        .params
-                        .iter()
-                        .map(|p| match p {
-                            NodeParams::Hh(x) => (**x).clone(),
-                            _ => unreachable!(),
-                        })
-                        .collect();
+                    let ps = node_params(&b.params, |p| match p {
+                        NodeParams::Hh(x) => Some(&**x),
+                        _ => None,
+                    });
                     Box::new(HhPscAlphaClopath::new(&ps, block(), self.res))
                 }
                 "pp_cond_exp_mc_urbanczik" => {
-                    let ps: Vec<_> = b
-                        .params
-                        .iter()
-                        .map(|p| match p {
-                            NodeParams::Pp(x) => (**x).clone(),
-                            _ => unreachable!(),
-                        })
-                        .collect();
+                    let ps = node_params(&b.params, |p| match p {
+                        NodeParams::Pp(x) => Some(&**x),
+                        _ => None,
+                    });
                     // Each neuron's spikes come from its own stream: independent of threads.
                     let rngs = (0..n)
                         .map(|i| {
@@ -908,25 +896,17 @@ impl NetworkBuilder {
                 }
                 "parrot_neuron" => Box::new(ParrotNeuron::new(n, block())),
                 "spike_generator" => {
-                    let ps = b
-                        .params
-                        .iter()
-                        .map(|p| match p {
-                            NodeParams::SpikeGenerator(x) => x.clone(),
-                            _ => unreachable!(),
-                        })
-                        .collect();
+                    let ps = node_params(&b.params, |p| match p {
+                        NodeParams::SpikeGenerator(x) => Some(x),
+                        _ => None,
+                    });
                     Box::new(SpikeGenerator::new(first, ps))
                 }
                 "poisson_generator" | "inhomogeneous_poisson_generator" => {
-                    let ps = b
-                        .params
-                        .iter()
-                        .map(|p| match p {
-                            NodeParams::PoissonGenerator(x) => x.clone(),
-                            _ => unreachable!(),
-                        })
-                        .collect();
+                    let ps = node_params(&b.params, |p| match p {
+                        NodeParams::PoissonGenerator(x) => Some(x),
+                        _ => None,
+                    });
                     let mut targets = Vec::new();
                     for i in 0..n {
                         for (k, t) in direct[b.first as usize + i].drain(..).enumerate() {
@@ -945,14 +925,10 @@ impl NetworkBuilder {
                     ))
                 }
                 "dc_generator" | "step_current_generator" => {
-                    let ps = b
-                        .params
-                        .iter()
-                        .map(|p| match p {
-                            NodeParams::DcGenerator(x) => x.clone(),
-                            _ => unreachable!(),
-                        })
-                        .collect();
+                    let ps = node_params(&b.params, |p| match p {
+                        NodeParams::DcGenerator(x) => Some(x),
+                        _ => None,
+                    });
                     let targets = (0..n)
                         .flat_map(|i| std::mem::take(&mut direct[b.first as usize + i]))
                         .collect();
@@ -1049,4 +1025,11 @@ impl NetworkBuilder {
 fn push<T>(v: &mut Vec<T>, x: T) -> u32 {
     v.push(x);
     (v.len() - 1) as u32
+}
+
+/// The parameters of a block's nodes as the model's own type (a block holds one model).
+fn node_params<T: Clone>(ps: &[NodeParams], pick: impl Fn(&NodeParams) -> Option<&T>) -> Vec<T> {
+    ps.iter()
+        .map(|p| pick(p).expect("a block holds nodes of one model").clone())
+        .collect()
 }

@@ -160,3 +160,76 @@ pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
         .collect();
     (header, rows)
 }
+
+/// True if `needle` occurs in `hay`. A numeric needle ("7", "-1", "0.5") must occur as a
+/// whole number: not inside a longer number or word, so "7" is not found in "17" or "0.7".
+pub fn mentions(hay: &str, needle: &str) -> bool {
+    if needle.parse::<f64>().is_err() {
+        return hay.contains(needle);
+    }
+    let b = hay.as_bytes();
+    hay.match_indices(needle).any(|(i, m)| {
+        let before = i.checked_sub(1).map(|j| b[j]);
+        let after = b.get(i + m.len()).copied();
+        let after2 = b.get(i + m.len() + 1).copied();
+        let glued_before =
+            before.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'));
+        let glued_after = after.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
+            || (after == Some(b'.') && after2.is_some_and(|c| c.is_ascii_digit()));
+        !glued_before && !glued_after
+    })
+}
+
+/// Expects `toml` to be refused by both `check` and `run`, with an error located on one of
+/// `lines` (1-based) of the file and a message mentioning every string of `needles` (numbers
+/// as whole numbers; the model file's own path is not searched).
+pub fn refused(name: &str, toml: &str, lines: &[usize], needles: &[&str]) {
+    let dir = scratch(name);
+    let model = write(&dir, "model.toml", toml);
+    let out = dir.join("out");
+    for (cmd, o) in [
+        ("check", check_model(&model)),
+        ("run", run_model(&model, &out)),
+    ] {
+        let what = format!("{name}: evplast {cmd}");
+        assert_clean_failure(&o, &what);
+        let err = stderr(&o);
+        let loc = location(&err, &model);
+        assert!(
+            loc.is_some(),
+            "{what}: stderr does not locate the error as {}:LINE:COL: ...\n{err}",
+            model.display()
+        );
+        let (line, _) = loc.unwrap();
+        assert!(
+            lines.contains(&line),
+            "{what}: error located on line {line}, expected line {lines:?}\n{err}\nfile:\n{toml}"
+        );
+        let text = err.replace(&model.display().to_string(), "MODEL");
+        for n in needles {
+            assert!(mentions(&text, n), "{what}: stderr lacks {n:?}:\n{err}");
+        }
+    }
+    let left = run_outputs(&out);
+    assert!(
+        !left.contains(&"stats.json".to_string()) && !left.contains(&"connections.csv".to_string()),
+        "{name}: a refused run left {left:?} in {}",
+        out.display()
+    );
+    assert!(
+        left.is_empty(),
+        "{name}: a refused run wrote {left:?} into {}",
+        out.display()
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// Expects `toml` to be accepted by `evplast check`; returns its stdout.
+pub fn accepted(name: &str, toml: &str) -> String {
+    let dir = scratch(name);
+    let model = write(&dir, "model.toml", toml);
+    let o = check_model(&model);
+    assert_ok(&o, name);
+    let _ = fs::remove_dir_all(&dir);
+    stdout(&o)
+}
