@@ -121,10 +121,10 @@ impl DecayAt {
     /// `e^{−gap·h/τ}` for a gap between stamps.
     #[inline]
     pub fn over(&self, gap: Step) -> f64 {
-        if gap == 1 {
-            self.step
-        } else {
-            (-(gap as f64) * self.rate).exp()
+        match gap {
+            0 => 1.0,
+            1 => self.step,
+            _ => (-(gap as f64) * self.rate).exp(),
         }
     }
 }
