@@ -81,6 +81,9 @@ struct Train {
     next: f64,
     /// Index of the rate segment `next` was drawn for, or `usize::MAX` before the first draw.
     seg: usize,
+    /// Constant-rate trains: the step the next event falls in (a lower bound), so a slice
+    /// without events costs one comparison.
+    next_step: Step,
 }
 
 /// A population of Poisson generators (homogeneous or inhomogeneous) with their outgoing
@@ -111,6 +114,7 @@ impl PoissonGenerator {
                 rng,
                 next: f64::NEG_INFINITY,
                 seg: usize::MAX,
+                next_step: Step::MIN,
             })
             .collect();
         Self {
@@ -141,6 +145,9 @@ impl Population for PoissonGenerator {
             if g.starts.len() == 1 && g.starts[0] == Step::MIN && hi.is_infinite() {
                 // A constant rate with no end: jump from event to event (O(events), not
                 // O(steps)); the event at time x falls in the first step k with x ≤ t_k + h.
+                if tr.next_step >= ctx.to {
+                    continue;
+                }
                 let rate = g.rates[0];
                 if rate <= 0.0 {
                     continue;
@@ -163,6 +170,7 @@ impl Population for PoissonGenerator {
                         k += 1;
                     }
                     if k >= ctx.to {
+                        tr.next_step = k;
                         break;
                     }
                     let t1 = ctx.res.ms(k) + h;

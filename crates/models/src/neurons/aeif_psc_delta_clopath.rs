@@ -30,7 +30,7 @@ use evplast_kernel::archive::clopath::Voltages;
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
 use evplast_kernel::record::MultimeterData;
-use evplast_kernel::rkf45::{evolve_apply, Control};
+use evplast_kernel::rkf45::{evolve_apply_cached, Control};
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
 use crate::clopath_archiving::{write_clopath, ClopathParams};
@@ -195,6 +195,8 @@ struct Node {
     /// Carried adaptive step size (ms).
     h_int: f64,
     i_stim: f64,
+    /// The right-hand side at the current state, while nothing it depends on has changed.
+    dydt: Option<[f64; 7]>,
 }
 
 /// A population of `aeif_psc_delta_clopath` neurons.
@@ -229,6 +231,7 @@ impl AeifPscDeltaClopath {
                     // (aeif_psc_delta_clopath.cpp, init_buffers_); nest-models.md §1.4 says h.
                     h_int: res.h().min(0.01),
                     i_stim: 0.0,
+                    dydt: None,
                 }
             })
             .collect();
@@ -299,7 +302,15 @@ impl Population for AeifPscDeltaClopath {
                     let mut f = |_t: f64, y: &[f64; 7], dy: &mut [f64; 7]| {
                         rhs(p, refr, clamped, i_stim, y, dy)
                     };
-                    evolve_apply(&control, &mut f, &mut t, h, &mut n.h_int, &mut n.y);
+                    evolve_apply_cached(
+                        &control,
+                        &mut f,
+                        &mut t,
+                        h,
+                        &mut n.h_int,
+                        &mut n.y,
+                        &mut n.dydt,
+                    );
                     if n.y[V_M] < -1e3 || n.y[W].abs() > 1e6 || n.y.iter().any(|x| !x.is_finite()) {
                         return Err(NumericalInstability {
                             node: self.block.node(i).0,
@@ -309,8 +320,9 @@ impl Population for AeifPscDeltaClopath {
                         });
                     }
                     let input = ctx.inputs.take(spike_ch, k);
-                    if n.r == 0 && n.clamp_r == 0 {
+                    if n.r == 0 && n.clamp_r == 0 && input != 0.0 {
                         n.y[V_M] += input;
+                        n.dydt = None;
                     }
                     let threshold = if p.delta_t == 0.0 {
                         n.y[V_TH]
@@ -318,6 +330,7 @@ impl Population for AeifPscDeltaClopath {
                         p.v_peak
                     };
                     if n.y[V_M] >= threshold && n.clamp_r == 0 {
+                        n.dydt = None;
                         n.y[V_M] = p.v_clamp;
                         n.y[W] += p.b;
                         n.y[Z] = p.i_sp;
@@ -334,6 +347,7 @@ impl Population for AeifPscDeltaClopath {
                             weight_factor: 1.0,
                         });
                     } else if n.clamp_r == 1 {
+                        n.dydt = None;
                         n.y[V_M] = p.v_reset;
                         n.clamp_r = 0;
                         n.r = if n.ref_counts > 0 {
@@ -344,6 +358,7 @@ impl Population for AeifPscDeltaClopath {
                     }
                     if n.r > 0 {
                         n.y[V_M] = p.v_reset;
+                        n.dydt = None;
                     }
                 }
                 if let Some(a) = archive {
@@ -355,13 +370,21 @@ impl Population for AeifPscDeltaClopath {
                     };
                     write_clopath(ctx, a, k + 1, v);
                 }
+                if n.clamp_r > 0 || n.r > 0 {
+                    // The flags the right-hand side reads may change.
+                    n.dydt = None;
+                }
                 if n.clamp_r > 0 {
                     n.clamp_r -= 1;
                 }
                 if n.r > 0 {
                     n.r -= 1;
                 }
-                n.i_stim = ctx.inputs.take(current_ch, k);
+                let i_stim = ctx.inputs.take(current_ch, k);
+                if i_stim != n.i_stim {
+                    n.dydt = None;
+                }
+                n.i_stim = i_stim;
                 if self.block.samplers.is_sampled(i) {
                     let y = n.y;
                     self.block.samplers.sample(i, k + 1, |f| y[f]);
