@@ -25,7 +25,7 @@ nest_params! {
 
 impl ClopathParams {
     /// Reads and validates.
-    pub fn read(r: &mut Reader<'_>, res: Resolution) -> Result<Self, BuildError> {
+    pub fn read(r: &mut Reader<'_>) -> Result<Self, BuildError> {
         let mut p = Self::default();
         p.apply(r)?;
         let m = r.model();
@@ -43,7 +43,6 @@ impl ClopathParams {
             p.delay_u_bars,
             "must be >= 0",
         )?;
-        let _ = res;
         Ok(p)
     }
 

@@ -283,8 +283,8 @@ pub fn parse_node(
     res: Resolution,
 ) -> Result<NodeParams, BuildError> {
     Ok(match model.name {
-        aeif::MODEL => NodeParams::Aeif(Box::new(aeif::parse(map, res)?)),
-        hh::MODEL => NodeParams::Hh(Box::new(hh::parse(map, res)?)),
+        aeif::MODEL => NodeParams::Aeif(Box::new(aeif::parse(map)?)),
+        hh::MODEL => NodeParams::Hh(Box::new(hh::parse(map)?)),
         pp::MODEL => NodeParams::Pp(Box::new(pp::parse(map)?)),
         step_current_generator::MODEL => NodeParams::DcGenerator(step_current_generator::parse(map, res)?),
         parrot_neuron::MODEL => {

@@ -111,11 +111,11 @@ const U_MINUS: usize = 5;
 const U_BAR_BAR: usize = 6;
 
 /// Reads and validates one node's parameters (NEST's rules, nest-models.md §1.2).
-pub fn parse(map: &ParamMap, res: Resolution) -> Result<NodeParams, BuildError> {
+pub fn parse(map: &ParamMap) -> Result<NodeParams, BuildError> {
     let mut r = Reader::new(MODEL, map);
     let mut p = Params::default();
     p.apply(&mut r)?;
-    let clopath = ClopathParams::read(&mut r, res)?;
+    let clopath = ClopathParams::read(&mut r)?;
     let mut init = InitState::default();
     init.apply(&mut r)?;
     r.finish()?;

@@ -135,11 +135,11 @@ pub const INPUTS: &[ChannelKind] = &[
 ];
 
 /// Reads and validates one node's parameters.
-pub fn parse(map: &ParamMap, res: Resolution) -> Result<NodeParams, BuildError> {
+pub fn parse(map: &ParamMap) -> Result<NodeParams, BuildError> {
     let mut r = Reader::new(MODEL, map);
     let mut p = Params::default();
     p.apply(&mut r)?;
-    let clopath = ClopathParams::read(&mut r, res)?;
+    let clopath = ClopathParams::read(&mut r)?;
     let mut init = InitState::default();
     init.apply(&mut r)?;
     r.finish()?;

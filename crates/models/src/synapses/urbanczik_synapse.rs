@@ -308,7 +308,7 @@ impl UrbanczikTable {
                     let archives = &mut *ctx.archives;
                     let archive_id = ctx.channel_archive[self.channel[r] as usize];
                     let archive = &mut archives.urbanczik[archive_id as usize];
-                    let rule = archive.rule;
+                    // Sums 1 and 2 are those of τ_syn_ex and τ_syn_in: τ_s follows the weight's sign.
                     let ks = if self.weight[r] > 0.0 { 1 } else { 2 };
                     let w = archive.history.take_compressed(
                         self.group[r] as usize,
@@ -318,7 +318,6 @@ impl UrbanczikTable {
                         &mut archives.urbanczik_counters,
                     );
                     let (x_l, x_s) = (self.x_l[r], self.x_s[r]);
-                    let _ = rule;
                     self.i1[r] += x_l * w.s[0] - x_s * w.s[ks];
                     let dpi_exp = x_l * w.t[0] - x_s * w.t[ks];
                     let (tl_ms, ts_ms) = (res.ms(self.t_last[r] as Step), res.ms(s.stamp));
