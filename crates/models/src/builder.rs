@@ -666,28 +666,17 @@ impl NetworkBuilder {
                 } else {
                     n_in
                 };
-                archive_of[id] = Some(match p {
-                    NodeParams::Aeif(np) => push(
+                let clopath = match p {
+                    NodeParams::Aeif(np) => Some(&np.clopath),
+                    NodeParams::Hh(np) => Some(&np.clopath),
+                    _ => None,
+                };
+                archive_of[id] = Some(match (p, clopath) {
+                    (_, Some(cp)) => push(
                         &mut archives.clopath,
-                        ClopathArchive::new(
-                            np.clopath.rule(self.res),
-                            n_in,
-                            min_delay,
-                            max_delay,
-                            ring,
-                        ),
+                        ClopathArchive::new(cp.rule(self.res), n_in, min_delay, max_delay, ring),
                     ),
-                    NodeParams::Hh(np) => push(
-                        &mut archives.clopath,
-                        ClopathArchive::new(
-                            np.clopath.rule(self.res),
-                            n_in,
-                            min_delay,
-                            max_delay,
-                            ring,
-                        ),
-                    ),
-                    NodeParams::Pp(np) => push(
+                    (NodeParams::Pp(np), None) => push(
                         &mut archives.urbanczik,
                         UrbanczikArchive::new(np.rule(), n_in),
                     ),
