@@ -591,3 +591,23 @@ fn spike_times_are_rounded_to_tics_first() {
         );
     }
 }
+
+#[test]
+fn device_window_off_the_grid() {
+    // NEST 3.10: "start must be a multiple of the simulation resolution" (likewise origin, stop).
+    for (i, (key, value)) in [("start", "2.05"), ("stop", "3.95"), ("origin", "0.15")]
+        .into_iter()
+        .enumerate()
+    {
+        let toml = format!(
+            "[[create]]\nlabel = \"g\"\nmodel = \"spike_generator\"\n\
+             params = {{ spike_times = [1.0], {key} = {value} }}\n\n[simulate]\nt = 10.0\n"
+        );
+        refused(
+            &format!("device_window_off_grid_{i}"),
+            &toml,
+            &[line_of(&toml, "spike_times")],
+            &[key, value, "multiple of the resolution"],
+        );
+    }
+}

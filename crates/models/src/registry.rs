@@ -292,11 +292,11 @@ pub fn parse_node(
             NodeParams::Parrot
         }
         spike_generator::MODEL => NodeParams::SpikeGenerator(spike_generator::parse(map, res)?),
-        poisson_generator::MODEL => NodeParams::PoissonGenerator(poisson_generator::parse(map)?),
+        poisson_generator::MODEL => NodeParams::PoissonGenerator(poisson_generator::parse(map, res)?),
         inhomogeneous_poisson_generator::MODEL => {
             NodeParams::PoissonGenerator(inhomogeneous_poisson_generator::parse(map, res)?)
         }
-        dc_generator::MODEL => NodeParams::DcGenerator(dc_generator::parse(map)?),
+        dc_generator::MODEL => NodeParams::DcGenerator(dc_generator::parse(map, res)?),
         spike_recorder::MODEL => {
             spike_recorder::parse(map)?;
             NodeParams::SpikeRecorder

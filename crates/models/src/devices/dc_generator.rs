@@ -38,11 +38,11 @@ pub struct Params {
 }
 
 /// Reads and validates.
-pub fn parse(map: &ParamMap) -> Result<Params, BuildError> {
+pub fn parse(map: &ParamMap, res: evplast_kernel::Resolution) -> Result<Params, BuildError> {
     let mut r = Reader::new(MODEL, map);
     let mut a = Amplitude::default();
     a.apply(&mut r)?;
-    let window = Window::read(&mut r)?;
+    let window = Window::read(&mut r, res)?;
     r.finish()?;
     Ok(Params {
         starts: vec![Step::MIN],

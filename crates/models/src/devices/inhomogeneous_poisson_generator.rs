@@ -25,7 +25,7 @@ pub const MODEL: &str = "inhomogeneous_poisson_generator";
 pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
     let mut r = Reader::new(MODEL, map);
     let (starts, values) = read_schedule(&mut r, res, "rate_times", "rate_values")?;
-    let window = Window::read(&mut r)?;
+    let window = Window::read(&mut r, res)?;
     r.finish()?;
     if let Some(v) = values.iter().find(|v| **v < 0.0) {
         return Err(BuildError::bad(

@@ -24,9 +24,9 @@ nest_params! {
 
 impl Window {
     /// Reads and validates the window of `r`'s device.
-    pub fn read(r: &mut Reader<'_>) -> Result<Self, BuildError> {
+    pub fn read(r: &mut Reader<'_>, res: evplast_kernel::Resolution) -> Result<Self, BuildError> {
         let mut w = Window::default();
-        // `stop = inf` cannot be written in TOML numbers by everybody; a missing stop means never.
+        // A missing stop means never.
         w.apply(r)?;
         require(
             w.stop >= w.start,
@@ -35,6 +35,16 @@ impl Window {
             w.stop,
             "must be >= start",
         )?;
+        for (key, v) in [("origin", w.origin), ("start", w.start), ("stop", w.stop)] {
+            if v.is_finite() && res.on_grid(v).is_none() {
+                return Err(BuildError::bad(
+                    r.model(),
+                    key,
+                    v,
+                    "must be a multiple of the resolution (as NEST requires)",
+                ));
+            }
+        }
         Ok(w)
     }
 }

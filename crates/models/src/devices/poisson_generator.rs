@@ -42,11 +42,11 @@ pub struct Params {
 }
 
 /// Reads and validates.
-pub fn parse(map: &ParamMap) -> Result<Params, BuildError> {
+pub fn parse(map: &ParamMap, res: evplast_kernel::Resolution) -> Result<Params, BuildError> {
     let mut r = Reader::new(MODEL, map);
     let mut rate = Rate::default();
     rate.apply(&mut r)?;
-    let window = Window::read(&mut r)?;
+    let window = Window::read(&mut r, res)?;
     r.finish()?;
     require(rate.rate >= 0.0, MODEL, "rate", rate.rate, "must be >= 0")?;
     Ok(Params {

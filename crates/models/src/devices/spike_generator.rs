@@ -3,7 +3,8 @@
 //! A spike at time `t` (on the resolution grid) is stamped `t`: it is emitted in the step that
 //! ends at `t` and reaches a target with delay `d` at `t + d`. `spike_weights`, if given, multiply
 //! the connection weight per spike; `spike_multiplicities` give several spikes at once.
-//! Spikes are emitted only while the device is active: `origin + start < t ≤ origin + stop`.
+//! Spike times are relative to `origin`; a spike is emitted only while the device is active:
+//! `start < t ≤ stop` (checked with NEST 3.10).
 //!
 //! | parameter | default | unit | |
 //! |---|---|---|---|
@@ -39,7 +40,7 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
     r.read("spike_times", &mut times)?;
     r.read("spike_weights", &mut weights)?;
     r.read("spike_multiplicities", &mut mult)?;
-    let window = Window::read(&mut r)?;
+    let window = Window::read(&mut r, res)?;
     r.finish()?;
     let shown =
         |v: &[f64]| ParamValue::Array(v.iter().map(|x| ParamValue::Num(*x)).collect()).to_string();
@@ -98,12 +99,12 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
             "must be non-negative integers",
         ));
     }
-    // Apply the activity window once: origin + start < t ≤ origin + stop.
-    let lo = window.origin + window.start;
-    let hi = window.origin + window.stop;
+    // Spike times are relative to `origin` (as in NEST); the activity window applies to the
+    // shifted times once: origin + start < origin + t ≤ origin + stop.
+    let origin = res.on_grid(window.origin).expect("checked by Window::read");
     let keep: Vec<bool> = times
         .iter()
-        .map(|&t| t > lo + 1e-9 && t <= hi + 1e-9)
+        .map(|&t| t > window.start + 1e-9 && t <= window.stop + 1e-9)
         .collect();
     let pick = |v: &[f64]| {
         v.iter()
@@ -116,7 +117,7 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
         .iter()
         .zip(&keep)
         .filter(|(_, k)| **k)
-        .map(|(s, _)| *s)
+        .map(|(s, _)| *s + origin)
         .collect();
     let weights = pick(&weights);
     let multiplicities = pick(&mult).iter().map(|m| *m as u32).collect();

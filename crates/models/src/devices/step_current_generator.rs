@@ -24,7 +24,7 @@ pub const MODEL: &str = "step_current_generator";
 pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
     let mut r = Reader::new(MODEL, map);
     let (starts, values) = read_schedule(&mut r, res, "amplitude_times", "amplitude_values")?;
-    let window = Window::read(&mut r)?;
+    let window = Window::read(&mut r, res)?;
     r.finish()?;
     Ok(Params {
         starts,
