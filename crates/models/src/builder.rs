@@ -199,10 +199,10 @@ pub struct NetworkBuilder {
     /// Block index per node id (index 0 unused).
     node_block: Vec<u32>,
     projections: Vec<Projection>,
-    /// Synapses by table (static, clopath, urbanczik), as columns.
-    collected: [Collected; 3],
+    /// Synapses by table (static, clopath, urbanczik, recorded static), as columns.
+    collected: [Collected; 4],
     /// Global projection ids of each table's projections (a table's index is the position).
-    table_projs: [Vec<u32>; 3],
+    table_projs: [Vec<u32>; 4],
     /// Device links (recorders, multimeters, Poisson and current generators): few.
     conns: Vec<Conn>,
     /// Every connection, kept only for the network dump.
@@ -216,6 +216,8 @@ pub struct NetworkBuilder {
 const STATIC: usize = 0;
 const CLOPATH: usize = 1;
 const URBANCZIK: usize = 2;
+/// Static synapses whose projection names a weight_recorder.
+const STATIC_RECORDED: usize = 3;
 
 /// Where a node's connections and recordings ended up, for output.
 #[derive(Debug, Default)]
@@ -339,14 +341,6 @@ impl NetworkBuilder {
                     "must name a weight_recorder",
                 ));
             }
-            if matches!(link, Link::Static) {
-                return Err(BuildError::bad(
-                    syn.name,
-                    "weight_recorder",
-                    wr,
-                    "static_synapse does not report weights; use a plastic synapse",
-                ));
-            }
         }
         // One projection per distinct link kind used by this call.
         let mut proj_ids: [Option<u32>; 3] = [None; 3];
@@ -436,6 +430,10 @@ impl NetworkBuilder {
                 d.push(conn);
             }
             let table = match &self.projections[pid as usize].link {
+                // NEST records a static synapse's weight only when the source is a neuron.
+                Link::Static if spec.weight_recorder.is_some() && src.kind == ModelKind::Neuron => {
+                    Some(STATIC_RECORDED)
+                }
                 Link::Static if !is_direct_source(src.name) => Some(STATIC),
                 Link::Clopath(_) => Some(CLOPATH),
                 Link::Urbanczik(_) => Some(URBANCZIK),
@@ -931,10 +929,29 @@ impl NetworkBuilder {
         // Synapse tables: the collected columns are sorted by source in place and their
         // targets turned into channels, so no table exists twice in memory.
         let mut synapses: Vec<Box<dyn SynapseTable>> = Vec::new();
-        let [stat, mut clop, mut urb] = std::mem::take(&mut self.collected);
+        let [stat, mut clop, mut urb, stat_rec] = std::mem::take(&mut self.collected);
         clop.group = std::mem::take(&mut group_of[CLOPATH]);
         urb.group = std::mem::take(&mut group_of[URBANCZIK]);
         let scheme = self.cfg.scheme;
+        if !stat_rec.is_empty() {
+            let recorders = self.table_projs[STATIC_RECORDED]
+                .iter()
+                .map(|&pid| {
+                    self.projections[pid as usize]
+                        .weight_recorder
+                        .map_or(u32::MAX, |w| rec_index[w.0 as usize])
+                })
+                .collect();
+            let t = stat_rec.into_table(n_nodes, &channel_base);
+            synapses.push(Box::new(StaticTable::recorded(
+                t.rows,
+                t.channel,
+                t.delay,
+                t.weight,
+                t.projection,
+                recorders,
+            )));
+        }
         if !stat.is_empty() {
             let t = stat.into_table(n_nodes, &channel_base);
             synapses.push(Box::new(StaticTable::new(

@@ -8,17 +8,21 @@
 
 use evplast_kernel::csr::BySource;
 use evplast_kernel::network::{report_rows, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
-use evplast_kernel::{Resolution, Step};
+use evplast_kernel::record::WeightRecord;
+use evplast_kernel::{NodeId, Resolution, Step};
 
 /// NEST model name.
 pub const MODEL: &str = "static_synapse";
 
-/// Static connections by source: 14 bytes per connection plus 4 per node.
+/// Static connections by source: 14 bytes per connection plus 4 per node (and 2 more in a
+/// table whose projections name weight recorders).
 pub struct StaticTable {
     rows: BySource,
     channel: Vec<u32>,
     delay: Vec<u16>,
     weight: Vec<f64>,
+    /// Recorded tables: the projection of each row and each projection's weight recorder.
+    recorded: Option<(Vec<u16>, Vec<u32>)>,
 }
 
 impl StaticTable {
@@ -29,6 +33,26 @@ impl StaticTable {
             channel,
             delay,
             weight,
+            recorded: None,
+        }
+    }
+
+    /// A table whose projections report to weight recorders (`recorders[projection]`), one row
+    /// per transmitted spike, as NEST's weight_recorder does for static synapses.
+    pub fn recorded(
+        rows: BySource,
+        channel: Vec<u32>,
+        delay: Vec<u16>,
+        weight: Vec<f64>,
+        projection: Vec<u16>,
+        recorders: Vec<u32>,
+    ) -> Self {
+        Self {
+            rows,
+            channel,
+            delay,
+            weight,
+            recorded: Some((projection, recorders)),
         }
     }
 }
@@ -53,6 +77,21 @@ impl SynapseTable for StaticTable {
                     self.weight[r] * s.weight_factor,
                     s.multiplicity,
                 );
+            }
+        }
+        if let Some((projection, recorders)) = &self.recorded {
+            for s in spikes {
+                for r in self.rows.rows(s.source) {
+                    let rec = WeightRecord {
+                        sender: s.source,
+                        target: NodeId(ctx.channel_owner[self.channel[r] as usize]),
+                        stamp: s.stamp,
+                        weight: self.weight[r],
+                    };
+                    for _ in 0..s.multiplicity {
+                        ctx.weights[recorders[projection[r] as usize] as usize].push(rec);
+                    }
+                }
             }
         }
     }
