@@ -356,11 +356,22 @@ impl SynapseTable for UrbanczikTable {
         if self.scheme == Scheme::Compressed {
             return;
         }
-        for r in 0..self.weight.len() {
-            let archive = ctx.channel_archive[self.channel[r] as usize];
-            if all || ctx.archives.urbanczik[archive as usize].history.catch_up {
+        let n = self.weight.len();
+        if all {
+            // Time-driven: every synapse, nothing tested per synapse.
+            for r in 0..n {
+                let archive = ctx.channel_archive[self.channel[r] as usize];
                 self.read_window(r, upto, archive, ctx.archives, ctx.res);
-                ctx.archives.urbanczik_counters.synapse_calls += 1;
+            }
+            ctx.archives.urbanczik_counters.synapse_calls += n as u64;
+        } else {
+            // Event-driven catch-up: only synapses onto archives over the horizon.
+            for r in 0..n {
+                let archive = ctx.channel_archive[self.channel[r] as usize];
+                if ctx.archives.urbanczik[archive as usize].history.catch_up {
+                    self.read_window(r, upto, archive, ctx.archives, ctx.res);
+                    ctx.archives.urbanczik_counters.synapse_calls += 1;
+                }
             }
         }
     }
