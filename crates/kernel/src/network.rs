@@ -96,6 +96,27 @@ pub struct DeliverCtx<'a> {
     pub weights: &'a mut Vec<Vec<WeightRecord>>,
 }
 
+impl DeliverCtx<'_> {
+    /// Appends a weight_recorder row for a synapse onto input channel `channel`.
+    #[inline]
+    pub fn record_weight(
+        &mut self,
+        recorder: u32,
+        sender: NodeId,
+        channel: u32,
+        stamp: Step,
+        weight: f64,
+    ) {
+        let target = NodeId(self.channel_owner[channel as usize]);
+        self.weights[recorder as usize].push(WeightRecord {
+            sender,
+            target,
+            stamp,
+            weight,
+        });
+    }
+}
+
 /// A population of nodes of one model, updated by one loop over its nodes.
 pub trait Population: Send {
     /// NEST model name.

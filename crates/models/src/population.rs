@@ -2,7 +2,7 @@
 //! multimeter samplers.
 
 use evplast_kernel::record::Samplers;
-use evplast_kernel::NodeId;
+use evplast_kernel::{NodeId, NumericalInstability};
 
 /// Node bookkeeping of one population.
 #[derive(Debug)]
@@ -46,5 +46,27 @@ impl Block {
     #[inline]
     pub fn node(&self, i: usize) -> NodeId {
         NodeId(self.first.0 + i as u32)
+    }
+
+    /// NEST's `NumericalInstability` for local neuron `i` of `model` at `time_ms` if any entry
+    /// of its state `y` is not finite (`what` describes the state for the message).
+    #[inline]
+    pub fn check_finite(
+        &self,
+        i: usize,
+        model: &'static str,
+        time_ms: f64,
+        y: &[f64],
+        what: impl FnOnce() -> String,
+    ) -> Result<(), NumericalInstability> {
+        if y.iter().all(|x| x.is_finite()) {
+            return Ok(());
+        }
+        Err(NumericalInstability {
+            node: self.node(i).0,
+            model,
+            time_ms,
+            what: what(),
+        })
     }
 }

@@ -271,14 +271,11 @@ impl Population for HhPscAlphaClopath {
                 while t < h {
                     evolve_apply(&control, &mut f, &mut t, h, &mut n.h_int, &mut n.y);
                 }
-                if n.y.iter().any(|x| !x.is_finite()) {
-                    return Err(NumericalInstability {
-                        node: self.block.node(i).0,
-                        model: MODEL,
-                        time_ms: ctx.res.ms(k + 1),
-                        what: format!("V_m = {}", n.y[V_M]),
-                    });
-                }
+                let y = n.y;
+                self.block
+                    .check_finite(i, MODEL, ctx.res.ms(k + 1), &y, || {
+                        format!("V_m = {}", y[V_M])
+                    })?;
                 n.y[DI_EX] += ctx.inputs.take(ex_ch, k) * n.psc_init_ex;
                 n.y[DI_IN] += ctx.inputs.take(in_ch, k) * n.psc_init_in;
                 if let Some(a) = archive {

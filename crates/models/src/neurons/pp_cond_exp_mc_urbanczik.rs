@@ -315,14 +315,11 @@ impl Population for PpCondExpMcUrbanczik {
                 while t < h {
                     evolve_apply(&control, &mut f, &mut t, h, &mut n.h_int, &mut n.y);
                 }
-                if n.y.iter().any(|x| !x.is_finite()) {
-                    return Err(NumericalInstability {
-                        node: self.block.node(i).0,
-                        model: MODEL,
-                        time_ms: ctx.res.ms(k + 1),
-                        what: format!("V_m.s = {}, V_m.p = {}", n.y[V_S], n.y[V_D]),
-                    });
-                }
+                let y = n.y;
+                self.block
+                    .check_finite(i, MODEL, ctx.res.ms(k + 1), &y, || {
+                        format!("V_m.s = {}, V_m.p = {}", y[V_S], y[V_D])
+                    })?;
                 n.y[G_EX] += ctx.inputs.take(ch(0), k);
                 n.y[G_IN] += ctx.inputs.take(ch(1), k);
                 n.y[I_EX] += ctx.inputs.take(ch(2), k);

@@ -8,8 +8,7 @@
 
 use evplast_kernel::csr::BySource;
 use evplast_kernel::network::{report_rows, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
-use evplast_kernel::record::WeightRecord;
-use evplast_kernel::{NodeId, Resolution, Step};
+use evplast_kernel::{Resolution, Step};
 
 /// NEST model name.
 pub const MODEL: &str = "static_synapse";
@@ -82,14 +81,14 @@ impl SynapseTable for StaticTable {
         if let Some((projection, recorders)) = &self.recorded {
             for s in spikes {
                 for r in self.rows.rows(s.source) {
-                    let rec = WeightRecord {
-                        sender: s.source,
-                        target: NodeId(ctx.channel_owner[self.channel[r] as usize]),
-                        stamp: s.stamp,
-                        weight: self.weight[r],
-                    };
                     for _ in 0..s.multiplicity {
-                        ctx.weights[recorders[projection[r] as usize] as usize].push(rec);
+                        ctx.record_weight(
+                            recorders[projection[r] as usize],
+                            s.source,
+                            self.channel[r],
+                            s.stamp,
+                            self.weight[r],
+                        );
                     }
                 }
             }

@@ -33,8 +33,7 @@ use evplast_kernel::csr::BySource;
 use evplast_kernel::network::{
     report_rows, Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable,
 };
-use evplast_kernel::record::WeightRecord;
-use evplast_kernel::{NodeId, Resolution, Step};
+use evplast_kernel::{Resolution, Step};
 
 use crate::error::{require, BuildError};
 use crate::nest_params;
@@ -271,13 +270,7 @@ impl UrbanczikTable {
         self.weight[r] = w;
         self.t_last[r] = ts as i32;
         if let Some(wr) = proj.weight_recorder {
-            let target = NodeId(ctx.channel_owner[self.channel[r] as usize]);
-            ctx.weights[wr as usize].push(WeightRecord {
-                sender: s.source,
-                target,
-                stamp: ts,
-                weight: w,
-            });
+            ctx.record_weight(wr, s.source, self.channel[r], ts, w);
         }
         ctx.archives.urbanczik_counters.synapse_calls += 1;
     }
