@@ -44,7 +44,8 @@ impl Control {
         }
     }
 
-    /// Returns the adjusted step, or `None` when the step is unchanged.
+    /// Compares the error with the tolerance: shrink (with the new step), grow (with `rmax`,
+    /// the factor is computed only when needed, see [`StepSize`]) or keep.
     fn adjust(&self, y: &[f64], yerr: &[f64], yp: &[f64], h_old: f64) -> Adjust {
         const S: f64 = 0.9;
         const ORD: f64 = 5.0;
@@ -55,10 +56,9 @@ impl Control {
             let r = yerr[i].abs() / d0.abs();
             rmax = rmax.max(r);
         }
-        // Where the factor is clamped anyway (0.9·r^(−1/5) ≤ 0.2 for r ≥ 4.5^5 ≈ 1845,
-        // 0.9·r^(−1/6) ≥ 5 for r ≤ 0.18^6 ≈ 3.4e-5), the pow is skipped, with a factor-2
-        // margin so the result is the clamp exactly as GSL's.
         if rmax > 1.1 {
+            // Where the factor is clamped anyway (0.9·r^(−1/5) ≤ 0.2 for r ≥ 4.5^5 ≈ 1845),
+            // the pow is skipped, with a factor-2 margin so the result is GSL's clamp exactly.
             let r = if rmax > 2.0 * 1845.28125 {
                 0.2
             } else {
@@ -66,16 +66,66 @@ impl Control {
             };
             Adjust::Decrease(r * h_old)
         } else if rmax < 0.5 {
-            let r = if rmax < 0.5 * 3.4012224e-5 {
-                5.0
-            } else {
-                (S / rmax.powf(1.0 / (ORD + 1.0))).clamp(1.0, 5.0)
-            };
-            Adjust::Increase(r * h_old)
+            Adjust::Increase(rmax)
         } else {
             Adjust::Keep
         }
     }
+}
+
+/// The step size that GSL's evolve carries from one call to the next.
+///
+/// A growth is applied lazily. After a step with `r_max < 0.5`, GSL sets
+/// `h = h_old · clamp(0.9·r_max^(−1/6), 1, 5)`; the factor is then at least
+/// `0.9·0.5^(−1/6) ≈ 1.0102`, so the grown step exceeds `h_old`. When `h_old` already covers
+/// the next call's interval, that call cuts the step to the interval whatever the factor was,
+/// so the `pow` is computed only when the grown step can be shorter than the interval — in a
+/// neuron that steps at the resolution, almost never.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepSize {
+    h: f64,
+    /// `r_max` of a pending growth, or 0 (a real `r_max` is ≥ `f64::MIN_POSITIVE`).
+    grow_rmax: f64,
+}
+
+impl StepSize {
+    /// An initial step of `h` ms.
+    pub const fn new(h: f64) -> Self {
+        Self { h, grow_rmax: 0.0 }
+    }
+
+    /// The step GSL would carry (the growth applied).
+    pub fn value(&self) -> f64 {
+        if self.grow_rmax == 0.0 {
+            self.h
+        } else {
+            grown(self.h, self.grow_rmax)
+        }
+    }
+
+    /// The step to try over an interval of `dt`: the carried one, or any value above `dt`
+    /// (infinity) when a pending growth is known to exceed it.
+    #[inline]
+    fn proposal(&self, dt: f64) -> f64 {
+        if self.grow_rmax == 0.0 {
+            self.h
+        } else if self.h >= dt {
+            f64::INFINITY
+        } else {
+            grown(self.h, self.grow_rmax)
+        }
+    }
+}
+
+/// GSL's growth `h_old · min(5, max(1, 0.9·r^(−1/6)))`. Where the factor is clamped at 5
+/// anyway (r ≤ 0.18^6 ≈ 3.4e-5) the pow is skipped, with a factor-2 margin.
+fn grown(h_old: f64, rmax: f64) -> f64 {
+    let r = if rmax < 0.5 * 3.4012224e-5 {
+        5.0
+    } else {
+        (0.9 / rmax.powf(1.0 / 6.0)).clamp(1.0, 5.0)
+    };
+    r * h_old
 }
 
 enum Adjust {
@@ -178,7 +228,7 @@ pub fn evolve_apply<const N: usize, F: FnMut(f64, &[f64; N], &mut [f64; N])>(
     f: &mut F,
     t: &mut f64,
     t1: f64,
-    h: &mut f64,
+    h: &mut StepSize,
     y: &mut [f64; N],
 ) -> u32 {
     evolve_apply_cached(control, f, t, t1, h, y, &mut None)
@@ -194,13 +244,13 @@ pub fn evolve_apply_cached<const N: usize, F: FnMut(f64, &[f64; N], &mut [f64; N
     f: &mut F,
     t: &mut f64,
     t1: f64,
-    h: &mut f64,
+    h: &mut StepSize,
     y: &mut [f64; N],
     cache: &mut Option<[f64; N]>,
 ) -> u32 {
     let t0 = *t;
-    let mut h0 = *h;
     let dt = t1 - t0;
+    let mut h0 = h.proposal(dt);
     let y0 = *y;
     let dydt_in = match cache.take() {
         Some(d) => d,
@@ -223,6 +273,7 @@ pub fn evolve_apply_cached<const N: usize, F: FnMut(f64, &[f64; N], &mut [f64; N
         rkf45_step(f, t0, h0, y, &dydt_in, &mut yerr, &mut dydt_out);
         *t = if final_step { t1 } else { t0 + h0 };
         let h_old = h0;
+        let mut grow_rmax = 0.0;
         match control.adjust(y, &yerr, &dydt_out, h_old) {
             Adjust::Decrease(h_new) => {
                 // A real decrease that still moves t by at least one ulp: undo and retry.
@@ -234,10 +285,10 @@ pub fn evolve_apply_cached<const N: usize, F: FnMut(f64, &[f64; N], &mut [f64; N
                 }
                 h0 = h_old;
             }
-            Adjust::Increase(h_new) => h0 = h_new,
+            Adjust::Increase(rmax) => grow_rmax = rmax,
             Adjust::Keep => {}
         }
-        *h = h0;
+        *h = StepSize { h: h0, grow_rmax };
         *cache = Some(dydt_out);
         return rejected;
     }
@@ -253,7 +304,7 @@ mod tests {
         let c = Control::y(1e-10, 0.0);
         let mut y = [1.0];
         let mut t = 0.0;
-        let mut h = 0.1;
+        let mut h = StepSize::new(0.1);
         let mut f = |_t: f64, y: &[f64; 1], d: &mut [f64; 1]| d[0] = -y[0];
         let mut steps = 0;
         while t < 1.0 {
@@ -274,11 +325,11 @@ mod tests {
         let c = Control::yp(1e-6, 1e-6);
         let mut y = [0.0];
         let mut t = 0.0;
-        let mut h = 0.01;
+        let mut h = StepSize::new(0.01);
         let mut f = |t: f64, _y: &[f64; 1], d: &mut [f64; 1]| d[0] = 3.0 * t * t;
         evolve_apply(&c, &mut f, &mut t, 10.0, &mut h, &mut y);
         assert_eq!(t, 0.01);
-        assert!((h - 0.05).abs() < 1e-15, "h = {h}");
+        assert!((h.value() - 0.05).abs() < 1e-15, "h = {h:?}");
         assert!((y[0] - 1e-6).abs() < 1e-18);
     }
 
@@ -288,7 +339,7 @@ mod tests {
         let c = Control::y(1e-8, 0.0);
         let mut y = [1.0];
         let mut t = 0.0;
-        let mut h = 1.0;
+        let mut h = StepSize::new(1.0);
         let mut f = |_t: f64, y: &[f64; 1], d: &mut [f64; 1]| d[0] = -50.0 * y[0];
         let rejected = evolve_apply(&c, &mut f, &mut t, 1.0, &mut h, &mut y);
         assert!(rejected >= 1);
@@ -302,7 +353,7 @@ mod tests {
         let c = Control::y(1e-3, 0.0);
         let mut y = [0.0];
         let mut t = 0.0;
-        let mut h = 0.07;
+        let mut h = StepSize::new(0.07);
         let mut f = |_t: f64, _y: &[f64; 1], d: &mut [f64; 1]| d[0] = 1.0;
         while t < 0.1 {
             evolve_apply(&c, &mut f, &mut t, 0.1, &mut h, &mut y);

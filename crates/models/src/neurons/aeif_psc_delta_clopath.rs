@@ -30,7 +30,7 @@ use evplast_kernel::archive::clopath::Voltages;
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
 use evplast_kernel::record::MultimeterData;
-use evplast_kernel::rkf45::{evolve_apply_cached, Control};
+use evplast_kernel::rkf45::{evolve_apply_cached, Control, StepSize};
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
 use crate::clopath_archiving::{write_clopath, ClopathParams};
@@ -193,7 +193,7 @@ struct Node {
     ref_counts: Step,
     clamp_counts: Step,
     /// Carried adaptive step size (ms).
-    h_int: f64,
+    h_int: StepSize,
     i_stim: f64,
     /// The right-hand side at the current state, while nothing it depends on has changed.
     dydt: Option<[f64; 7]>,
@@ -229,7 +229,7 @@ impl AeifPscDeltaClopath {
                     clamp_counts: res.duration_steps(np.p.t_clamp),
                     // NEST starts this model's adaptive step at min(0.01 ms, h), not at h
                     // (aeif_psc_delta_clopath.cpp, init_buffers_); nest-models.md §1.4 says h.
-                    h_int: res.h().min(0.01),
+                    h_int: StepSize::new(res.h().min(0.01)),
                     i_stim: 0.0,
                     dydt: None,
                 }

@@ -24,7 +24,7 @@ use evplast_kernel::archive::clopath::Voltages;
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
 use evplast_kernel::record::MultimeterData;
-use evplast_kernel::rkf45::{evolve_apply, Control};
+use evplast_kernel::rkf45::{evolve_apply, Control, StepSize};
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
 use crate::clopath_archiving::{write_clopath, ClopathParams};
@@ -180,7 +180,7 @@ struct Node {
     y: [f64; 11],
     r: Step,
     ref_counts: Step,
-    h_int: f64,
+    h_int: StepSize,
     i_stim: f64,
     psc_init_ex: f64,
     psc_init_in: f64,
@@ -233,7 +233,7 @@ impl HhPscAlphaClopath {
                     y,
                     r: 0,
                     ref_counts: res.duration_steps(np.p.t_ref),
-                    h_int: res.h(),
+                    h_int: StepSize::new(res.h()),
                     i_stim: 0.0,
                     psc_init_ex: e / np.p.tau_syn_ex,
                     psc_init_in: e / np.p.tau_syn_in,

@@ -37,7 +37,7 @@ use evplast_kernel::archive::urbanczik::{RateFunction, UrbanczikRule};
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
 use evplast_kernel::record::MultimeterData;
-use evplast_kernel::rkf45::{evolve_apply, Control};
+use evplast_kernel::rkf45::{evolve_apply, Control, StepSize};
 use evplast_kernel::rng::Rng;
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
@@ -236,7 +236,7 @@ struct Node {
     y: [f64; 10],
     r: Step,
     ref_counts: Step,
-    h_int: f64,
+    h_int: StepSize,
     i_stim_soma: f64,
     rng: Rng,
 }
@@ -284,7 +284,7 @@ impl PpCondExpMcUrbanczik {
                     y,
                     r: 0,
                     ref_counts: res.duration_steps(np.p.t_ref),
-                    h_int: res.h(),
+                    h_int: StepSize::new(res.h()),
                     i_stim_soma: 0.0,
                     rng,
                 }
