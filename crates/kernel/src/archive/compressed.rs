@@ -24,23 +24,6 @@ use crate::time::Step;
 /// Factors below this trigger a rebase of the lazy scaling (far from under- and overflow).
 const REBASE_BELOW: f64 = 1e-120;
 
-/// One compressed entry. Its decay factors are stored relative to the group's reference
-/// stamp R (`g_k = e^{−(R − a)/τ_k}`) and its T sums relative to the group's τ_Δ factor, so a
-/// fold touches the entries only to add new contributions (never just to decay them).
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct CompressedEntry<const N: usize> {
-    /// Window start (a neuron-time stamp).
-    a: Step,
-    /// Synapses whose window starts here (0: a dead entry, removed at the next compaction).
-    count: u32,
-    /// The group's raw-entry count when this entry was created.
-    raw_at_start: u64,
-    g: [f64; N],
-    s: [f64; N],
-    /// T sums divided by the group's current τ_Δ factor E.
-    tp: [f64; N],
-}
-
 /// What a synapse gets for its window `(a, b]`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WindowSums<const N: usize> {
@@ -64,10 +47,22 @@ pub struct CompressedGroup<const N: usize> {
     big_e: f64,
     /// Raw entries folded since the group was made.
     raw_total: u64,
-    entries: Vec<CompressedEntry<N>>,
-    /// The entries' window starts, apart: the binary search of `take` then walks 8-byte keys
-    /// instead of whole entries (it was the scheme's hottest spot).
+    /// The compressed entries, one per distinct window start, as parallel columns (so the
+    /// binary search of `take` walks only the keys and a fold streams only `g` and `s`):
+    /// - `keys`: the window start `a` (a neuron-time stamp), ascending;
+    /// - `count`: synapses whose window starts there (0: a dead entry, dropped at the next
+    ///   compaction; its sums are still folded, never read);
+    /// - `raw_at_start`: the group's raw-entry count when the entry was made;
+    /// - `g`: decay factors relative to the reference stamp R, `g_k = e^{−(R − a)/τ_k}`, so a
+    ///   fold touches an entry only to add new contributions, never just to decay it;
+    /// - `s`, `tp`: the S sums, and the T sums divided by the group's τ_Δ factor E (`tp` stays
+    ///   empty when the rule has no τ_Δ).
     keys: Vec<Step>,
+    count: Vec<u32>,
+    raw_at_start: Vec<u64>,
+    g: Vec<[f64; N]>,
+    s: Vec<[f64; N]>,
+    tp: Vec<[f64; N]>,
     live: usize,
 }
 
@@ -80,14 +75,6 @@ impl<const N: usize> CompressedGroup<N> {
         a0: Step,
         n_synapses: u32,
     ) -> Self {
-        let first = CompressedEntry {
-            a: a0,
-            count: n_synapses,
-            raw_at_start: 0,
-            g: [1.0; N],
-            s: [0.0; N],
-            tp: [0.0; N],
-        };
         Self {
             delay,
             taus,
@@ -96,8 +83,16 @@ impl<const N: usize> CompressedGroup<N> {
             big_f: [1.0; N],
             big_e: 1.0,
             raw_total: 0,
-            entries: vec![first],
             keys: vec![a0],
+            count: vec![n_synapses],
+            raw_at_start: vec![0],
+            g: vec![[1.0; N]],
+            s: vec![[0.0; N]],
+            tp: if tau_delta.is_some() {
+                vec![[0.0; N]]
+            } else {
+                Vec::new()
+            },
             live: 1,
         }
     }
@@ -159,12 +154,16 @@ impl<const N: usize> CompressedGroup<N> {
                 cs[k] = self.big_f[k] * a_s[k];
                 ct[k] = self.big_f[k] * a_t[k] / e_new;
             }
-            let with_t = self.tau_delta.is_some();
-            for e in self.entries.iter_mut().filter(|e| e.count > 0) {
+            // Every entry, dead or alive (no test per entry; dead sums are never read).
+            for (s, g) in self.s.iter_mut().zip(&self.g) {
                 for k in 0..n {
-                    e.s[k] += cs[k] * e.g[k];
-                    if with_t {
-                        e.tp[k] += ct[k] * e.g[k];
+                    s[k] += cs[k] * g[k];
+                }
+            }
+            if self.tau_delta.is_some() {
+                for (tp, g) in self.tp.iter_mut().zip(&self.g) {
+                    for k in 0..n {
+                        tp[k] += ct[k] * g[k];
                     }
                 }
             }
@@ -186,10 +185,14 @@ impl<const N: usize> CompressedGroup<N> {
     /// entries (O(i), once per ~100 time constants).
     fn rebase(&mut self) {
         let n = N;
-        for e in &mut self.entries {
+        for g in &mut self.g {
             for k in 0..n {
-                e.g[k] *= self.big_f[k];
-                e.tp[k] *= self.big_e;
+                g[k] *= self.big_f[k];
+            }
+        }
+        for tp in &mut self.tp {
+            for x in tp.iter_mut() {
+                *x *= self.big_e;
             }
         }
         self.big_f = [1.0; N];
@@ -209,56 +212,75 @@ impl<const N: usize> CompressedGroup<N> {
         self.fold(raw, b, h, c);
         let i = self.keys.partition_point(|&k| k < a);
         debug_assert!(
-            i < self.entries.len() && self.entries[i].a == a && self.entries[i].count > 0,
+            i < self.keys.len() && self.keys[i] == a && self.count[i] > 0,
             "no compressed entry at {a}"
         );
-        let e = &mut self.entries[i];
         let mut t = [0.0; N];
-        for (tk, tpk) in t.iter_mut().zip(&e.tp) {
-            *tk = tpk * self.big_e;
+        if let Some(tp) = self.tp.get(i) {
+            for (tk, tpk) in t.iter_mut().zip(tp) {
+                *tk = tpk * self.big_e;
+            }
         }
         let out = WindowSums {
-            s: e.s,
+            s: self.s[i],
             t,
-            n_raw: self.raw_total - e.raw_at_start,
+            n_raw: self.raw_total - self.raw_at_start[i],
         };
-        e.count -= 1;
-        if e.count == 0 {
+        self.count[i] -= 1;
+        if self.count[i] == 0 {
             self.live -= 1;
         }
-        match self.entries.last_mut() {
+        let last = self.keys.len() - 1;
+        if self.keys[last] == b {
             // Another synapse (or this one again, for a spike of multiplicity > 1) already
             // starts at b. A dead entry there has no sums yet (nothing was folded past b), so it
             // is revived rather than duplicated: window starts stay unique.
-            Some(last) if last.a == b => {
-                if last.count == 0 {
-                    self.live += 1;
-                }
-                last.count += 1;
-            }
-            _ => {
-                // A new entry at the fold point: g_k = e^{−(R − B)/τ_k} = 1/F_k.
-                let g: [f64; N] = std::array::from_fn(|k| 1.0 / self.big_f[k]);
-                self.keys.push(b);
-                self.entries.push(CompressedEntry {
-                    a: b,
-                    count: 1,
-                    raw_at_start: self.raw_total,
-                    g,
-                    s: [0.0; N],
-                    tp: [0.0; N],
-                });
+            if self.count[last] == 0 {
                 self.live += 1;
-                c.history_manipulations += 1;
             }
+            self.count[last] += 1;
+        } else {
+            // A new entry at the fold point: g_k = e^{−(R − B)/τ_k} = 1/F_k.
+            self.keys.push(b);
+            self.count.push(1);
+            self.raw_at_start.push(self.raw_total);
+            self.g.push(std::array::from_fn(|k| 1.0 / self.big_f[k]));
+            self.s.push([0.0; N]);
+            if self.tau_delta.is_some() {
+                self.tp.push([0.0; N]);
+            }
+            self.live += 1;
+            c.history_manipulations += 1;
         }
         // Dead entries are dropped once they are a fifth of the live ones (amortised O(1)).
-        if self.entries.len() > self.live + self.live / 4 + 8 {
-            self.entries.retain(|e| e.count > 0);
-            self.keys.clear();
-            self.keys.extend(self.entries.iter().map(|e| e.a));
+        if self.keys.len() > self.live + self.live / 4 + 8 {
+            self.compact();
         }
         out
+    }
+
+    /// Drops the dead entries, keeping the order.
+    fn compact(&mut self) {
+        let mut j = 0;
+        for i in 0..self.keys.len() {
+            if self.count[i] > 0 {
+                self.keys[j] = self.keys[i];
+                self.count[j] = self.count[i];
+                self.raw_at_start[j] = self.raw_at_start[i];
+                self.g[j] = self.g[i];
+                self.s[j] = self.s[i];
+                if let Some(&tp) = self.tp.get(i) {
+                    self.tp[j] = tp;
+                }
+                j += 1;
+            }
+        }
+        self.keys.truncate(j);
+        self.count.truncate(j);
+        self.raw_at_start.truncate(j);
+        self.g.truncate(j);
+        self.s.truncate(j);
+        self.tp.truncate(j);
     }
 }
 
