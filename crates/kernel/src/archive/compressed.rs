@@ -186,8 +186,8 @@ impl<const N: usize> CompressedGroup<N> {
     fn rebase(&mut self) {
         let n = N;
         for g in &mut self.g {
-            for k in 0..n {
-                g[k] *= self.big_f[k];
+            for (gk, fk) in g.iter_mut().zip(&self.big_f) {
+                *gk *= fk;
             }
         }
         for tp in &mut self.tp {
