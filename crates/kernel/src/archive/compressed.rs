@@ -184,7 +184,6 @@ impl<const N: usize> CompressedGroup<N> {
     /// Moves the reference stamp R to the fold point, folding the group factors into the
     /// entries (O(i), once per ~100 time constants).
     fn rebase(&mut self) {
-        let n = N;
         for g in &mut self.g {
             for (gk, fk) in g.iter_mut().zip(&self.big_f) {
                 *gk *= fk;
