@@ -307,6 +307,12 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
     if a.delay < 0.1 {
         bail!("--delay {} ms is below the resolution 0.1 ms", a.delay);
     }
+    if a.t * 1e4 > evplast_kernel::time::MAX_RUN_STEPS as f64 {
+        bail!(
+            "--T {} s is more than the 2^31 steps of 0.1 ms a synapse's spike time can hold",
+            a.t
+        );
+    }
     if a.child {
         let scheme = schemes.first().copied().unwrap_or(Scheme::Event);
         let v = run_one(a, scheme, a.static_only)?;

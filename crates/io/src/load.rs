@@ -489,7 +489,7 @@ pub fn load(file: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, FileEr
         )
     })?;
 
-    if steps > i32::MAX as i64 {
+    if steps > evplast_kernel::time::MAX_RUN_STEPS {
         return Err(ctx.err(
             &tv.span,
             "simulate.t",

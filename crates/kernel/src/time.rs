@@ -12,6 +12,10 @@ pub const TICS_PER_MS: i64 = 1000;
 /// A count of resolution steps (also used as a stamp: stamp `s` is time `s·h`).
 pub type Step = i64;
 
+/// The longest run, in steps: synapse tables and compressed stores keep stamps in 32 bits.
+/// The loader and `evplast bench` refuse longer runs.
+pub const MAX_RUN_STEPS: Step = i32::MAX as Step;
+
 /// The simulation resolution `h`, held both in ms and in tics so conversions follow NEST.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Resolution {

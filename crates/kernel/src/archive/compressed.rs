@@ -15,7 +15,7 @@
 //! several delays (paper.md §4's conditions, restored rather than assumed).
 
 use super::{DecayAt, History, RuleCounters};
-use crate::time::Step;
+use crate::time::{Step, MAX_RUN_STEPS};
 
 // Kernel time constants per group (the const parameter N): Clopath has 1 (τ_x),
 // Urbanczik–Senn 3 (τ_L, τ_syn_ex, τ_syn_in); the entry size follows, so Clopath entries stay
@@ -49,17 +49,19 @@ pub struct CompressedGroup<const N: usize> {
     raw_total: u64,
     /// The compressed entries, one per distinct window start, as parallel columns (so the
     /// binary search of `take` walks only the keys and a fold streams only `g` and `s`):
-    /// - `keys`: the window start `a` (a neuron-time stamp), ascending;
+    /// - `keys`: the window start `a` (a neuron-time stamp; runs fit 32 bits,
+    ///   [`MAX_RUN_STEPS`]), ascending;
     /// - `count`: synapses whose window starts there (0: a dead entry, dropped at the next
     ///   compaction; its sums are still folded, never read);
-    /// - `raw_at_start`: the group's raw-entry count when the entry was made;
+    /// - `raw_at_start`: the group's raw-entry count when the entry was made, modulo 2^32 (a
+    ///   window never holds more raw entries than a run has steps);
     /// - `g`: decay factors relative to the reference stamp R, `g_k = e^{−(R − a)/τ_k}`, so a
     ///   fold touches an entry only to add new contributions, never just to decay it;
     /// - `s`, `tp`: the S sums, and the T sums divided by the group's τ_Δ factor E (`tp` stays
     ///   empty when the rule has no τ_Δ).
-    keys: Vec<Step>,
+    keys: Vec<i32>,
     count: Vec<u32>,
-    raw_at_start: Vec<u64>,
+    raw_at_start: Vec<u32>,
     g: Vec<[f64; N]>,
     s: Vec<[f64; N]>,
     tp: Vec<[f64; N]>,
@@ -83,7 +85,7 @@ impl<const N: usize> CompressedGroup<N> {
             big_f: [1.0; N],
             big_e: 1.0,
             raw_total: 0,
-            keys: vec![a0],
+            keys: vec![a0 as i32],
             count: vec![n_synapses],
             raw_at_start: vec![0],
             g: vec![[1.0; N]],
@@ -209,9 +211,11 @@ impl<const N: usize> CompressedGroup<N> {
         c: &mut RuleCounters,
     ) -> WindowSums<N> {
         self.fold(raw, b, h, c);
-        let i = self.keys.partition_point(|&k| k < a);
+        debug_assert!(a >= i32::MIN as Step && b <= MAX_RUN_STEPS);
+        let (a32, b32) = (a as i32, b as i32);
+        let i = self.keys.partition_point(|&k| k < a32);
         debug_assert!(
-            i < self.keys.len() && self.keys[i] == a && self.count[i] > 0,
+            i < self.keys.len() && self.keys[i] == a32 && self.count[i] > 0,
             "no compressed entry at {a}"
         );
         let mut t = [0.0; N];
@@ -223,14 +227,14 @@ impl<const N: usize> CompressedGroup<N> {
         let out = WindowSums {
             s: self.s[i],
             t,
-            n_raw: self.raw_total - self.raw_at_start[i],
+            n_raw: u64::from((self.raw_total as u32).wrapping_sub(self.raw_at_start[i])),
         };
         self.count[i] -= 1;
         if self.count[i] == 0 {
             self.live -= 1;
         }
         let last = self.keys.len() - 1;
-        if self.keys[last] == b {
+        if self.keys[last] == b32 {
             // Another synapse (or this one again, for a spike of multiplicity > 1) already
             // starts at b. A dead entry there has no sums yet (nothing was folded past b), so it
             // is revived rather than duplicated: window starts stay unique.
@@ -240,9 +244,9 @@ impl<const N: usize> CompressedGroup<N> {
             self.count[last] += 1;
         } else {
             // A new entry at the fold point: g_k = e^{−(R − B)/τ_k} = 1/F_k.
-            self.keys.push(b);
+            self.keys.push(b32);
             self.count.push(1);
-            self.raw_at_start.push(self.raw_total);
+            self.raw_at_start.push(self.raw_total as u32);
             self.g.push(std::array::from_fn(|k| 1.0 / self.big_f[k]));
             self.s.push([0.0; N]);
             if self.tau_delta.is_some() {
