@@ -6,6 +6,7 @@ pub mod archive;
 pub mod csr;
 pub mod error;
 pub mod inputs;
+pub mod lanes;
 pub mod network;
 pub mod record;
 pub mod rkf45;

@@ -15,6 +15,8 @@
 //!
 //! Everything lives on fixed-size arrays: no allocation per step.
 
+use crate::lanes::{Lanes, Real};
+
 /// Which quantities the error tolerance scales with (GSL's standard control).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Control {
@@ -162,68 +164,108 @@ const EC4: f64 = -2197.0 / 75240.0;
 const EC5: f64 = 1.0 / 50.0;
 const EC6: f64 = 2.0 / 55.0;
 
-/// Counts what the integrator did (for profiling and tests).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Rkf45Stats {
-    pub accepted: u64,
-    pub rejected: u64,
-}
-
-/// One RKF45 sub-step of size `h` from `(t, y)`: writes the 5th-order solution into `y`, the
-/// error estimate into `yerr` and `f(t+h, y)` into `dydt_out`. `k1 = f(t, y)` is given.
+/// One RKF45 sub-step of size `h` from `y` (an autonomous system): writes the 5th-order
+/// solution into `y`, the error estimate into `yerr` and `f(y)` at the new point into
+/// `dydt_out`. `k1 = f(y)` is given. Written over [`Real`], so `L` systems advance in lockstep
+/// with each lane computing exactly what the `f64` version computes.
 #[inline]
-fn rkf45_step<const N: usize, F: FnMut(f64, &[f64; N], &mut [f64; N])>(
+fn rkf45_step<T: Real, const N: usize, F: FnMut(&[T; N], &mut [T; N])>(
     f: &mut F,
-    t: f64,
     h: f64,
-    y: &mut [f64; N],
-    k1: &[f64; N],
-    yerr: &mut [f64; N],
-    dydt_out: &mut [f64; N],
+    y: &mut [T; N],
+    k1: &[T; N],
+    yerr: &mut [T; N],
+    dydt_out: &mut [T; N],
 ) {
-    let mut k2 = [0.0; N];
-    let mut k3 = [0.0; N];
-    let mut k4 = [0.0; N];
-    let mut k5 = [0.0; N];
-    let mut k6 = [0.0; N];
-    let mut ytmp = [0.0; N];
+    let mut k2 = *k1;
+    let mut k3 = *k1;
+    let mut k4 = *k1;
+    let mut k5 = *k1;
+    let mut k6 = *k1;
+    let mut ytmp = *y;
+    // Products are written coefficient-last (`k·c` for GSL's `c·k`: the same IEEE product).
     for i in 0..N {
-        ytmp[i] = y[i] + AH[0] * h * k1[i];
+        ytmp[i] = y[i] + k1[i] * (AH[0] * h);
     }
-    f(t + AH[0] * h, &ytmp, &mut k2);
+    f(&ytmp, &mut k2);
     for i in 0..N {
-        ytmp[i] = y[i] + h * (B3[0] * k1[i] + B3[1] * k2[i]);
+        ytmp[i] = y[i] + (k1[i] * B3[0] + k2[i] * B3[1]) * h;
     }
-    f(t + AH[1] * h, &ytmp, &mut k3);
+    f(&ytmp, &mut k3);
     for i in 0..N {
-        ytmp[i] = y[i] + h * (B4[0] * k1[i] + B4[1] * k2[i] + B4[2] * k3[i]);
+        ytmp[i] = y[i] + (k1[i] * B4[0] + k2[i] * B4[1] + k3[i] * B4[2]) * h;
     }
-    f(t + AH[2] * h, &ytmp, &mut k4);
+    f(&ytmp, &mut k4);
     for i in 0..N {
-        ytmp[i] = y[i] + h * (B5[0] * k1[i] + B5[1] * k2[i] + B5[2] * k3[i] + B5[3] * k4[i]);
+        ytmp[i] = y[i] + (k1[i] * B5[0] + k2[i] * B5[1] + k3[i] * B5[2] + k4[i] * B5[3]) * h;
     }
-    f(t + AH[3] * h, &ytmp, &mut k5);
+    f(&ytmp, &mut k5);
     for i in 0..N {
         ytmp[i] = y[i]
-            + h * (B6[0] * k1[i] + B6[1] * k2[i] + B6[2] * k3[i] + B6[3] * k4[i] + B6[4] * k5[i]);
+            + (k1[i] * B6[0] + k2[i] * B6[1] + k3[i] * B6[2] + k4[i] * B6[3] + k5[i] * B6[4]) * h;
     }
-    f(t + AH[4] * h, &ytmp, &mut k6);
+    f(&ytmp, &mut k6);
     for i in 0..N {
-        let di = C1 * k1[i] + C3 * k3[i] + C4 * k4[i] + C5 * k5[i] + C6 * k6[i];
-        y[i] += h * di;
+        let di = k1[i] * C1 + k3[i] * C3 + k4[i] * C4 + k5[i] * C5 + k6[i] * C6;
+        y[i] = y[i] + di * h;
     }
-    f(t + h, y, dydt_out);
+    f(y, dydt_out);
     for i in 0..N {
-        yerr[i] = h * (EC1 * k1[i] + EC3 * k3[i] + EC4 * k4[i] + EC5 * k5[i] + EC6 * k6[i]);
+        yerr[i] = (k1[i] * EC1 + k3[i] * EC3 + k4[i] * EC4 + k5[i] * EC5 + k6[i] * EC6) * h;
+    }
+}
+
+/// What the control decides after a sub-step.
+enum Outcome {
+    /// Accepted: the step to carry.
+    Accept(StepSize),
+    /// Rejected: restore `y` and retry with this step.
+    Retry(f64),
+}
+
+/// One tried sub-step: from `t0` by `h0` toward `t1` (`final_step`: `h0` was cut to `t1 − t0`).
+struct Attempt {
+    t0: f64,
+    t1: f64,
+    h0: f64,
+    final_step: bool,
+}
+
+/// Sets `t` after a sub-step and lets the control judge it (GSL's evolve: a decrease that is
+/// real and still moves `t` by an ulp rejects the step).
+#[inline]
+fn conclude<const N: usize>(
+    control: &Control,
+    a: &Attempt,
+    t: &mut f64,
+    y: &[f64; N],
+    yerr: &[f64; N],
+    dydt_out: &[f64; N],
+) -> Outcome {
+    *t = if a.final_step { a.t1 } else { a.t0 + a.h0 };
+    let h_old = a.h0;
+    match control.adjust(y, yerr, dydt_out, h_old) {
+        Adjust::Decrease(h_new) => {
+            if h_new.abs() < h_old.abs() && *t + h_new != *t {
+                return Outcome::Retry(h_new);
+            }
+            Outcome::Accept(StepSize::new(h_old))
+        }
+        Adjust::Increase(rmax) => Outcome::Accept(StepSize {
+            h: h_old,
+            grow_rmax: rmax,
+        }),
+        Adjust::Keep => Outcome::Accept(StepSize::new(h_old)),
     }
 }
 
 /// The equivalent of one `gsl_odeiv_evolve_apply` call: advances `t` toward `t1` by one
 /// accepted sub-step, updating `y` and the carried step size `h`.
 ///
-/// `f(t, y, dydt)` is the right-hand side. Returns the number of rejected attempts.
+/// `f(y, dydt)` is the right-hand side of an autonomous system. Returns the number of rejected
+/// attempts.
 #[inline]
-pub fn evolve_apply<const N: usize, F: FnMut(f64, &[f64; N], &mut [f64; N])>(
+pub fn evolve_apply<const N: usize, F: FnMut(&[f64; N], &mut [f64; N])>(
     control: &Control,
     f: &mut F,
     t: &mut f64,
@@ -234,12 +276,12 @@ pub fn evolve_apply<const N: usize, F: FnMut(f64, &[f64; N], &mut [f64; N])>(
     evolve_apply_cached(control, f, t, t1, h, y, &mut None)
 }
 
-/// [`evolve_apply`] that reuses `f(t, y)` from `cache` if present and leaves `f` at the end of
+/// [`evolve_apply`] that reuses `f(y)` from `cache` if present and leaves `f` at the end of
 /// the accepted sub-step there. The caller must clear the cache whenever it changes `y` or
-/// anything `f` depends on; the right-hand sides here do not depend on `t`, so the reused value
-/// is the one GSL would compute, bit for bit.
+/// anything `f` depends on; the right-hand side does not depend on `t`, so the reused value is
+/// the one GSL would compute, bit for bit.
 #[inline]
-pub fn evolve_apply_cached<const N: usize, F: FnMut(f64, &[f64; N], &mut [f64; N])>(
+pub fn evolve_apply_cached<const N: usize, F: FnMut(&[f64; N], &mut [f64; N])>(
     control: &Control,
     f: &mut F,
     t: &mut f64,
@@ -256,7 +298,7 @@ pub fn evolve_apply_cached<const N: usize, F: FnMut(f64, &[f64; N], &mut [f64; N
         Some(d) => d,
         None => {
             let mut d = [0.0; N];
-            f(t0, y, &mut d);
+            f(y, &mut d);
             d
         }
     };
@@ -270,27 +312,90 @@ pub fn evolve_apply_cached<const N: usize, F: FnMut(f64, &[f64; N], &mut [f64; N
         } else {
             false
         };
-        rkf45_step(f, t0, h0, y, &dydt_in, &mut yerr, &mut dydt_out);
-        *t = if final_step { t1 } else { t0 + h0 };
-        let h_old = h0;
-        let mut grow_rmax = 0.0;
-        match control.adjust(y, &yerr, &dydt_out, h_old) {
-            Adjust::Decrease(h_new) => {
-                // A real decrease that still moves t by at least one ulp: undo and retry.
-                if h_new.abs() < h_old.abs() && *t + h_new != *t {
-                    h0 = h_new;
-                    *y = y0;
-                    rejected += 1;
-                    continue;
-                }
-                h0 = h_old;
+        rkf45_step(f, h0, y, &dydt_in, &mut yerr, &mut dydt_out);
+        let attempt = Attempt {
+            t0,
+            t1,
+            h0,
+            final_step,
+        };
+        match conclude(control, &attempt, t, y, &yerr, &dydt_out) {
+            Outcome::Accept(next) => {
+                *h = next;
+                *cache = Some(dydt_out);
+                return rejected;
             }
-            Adjust::Increase(rmax) => grow_rmax = rmax,
-            Adjust::Keep => {}
+            Outcome::Retry(h_new) => {
+                h0 = h_new;
+                *y = y0;
+                rejected += 1;
+            }
         }
-        *h = StepSize { h: h0, grow_rmax };
-        *cache = Some(dydt_out);
-        return rejected;
+    }
+}
+
+/// True if an [`evolve_apply`] call from `t = 0` toward `t1` with carried step `h` tries the
+/// whole interval first (then [`evolve_first_lanes`] can take that attempt).
+#[inline]
+pub fn tries_whole(h: &StepSize, t1: f64) -> bool {
+    h.proposal(t1) >= t1
+}
+
+/// The first attempt of [`evolve_apply_cached`] from `t = 0` toward `t1` for `L` systems at
+/// once, each of which [`tries_whole`] the interval (lanes where `active[l]` is false are
+/// computed and ignored). `y` and `k1 = f(y)` hold the lanes; on return, for an active lane
+/// whose attempt was accepted, `done[l]` holds the new carried step and the lane of `y` and of
+/// `k1` hold the new state and `f` there (the cache to keep), exactly as the scalar call would
+/// leave them. For an active lane that was rejected, `done[l]` is `None`, the lane of `y` is
+/// restored and `retry[l]` is the shorter step to go on with: calling [`evolve_apply_cached`]
+/// with `StepSize::new(retry[l])` and the lane's `k1` as cache continues GSL's sequence.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn evolve_first_lanes<const N: usize, const L: usize, F>(
+    controls: &[Control; L],
+    active: &[bool; L],
+    f: &mut F,
+    t1: f64,
+    y: &mut [Lanes<L>; N],
+    k1: &mut [Lanes<L>; N],
+    done: &mut [Option<StepSize>; L],
+    retry: &mut [f64; L],
+) where
+    F: FnMut(&[Lanes<L>; N], &mut [Lanes<L>; N]),
+{
+    let y0 = *y;
+    let mut yerr = *k1;
+    let mut dydt_out = *k1;
+    // tries_whole: every active lane steps by t1 (cut to it, or equal to it: t ends at t1).
+    rkf45_step(f, t1, y, k1, &mut yerr, &mut dydt_out);
+    let attempt = Attempt {
+        t0: 0.0,
+        t1,
+        h0: t1,
+        final_step: true,
+    };
+    for l in 0..L {
+        done[l] = None;
+        if !active[l] {
+            continue;
+        }
+        let lane = |v: &[Lanes<L>; N]| -> [f64; N] { std::array::from_fn(|i| v[i].0[l]) };
+        let (yl, el, dl) = (lane(y), lane(&yerr), lane(&dydt_out));
+        let mut t = 0.0;
+        match conclude(&controls[l], &attempt, &mut t, &yl, &el, &dl) {
+            Outcome::Accept(next) => {
+                done[l] = Some(next);
+                for i in 0..N {
+                    k1[i].0[l] = dl[i];
+                }
+            }
+            Outcome::Retry(h_new) => {
+                retry[l] = h_new;
+                for i in 0..N {
+                    y[i].0[l] = y0[i].0[l];
+                }
+            }
+        }
     }
 }
 
@@ -305,7 +410,7 @@ mod tests {
         let mut y = [1.0];
         let mut t = 0.0;
         let mut h = StepSize::new(0.1);
-        let mut f = |_t: f64, y: &[f64; 1], d: &mut [f64; 1]| d[0] = -y[0];
+        let mut f = |y: &[f64; 1], d: &mut [f64; 1]| d[0] = -y[0];
         let mut steps = 0;
         while t < 1.0 {
             evolve_apply(&c, &mut f, &mut t, 1.0, &mut h, &mut y);
@@ -319,18 +424,88 @@ mod tests {
 
     /// A polynomial of degree ≤ 4 is integrated exactly by a 5th-order method, and the error
     /// estimate (difference of the 4th and 5th order solutions) vanishes, so the step grows by
-    /// the maximum factor 5 each call.
+    /// the maximum factor 5 each call. (x' = 3s², s' = 1: x = s³.)
     #[test]
     fn polynomial_exact_and_step_grows() {
         let c = Control::yp(1e-6, 1e-6);
-        let mut y = [0.0];
+        let mut y = [0.0, 0.0];
         let mut t = 0.0;
         let mut h = StepSize::new(0.01);
-        let mut f = |t: f64, _y: &[f64; 1], d: &mut [f64; 1]| d[0] = 3.0 * t * t;
+        let mut f = |y: &[f64; 2], d: &mut [f64; 2]| {
+            d[0] = 1.0;
+            d[1] = 3.0 * y[0] * y[0];
+        };
         evolve_apply(&c, &mut f, &mut t, 10.0, &mut h, &mut y);
         assert_eq!(t, 0.01);
         assert!((h.value() - 0.05).abs() < 1e-15, "h = {h:?}");
-        assert!((y[0] - 1e-6).abs() < 1e-18);
+        assert!((y[1] - 1e-6).abs() < 1e-18);
+    }
+
+    /// The lockstep first attempt leaves every lane as the scalar call leaves it: accepted lanes
+    /// with the same state, cache and carried step; rejected lanes with the state restored and a
+    /// retry step that, continued by the scalar call, ends where the scalar call ends.
+    #[test]
+    fn lanes_first_attempt_equals_scalar_call() {
+        // A stiff decay whose rate differs per lane: small rates accept the whole step, large
+        // ones are rejected (and then need several sub-steps).
+        let rates = [0.5, 40.0, 3.0, 400.0];
+        let c = Control::yp(1e-6, 1e-6);
+        let t1 = 0.1;
+        let y_init = [[1.0, -0.3], [0.2, 0.8], [-1.5, 0.1], [0.9, 0.9]];
+        let rhs = |k: f64, y: &[f64; 2], d: &mut [f64; 2]| {
+            d[0] = -k * y[0] + y[1];
+            d[1] = -y[1] * 0.5;
+        };
+        let mut y: [Lanes<4>; 2] =
+            std::array::from_fn(|i| Lanes(std::array::from_fn(|l| y_init[l][i])));
+        let mut k1 = y;
+        for (l, (&k, y0)) in rates.iter().zip(&y_init).enumerate() {
+            let mut d = [0.0; 2];
+            rhs(k, y0, &mut d);
+            for i in 0..2 {
+                k1[i].0[l] = d[i];
+            }
+        }
+        let mut fl = |y: &[Lanes<4>; 2], d: &mut [Lanes<4>; 2]| {
+            for (l, &k) in rates.iter().enumerate() {
+                let mut o = [0.0; 2];
+                rhs(k, &[y[0].0[l], y[1].0[l]], &mut o);
+                d[0].0[l] = o[0];
+                d[1].0[l] = o[1];
+            }
+        };
+        let mut done = [None; 4];
+        let mut retry = [0.0; 4];
+        evolve_first_lanes(
+            &[c; 4], &[true; 4], &mut fl, t1, &mut y, &mut k1, &mut done, &mut retry,
+        );
+        let mut rejected_lanes = 0;
+        for l in 0..4 {
+            // The scalar reference: whole calls until t1.
+            let mut fs = |y: &[f64; 2], d: &mut [f64; 2]| rhs(rates[l], y, d);
+            let (mut ys, mut ts, mut hs, mut cache) = (y_init[l], 0.0, StepSize::new(t1), None);
+            evolve_apply_cached(&c, &mut fs, &mut ts, t1, &mut hs, &mut ys, &mut cache);
+            let mut yl = [y[0].0[l], y[1].0[l]];
+            match done[l] {
+                Some(hl) => {
+                    assert_eq!(ts, t1);
+                    assert_eq!((yl, hl), (ys, hs));
+                    assert_eq!(Some([k1[0].0[l], k1[1].0[l]]), cache);
+                }
+                None => {
+                    rejected_lanes += 1;
+                    assert_eq!(yl, y_init[l]);
+                    let (mut tl, mut hl) = (0.0, StepSize::new(retry[l]));
+                    let mut cl = Some([k1[0].0[l], k1[1].0[l]]);
+                    evolve_apply_cached(&c, &mut fs, &mut tl, t1, &mut hl, &mut yl, &mut cl);
+                    assert_eq!((tl, yl, hl, cl), (ts, ys, hs, cache));
+                }
+            }
+        }
+        assert!(
+            rejected_lanes > 0 && rejected_lanes < 4,
+            "both paths covered"
+        );
     }
 
     /// A stiff-ish step that is far too large is rejected and shrunk by at most a factor 5.
@@ -340,7 +515,7 @@ mod tests {
         let mut y = [1.0];
         let mut t = 0.0;
         let mut h = StepSize::new(1.0);
-        let mut f = |_t: f64, y: &[f64; 1], d: &mut [f64; 1]| d[0] = -50.0 * y[0];
+        let mut f = |y: &[f64; 1], d: &mut [f64; 1]| d[0] = -50.0 * y[0];
         let rejected = evolve_apply(&c, &mut f, &mut t, 1.0, &mut h, &mut y);
         assert!(rejected >= 1);
         assert!(t < 1.0 && t > 0.0);
@@ -354,7 +529,7 @@ mod tests {
         let mut y = [0.0];
         let mut t = 0.0;
         let mut h = StepSize::new(0.07);
-        let mut f = |_t: f64, _y: &[f64; 1], d: &mut [f64; 1]| d[0] = 1.0;
+        let mut f = |_y: &[f64; 1], d: &mut [f64; 1]| d[0] = 1.0;
         while t < 0.1 {
             evolve_apply(&c, &mut f, &mut t, 0.1, &mut h, &mut y);
         }

@@ -299,9 +299,8 @@ impl Population for AeifPscDeltaClopath {
                     // The flags are read from the counters at each sub-step call, so a spike in
                     // an early sub-step clamps the later ones of the same step (as in NEST).
                     let (refr, clamped) = (n.r > 0, n.clamp_r > 0);
-                    let mut f = |_t: f64, y: &[f64; 7], dy: &mut [f64; 7]| {
-                        rhs(p, refr, clamped, i_stim, y, dy)
-                    };
+                    let mut f =
+                        |y: &[f64; 7], dy: &mut [f64; 7]| rhs(p, refr, clamped, i_stim, y, dy);
                     evolve_apply_cached(
                         &control,
                         &mut f,

@@ -266,7 +266,7 @@ impl Population for HhPscAlphaClopath {
                 let u_old = n.y[V_M];
                 let i_stim = n.i_stim;
                 let p = &n.p;
-                let mut f = |_t: f64, y: &[f64; 11], dy: &mut [f64; 11]| rhs(p, i_stim, y, dy);
+                let mut f = |y: &[f64; 11], dy: &mut [f64; 11]| rhs(p, i_stim, y, dy);
                 let mut t = 0.0;
                 while t < h {
                     evolve_apply(&control, &mut f, &mut t, h, &mut n.h_int, &mut n.y);

@@ -310,7 +310,7 @@ impl Population for PpCondExpMcUrbanczik {
             for k in ctx.from..ctx.to {
                 let i_stim = n.i_stim_soma;
                 let np = &n.np;
-                let mut f = |_t: f64, y: &[f64; 10], dy: &mut [f64; 10]| rhs(np, i_stim, y, dy);
+                let mut f = |y: &[f64; 10], dy: &mut [f64; 10]| rhs(np, i_stim, y, dy);
                 let mut t = 0.0;
                 while t < h {
                     evolve_apply(&control, &mut f, &mut t, h, &mut n.h_int, &mut n.y);
