@@ -13,6 +13,9 @@
 //! A spike when `V_m ≥ V_peak` (or `≥ V_th` if `Delta_T = 0`): `V_m = V_clamp`, `w += b`,
 //! `z = I_sp`, `V_th = V_th_max`; V stays clamped for `t_clamp`, then `V_reset` for `t_ref`.
 //! Integrated with RKF45 under GSL's `yp` control (`gsl_error_tol`), step size carried over.
+//! Chunks of four neurons take the first sub-step of a step in lockstep (`rkf45::Lanes`) when
+//! they are free and their carried step covers the step; every neuron still gets exactly the
+//! numbers of its own GSL sequence (tests/lockstep_neurons.rs).
 //! Order of operations in a step as NEST's (nest-models.md §1.5): spike input is added after
 //! the first adaptive sub-step and discarded while clamped or refractory.
 //!
@@ -28,9 +31,12 @@
 
 use evplast_kernel::archive::clopath::Voltages;
 use evplast_kernel::inputs::ChannelKind;
+use evplast_kernel::lanes::{Lanes, Real};
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
 use evplast_kernel::record::MultimeterData;
-use evplast_kernel::rkf45::{evolve_apply_cached, Control, StepSize};
+use evplast_kernel::rkf45::{
+    evolve_apply_cached, evolve_first_lanes, tries_whole, Control, StepSize,
+};
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
 use crate::clopath_archiving::{write_clopath, ClopathParams};
@@ -197,6 +203,8 @@ struct Node {
     i_stim: f64,
     /// The right-hand side at the current state, while nothing it depends on has changed.
     dydt: Option<[f64; 7]>,
+    /// `p` as the free right-hand side reads it.
+    free: Free<f64>,
 }
 
 /// A population of `aeif_psc_delta_clopath` neurons.
@@ -232,6 +240,7 @@ impl AeifPscDeltaClopath {
                     h_int: StepSize::new(res.h().min(0.01)),
                     i_stim: 0.0,
                     dydt: None,
+                    free: Free::of(&np.p),
                 }
             })
             .collect();
@@ -244,9 +253,101 @@ impl AeifPscDeltaClopath {
     }
 }
 
+/// The parameters the right-hand side of a free neuron (not clamped, not refractory,
+/// `Delta_T > 0`) reads, for one neuron (`T = f64`) or for a chunk of neurons in lockstep.
+#[derive(Clone, Copy, Debug)]
+struct Free<T> {
+    v_peak: T,
+    g_l: T,
+    delta_t: T,
+    e_l: T,
+    c_m: T,
+    i_e: T,
+    a: T,
+    tau_w: T,
+    tau_z: T,
+    v_th_rest: T,
+    tau_v_th: T,
+    tau_plus: T,
+    tau_minus: T,
+    tau_bar_bar: T,
+}
+
+impl Free<f64> {
+    fn of(p: &Params) -> Self {
+        Self {
+            v_peak: p.v_peak,
+            g_l: p.g_l,
+            delta_t: p.delta_t,
+            e_l: p.e_l,
+            c_m: p.c_m,
+            i_e: p.i_e,
+            a: p.a,
+            tau_w: p.tau_w,
+            tau_z: p.tau_z,
+            v_th_rest: p.v_th_rest,
+            tau_v_th: p.tau_v_th,
+            tau_plus: p.tau_plus,
+            tau_minus: p.tau_minus,
+            tau_bar_bar: p.tau_bar_bar,
+        }
+    }
+}
+
+impl<const L: usize> Free<Lanes<L>> {
+    /// Lane `l` holds `of[l]`.
+    fn gather(of: &[Free<f64>; L]) -> Self {
+        let g = |f: fn(&Free<f64>) -> f64| Lanes(std::array::from_fn(|l| f(&of[l])));
+        Self {
+            v_peak: g(|q| q.v_peak),
+            g_l: g(|q| q.g_l),
+            delta_t: g(|q| q.delta_t),
+            e_l: g(|q| q.e_l),
+            c_m: g(|q| q.c_m),
+            i_e: g(|q| q.i_e),
+            a: g(|q| q.a),
+            tau_w: g(|q| q.tau_w),
+            tau_z: g(|q| q.tau_z),
+            v_th_rest: g(|q| q.v_th_rest),
+            tau_v_th: g(|q| q.tau_v_th),
+            tau_plus: g(|q| q.tau_plus),
+            tau_minus: g(|q| q.tau_minus),
+            tau_bar_bar: g(|q| q.tau_bar_bar),
+        }
+    }
+}
+
+/// The right-hand side of a free neuron, written once for one neuron and for lanes.
+#[inline(always)]
+fn rhs_free<T: Real>(q: &Free<T>, i_stim: T, y: &[T; 7], f: &mut [T; 7]) {
+    let v = y[V_M].min(q.v_peak);
+    let w = y[W];
+    let z = y[Z];
+    let v_th = y[V_TH];
+    let i_spike = q.g_l * q.delta_t * ((v - v_th) / q.delta_t).exp();
+    f[V_M] = (-q.g_l * (v - q.e_l) + i_spike - w + z + q.i_e + i_stim) / q.c_m;
+    f[W] = (q.a * (v - q.e_l) - w) / q.tau_w;
+    f[Z] = -z / q.tau_z;
+    f[V_TH] = -(v_th - q.v_th_rest) / q.tau_v_th;
+    f[U_PLUS] = (-y[U_PLUS] + v) / q.tau_plus;
+    f[U_MINUS] = (-y[U_MINUS] + v) / q.tau_minus;
+    f[U_BAR_BAR] = (-y[U_BAR_BAR] + y[U_MINUS]) / q.tau_bar_bar;
+}
+
 /// The right-hand side with the flags and current frozen for the whole step.
 #[inline]
-fn rhs(p: &Params, refr: bool, clamped: bool, i_stim: f64, y: &[f64; 7], f: &mut [f64; 7]) {
+fn rhs(
+    p: &Params,
+    q: &Free<f64>,
+    refr: bool,
+    clamped: bool,
+    i_stim: f64,
+    y: &[f64; 7],
+    f: &mut [f64; 7],
+) {
+    if !refr && !clamped && p.delta_t != 0.0 {
+        return rhs_free(q, i_stim, y, f);
+    }
     let v = if clamped {
         p.v_clamp
     } else if refr {
@@ -279,6 +380,198 @@ fn rhs(p: &Params, refr: bool, clamped: bool, i_stim: f64, y: &[f64; 7], f: &mut
     f[U_BAR_BAR] = (-y[U_BAR_BAR] + y[U_MINUS]) / p.tau_bar_bar;
 }
 
+/// Neurons integrated in lockstep (two SSE2 registers of f64).
+const LANES: usize = 4;
+
+impl Node {
+    /// True if this step's first sub-step can run in lockstep: a free neuron whose carried
+    /// step covers the whole step.
+    #[inline]
+    fn free_whole_step(&self, h: f64) -> bool {
+        self.r == 0 && self.clamp_r == 0 && self.p.delta_t != 0.0 && tries_whole(&self.h_int, h)
+    }
+}
+
+impl AeifPscDeltaClopath {
+    /// Takes the first sub-step of step `k` for the chunk `nodes` (at most LANES neurons) in
+    /// lockstep where at least two can; returns which neurons have theirs done.
+    #[inline]
+    fn first_substeps(nodes: &mut [Node], free: &Free<Lanes<LANES>>, h: f64) -> [bool; LANES] {
+        let mut active = [false; LANES];
+        for (a, n) in active.iter_mut().zip(nodes.iter()) {
+            *a = n.free_whole_step(h);
+        }
+        if active.iter().filter(|a| **a).count() < 2 {
+            return [false; LANES];
+        }
+        let zero = Lanes::splat(0.0);
+        let mut y = [zero; 7];
+        let mut k1 = [zero; 7];
+        let mut i_stim = zero;
+        let mut controls = [Control::yp(1e-6, 1e-6); LANES];
+        for (l, n) in nodes.iter_mut().enumerate() {
+            if !active[l] {
+                continue;
+            }
+            let d = n.dydt.take().unwrap_or_else(|| {
+                let mut d = [0.0; 7];
+                rhs_free(&n.free, n.i_stim, &n.y, &mut d);
+                d
+            });
+            for i in 0..7 {
+                y[i].0[l] = n.y[i];
+                k1[i].0[l] = d[i];
+            }
+            i_stim.0[l] = n.i_stim;
+            controls[l] = Control::yp(n.p.gsl_error_tol, n.p.gsl_error_tol);
+        }
+        let mut f = |y: &[Lanes<LANES>; 7], d: &mut [Lanes<LANES>; 7]| rhs_free(free, i_stim, y, d);
+        let mut done = [None; LANES];
+        let mut retry = [0.0; LANES];
+        evolve_first_lanes(
+            &controls, &active, &mut f, h, &mut y, &mut k1, &mut done, &mut retry,
+        );
+        let mut first_done = [false; LANES];
+        for (l, n) in nodes.iter_mut().enumerate() {
+            if !active[l] {
+                continue;
+            }
+            let lane = |v: &[Lanes<LANES>; 7]| -> [f64; 7] { std::array::from_fn(|i| v[i].0[l]) };
+            // The lane's f: at the new state if accepted, at the old one (still valid) if not.
+            n.dydt = Some(lane(&k1));
+            match done[l] {
+                Some(next) => {
+                    n.y = lane(&y);
+                    n.h_int = next;
+                    first_done[l] = true;
+                }
+                // Rejected: the scalar call goes on from the shorter step, as GSL's loop does.
+                None => n.h_int = StepSize::new(retry[l]),
+            }
+        }
+        first_done
+    }
+}
+
+/// Step `k` of neuron `i` (`first_done`: its first sub-step was taken in lockstep).
+#[inline]
+fn step(
+    n: &mut Node,
+    i: usize,
+    k: Step,
+    first_done: bool,
+    block: &mut Block,
+    ctx: &mut SliceCtx<'_>,
+) -> Result<(), NumericalInstability> {
+    let h = ctx.res.h();
+    let spike_ch = block.channel(i, 0);
+    let current_ch = block.channel(i, 1);
+    let i_stim = n.i_stim;
+    let p = &n.p;
+    let mut t = 0.0;
+    let mut pending_first = first_done;
+    while t < h {
+        if pending_first {
+            pending_first = false;
+            t = h;
+        } else {
+            // The flags are read from the counters at each sub-step call, so a spike in an
+            // early sub-step clamps the later ones of the same step (as in NEST).
+            let (refr, clamped) = (n.r > 0, n.clamp_r > 0);
+            let q = &n.free;
+            let mut f = |y: &[f64; 7], dy: &mut [f64; 7]| rhs(p, q, refr, clamped, i_stim, y, dy);
+            let control = Control::yp(p.gsl_error_tol, p.gsl_error_tol);
+            evolve_apply_cached(
+                &control,
+                &mut f,
+                &mut t,
+                h,
+                &mut n.h_int,
+                &mut n.y,
+                &mut n.dydt,
+            );
+        }
+        if n.y[V_M] < -1e3 || n.y[W].abs() > 1e6 || n.y.iter().any(|x| !x.is_finite()) {
+            return Err(NumericalInstability {
+                node: block.node(i).0,
+                model: MODEL,
+                time_ms: ctx.res.ms(k + 1),
+                what: format!("V_m = {}, w = {}", n.y[V_M], n.y[W]),
+            });
+        }
+        let input = ctx.inputs.take(spike_ch, k);
+        if n.r == 0 && n.clamp_r == 0 && input != 0.0 {
+            n.y[V_M] += input;
+            n.dydt = None;
+        }
+        let threshold = if p.delta_t == 0.0 {
+            n.y[V_TH]
+        } else {
+            p.v_peak
+        };
+        if n.y[V_M] >= threshold && n.clamp_r == 0 {
+            n.dydt = None;
+            n.y[V_M] = p.v_clamp;
+            n.y[W] += p.b;
+            n.y[Z] = p.i_sp;
+            n.y[V_TH] = p.v_th_max;
+            n.clamp_r = if n.clamp_counts > 0 {
+                n.clamp_counts + 1
+            } else {
+                0
+            };
+            ctx.out.spikes.push(SpikeEvent {
+                source: block.node(i),
+                stamp: k + 1,
+                multiplicity: 1,
+                weight_factor: 1.0,
+            });
+        } else if n.clamp_r == 1 {
+            n.dydt = None;
+            n.y[V_M] = p.v_reset;
+            n.clamp_r = 0;
+            n.r = if n.ref_counts > 0 {
+                n.ref_counts + 1
+            } else {
+                0
+            };
+        }
+        if n.r > 0 {
+            n.y[V_M] = p.v_reset;
+            n.dydt = None;
+        }
+    }
+    if let Some(a) = block.archive[i] {
+        let v = Voltages {
+            u: n.y[V_M],
+            u_plus: n.y[U_PLUS],
+            u_minus: n.y[U_MINUS],
+            u_bar_bar: n.y[U_BAR_BAR],
+        };
+        write_clopath(ctx, a, k + 1, v);
+    }
+    if n.clamp_r > 0 || n.r > 0 {
+        // The flags the right-hand side reads may change.
+        n.dydt = None;
+    }
+    if n.clamp_r > 0 {
+        n.clamp_r -= 1;
+    }
+    if n.r > 0 {
+        n.r -= 1;
+    }
+    let i_stim = ctx.inputs.take(current_ch, k);
+    if i_stim != n.i_stim {
+        n.dydt = None;
+    }
+    n.i_stim = i_stim;
+    if block.samplers.is_sampled(i) {
+        let y = n.y;
+        block.samplers.sample(i, k + 1, |f| y[f]);
+    }
+    Ok(())
+}
+
 impl Population for AeifPscDeltaClopath {
     fn model(&self) -> &'static str {
         MODEL
@@ -286,107 +579,17 @@ impl Population for AeifPscDeltaClopath {
 
     fn update(&mut self, ctx: &mut SliceCtx<'_>) -> Result<(), NumericalInstability> {
         let h = ctx.res.h();
-        for (i, n) in self.nodes.iter_mut().enumerate() {
-            let spike_ch = self.block.channel(i, 0);
-            let current_ch = self.block.channel(i, 1);
-            let archive = self.block.archive[i];
-            let control = Control::yp(n.p.gsl_error_tol, n.p.gsl_error_tol);
+        // Chunks of LANES neurons; in each step the chunk's first sub-steps run in lockstep
+        // where they can, the rest (rejected attempts, further sub-steps, clamped or refractory
+        // neurons) neuron by neuron. Each neuron's arithmetic is the same either way.
+        let n_nodes = self.nodes.len();
+        for c0 in (0..n_nodes).step_by(LANES) {
+            let chunk = &mut self.nodes[c0..(c0 + LANES).min(n_nodes)];
+            let free = Free::gather(&std::array::from_fn(|l| chunk[l.min(chunk.len() - 1)].free));
             for k in ctx.from..ctx.to {
-                let i_stim = n.i_stim;
-                let p = &n.p;
-                let mut t = 0.0;
-                while t < h {
-                    // The flags are read from the counters at each sub-step call, so a spike in
-                    // an early sub-step clamps the later ones of the same step (as in NEST).
-                    let (refr, clamped) = (n.r > 0, n.clamp_r > 0);
-                    let mut f =
-                        |y: &[f64; 7], dy: &mut [f64; 7]| rhs(p, refr, clamped, i_stim, y, dy);
-                    evolve_apply_cached(
-                        &control,
-                        &mut f,
-                        &mut t,
-                        h,
-                        &mut n.h_int,
-                        &mut n.y,
-                        &mut n.dydt,
-                    );
-                    if n.y[V_M] < -1e3 || n.y[W].abs() > 1e6 || n.y.iter().any(|x| !x.is_finite()) {
-                        return Err(NumericalInstability {
-                            node: self.block.node(i).0,
-                            model: MODEL,
-                            time_ms: ctx.res.ms(k + 1),
-                            what: format!("V_m = {}, w = {}", n.y[V_M], n.y[W]),
-                        });
-                    }
-                    let input = ctx.inputs.take(spike_ch, k);
-                    if n.r == 0 && n.clamp_r == 0 && input != 0.0 {
-                        n.y[V_M] += input;
-                        n.dydt = None;
-                    }
-                    let threshold = if p.delta_t == 0.0 {
-                        n.y[V_TH]
-                    } else {
-                        p.v_peak
-                    };
-                    if n.y[V_M] >= threshold && n.clamp_r == 0 {
-                        n.dydt = None;
-                        n.y[V_M] = p.v_clamp;
-                        n.y[W] += p.b;
-                        n.y[Z] = p.i_sp;
-                        n.y[V_TH] = p.v_th_max;
-                        n.clamp_r = if n.clamp_counts > 0 {
-                            n.clamp_counts + 1
-                        } else {
-                            0
-                        };
-                        ctx.out.spikes.push(SpikeEvent {
-                            source: self.block.node(i),
-                            stamp: k + 1,
-                            multiplicity: 1,
-                            weight_factor: 1.0,
-                        });
-                    } else if n.clamp_r == 1 {
-                        n.dydt = None;
-                        n.y[V_M] = p.v_reset;
-                        n.clamp_r = 0;
-                        n.r = if n.ref_counts > 0 {
-                            n.ref_counts + 1
-                        } else {
-                            0
-                        };
-                    }
-                    if n.r > 0 {
-                        n.y[V_M] = p.v_reset;
-                        n.dydt = None;
-                    }
-                }
-                if let Some(a) = archive {
-                    let v = Voltages {
-                        u: n.y[V_M],
-                        u_plus: n.y[U_PLUS],
-                        u_minus: n.y[U_MINUS],
-                        u_bar_bar: n.y[U_BAR_BAR],
-                    };
-                    write_clopath(ctx, a, k + 1, v);
-                }
-                if n.clamp_r > 0 || n.r > 0 {
-                    // The flags the right-hand side reads may change.
-                    n.dydt = None;
-                }
-                if n.clamp_r > 0 {
-                    n.clamp_r -= 1;
-                }
-                if n.r > 0 {
-                    n.r -= 1;
-                }
-                let i_stim = ctx.inputs.take(current_ch, k);
-                if i_stim != n.i_stim {
-                    n.dydt = None;
-                }
-                n.i_stim = i_stim;
-                if self.block.samplers.is_sampled(i) {
-                    let y = n.y;
-                    self.block.samplers.sample(i, k + 1, |f| y[f]);
+                let first_done = Self::first_substeps(chunk, &free, h);
+                for (l, n) in chunk.iter_mut().enumerate() {
+                    step(n, c0 + l, k, first_done[l], &mut self.block, ctx)?;
                 }
             }
         }
