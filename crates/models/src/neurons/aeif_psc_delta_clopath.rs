@@ -13,7 +13,7 @@
 //! A spike when `V_m ≥ V_peak` (or `≥ V_th` if `Delta_T = 0`): `V_m = V_clamp`, `w += b`,
 //! `z = I_sp`, `V_th = V_th_max`; V stays clamped for `t_clamp`, then `V_reset` for `t_ref`.
 //! Integrated with RKF45 under GSL's `yp` control (`gsl_error_tol`), step size carried over.
-//! Chunks of four neurons take the first sub-step of a step in lockstep (`rkf45::Lanes`) when
+//! Chunks of four neurons take the first sub-step of a step in lockstep (`lanes::Lanes`) when
 //! they are free and their carried step covers the step; every neuron still gets exactly the
 //! numbers of its own GSL sequence (tests/lockstep_neurons.rs).
 //! Order of operations in a step as NEST's (nest-models.md §1.5): spike input is added after
