@@ -213,7 +213,7 @@ impl<const N: usize> CompressedGroup<N> {
         self.fold(raw, b, h, c);
         debug_assert!(a >= i32::MIN as Step && b <= MAX_RUN_STEPS);
         let (a32, b32) = (a as i32, b as i32);
-        let i = self.keys.partition_point(|&k| k < a32);
+        let i = self.find(a32);
         debug_assert!(
             i < self.keys.len() && self.keys[i] == a32 && self.count[i] > 0,
             "no compressed entry at {a}"
@@ -262,6 +262,30 @@ impl<const N: usize> CompressedGroup<N> {
         out
     }
 
+    /// The first entry whose window start is ≥ `a` (`keys.partition_point(|k| k < a)`).
+    /// Window starts are spike stamps, spread about evenly over the span the entries cover, so
+    /// interpolation lands within a few entries: only that neighbourhood is searched when it
+    /// brackets `a` (a binary search over all keys missed the cache at every probe).
+    #[inline]
+    fn find(&self, a: i32) -> usize {
+        const W: usize = 8;
+        let keys = &self.keys;
+        let n = keys.len();
+        let (first, last) = (keys[0], keys[n - 1]);
+        if n <= 2 * W || a <= first || a > last {
+            return keys.partition_point(|&k| k < a);
+        }
+        let guess = ((i64::from(a - first) * (n - 1) as i64) / i64::from(last - first)) as usize;
+        let lo = guess.saturating_sub(W);
+        let hi = (guess + W).min(n - 1);
+        // keys[lo] < a ≤ keys[hi]: the answer lies in (lo, hi].
+        if keys[lo] < a && a <= keys[hi] {
+            lo + 1 + keys[lo + 1..=hi].partition_point(|&k| k < a)
+        } else {
+            keys.partition_point(|&k| k < a)
+        }
+    }
+
     /// Drops the dead entries, keeping the order.
     fn compact(&mut self) {
         let mut j = 0;
@@ -290,6 +314,39 @@ impl<const N: usize> CompressedGroup<N> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The interpolation search returns what a binary search over all keys returns, for even,
+    /// clustered and gapped keys and for every probe (present or not, inside or outside).
+    #[test]
+    fn find_equals_partition_point() {
+        let mut x: u64 = 7;
+        let mut rnd = |m: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        for layout in 0..3 {
+            let mut g = CompressedGroup::<1>::new(1, [10.0], None, 0, 1);
+            let mut k = 0i32;
+            g.keys.clear();
+            for i in 0..400 {
+                k += match layout {
+                    0 => 1 + rnd(3) as i32,
+                    1 => 1 + (rnd(100) as i32).pow(2) / 50,
+                    _ => 1 + if i % 50 == 0 { 5000 } else { rnd(2) as i32 },
+                };
+                g.keys.push(k);
+            }
+            for a in -3..=k + 3 {
+                assert_eq!(
+                    g.find(a),
+                    g.keys.partition_point(|&q| q < a),
+                    "layout {layout}, a {a}"
+                );
+            }
+        }
+    }
 
     /// Compressed sums equal direct sums over the raw history.
     #[test]
