@@ -26,9 +26,10 @@ pub struct InputBuffers {
 }
 
 impl InputBuffers {
-    /// Creates rings long enough for every delay up to `max_delay` with slices of `min_delay`.
+    /// Creates rings long enough for every delay up to `max_delay` with slices of `min_delay`,
+    /// rounded up to a power of two so a slot is found with a mask, not a division.
     pub fn new(kinds: Vec<ChannelKind>, min_delay: Step, max_delay: Step) -> Self {
-        let ring_len = (min_delay + max_delay).max(1) as usize;
+        let ring_len = ((min_delay + max_delay).max(1) as usize).next_power_of_two();
         let data = vec![0.0; kinds.len() * ring_len];
         Self {
             ring_len,
@@ -44,7 +45,8 @@ impl InputBuffers {
 
     #[inline]
     fn slot(&self, ch: u32, step: Step) -> usize {
-        ch as usize * self.ring_len + step.rem_euclid(self.ring_len as Step) as usize
+        // `step mod ring_len` (Euclidean, also for negative steps: two's complement).
+        ch as usize * self.ring_len + (step as usize & (self.ring_len - 1))
     }
 
     /// Adds a spike that arrives at the end of step `arrival − 1` (i.e. at stamp `arrival`).
