@@ -139,15 +139,17 @@ impl Population for PoissonGenerator {
     fn update(&mut self, ctx: &mut SliceCtx<'_>) -> Result<(), NumericalInstability> {
         let h = ctx.res.h();
         for (c, tr) in self.trains.iter_mut().enumerate() {
+            // A constant-rate train with no event in this slice (tested before anything else is
+            // loaded; `next_step` stays Step::MIN in every other train).
+            if tr.next_step >= ctx.to {
+                continue;
+            }
             let g = &self.gens[tr.gen];
             let lo = g.window.origin + g.window.start;
             let hi = g.window.origin + g.window.stop;
             if g.starts.len() == 1 && g.starts[0] == Step::MIN && hi.is_infinite() {
                 // A constant rate with no end: jump from event to event (O(events), not
                 // O(steps)); the event at time x falls in the first step k with x ≤ t_k + h.
-                if tr.next_step >= ctx.to {
-                    continue;
-                }
                 let rate = g.rates[0];
                 if rate <= 0.0 {
                     continue;
