@@ -46,6 +46,11 @@ impl BySource {
         self.offsets[i] as usize..self.offsets[i + 1] as usize
     }
 
+    /// Number of source node numbers the layout covers (`0..n_sources()`).
+    pub fn n_sources(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
     /// Bytes held by the layout.
     pub fn bytes(&self) -> usize {
         self.offsets.len() * 4

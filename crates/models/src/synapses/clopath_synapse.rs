@@ -28,7 +28,7 @@ use evplast_kernel::csr::BySource;
 use evplast_kernel::network::{
     report_rows, Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable,
 };
-use evplast_kernel::{Resolution, Step};
+use evplast_kernel::{NodeId, Resolution, Step};
 
 use crate::error::{require, BuildError};
 use crate::nest_params;
@@ -125,9 +125,8 @@ pub struct ClopathTable {
     delay: Vec<u16>,
     projection: Vec<u16>,
     weight: Vec<f64>,
-    x_bar: Vec<f64>,
-    /// Stamps fit 32 bits (the builder refuses longer runs).
-    t_last: Vec<i32>,
+    /// The presynaptic state (last spike, trace x̄), once per run of rows.
+    runs: Runs,
     /// Time and event schemes: the archive has been read up to `t_upd − d`, and the LTP sum
     /// read since the last spike but not yet applied is `pending` (NaN: no entry yet).
     t_upd: Vec<i32>,
@@ -149,10 +148,7 @@ impl ClopathTable {
         projections: Vec<Projection>,
         scheme: Scheme,
     ) -> Self {
-        let x_bar = projection
-            .iter()
-            .map(|&p| projections[p as usize].params.x_bar)
-            .collect();
+        let runs = Runs::new(&rows, &projection, &projections);
         let n = weight.len();
         let windowed = scheme != Scheme::Compressed;
         Self {
@@ -161,7 +157,7 @@ impl ClopathTable {
             channel,
             delay,
             weight,
-            t_last: vec![0; n],
+            runs,
             t_upd: if windowed { vec![0; n] } else { Vec::new() },
             pending: if windowed {
                 vec![f64::NAN; n]
@@ -170,17 +166,23 @@ impl ClopathTable {
             },
             group: if windowed { Vec::new() } else { group },
             projection,
-            x_bar,
             projections,
         }
     }
 
     /// Time/event schemes: reads row `r`'s archive window `(t_upd − d, upto − d]` into its
-    /// pending LTP sum, with the presynaptic trace of its last spike.
+    /// pending LTP sum, with the presynaptic trace of its last spike (at `tl`).
     #[inline]
-    fn read_window(&mut self, r: usize, upto: Step, archive: u32, archives: &mut Archives, h: f64) {
+    fn read_window(
+        &mut self,
+        r: usize,
+        tl: Step,
+        upto: Step,
+        archive: u32,
+        archives: &mut Archives,
+        h: f64,
+    ) {
         let d = self.delay[r] as Step;
-        let tl = self.t_last[r] as Step;
         let tau_x = self.projections[self.projection[r] as usize].params.tau_x;
         let mut sum = 0.0;
         let mut n = 0u64;
@@ -198,8 +200,8 @@ impl ClopathTable {
         archives.clopath_counters.weight_change_computations += n;
     }
 
-    /// Applies LTP (`ltp`: summed window, or `None` if it held no entry), LTD at `t_s − d`,
-    /// transmits, and advances the trace: the part common to all schemes.
+    /// Applies LTP (`ltp`: summed window, or `None` if it held no entry) with the presynaptic
+    /// trace `x_bar`, LTD at `t_s − d`, and transmits: the part common to all schemes.
     #[inline]
     fn spike(
         &mut self,
@@ -207,21 +209,18 @@ impl ClopathTable {
         archive: u32,
         s: &SpikeEvent,
         ltp: Option<f64>,
+        x_bar: f64,
         ctx: &mut DeliverCtx<'_>,
     ) {
-        let h = ctx.res.h();
         let proj = &self.projections[self.projection[r] as usize];
         let p = &proj.params;
         let (ts, d) = (s.stamp, self.delay[r] as Step);
-        let (tl, x_bar) = (self.t_last[r] as Step, self.x_bar[r]);
         let mut w = self.weight[r];
         if let Some(sum) = ltp {
             w = (w + x_bar * sum).min(p.w_max);
         }
         w = (w - ctx.archives.clopath[archive as usize].ltd_value(ts - d)).max(p.w_min);
         ctx.inputs.add_spike(self.channel[r], ts + d, w, 1);
-        self.x_bar[r] = x_bar * (-((ts - tl) as f64 * h) / p.tau_x).exp() + 1.0 / p.tau_x;
-        self.t_last[r] = ts as i32;
         self.weight[r] = w;
         if let Some(wr) = proj.weight_recorder {
             ctx.record_weight(wr, s.source, self.channel[r], ts, w);
@@ -229,17 +228,58 @@ impl ClopathTable {
         ctx.archives.clopath_counters.synapse_calls += 1;
     }
 
+    /// Delivers spike `s` through run `j`: `row(table, r, t_last, x_bar)` handles one unit of
+    /// multiplicity of row `r` with the presynaptic state before it; the run's state then
+    /// moves past the spike once (the same for every row; NEST updates each synapse's copy).
+    #[inline]
+    fn deliver_run(
+        &mut self,
+        j: usize,
+        s: &SpikeEvent,
+        h: f64,
+        mut row: impl FnMut(&mut Self, usize, Step, f64),
+    ) {
+        if s.multiplicity == 0 {
+            return;
+        }
+        let rows = self.runs.rows(j);
+        let tau_x = self.projections[self.projection[rows.start] as usize]
+            .params
+            .tau_x;
+        let next = |tl: Step, x_bar: f64| -> f64 {
+            x_bar * (-((s.stamp - tl) as f64 * h) / tau_x).exp() + 1.0 / tau_x
+        };
+        let (tl0, x0) = (self.runs.t_last[j] as Step, self.runs.x_bar[j]);
+        let mut x_end = next(tl0, x0);
+        if s.multiplicity == 1 {
+            for r in rows {
+                row(self, r, tl0, x0);
+            }
+        } else {
+            for r in rows {
+                let (mut tl, mut x) = (tl0, x0);
+                for _ in 0..s.multiplicity {
+                    row(self, r, tl, x);
+                    (tl, x) = (s.stamp, next(tl, x));
+                }
+                x_end = x;
+            }
+        }
+        self.runs.t_last[j] = s.stamp as i32;
+        self.runs.x_bar[j] = x_end;
+    }
+
     fn deliver_windowed(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
         let h = ctx.res.h();
         for s in spikes {
-            for r in self.rows.rows(s.source) {
+            for j in self.runs.of(s.source) {
                 // NEST runs the whole update once per unit of multiplicity.
-                let archive = ctx.channel_archive[self.channel[r] as usize];
-                for _ in 0..s.multiplicity {
-                    self.read_window(r, s.stamp, archive, ctx.archives, h);
-                    let ltp = std::mem::replace(&mut self.pending[r], f64::NAN);
-                    self.spike(r, archive, s, (!ltp.is_nan()).then_some(ltp), ctx);
-                }
+                self.deliver_run(j, s, h, |t, r, tl, x_bar| {
+                    let archive = ctx.channel_archive[t.channel[r] as usize];
+                    t.read_window(r, tl, s.stamp, archive, ctx.archives, h);
+                    let ltp = std::mem::replace(&mut t.pending[r], f64::NAN);
+                    t.spike(r, archive, s, (!ltp.is_nan()).then_some(ltp), x_bar, ctx);
+                });
             }
         }
     }
@@ -247,23 +287,84 @@ impl ClopathTable {
     fn deliver_compressed(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
         let h = ctx.res.h();
         for s in spikes {
-            for r in self.rows.rows(s.source) {
-                let d = self.delay[r] as Step;
-                let archive = ctx.channel_archive[self.channel[r] as usize];
-                for _ in 0..s.multiplicity {
-                    let a = self.t_last[r] as Step - d;
+            for j in self.runs.of(s.source) {
+                self.deliver_run(j, s, h, |t, r, tl, x_bar| {
+                    let d = t.delay[r] as Step;
+                    let archive = ctx.channel_archive[t.channel[r] as usize];
                     let archives = &mut *ctx.archives;
                     let sums = archives.clopath[archive as usize].ltp.take_compressed(
-                        self.group[r] as usize,
-                        a,
+                        t.group[r] as usize,
+                        tl - d,
                         s.stamp - d,
                         h,
                         &mut archives.clopath_counters,
                     );
-                    self.spike(r, archive, s, (sums.n_raw > 0).then_some(sums.s[0]), ctx);
-                }
+                    let ltp = (sums.n_raw > 0).then_some(sums.s[0]);
+                    t.spike(r, archive, s, ltp, x_bar, ctx);
+                });
             }
         }
+    }
+}
+
+/// Runs of rows that share their presynaptic state: one source, one projection (so one τ_x
+/// and one initial x̄). Every row of a source sees the same spikes, so the last spike time and
+/// the trace are the same for all rows of a run, and are stored once per run.
+struct Runs {
+    /// `first[s]..first[s + 1]`: the runs of source node `s`.
+    first: Vec<u32>,
+    /// Row `end[j]` is the first row after run `j` (runs cover the rows in order).
+    end: Vec<u32>,
+    t_last: Vec<i32>,
+    x_bar: Vec<f64>,
+}
+
+impl Runs {
+    fn new(rows: &BySource, projection: &[u16], projections: &[Projection]) -> Self {
+        let mut first = Vec::with_capacity(rows.n_sources() + 1);
+        let mut end = Vec::new();
+        let mut x_bar = Vec::new();
+        for src in 0..rows.n_sources() {
+            first.push(end.len() as u32);
+            let range = rows.rows(NodeId(src as u32));
+            let mut r = range.start;
+            while r < range.end {
+                let p = projection[r];
+                while r < range.end && projection[r] == p {
+                    r += 1;
+                }
+                end.push(r as u32);
+                x_bar.push(projections[p as usize].params.x_bar);
+            }
+        }
+        first.push(end.len() as u32);
+        Self {
+            first,
+            t_last: vec![0; end.len()],
+            end,
+            x_bar,
+        }
+    }
+
+    /// The runs of `source`.
+    #[inline]
+    fn of(&self, source: NodeId) -> std::ops::Range<usize> {
+        let s = source.0 as usize;
+        if s + 1 >= self.first.len() {
+            return 0..0;
+        }
+        self.first[s] as usize..self.first[s + 1] as usize
+    }
+
+    /// The rows of run `j`.
+    #[inline]
+    fn rows(&self, j: usize) -> std::ops::Range<usize> {
+        let start = if j == 0 { 0 } else { self.end[j - 1] as usize };
+        start..self.end[j] as usize
+    }
+
+    fn len(&self) -> usize {
+        self.end.len()
     }
 }
 
@@ -293,18 +394,24 @@ impl SynapseTable for ClopathTable {
         let n = self.weight.len();
         if all {
             // Time-driven: every synapse, nothing tested per synapse.
-            for r in 0..n {
-                let archive = ctx.channel_archive[self.channel[r] as usize];
-                self.read_window(r, upto, archive, ctx.archives, h);
+            for j in 0..self.runs.len() {
+                let tl = self.runs.t_last[j] as Step;
+                for r in self.runs.rows(j) {
+                    let archive = ctx.channel_archive[self.channel[r] as usize];
+                    self.read_window(r, tl, upto, archive, ctx.archives, h);
+                }
             }
             ctx.archives.clopath_counters.synapse_calls += n as u64;
         } else {
             // Event-driven catch-up: only synapses onto archives over the horizon.
-            for r in 0..n {
-                let archive = ctx.channel_archive[self.channel[r] as usize];
-                if ctx.archives.clopath[archive as usize].ltp.catch_up {
-                    self.read_window(r, upto, archive, ctx.archives, h);
-                    ctx.archives.clopath_counters.synapse_calls += 1;
+            for j in 0..self.runs.len() {
+                let tl = self.runs.t_last[j] as Step;
+                for r in self.runs.rows(j) {
+                    let archive = ctx.channel_archive[self.channel[r] as usize];
+                    if ctx.archives.clopath[archive as usize].ltp.catch_up {
+                        self.read_window(r, tl, upto, archive, ctx.archives, h);
+                        ctx.archives.clopath_counters.synapse_calls += 1;
+                    }
                 }
             }
         }
