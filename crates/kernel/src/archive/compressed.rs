@@ -24,6 +24,13 @@ use crate::time::{Step, MAX_RUN_STEPS};
 /// Factors below this trigger a rebase of the lazy scaling (far from under- and overflow).
 const REBASE_BELOW: f64 = 1e-120;
 
+/// Per-entry bookkeeping (see [`CompressedGroup`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Meta {
+    count: u32,
+    raw_at_start: u32,
+}
+
 /// What a synapse gets for its window `(a, b]`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WindowSums<const N: usize> {
@@ -51,17 +58,18 @@ pub struct CompressedGroup<const N: usize> {
     /// binary search of `take` walks only the keys and a fold streams only `g` and `s`):
     /// - `keys`: the window start `a` (a neuron-time stamp; runs fit 32 bits,
     ///   [`MAX_RUN_STEPS`]), ascending;
-    /// - `count`: synapses whose window starts there (0: a dead entry, dropped at the next
+    /// - `meta.count`: synapses whose window starts there (0: a dead entry, dropped at the next
     ///   compaction; its sums are still folded, never read);
-    /// - `raw_at_start`: the group's raw-entry count when the entry was made, modulo 2^32 (a
+    /// - `meta.raw_at_start`: the group's raw-entry count when the entry was made, modulo 2^32 (a
     ///   window never holds more raw entries than a run has steps);
     /// - `g`: decay factors relative to the reference stamp R, `g_k = e^{−(R − a)/τ_k}`, so a
     ///   fold touches an entry only to add new contributions, never just to decay it;
     /// - `s`, `tp`: the S sums, and the T sums divided by the group's τ_Δ factor E (`tp` stays
     ///   empty when the rule has no τ_Δ).
     keys: Vec<i32>,
-    count: Vec<u32>,
-    raw_at_start: Vec<u32>,
+    /// `count` and `raw_at_start` together: a take touches them at a random entry, one cache
+    /// line instead of two.
+    meta: Vec<Meta>,
     g: Vec<[f64; N]>,
     s: Vec<[f64; N]>,
     tp: Vec<[f64; N]>,
@@ -86,8 +94,10 @@ impl<const N: usize> CompressedGroup<N> {
             big_e: 1.0,
             raw_total: 0,
             keys: vec![a0 as i32],
-            count: vec![n_synapses],
-            raw_at_start: vec![0],
+            meta: vec![Meta {
+                count: n_synapses,
+                raw_at_start: 0,
+            }],
             g: vec![[1.0; N]],
             s: vec![[0.0; N]],
             tp: if tau_delta.is_some() {
@@ -215,7 +225,7 @@ impl<const N: usize> CompressedGroup<N> {
         let (a32, b32) = (a as i32, b as i32);
         let i = self.find(a32);
         debug_assert!(
-            i < self.keys.len() && self.keys[i] == a32 && self.count[i] > 0,
+            i < self.keys.len() && self.keys[i] == a32 && self.meta[i].count > 0,
             "no compressed entry at {a}"
         );
         let mut t = [0.0; N];
@@ -227,10 +237,10 @@ impl<const N: usize> CompressedGroup<N> {
         let out = WindowSums {
             s: self.s[i],
             t,
-            n_raw: u64::from((self.raw_total as u32).wrapping_sub(self.raw_at_start[i])),
+            n_raw: u64::from((self.raw_total as u32).wrapping_sub(self.meta[i].raw_at_start)),
         };
-        self.count[i] -= 1;
-        if self.count[i] == 0 {
+        self.meta[i].count -= 1;
+        if self.meta[i].count == 0 {
             self.live -= 1;
         }
         let last = self.keys.len() - 1;
@@ -238,15 +248,17 @@ impl<const N: usize> CompressedGroup<N> {
             // Another synapse (or this one again, for a spike of multiplicity > 1) already
             // starts at b. A dead entry there has no sums yet (nothing was folded past b), so it
             // is revived rather than duplicated: window starts stay unique.
-            if self.count[last] == 0 {
+            if self.meta[last].count == 0 {
                 self.live += 1;
             }
-            self.count[last] += 1;
+            self.meta[last].count += 1;
         } else {
             // A new entry at the fold point: g_k = e^{−(R − B)/τ_k} = 1/F_k.
             self.keys.push(b32);
-            self.count.push(1);
-            self.raw_at_start.push(self.raw_total as u32);
+            self.meta.push(Meta {
+                count: 1,
+                raw_at_start: self.raw_total as u32,
+            });
             self.g.push(std::array::from_fn(|k| 1.0 / self.big_f[k]));
             self.s.push([0.0; N]);
             if self.tau_delta.is_some() {
@@ -290,10 +302,9 @@ impl<const N: usize> CompressedGroup<N> {
     fn compact(&mut self) {
         let mut j = 0;
         for i in 0..self.keys.len() {
-            if self.count[i] > 0 {
+            if self.meta[i].count > 0 {
                 self.keys[j] = self.keys[i];
-                self.count[j] = self.count[i];
-                self.raw_at_start[j] = self.raw_at_start[i];
+                self.meta[j] = self.meta[i];
                 self.g[j] = self.g[i];
                 self.s[j] = self.s[i];
                 if let Some(&tp) = self.tp.get(i) {
@@ -303,8 +314,7 @@ impl<const N: usize> CompressedGroup<N> {
             }
         }
         self.keys.truncate(j);
-        self.count.truncate(j);
-        self.raw_at_start.truncate(j);
+        self.meta.truncate(j);
         self.g.truncate(j);
         self.s.truncate(j);
         self.tp.truncate(j);
