@@ -138,16 +138,16 @@ impl<const N: usize> CompressedGroup<N> {
         // T sums in Horner form: only decaying factors e^{−gap/τ_Δ}.
         let delta = self.tau_delta.map(|td| DecayAt::new(0, h, td));
         let mut last = from;
-        raw.read(from, b, |e| {
-            let gap = delta.map(|d| d.over(e.stamp - last));
+        raw.read(from, b, |stamp, value| {
+            let gap = delta.map(|d| d.over(stamp - last));
             for k in 0..n {
-                let x = e.value * up[k].at(e.stamp);
+                let x = value * up[k].at(stamp);
                 a_s[k] += x;
                 if let Some(g) = gap {
                     a_t[k] = a_t[k] * g + x;
                 }
             }
-            last = e.stamp;
+            last = stamp;
             n_raw += 1;
         });
         let span = (b - from) as f64 * h;

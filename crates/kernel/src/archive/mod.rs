@@ -36,7 +36,7 @@ impl<const N: usize> SchemeHistory<N> {
 
     /// Visits the raw entries with `from < stamp ≤ to` in time order, marking them read.
     #[inline]
-    pub fn read(&mut self, from: Step, to: Step, visit: impl FnMut(&Entry)) {
+    pub fn read(&mut self, from: Step, to: Step, visit: impl FnMut(Step, f64)) {
         self.raw.read(from, to, visit);
     }
 
@@ -156,13 +156,14 @@ use std::collections::VecDeque;
 
 use crate::time::Step;
 
-/// One history entry: stamp (end of the step it describes), value, and how many incoming
-/// synapses have read it.
+/// One history entry: stamp (end of the step it describes; runs fit 32 bits,
+/// [`MAX_RUN_STEPS`](crate::time::MAX_RUN_STEPS)), how many incoming synapses have read it, and
+/// the value. 16 bytes.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Entry {
-    pub stamp: Step,
-    pub value: f64,
-    pub reads: u32,
+struct Entry {
+    stamp: i32,
+    reads: u32,
+    value: f64,
 }
 
 /// A full (event-driven) history of one neuron, read by its `n_incoming` plastic synapses over
@@ -187,23 +188,58 @@ impl History {
     #[inline]
     pub fn push(&mut self, stamp: Step, value: f64) {
         self.prune();
+        debug_assert!(stamp <= crate::time::MAX_RUN_STEPS);
         self.entries.push_back(Entry {
-            stamp,
-            value,
+            stamp: stamp as i32,
             reads: 0,
+            value,
         });
     }
 
-    /// Visits the entries with `from < stamp ≤ to` in time order, marking them read.
+    /// Visits `(stamp, value)` of the entries with `from < stamp ≤ to` in time order, marking
+    /// them read.
     #[inline]
-    pub fn read(&mut self, from: Step, to: Step, mut visit: impl FnMut(&Entry)) {
-        let start = self.entries.partition_point(|e| e.stamp <= from);
+    pub fn read(&mut self, from: Step, to: Step, mut visit: impl FnMut(Step, f64)) {
+        let start = self.first_after(from);
         for e in self.entries.range_mut(start..) {
-            if e.stamp > to {
+            if Step::from(e.stamp) > to {
                 break;
             }
             e.reads += 1;
-            visit(e);
+            visit(Step::from(e.stamp), e.value);
+        }
+    }
+
+    /// The index of the first entry stamped after `from`. Stamps increase, and over the span
+    /// a history covers they are spread about evenly (every step for Urbanczik–Senn, runs of
+    /// steps for Clopath's LTP history), so a guess by interpolation is checked against its
+    /// neighbourhood before the whole history is searched.
+    #[inline]
+    fn first_after(&self, from: Step) -> usize {
+        const W: usize = 16;
+        let e = &self.entries;
+        let n = e.len();
+        if n <= 4 * W {
+            return e.partition_point(|x| Step::from(x.stamp) <= from);
+        }
+        let (first, last) = (Step::from(e[0].stamp), Step::from(e[n - 1].stamp));
+        if from < first {
+            return 0;
+        }
+        if from >= last {
+            return n;
+        }
+        let guess = ((from - first) as i128 * (n - 1) as i128 / (last - first) as i128) as usize;
+        let (lo, hi) = (guess.saturating_sub(W), (guess + W).min(n - 1));
+        // e[lo] ≤ from < e[hi]: the answer lies in (lo, hi].
+        if Step::from(e[lo].stamp) <= from && from < Step::from(e[hi].stamp) {
+            let mut i = lo + 1;
+            while Step::from(e[i].stamp) <= from {
+                i += 1;
+            }
+            i
+        } else {
+            e.partition_point(|x| Step::from(x.stamp) <= from)
         }
     }
 
@@ -284,5 +320,38 @@ mod decay_tests {
             );
         }
         assert!((d.over(3) - (-0.3f64 / 7.0).exp()).abs() < 1e-16);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The interpolation search finds what a binary search finds, for evenly spread,
+    /// clustered (Clopath-like runs of steps) and gapped stamps, for every probe.
+    #[test]
+    fn first_after_equals_partition_point() {
+        for layout in 0..3 {
+            let mut h = History::new(1);
+            let mut t: Step = 5;
+            for i in 0..600 {
+                t += match layout {
+                    0 => 1,
+                    1 => {
+                        if i % 40 < 25 {
+                            1
+                        } else {
+                            37
+                        }
+                    }
+                    _ => 1 + (i * i % 97) as Step,
+                };
+                h.push(t, 1.0);
+            }
+            for from in 0..=t + 2 {
+                let want = h.entries.partition_point(|x| Step::from(x.stamp) <= from);
+                assert_eq!(h.first_after(from), want, "layout {layout}, from {from}");
+            }
+        }
     }
 }

@@ -188,10 +188,14 @@ impl ClopathTable {
         let mut n = 0u64;
         // The trace at synapse time t_e + d: e^{−(t_e + d − t_last)/τ_x}.
         let mut trace = DecayAt::new(tl - d, h, tau_x);
-        archives.clopath[archive as usize].read_ltp(self.t_upd[r] as Step - d, upto - d, |e| {
-            sum += e.value * trace.at(e.stamp);
-            n += 1;
-        });
+        archives.clopath[archive as usize].read_ltp(
+            self.t_upd[r] as Step - d,
+            upto - d,
+            |stamp, value| {
+                sum += value * trace.at(stamp);
+                n += 1;
+            },
+        );
         if n > 0 {
             let p = &mut self.pending[r];
             *p = if p.is_nan() { sum } else { *p + sum };

@@ -225,15 +225,15 @@ impl UrbanczikTable {
         let mut n = 0u64;
         archive
             .history
-            .read(self.t_upd[r] as Step - d, upto - d, |e| {
-                let pi = (x_l * f_l.at(e.stamp) - x_s * f_s.at(e.stamp)) * e.value;
+            .read(self.t_upd[r] as Step - d, upto - d, |stamp, value| {
+                let pi = (x_l * f_l.at(stamp) - x_s * f_s.at(stamp)) * value;
                 i1 += pi;
                 acc = if n == 0 {
                     pi
                 } else {
-                    acc * delta.over(e.stamp - last) + pi
+                    acc * delta.over(stamp - last) + pi
                 };
-                last = e.stamp;
+                last = stamp;
                 n += 1;
             });
         let dpi_exp = if n == 0 {
