@@ -968,6 +968,7 @@ impl NetworkBuilder {
                 t.weight,
                 t.group,
                 clopath_projs,
+                self.res,
                 scheme,
             )));
         }

@@ -148,6 +148,18 @@ impl ClopathArchive {
         self.ltp.read(from, to, visit);
     }
 
+    /// `(Σ term(stamp, value), count)` over the LTP entries with `from < stamp ≤ to`, marking
+    /// them read (see `History::read_sum`).
+    #[inline]
+    pub fn read_ltp_sum(
+        &mut self,
+        from: Step,
+        to: Step,
+        term: impl Fn(Step, f64) -> f64,
+    ) -> (f64, u64) {
+        self.ltp.read_sum(from, to, term)
+    }
+
     /// Number of LTP entries held.
     pub fn ltp_len(&self) -> usize {
         self.ltp.raw.len()

@@ -40,6 +40,17 @@ impl<const N: usize> SchemeHistory<N> {
         self.raw.read(from, to, visit);
     }
 
+    /// [`History::read_sum`] over the raw entries.
+    #[inline]
+    pub fn read_sum(
+        &mut self,
+        from: Step,
+        to: Step,
+        term: impl Fn(Step, f64) -> f64,
+    ) -> (f64, u64) {
+        self.raw.read_sum(from, to, term)
+    }
+
     /// Compressed scheme: the sums of group `g` for the window `(a, b]` of one synapse, which
     /// then starts its next window at `b`.
     #[inline]
@@ -78,11 +89,46 @@ impl<const N: usize> SchemeHistory<N> {
     }
 }
 
-/// `e^{−(s − origin)·h/τ}` at increasing stamps `s`: consecutive stamps (the dense archive,
-/// the clamped spike of the sparse one) cost one multiplication instead of an `exp`. The
-/// value only decays, so repeated multiplication cannot lose a value that matters (it may
-/// underflow to 0 only where the exact value is below the smallest double anyway); relative
-/// rounding grows by an ulp per step (≈1e-13 over 1e3 steps).
+/// `e^{−k·h/τ}` for `k = 0..LEN` steps, computed once per `(τ, h)`: the decays of a window
+/// read become one lookup per entry, with no chain of multiplications between entries (each
+/// value is a fresh `exp`, as NEST computes it per entry). Past the table (windows more than
+/// `LEN` steps after the trace's origin) it computes the `exp`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecayTable {
+    rate: f64,
+    values: Vec<f64>,
+}
+
+impl DecayTable {
+    /// Table length: 8192 steps (819 ms at h = 0.1 ms), 64 KiB.
+    pub const LEN: usize = 8192;
+
+    /// The table for time constant `tau` (ms) at resolution `h` (ms).
+    pub fn new(h: f64, tau: f64) -> Self {
+        let rate = h / tau;
+        Self {
+            rate,
+            values: (0..Self::LEN).map(|k| (-(k as f64) * rate).exp()).collect(),
+        }
+    }
+
+    /// `e^{−k·h/τ}`.
+    #[inline]
+    pub fn at(&self, k: Step) -> f64 {
+        match self.values.get(k as usize) {
+            Some(v) if k >= 0 => *v,
+            _ => (-(k as f64) * self.rate).exp(),
+        }
+    }
+}
+
+/// `e^{−(s − origin)·h/τ}` at increasing stamps `s`: the next stamp's value is the last one
+/// times `e^{−h/τ}` raised to the gap (one multiplication for consecutive stamps — the dense
+/// archive — and a few for the short gaps between the runs of Clopath's sparse LTP archive),
+/// instead of an `exp`; the first stamp and gaps over 64 steps take a fresh `exp`. The value only
+/// decays, so repeated multiplication cannot lose a value that matters (it may underflow to 0
+/// only where the exact value is below the smallest double anyway); relative rounding grows by
+/// at most a few ulp per entry (≈1e-13 over 1e3 entries).
 #[derive(Clone, Copy, Debug)]
 pub struct DecayAt {
     origin: Step,
@@ -109,8 +155,11 @@ impl DecayAt {
     /// The factor at stamp `s` (stamps must not decrease between calls).
     #[inline]
     pub fn at(&mut self, s: Step) -> f64 {
-        if s == self.last.wrapping_add(1) {
+        let gap = s.wrapping_sub(self.last);
+        if gap == 1 {
             self.value *= self.step;
+        } else if self.last != Step::MIN && (2..=64).contains(&gap) {
+            self.value *= self.step.powi(gap as i32);
         } else {
             self.value = (-((s - self.origin) as f64) * self.rate).exp();
         }
@@ -210,36 +259,100 @@ impl History {
         }
     }
 
+    /// `(Σ term(stamp, value), count)` over the entries with `from < stamp ≤ to`, marking them
+    /// read. The sum runs in four interleaved partial sums, so consecutive terms do not wait
+    /// for each other; it differs from a left-to-right sum by rounding only.
+    #[inline]
+    pub fn read_sum(
+        &mut self,
+        from: Step,
+        to: Step,
+        term: impl Fn(Step, f64) -> f64,
+    ) -> (f64, u64) {
+        let (start, end) = (self.first_after(from), self.first_after(to));
+        if start >= end {
+            return (0.0, 0);
+        }
+        let (x, y) = self.entries.as_mut_slices();
+        let nx = x.len();
+        let (p, q) = if end <= nx {
+            (&mut x[start..end], &mut y[..0])
+        } else if start >= nx {
+            (&mut x[..0], &mut y[start - nx..end - nx])
+        } else {
+            (&mut x[start..], &mut y[..end - nx])
+        };
+        let mut acc = [0.0; 4];
+        for part in [p, q] {
+            let mut chunks = part.chunks_exact_mut(4);
+            for c in &mut chunks {
+                for (a, e) in acc.iter_mut().zip(c.iter_mut()) {
+                    e.reads += 1;
+                    *a += term(Step::from(e.stamp), e.value);
+                }
+            }
+            for (a, e) in acc.iter_mut().zip(chunks.into_remainder()) {
+                e.reads += 1;
+                *a += term(Step::from(e.stamp), e.value);
+            }
+        }
+        ((acc[0] + acc[1]) + (acc[2] + acc[3]), (end - start) as u64)
+    }
+
     /// The index of the first entry stamped after `from`. Stamps increase, and over the span
-    /// a history covers they are spread about evenly (every step for Urbanczik–Senn, runs of
-    /// steps for Clopath's LTP history), so a guess by interpolation is checked against its
-    /// neighbourhood before the whole history is searched.
+    /// a history covers they are spread about evenly (every step for Urbanczik–Senn) or in runs
+    /// (Clopath's LTP history), so the search starts at a guess by interpolation and gallops
+    /// away from it: a few probes near the answer instead of a binary search over the whole
+    /// history, which missed the cache at every probe.
     #[inline]
     fn first_after(&self, from: Step) -> usize {
-        const W: usize = 16;
         let e = &self.entries;
+        let at = |i: usize| Step::from(e[i].stamp);
+        // First index in lo..hi stamped after `from` (hi if none).
+        let bisect = |mut lo: usize, mut hi: usize| {
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if at(mid) <= from {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo
+        };
         let n = e.len();
-        if n <= 4 * W {
-            return e.partition_point(|x| Step::from(x.stamp) <= from);
-        }
-        let (first, last) = (Step::from(e[0].stamp), Step::from(e[n - 1].stamp));
-        if from < first {
+        if n == 0 || from < at(0) {
             return 0;
         }
+        let (first, last) = (at(0), at(n - 1));
         if from >= last {
             return n;
         }
+        // at(0) ≤ from < at(n − 1), so 0 ≤ guess < n − 1.
         let guess = ((from - first) as i128 * (n - 1) as i128 / (last - first) as i128) as usize;
-        let (lo, hi) = (guess.saturating_sub(W), (guess + W).min(n - 1));
-        // e[lo] ≤ from < e[hi]: the answer lies in (lo, hi].
-        if Step::from(e[lo].stamp) <= from && from < Step::from(e[hi].stamp) {
-            let mut i = lo + 1;
-            while Step::from(e[i].stamp) <= from {
-                i += 1;
+        let mut step = 1;
+        if at(guess) <= from {
+            // The answer is above the guess: gallop up until a stamp exceeds `from`.
+            let mut lo = guess;
+            loop {
+                let hi = (lo + step).min(n - 1);
+                if at(hi) > from {
+                    return bisect(lo + 1, hi);
+                }
+                lo = hi;
+                step *= 2;
             }
-            i
         } else {
-            e.partition_point(|x| Step::from(x.stamp) <= from)
+            // The answer is at or below the guess: gallop down until a stamp is ≤ `from`.
+            let mut hi = guess;
+            loop {
+                let lo = hi.saturating_sub(step);
+                if at(lo) <= from {
+                    return bisect(lo + 1, hi);
+                }
+                hi = lo;
+                step *= 2;
+            }
         }
     }
 
@@ -326,6 +439,42 @@ mod decay_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `read_sum` over a history whose ring has wrapped gives the count and, up to rounding,
+    /// the sum of `read`, and marks the same entries read (they are then pruned alike).
+    #[test]
+    fn read_sum_equals_read() {
+        let mk = || {
+            let mut h = History::new(2);
+            for t in 1..=500 {
+                h.push(t, (t as f64 * 0.037).sin());
+            }
+            // Wrap the ring: read and prune the front, then append again.
+            h.read(0, 450, |_, _| {});
+            h.read(0, 450, |_, _| {});
+            for t in 501..=700 {
+                h.push(t, (t as f64 * 0.037).sin());
+            }
+            assert!(!h.entries.as_slices().1.is_empty(), "the ring wraps");
+            h
+        };
+        for (from, to) in [(440, 700), (451, 452), (600, 599), (460, 633), (0, 1000)] {
+            let (mut a, mut b) = (mk(), mk());
+            let mut want = (0.0, 0u64);
+            a.read(from, to, |s, v| {
+                want.0 += v * (s as f64 * 0.001).exp();
+                want.1 += 1;
+            });
+            let got = b.read_sum(from, to, |s, v| v * (s as f64 * 0.001).exp());
+            assert_eq!(got.1, want.1, "({from}, {to}]");
+            // ≤ 250 terms of magnitude ≤ e^0.7: rounding differences stay below 1e-12.
+            assert!(
+                (got.0 - want.0).abs() <= 1e-12 * (1.0 + want.0.abs()),
+                "({from}, {to}]"
+            );
+            assert_eq!(a.entries, b.entries, "same entries marked read");
+        }
+    }
 
     /// The interpolation search finds what a binary search finds, for evenly spread,
     /// clustered (Clopath-like runs of steps) and gapped stamps, for every probe.

@@ -23,7 +23,7 @@
 //! Reference: Clopath, Büsing, Vasilaki & Gerstner (2010) Nat Neurosci 13:344,
 //! doi:10.1038/nn.2479. Matches NEST 3.10's `clopath_synapse` (nest-models.md §3).
 
-use evplast_kernel::archive::{DecayAt, Scheme};
+use evplast_kernel::archive::{DecayTable, Scheme};
 use evplast_kernel::csr::BySource;
 use evplast_kernel::network::{
     report_rows, Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable,
@@ -127,6 +127,9 @@ pub struct ClopathTable {
     weight: Vec<f64>,
     /// The presynaptic state (last spike, trace x̄), once per run of rows.
     runs: Runs,
+    /// Time and event schemes: the decay tables of the distinct τ_x, and each projection's.
+    decay: Vec<DecayTable>,
+    projection_decay: Vec<u16>,
     /// Time and event schemes: the archive has been read up to `t_upd − d`, and the LTP sum
     /// read since the last spike but not yet applied is `pending` (NaN: no entry yet).
     t_upd: Vec<i32>,
@@ -146,11 +149,27 @@ impl ClopathTable {
         weight: Vec<f64>,
         group: Vec<u16>,
         projections: Vec<Projection>,
+        res: Resolution,
         scheme: Scheme,
     ) -> Self {
         let runs = Runs::new(&rows, &projection, &projections);
         let n = weight.len();
         let windowed = scheme != Scheme::Compressed;
+        // Only the windowed schemes read raw windows.
+        let mut decay: Vec<(f64, DecayTable)> = Vec::new();
+        let mut projection_decay = Vec::new();
+        for p in projections.iter().filter(|_| windowed) {
+            let tau = p.params.tau_x;
+            let i = match decay.iter().position(|(t, _)| *t == tau) {
+                Some(i) => i,
+                None => {
+                    decay.push((tau, DecayTable::new(res.h(), tau)));
+                    decay.len() - 1
+                }
+            };
+            projection_decay.push(i as u16);
+        }
+        let decay = decay.into_iter().map(|(_, t)| t).collect();
         Self {
             scheme,
             rows,
@@ -158,6 +177,8 @@ impl ClopathTable {
             delay,
             weight,
             runs,
+            decay,
+            projection_decay,
             t_upd: if windowed { vec![0; n] } else { Vec::new() },
             pending: if windowed {
                 vec![f64::NAN; n]
@@ -180,21 +201,15 @@ impl ClopathTable {
         upto: Step,
         archive: u32,
         archives: &mut Archives,
-        h: f64,
     ) {
         let d = self.delay[r] as Step;
-        let tau_x = self.projections[self.projection[r] as usize].params.tau_x;
-        let mut sum = 0.0;
-        let mut n = 0u64;
+        let decay = &self.decay[self.projection_decay[self.projection[r] as usize] as usize];
         // The trace at synapse time t_e + d: e^{−(t_e + d − t_last)/τ_x}.
-        let mut trace = DecayAt::new(tl - d, h, tau_x);
-        archives.clopath[archive as usize].read_ltp(
+        let origin = tl - d;
+        let (sum, n) = archives.clopath[archive as usize].read_ltp_sum(
             self.t_upd[r] as Step - d,
             upto - d,
-            |stamp, value| {
-                sum += value * trace.at(stamp);
-                n += 1;
-            },
+            |stamp, value| value * decay.at(stamp - origin),
         );
         if n > 0 {
             let p = &mut self.pending[r];
@@ -280,7 +295,7 @@ impl ClopathTable {
                 // NEST runs the whole update once per unit of multiplicity.
                 self.deliver_run(j, s, h, |t, r, tl, x_bar| {
                     let archive = ctx.channel_archive[t.channel[r] as usize];
-                    t.read_window(r, tl, s.stamp, archive, ctx.archives, h);
+                    t.read_window(r, tl, s.stamp, archive, ctx.archives);
                     let ltp = std::mem::replace(&mut t.pending[r], f64::NAN);
                     t.spike(r, archive, s, (!ltp.is_nan()).then_some(ltp), x_bar, ctx);
                 });
@@ -394,7 +409,6 @@ impl SynapseTable for ClopathTable {
         if self.scheme == Scheme::Compressed {
             return;
         }
-        let h = ctx.res.h();
         let n = self.weight.len();
         if all {
             // Time-driven: every synapse, nothing tested per synapse.
@@ -402,7 +416,7 @@ impl SynapseTable for ClopathTable {
                 let tl = self.runs.t_last[j] as Step;
                 for r in self.runs.rows(j) {
                     let archive = ctx.channel_archive[self.channel[r] as usize];
-                    self.read_window(r, tl, upto, archive, ctx.archives, h);
+                    self.read_window(r, tl, upto, archive, ctx.archives);
                 }
             }
             ctx.archives.clopath_counters.synapse_calls += n as u64;
@@ -413,7 +427,7 @@ impl SynapseTable for ClopathTable {
                 for r in self.runs.rows(j) {
                     let archive = ctx.channel_archive[self.channel[r] as usize];
                     if ctx.archives.clopath[archive as usize].ltp.catch_up {
-                        self.read_window(r, tl, upto, archive, ctx.archives, h);
+                        self.read_window(r, tl, upto, archive, ctx.archives);
                         ctx.archives.clopath_counters.synapse_calls += 1;
                     }
                 }
