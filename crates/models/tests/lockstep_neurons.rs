@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use evplast_kernel::NodeId;
+use evplast_models::neurons::aeif_psc_delta_clopath::RECORDABLES;
 use evplast_models::{ConnRequest, KernelConfig, NetworkBuilder, ParamMap, ParamValue, SynSpec};
 
 fn map(kv: &[(&str, f64)]) -> ParamMap {
@@ -62,18 +63,12 @@ fn run(together: bool) -> (Trace, Vec<(u32, i64)>) {
             })
             .collect()
     };
-    let fields: Vec<ParamValue> = [
-        "V_m",
-        "w",
-        "z",
-        "V_th",
-        "u_bar_plus",
-        "u_bar_minus",
-        "u_bar_bar",
-    ]
-    .iter()
-    .map(|f| ParamValue::Str(f.to_string()))
-    .collect();
+    // Every state variable.
+    let fields: Vec<ParamValue> = RECORDABLES
+        .iter()
+        .map(|f| ParamValue::Str(f.to_string()))
+        .collect();
+    assert_eq!(fields.len(), 7);
     let mut mm = map(&[("interval", 0.1)]);
     mm.insert("record_from".into(), ParamValue::Array(fields));
     let mm = b.create("multimeter", &[mm]).unwrap();
