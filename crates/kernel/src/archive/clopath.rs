@@ -142,12 +142,6 @@ impl ClopathArchive {
         }
     }
 
-    /// Visits the LTP entries with `from < stamp ≤ to` in time order, marking them read.
-    #[inline]
-    pub fn read_ltp(&mut self, from: Step, to: Step, visit: impl FnMut(Step, f64)) {
-        self.ltp.read(from, to, visit);
-    }
-
     /// `(Σ term(stamp, value), count)` over the LTP entries with `from < stamp ≤ to`, marking
     /// them read (see `History::read_sum`).
     #[inline]
@@ -281,10 +275,10 @@ mod tests {
         }
         // (0 − θ+)… u = 2, ū+ = 3 → dw = 2·13·0.5 = 13.
         let mut got = vec![];
-        a.read_ltp(1, 3, |stamp, value| got.push((stamp, value)));
+        a.ltp.read(1, 3, |stamp, value| got.push((stamp, value)));
         assert_eq!(got, vec![(2, 13.0), (3, 13.0)]);
         assert_eq!(a.ltp_len(), 5);
-        a.read_ltp(-1, 5, |_, _| {});
+        a.ltp.read(-1, 5, |_, _| {});
         // Stamps 2, 3 have now been read twice (= n_incoming); the next write frees them,
         // and stamp 1 (read once) blocks nothing behind it only if it is read too.
         a.write(
@@ -299,7 +293,7 @@ mod tests {
             &mut c,
         );
         assert_eq!(a.ltp_len(), 6);
-        a.read_ltp(-1, 1, |_, _| {});
+        a.ltp.read(-1, 1, |_, _| {});
         a.write(
             7,
             0.5,

@@ -274,28 +274,12 @@ impl<const N: usize> CompressedGroup<N> {
         out
     }
 
-    /// The first entry whose window start is ≥ `a` (`keys.partition_point(|k| k < a)`).
-    /// Window starts are spike stamps, spread about evenly over the span the entries cover, so
-    /// interpolation lands within a few entries: only that neighbourhood is searched when it
-    /// brackets `a` (a binary search over all keys missed the cache at every probe).
+    /// The first entry whose window start is ≥ `a` (`keys.partition_point(|k| k < a)`),
+    /// by the archives' interpolation search.
     #[inline]
     fn find(&self, a: i32) -> usize {
-        const W: usize = 8;
         let keys = &self.keys;
-        let n = keys.len();
-        let (first, last) = (keys[0], keys[n - 1]);
-        if n <= 2 * W || a <= first || a > last {
-            return keys.partition_point(|&k| k < a);
-        }
-        let guess = ((i64::from(a - first) * (n - 1) as i64) / i64::from(last - first)) as usize;
-        let lo = guess.saturating_sub(W);
-        let hi = (guess + W).min(n - 1);
-        // keys[lo] < a ≤ keys[hi]: the answer lies in (lo, hi].
-        if keys[lo] < a && a <= keys[hi] {
-            lo + 1 + keys[lo + 1..=hi].partition_point(|&k| k < a)
-        } else {
-            keys.partition_point(|&k| k < a)
-        }
+        super::first_after(keys.len(), |i| Step::from(keys[i]), Step::from(a) - 1)
     }
 
     /// Drops the dead entries, keeping the order.

@@ -299,61 +299,11 @@ impl History {
         ((acc[0] + acc[1]) + (acc[2] + acc[3]), (end - start) as u64)
     }
 
-    /// The index of the first entry stamped after `from`. Stamps increase, and over the span
-    /// a history covers they are spread about evenly (every step for Urbanczik–Senn) or in runs
-    /// (Clopath's LTP history), so the search starts at a guess by interpolation and gallops
-    /// away from it: a few probes near the answer instead of a binary search over the whole
-    /// history, which missed the cache at every probe.
+    /// The index of the first entry stamped after `from` (see [`first_after`]).
     #[inline]
     fn first_after(&self, from: Step) -> usize {
         let e = &self.entries;
-        let at = |i: usize| Step::from(e[i].stamp);
-        // First index in lo..hi stamped after `from` (hi if none).
-        let bisect = |mut lo: usize, mut hi: usize| {
-            while lo < hi {
-                let mid = lo + (hi - lo) / 2;
-                if at(mid) <= from {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            lo
-        };
-        let n = e.len();
-        if n == 0 || from < at(0) {
-            return 0;
-        }
-        let (first, last) = (at(0), at(n - 1));
-        if from >= last {
-            return n;
-        }
-        // at(0) ≤ from < at(n − 1), so 0 ≤ guess < n − 1.
-        let guess = ((from - first) as i128 * (n - 1) as i128 / (last - first) as i128) as usize;
-        let mut step = 1;
-        if at(guess) <= from {
-            // The answer is above the guess: gallop up until a stamp exceeds `from`.
-            let mut lo = guess;
-            loop {
-                let hi = (lo + step).min(n - 1);
-                if at(hi) > from {
-                    return bisect(lo + 1, hi);
-                }
-                lo = hi;
-                step *= 2;
-            }
-        } else {
-            // The answer is at or below the guess: gallop down until a stamp is ≤ `from`.
-            let mut hi = guess;
-            loop {
-                let lo = hi.saturating_sub(step);
-                if at(lo) <= from {
-                    return bisect(lo + 1, hi);
-                }
-                hi = lo;
-                step *= 2;
-            }
-        }
+        first_after(e.len(), |i| Step::from(e[i].stamp), from)
     }
 
     /// Frees fully read entries at the front (at least one stays, as in NEST).
@@ -376,6 +326,62 @@ impl History {
     /// Number of synapses that read this history.
     pub fn n_incoming(&self) -> u32 {
         self.n_incoming
+    }
+}
+
+/// The first index `i < n` with `at(i) > from` (`n` if none), for increasing `at`.
+///
+/// The archives' stamps are spread about evenly over the span they cover (every step for
+/// Urbanczik–Senn) or come in runs (Clopath's LTP history, compressed window starts), so the
+/// search starts at a guess by interpolation and gallops away from it: a few probes near the
+/// answer instead of a binary search over the whole store, which missed the cache at every
+/// probe.
+#[inline]
+pub(crate) fn first_after(n: usize, at: impl Fn(usize) -> Step, from: Step) -> usize {
+    // First index in lo..hi with at(i) > from (hi if none).
+    let bisect = |mut lo: usize, mut hi: usize| {
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if at(mid) <= from {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    };
+    if n == 0 || from < at(0) {
+        return 0;
+    }
+    let (first, last) = (at(0), at(n - 1));
+    if from >= last {
+        return n;
+    }
+    // at(0) ≤ from < at(n − 1), so 0 ≤ guess < n − 1.
+    let guess = ((from - first) as i128 * (n - 1) as i128 / (last - first) as i128) as usize;
+    let mut step = 1;
+    if at(guess) <= from {
+        // The answer is above the guess: gallop up until a value exceeds `from`.
+        let mut lo = guess;
+        loop {
+            let hi = (lo + step).min(n - 1);
+            if at(hi) > from {
+                return bisect(lo + 1, hi);
+            }
+            lo = hi;
+            step *= 2;
+        }
+    } else {
+        // The answer is at or below the guess: gallop down until a value is ≤ `from`.
+        let mut hi = guess;
+        loop {
+            let lo = hi.saturating_sub(step);
+            if at(lo) <= from {
+                return bisect(lo + 1, hi);
+            }
+            hi = lo;
+            step *= 2;
+        }
     }
 }
 

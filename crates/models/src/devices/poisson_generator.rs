@@ -131,6 +131,29 @@ impl PoissonGenerator {
     }
 }
 
+/// Sends `n` spikes stamped `stamp` along train `c` (and keeps them if asked).
+#[inline]
+fn emit(
+    tr: &Train,
+    stamp: Step,
+    n: u32,
+    out: &mut Vec<DirectEvent>,
+    generated: &mut Option<Vec<Vec<(Step, u32)>>>,
+    c: usize,
+) {
+    out.push(DirectEvent {
+        channel: tr.target.channel,
+        arrival: stamp + tr.target.delay,
+        value: DirectValue::Spike {
+            weight: tr.target.weight,
+            multiplicity: n,
+        },
+    });
+    if let Some(gen) = generated {
+        gen[c].push((stamp, n));
+    }
+}
+
 impl Population for PoissonGenerator {
     fn model(&self) -> &'static str {
         self.model
@@ -181,18 +204,7 @@ impl Population for PoissonGenerator {
                         n += 1;
                         tr.next += exp.sample(&mut tr.rng);
                     }
-                    let stamp = k + 1;
-                    ctx.out.direct.push(DirectEvent {
-                        channel: tr.target.channel,
-                        arrival: stamp + tr.target.delay,
-                        value: DirectValue::Spike {
-                            weight: tr.target.weight,
-                            multiplicity: n,
-                        },
-                    });
-                    if let Some(gen) = &mut self.generated {
-                        gen[c].push((stamp, n));
-                    }
+                    emit(tr, k + 1, n, &mut ctx.out.direct, &mut self.generated, c);
                 }
                 continue;
             }
@@ -224,18 +236,7 @@ impl Population for PoissonGenerator {
                     tr.next += exp.sample(&mut tr.rng);
                 }
                 if n > 0 {
-                    let stamp = k + 1;
-                    ctx.out.direct.push(DirectEvent {
-                        channel: tr.target.channel,
-                        arrival: stamp + tr.target.delay,
-                        value: DirectValue::Spike {
-                            weight: tr.target.weight,
-                            multiplicity: n,
-                        },
-                    });
-                    if let Some(gen) = &mut self.generated {
-                        gen[c].push((stamp, n));
-                    }
+                    emit(tr, k + 1, n, &mut ctx.out.direct, &mut self.generated, c);
                 }
             }
         }

@@ -317,14 +317,13 @@ impl<const L: usize> Free<Lanes<L>> {
     }
 }
 
-/// The right-hand side of a free neuron, written once for one neuron and for lanes.
+/// The right-hand side at effective voltage `v` with spike current `i_spike`, written once for
+/// one neuron and for lanes.
 #[inline(always)]
-fn rhs_free<T: Real>(q: &Free<T>, i_stim: T, y: &[T; 7], f: &mut [T; 7]) {
-    let v = y[V_M].min(q.v_peak);
+fn rhs_at<T: Real>(q: &Free<T>, v: T, i_spike: T, i_stim: T, y: &[T; 7], f: &mut [T; 7]) {
     let w = y[W];
     let z = y[Z];
     let v_th = y[V_TH];
-    let i_spike = q.g_l * q.delta_t * ((v - v_th) / q.delta_t).exp();
     f[V_M] = (-q.g_l * (v - q.e_l) + i_spike - w + z + q.i_e + i_stim) / q.c_m;
     f[W] = (q.a * (v - q.e_l) - w) / q.tau_w;
     f[Z] = -z / q.tau_z;
@@ -334,7 +333,21 @@ fn rhs_free<T: Real>(q: &Free<T>, i_stim: T, y: &[T; 7], f: &mut [T; 7]) {
     f[U_BAR_BAR] = (-y[U_BAR_BAR] + y[U_MINUS]) / q.tau_bar_bar;
 }
 
-/// The right-hand side with the flags and current frozen for the whole step.
+/// The exponential spike current at effective voltage `v`.
+#[inline(always)]
+fn i_spike<T: Real>(q: &Free<T>, v: T, y: &[T; 7]) -> T {
+    q.g_l * q.delta_t * ((v - y[V_TH]) / q.delta_t).exp()
+}
+
+/// The right-hand side of a free neuron (the lockstep path).
+#[inline(always)]
+fn rhs_free<T: Real>(q: &Free<T>, i_stim: T, y: &[T; 7], f: &mut [T; 7]) {
+    let v = y[V_M].min(q.v_peak);
+    rhs_at(q, v, i_spike(q, v, y), i_stim, y, f);
+}
+
+/// The right-hand side with the flags and current frozen for the whole step: V is `V_clamp`
+/// while clamped and `V_reset` while refractory, and then V_m (and, clamped, w) stand still.
 #[inline]
 fn rhs(
     p: &Params,
@@ -345,9 +358,6 @@ fn rhs(
     y: &[f64; 7],
     f: &mut [f64; 7],
 ) {
-    if !refr && !clamped && p.delta_t != 0.0 {
-        return rhs_free(q, i_stim, y, f);
-    }
     let v = if clamped {
         p.v_clamp
     } else if refr {
@@ -355,29 +365,18 @@ fn rhs(
     } else {
         y[V_M].min(p.v_peak)
     };
-    let w = y[W];
-    let z = y[Z];
-    let v_th = y[V_TH];
-    let i_spike = if p.delta_t == 0.0 {
+    let i_sp = if p.delta_t == 0.0 {
         0.0
     } else {
-        p.g_l * p.delta_t * ((v - v_th) / p.delta_t).exp()
+        i_spike(q, v, y)
     };
-    f[V_M] = if refr || clamped {
-        0.0
-    } else {
-        (-p.g_l * (v - p.e_l) + i_spike - w + z + p.i_e + i_stim) / p.c_m
-    };
-    f[W] = if clamped {
-        0.0
-    } else {
-        (p.a * (v - p.e_l) - w) / p.tau_w
-    };
-    f[Z] = -z / p.tau_z;
-    f[V_TH] = -(v_th - p.v_th_rest) / p.tau_v_th;
-    f[U_PLUS] = (-y[U_PLUS] + v) / p.tau_plus;
-    f[U_MINUS] = (-y[U_MINUS] + v) / p.tau_minus;
-    f[U_BAR_BAR] = (-y[U_BAR_BAR] + y[U_MINUS]) / p.tau_bar_bar;
+    rhs_at(q, v, i_sp, i_stim, y, f);
+    if refr || clamped {
+        f[V_M] = 0.0;
+    }
+    if clamped {
+        f[W] = 0.0;
+    }
 }
 
 /// Neurons integrated in lockstep (two SSE2 registers of f64).
