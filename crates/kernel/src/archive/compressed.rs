@@ -151,14 +151,30 @@ impl<const N: usize> CompressedGroup<N> {
             n_raw += 1;
         });
         let span = (b - from) as f64 * h;
-        let e_new = self.big_e * self.tau_delta.map_or(1.0, |td| (-span / td).exp());
-        if n_raw > 0 {
-            if let Some(d) = delta {
+        let f_span: [f64; N] = std::array::from_fn(|k| (-span / self.taus[k]).exp());
+        let e_span = self.tau_delta.map_or(1.0, |td| (-span / td).exp());
+        if let Some(d) = delta {
+            if n_raw > 0 {
                 let tail = d.over(b - last);
                 for t in a_t.iter_mut().take(n) {
                     *t *= tail;
                 }
             }
+        }
+        // The lazy form divides by the group factors (new T contributions by E, new entries'
+        // g by F), so it holds only while they stay far from underflow. A span long against a
+        // time constant (a silent input, a tiny τ) would take them below that in one fold:
+        // then the fold is done eagerly instead, relative to the new fold point, by
+        // multiplications only (a factor that underflows is 0, as in a direct sum).
+        let lazy_ok = (0..n).all(|k| self.big_f[k] * f_span[k] >= REBASE_BELOW)
+            && self.big_e * e_span >= REBASE_BELOW;
+        if !lazy_ok {
+            self.fold_eager(&a_s, &a_t, &f_span, e_span, n_raw, c);
+            self.fold = b;
+            return;
+        }
+        let e_new = self.big_e * e_span;
+        if n_raw > 0 {
             // Per entry: S_k += e^{−(B − a)/τ_k} A_k = F_k g_k A_k;  T_k likewise, stored / E.
             let mut cs = [0.0; N];
             let mut ct = [0.0; N];
@@ -184,13 +200,48 @@ impl<const N: usize> CompressedGroup<N> {
         c.weight_change_computations += n_raw;
         self.raw_total += n_raw;
         for k in 0..n {
-            self.big_f[k] *= (-span / self.taus[k]).exp();
+            self.big_f[k] *= f_span[k];
         }
         self.big_e = e_new;
         self.fold = b;
         if self.big_f[..n].iter().any(|f| *f < REBASE_BELOW) || self.big_e < REBASE_BELOW {
             self.rebase();
         }
+    }
+
+    /// Folds `(B, b]` (its window sums `a_s`, `a_t` relative to B, the span's decay factors
+    /// `f_span`, `e_span`) into every entry with the reference stamp moved to b at once:
+    /// `S_k += F_k g_k A_k`, `T_k ← e_span·E·tp + F_k g_k A^T_k` (stored with E = 1), then
+    /// `g_k ← g_k F_k f_span_k` and F = E = 1. Nothing is divided, so a factor that
+    /// underflows only drops contributions that a direct sum drops too.
+    fn fold_eager(
+        &mut self,
+        a_s: &[f64; N],
+        a_t: &[f64; N],
+        f_span: &[f64; N],
+        e_span: f64,
+        n_raw: u64,
+        c: &mut RuleCounters,
+    ) {
+        let big_f = self.big_f;
+        let keep_t = e_span * self.big_e;
+        for (i, g) in self.g.iter_mut().enumerate() {
+            for k in 0..N {
+                let w = big_f[k] * g[k];
+                self.s[i][k] += w * a_s[k];
+                if let Some(tp) = self.tp.get_mut(i) {
+                    tp[k] = keep_t * tp[k] + w * a_t[k];
+                }
+                g[k] = w * f_span[k];
+            }
+        }
+        self.big_f = [1.0; N];
+        self.big_e = 1.0;
+        if n_raw > 0 {
+            c.history_manipulations += self.live as u64;
+        }
+        c.weight_change_computations += n_raw;
+        self.raw_total += n_raw;
     }
 
     /// Moves the reference stamp R to the fold point, folding the group factors into the
@@ -459,5 +510,51 @@ mod long_run {
             }
         }
         assert!(worst < 1e-12, "worst relative error {worst:e}");
+    }
+}
+
+#[cfg(test)]
+mod silences {
+    use super::*;
+
+    /// A silence of thousands of time constants in one fold (the factors of the whole span
+    /// underflow): the sums stay finite and equal the direct sums, whose far terms are 0 too.
+    #[test]
+    fn fold_across_an_underflowing_span() {
+        let h = 0.1;
+        for (tau, td) in [(1.0, 1.0), (0.01, 1e6), (1e6, 0.01), (20.0, 1.0)] {
+            let mut raw = History::new(1);
+            let mut c = RuleCounters::default();
+            let mut g = CompressedGroup::<1>::new(1, [tau], Some(td), 0, 1);
+            let values = [
+                (5, 1.0),
+                (6, -2.0),
+                (20_005, 3.0),
+                (20_007, 0.5),
+                (40_000, 1.5),
+            ];
+            let mut last = 0;
+            for (i, &(stamp, v)) in values.iter().enumerate() {
+                raw.push(stamp, v);
+                let b = stamp + 3;
+                let got = g.take(&mut raw, last, b, h, &mut c);
+                let (mut s, mut t) = (0.0, 0.0);
+                for &(st, v) in &values[..=i] {
+                    if st > last && st <= b {
+                        let x = v * (-((st - last) as f64 * h) / tau).exp();
+                        s += x;
+                        t += x * (-((b - st) as f64 * h) / td).exp();
+                    }
+                }
+                for (got, want) in [(got.s[0], s), (got.t[0], t)] {
+                    assert!(got.is_finite(), "tau {tau}, td {td}, b {b}: {got}");
+                    assert!(
+                        (got - want).abs() <= 1e-12 * want.abs().max(f64::MIN_POSITIVE),
+                        "tau {tau}, td {td}, b {b}: {got} vs {want}"
+                    );
+                }
+                last = b;
+            }
+        }
     }
 }
