@@ -134,3 +134,65 @@ t = 100.0
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// A non-finite weight is blamed on the synapse where it arose, not on the neuron it would
+/// reach, and the time is printed as the grid gives it. `eta = 1e307` makes the weight's scale
+/// 15·C_m·τ_s·η/(g_L(τ_L − τ_s)) ≈ 6e308, beyond the largest double: the first update gives
+/// an infinite or NaN weight, which clipping to `Wmax` (or a NaN passing every comparison)
+/// would otherwise hide. In every scheme.
+#[test]
+fn non_finite_weight_names_the_synapse_and_the_grid_time() {
+    let toml = r#"[[create]]
+label = "sg"
+model = "spike_generator"
+params = { spike_times = [140.3, 300.0] }
+
+[[create]]
+label = "p"
+model = "parrot_neuron"
+
+[[create]]
+label = "nrn"
+model = "pp_cond_exp_mc_urbanczik"
+
+[[connect]]
+pre = "sg"
+post = "p"
+
+[[connect]]
+pre = "p"
+post = "nrn"
+syn_spec = { synapse_model = "urbanczik_synapse", eta = 1e307, receptor_type = "dendritic_exc", delay = 1.0 }
+
+[simulate]
+t = 400.0
+"#;
+    let dir = scratch("non_finite_weight_names_the_synapse");
+    let model = write(&dir, "weight.toml", toml);
+    for scheme in ["event", "time", "compressed"] {
+        let out = dir.join(scheme);
+        let o = evplast()
+            .args([
+                "run",
+                model.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .args(["--scheme", scheme, "--quiet"])
+            .output()
+            .unwrap();
+        assert_clean_failure(&o, scheme);
+        let err = stderr(&o);
+        // Nodes: 1 generator, 2 parrot, 3 neuron; the parrot repeats 140.3 at 141.3 ms (default delay 1 ms).
+        assert!(
+            err.contains("urbanczik_synapse from node 2 to node 3 at t = 141.3 ms"),
+            "{scheme}: the message must name the synapse and the grid time:\n{err}"
+        );
+        assert!(err.contains("weight = "), "{scheme}: {err}");
+        assert!(
+            !err.contains("141.30000"),
+            "{scheme}: float noise in the time:\n{err}"
+        );
+    }
+    let _ = fs::remove_dir_all(&dir);
+}

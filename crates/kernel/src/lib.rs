@@ -13,7 +13,7 @@ pub mod rkf45;
 pub mod rng;
 pub mod time;
 
-pub use error::{KernelError, NumericalInstability};
+pub use error::{GridTime, KernelError, NumericalInstability, Site};
 pub use time::{Resolution, Step};
 
 /// A node id: 1-based, in creation order (as in NEST).

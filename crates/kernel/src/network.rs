@@ -6,7 +6,7 @@
 use crate::archive::clopath::ClopathArchive;
 use crate::archive::urbanczik::UrbanczikArchive;
 use crate::archive::{RuleCounters, Scheme};
-use crate::error::NumericalInstability;
+use crate::error::{GridTime, NumericalInstability, Site};
 use crate::inputs::InputBuffers;
 use crate::record::{MultimeterData, SpikeRecording, WeightRecord};
 use crate::time::{Resolution, Step};
@@ -94,9 +94,36 @@ pub struct DeliverCtx<'a> {
     pub inputs: &'a mut InputBuffers,
     pub archives: &'a mut Archives,
     pub weights: &'a mut Vec<Vec<WeightRecord>>,
+    /// The first non-finite weight a table met (the slice then stops with this error).
+    pub fault: Option<NumericalInstability>,
 }
 
 impl DeliverCtx<'_> {
+    /// Records a non-finite plastic update of the synapse from `sender` onto input channel
+    /// `channel` at the spike stamped `stamp` (the first one is kept): the weight is where the
+    /// value arose, so the error names the synapse, not the neuron it would reach.
+    #[cold]
+    pub fn non_finite_weight(
+        &mut self,
+        model: &'static str,
+        sender: NodeId,
+        channel: u32,
+        stamp: Step,
+        what: String,
+    ) {
+        if self.fault.is_none() {
+            self.fault = Some(NumericalInstability {
+                site: Site::Synapse {
+                    model,
+                    source: sender.0,
+                    target: self.channel_owner[channel as usize],
+                },
+                time: GridTime::of(self.res, stamp),
+                what,
+            });
+        }
+    }
+
     /// Appends a weight_recorder row for a synapse onto input channel `channel`.
     #[inline]
     pub fn record_weight(
@@ -233,7 +260,7 @@ impl Network {
         while self.now < end {
             let slice_end = ((self.now / self.min_delay) + 1) * self.min_delay;
             let to = slice_end.min(end);
-            self.deliver();
+            self.deliver()?;
             self.advance(self.now);
             self.update(self.now, to)?;
             self.collect();
@@ -244,7 +271,8 @@ impl Network {
     }
 
     /// Stage 1: last slice's spikes through every synapse table; device events into rings.
-    fn deliver(&mut self) {
+    /// Fails if a plastic update produced a non-finite weight.
+    fn deliver(&mut self) -> Result<(), NumericalInstability> {
         let mut ctx = DeliverCtx {
             res: self.res,
             channel_owner: &self.channel_owner,
@@ -252,6 +280,7 @@ impl Network {
             inputs: &mut self.inputs,
             archives: &mut self.archives,
             weights: &mut self.weight_records,
+            fault: None,
         };
         if !self.outbox.spikes.is_empty() {
             for table in &mut self.synapses {
@@ -273,6 +302,7 @@ impl Network {
         self.counters.direct_events += self.outbox.direct.len() as u64;
         self.outbox.spikes.clear();
         self.outbox.direct.clear();
+        ctx.fault.map_or(Ok(()), Err)
     }
 
     /// Stage 1b: bring synapses up to date with the archives up to `origin` (minus their delay;
@@ -321,6 +351,7 @@ impl Network {
                 inputs: &mut self.inputs,
                 archives: &mut self.archives,
                 weights: &mut self.weight_records,
+                fault: None,
             };
             for table in &mut self.synapses {
                 table.advance(origin, all, &mut ctx);

@@ -52,7 +52,12 @@ impl Resolution {
 
     /// The time of stamp `s` in ms, computed the way NEST does (tics × ms-per-tic).
     pub fn ms(&self, s: Step) -> f64 {
-        (s * self.tics_per_step) as f64 * (1.0 / TICS_PER_MS as f64)
+        self.tics(s) as f64 * (1.0 / TICS_PER_MS as f64)
+    }
+
+    /// The time of stamp `s` in tics.
+    pub fn tics(&self, s: Step) -> i64 {
+        s * self.tics_per_step
     }
 
     /// A duration such as `t_ref` to steps: round to tics, then up to whole steps

@@ -2,7 +2,7 @@
 //! multimeter samplers.
 
 use evplast_kernel::record::Samplers;
-use evplast_kernel::{NodeId, NumericalInstability};
+use evplast_kernel::{GridTime, NodeId, NumericalInstability, Resolution, Site, Step};
 
 /// Node bookkeeping of one population.
 #[derive(Debug)]
@@ -48,25 +48,40 @@ impl Block {
         NodeId(self.first.0 + i as u32)
     }
 
-    /// NEST's `NumericalInstability` for local neuron `i` of `model` at `time_ms` if any entry
-    /// of its state `y` is not finite (`what` describes the state for the message).
+    /// NEST's `NumericalInstability` for local neuron `i` of `model` at stamp `stamp` if any
+    /// entry of its state `y` is not finite (`what` describes the state for the message).
     #[inline]
     pub fn check_finite(
         &self,
         i: usize,
         model: &'static str,
-        time_ms: f64,
+        res: Resolution,
+        stamp: Step,
         y: &[f64],
         what: impl FnOnce() -> String,
     ) -> Result<(), NumericalInstability> {
         if y.iter().all(|x| x.is_finite()) {
             return Ok(());
         }
-        Err(NumericalInstability {
-            node: self.node(i).0,
-            model,
-            time_ms,
-            what: what(),
-        })
+        Err(self.instability(i, model, res, stamp, what()))
+    }
+
+    /// The instability of local neuron `i` at stamp `stamp`.
+    pub fn instability(
+        &self,
+        i: usize,
+        model: &'static str,
+        res: Resolution,
+        stamp: Step,
+        what: String,
+    ) -> NumericalInstability {
+        NumericalInstability {
+            site: Site::Node {
+                node: self.node(i).0,
+                model,
+            },
+            time: GridTime::of(res, stamp),
+            what,
+        }
     }
 }

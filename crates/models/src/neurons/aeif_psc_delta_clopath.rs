@@ -491,12 +491,13 @@ fn step(
             );
         }
         if n.y[V_M] < -1e3 || n.y[W].abs() > 1e6 || n.y.iter().any(|x| !x.is_finite()) {
-            return Err(NumericalInstability {
-                node: block.node(i).0,
-                model: MODEL,
-                time_ms: ctx.res.ms(k + 1),
-                what: format!("V_m = {}, w = {}", n.y[V_M], n.y[W]),
-            });
+            return Err(block.instability(
+                i,
+                MODEL,
+                ctx.res,
+                k + 1,
+                format!("V_m = {}, w = {}", n.y[V_M], n.y[W]),
+            ));
         }
         let input = ctx.inputs.take(spike_ch, k);
         if n.r == 0 && n.clamp_r == 0 && input != 0.0 {

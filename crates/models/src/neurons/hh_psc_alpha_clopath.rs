@@ -273,9 +273,7 @@ impl Population for HhPscAlphaClopath {
                 }
                 let y = n.y;
                 self.block
-                    .check_finite(i, MODEL, ctx.res.ms(k + 1), &y, || {
-                        format!("V_m = {}", y[V_M])
-                    })?;
+                    .check_finite(i, MODEL, ctx.res, k + 1, &y, || format!("V_m = {}", y[V_M]))?;
                 n.y[DI_EX] += ctx.inputs.take(ex_ch, k) * n.psc_init_ex;
                 n.y[DI_IN] += ctx.inputs.take(in_ch, k) * n.psc_init_in;
                 if let Some(a) = archive {

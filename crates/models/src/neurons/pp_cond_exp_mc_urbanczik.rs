@@ -316,10 +316,9 @@ impl Population for PpCondExpMcUrbanczik {
                     evolve_apply(&control, &mut f, &mut t, h, &mut n.h_int, &mut n.y);
                 }
                 let y = n.y;
-                self.block
-                    .check_finite(i, MODEL, ctx.res.ms(k + 1), &y, || {
-                        format!("V_m.s = {}, V_m.p = {}", y[V_S], y[V_D])
-                    })?;
+                self.block.check_finite(i, MODEL, ctx.res, k + 1, &y, || {
+                    format!("V_m.s = {}, V_m.p = {}", y[V_S], y[V_D])
+                })?;
                 n.y[G_EX] += ctx.inputs.take(ch(0), k);
                 n.y[G_IN] += ctx.inputs.take(ch(1), k);
                 n.y[I_EX] += ctx.inputs.take(ch(2), k);

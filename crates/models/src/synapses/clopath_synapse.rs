@@ -235,10 +235,21 @@ impl ClopathTable {
         let p = &proj.params;
         let (ts, d) = (s.stamp, self.delay[r] as Step);
         let mut w = self.weight[r];
-        if let Some(sum) = ltp {
-            w = (w + x_bar * sum).min(p.w_max);
+        let dw_ltp = ltp.map_or(0.0, |sum| x_bar * sum);
+        if ltp.is_some() {
+            w = (w + dw_ltp).min(p.w_max);
         }
-        w = (w - ctx.archives.clopath[archive as usize].ltd_value(ts - d)).max(p.w_min);
+        let dw_ltd = ctx.archives.clopath[archive as usize].ltd_value(ts - d);
+        w = (w - dw_ltd).max(p.w_min);
+        // `min`/`max` would hide a NaN: test the increments themselves (one test per spike).
+        if !(dw_ltp - dw_ltd).is_finite() {
+            let what = format!(
+                "weight update not finite: LTP x_bar·sum = {dw_ltp} (x_bar = {x_bar}, archive \
+                 sum = {}), LTD = {dw_ltd}",
+                ltp.unwrap_or(0.0)
+            );
+            ctx.non_finite_weight(MODEL, s.source, self.channel[r], ts, what);
+        }
         ctx.inputs.add_spike(self.channel[r], ts + d, w, 1);
         self.weight[r] = w;
         if let Some(wr) = proj.weight_recorder {

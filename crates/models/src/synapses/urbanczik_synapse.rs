@@ -259,6 +259,23 @@ impl UrbanczikTable {
         let (tl_ms, ts_ms) = (res.ms(self.t_last[r] as Step), res.ms(ts));
         let scale = 15.0 * rule.c_m_dend * tau_s * p.eta / (rule.g_l_dend * (tau_l - tau_s));
         let mut w = self.init_weight[r] + (self.i1[r] - self.i2[r]) * scale;
+        // Clipping would hide an infinite (and pass on a NaN) weight: one test per spike.
+        if !w.is_finite() {
+            let why = if scale.is_finite() {
+                String::new()
+            } else {
+                format!(
+                    "; the scale 15·C_m·τ_s·η / (g_L·(τ_L − τ_s)) is not finite: τ_L = C_m/g_L = \
+                     {tau_l} ms of the dendrite, τ_s = {tau_s} ms, eta = {}",
+                    p.eta
+                )
+            };
+            let what = format!(
+                "weight = {w} (I1 = {}, I2 = {}, scale = {scale}){why}",
+                self.i1[r], self.i2[r]
+            );
+            ctx.non_finite_weight(MODEL, s.source, self.channel[r], ts, what);
+        }
         if w > p.w_max {
             w = p.w_max;
         } else if w < p.w_min {
