@@ -168,6 +168,7 @@ fn run(
             bar.set_position(now as u64);
             bar.set_message(format!("{} ms", output::fmt_time(res, now)));
         }
+        std::ops::ControlFlow::Continue(())
     });
     bar.finish_and_clear();
     result.with_context(|| {
