@@ -212,7 +212,8 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
     let rss_build = peak_rss_bytes().unwrap_or(0);
     let steps = (a.t * 1e4).round() as i64;
     let t1 = Instant::now();
-    sim.network.simulate(steps, &mut |_| {})?;
+    sim.network
+        .simulate(steps, &mut |_| std::ops::ControlFlow::Continue(()))?;
     let sim_s = t1.elapsed().as_secs_f64();
     // Before anything below allocates per-synapse reports.
     let peak = peak_rss_bytes().unwrap_or(0);

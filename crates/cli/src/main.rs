@@ -1,8 +1,16 @@
 //! `evplast`: run, check and describe spiking-network models with voltage-based plasticity.
+//!
+//! Test hook (hidden from `--help`): with `EVPLAST_TEST_INTERRUPT_AT_MS=T` in the environment,
+//! `evplast run` behaves as if SIGINT arrived once the simulation reaches T ms, so that the
+//! interrupted path can be tested at a known slice (`crates/cli/tests/interrupt.rs`).
 
+use std::fmt;
 use std::io::{IsTerminal, Write};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod bench;
@@ -42,7 +50,10 @@ enum Command {
     /// Writes <label>.csv for every spike_recorder, multimeter and weight_recorder,
     /// connections.csv (final weights of plastic synapses) and stats.json (timing, peak
     /// memory, counters). stats.json is written last: a directory without it holds no
-    /// complete run.
+    /// finished run. The results of the previous run in DIR are removed first (the files
+    /// its .evplast-manifest lists), so a failed run leaves none. SIGINT or SIGTERM stops the
+    /// run at the next slice and writes what was recorded so far, with "complete": false in
+    /// stats.json (exit status 130 or 143).
     Run {
         /// The model file (TOML).
         model: PathBuf,
@@ -97,6 +108,12 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<Interrupted>().is_some() => {
+            eprintln!("evplast: {e}");
+            let signal = e.downcast_ref::<Interrupted>().map_or(0, |i| i.signal);
+            // As shells report a process killed by a signal.
+            ExitCode::from(128 + signal as u8)
+        }
         // A closed pipe (e.g. `evplast models | head`) is not an error of ours.
         Err(e)
             if e.downcast_ref::<std::io::Error>()
@@ -117,6 +134,78 @@ fn read_model(path: &Path, opts: &LoadOptions) -> Result<evplast_io::Loaded> {
     Ok(load(&path.display().to_string(), &text, opts)?)
 }
 
+/// A run stopped (or signalled) by SIGINT or SIGTERM; what was recorded has been written.
+#[derive(Debug)]
+struct Interrupted {
+    /// The signal's number (2 or 15).
+    signal: i32,
+    complete: bool,
+    t_reached: String,
+    t_sim: String,
+    out: PathBuf,
+}
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = if self.signal == SIGTERM {
+            "SIGTERM"
+        } else {
+            "SIGINT"
+        };
+        let out = self.out.display();
+        if self.complete {
+            write!(
+                f,
+                "{name} received after the simulation of {} ms had finished; the results in {out} are complete",
+                self.t_sim
+            )
+        } else {
+            write!(
+                f,
+                "run interrupted by {name} at t = {} ms of {} ms; the results in {out} are partial \
+                 (recorded up to {} ms; stats.json says \"complete\": false)",
+                self.t_reached, self.t_sim, self.t_reached
+            )
+        }
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+const SIGINT: i32 = signal_hook::consts::SIGINT;
+const SIGTERM: i32 = signal_hook::consts::SIGTERM;
+
+/// Makes SIGINT and SIGTERM store their number in the returned flag instead of killing the
+/// process; the step loop reads it once per slice. A second signal kills as usual, so that a
+/// run stuck in writing can still be stopped.
+fn catch_interrupts() -> Result<Arc<AtomicUsize>> {
+    let signal = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(AtomicBool::new(false));
+    for sig in [SIGINT, SIGTERM] {
+        // Registration order matters: the default action is armed only by an earlier signal.
+        signal_hook::flag::register_conditional_default(sig, Arc::clone(&seen))?;
+        signal_hook::flag::register(sig, Arc::clone(&seen))?;
+        signal_hook::flag::register_usize(sig, Arc::clone(&signal), sig as usize)?;
+    }
+    Ok(signal)
+}
+
+/// The simulated time (ms) of `EVPLAST_TEST_INTERRUPT_AT_MS`, if set (see the crate docs).
+fn test_interrupt_at() -> Result<Option<f64>> {
+    const VAR: &str = "EVPLAST_TEST_INTERRUPT_AT_MS";
+    let Some(v) = std::env::var_os(VAR) else {
+        return Ok(None);
+    };
+    let t = v
+        .to_str()
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|t| t.is_finite() && *t >= 0.0);
+    t.map(Some)
+        .ok_or_else(|| anyhow::anyhow!("{VAR}={v:?}: expected a time in ms (>= 0)"))
+}
+
+/// `evplast run`: removes the previous run's results from `out`, then loads, simulates and
+/// writes. Any failure leaves no results in `out`, and its message says so.
 fn run(
     model: &Path,
     out: &Path,
@@ -125,6 +214,38 @@ fn run(
     quiet: bool,
     nest_ltd_ring: bool,
 ) -> Result<()> {
+    let removed = output::remove_previous(out).with_context(|| {
+        format!(
+            "cannot remove the results of an earlier run from {}, so the run was not started \
+             (files of that run may remain there)",
+            out.display()
+        )
+    })?;
+    match load_simulate_write(model, out, scheme, dump_network, quiet, nest_ltd_ring) {
+        Err(e) if e.downcast_ref::<Interrupted>().is_none() => {
+            let earlier = match removed {
+                0 => String::new(),
+                1 => "; the 1 file of an earlier run there was removed".to_string(),
+                n => format!("; the {n} files of an earlier run there were removed"),
+            };
+            Err(anyhow::anyhow!(
+                "{e:#}\nno results in {}{earlier}",
+                out.display()
+            ))
+        }
+        r => r,
+    }
+}
+
+fn load_simulate_write(
+    model: &Path,
+    out: &Path,
+    scheme: Option<SchemeArg>,
+    dump_network: bool,
+    quiet: bool,
+    nest_ltd_ring: bool,
+) -> Result<()> {
+    let interrupt_at = test_interrupt_at()?;
     let scheme = scheme.map(|s| match s {
         SchemeArg::Time => Scheme::Time,
         SchemeArg::Event => Scheme::Event,
@@ -155,9 +276,13 @@ fn run(
         )
         .expect("valid template"),
     );
+    let res = loaded.sim.network.res;
+    let interrupt_at = interrupt_at.map(|t| res.duration_steps(t));
+    // Installed only now: a signal while loading still ends the process at once, and
+    // nothing of ours is in `out` yet.
+    let signal = catch_interrupts().context("cannot install the SIGINT/SIGTERM handlers")?;
     let t1 = Instant::now();
     let mut shown = false;
-    let res = loaded.sim.network.res;
     let result = loaded.sim.network.simulate(steps, &mut |now| {
         // Only runs longer than a couple of seconds get a bar.
         if show && !shown && t1.elapsed() > Duration::from_secs(2) {
@@ -168,14 +293,17 @@ fn run(
             bar.set_position(now as u64);
             bar.set_message(format!("{} ms", output::fmt_time(res, now)));
         }
+        if interrupt_at.is_some_and(|at| now >= at) {
+            signal.store(SIGINT as usize, Ordering::Relaxed);
+        }
+        // The one check per slice: a relaxed load, no lock, no allocation.
+        match signal.load(Ordering::Relaxed) {
+            0 => ControlFlow::Continue(()),
+            _ => ControlFlow::Break(()),
+        }
     });
     bar.finish_and_clear();
-    result.with_context(|| {
-        format!(
-            "simulation of {} stopped; no results were written",
-            model.display()
-        )
-    })?;
+    result.with_context(|| format!("simulation of {} stopped", model.display()))?;
     let simulate_s = t1.elapsed().as_secs_f64();
     output::write_run(
         out,
@@ -188,6 +316,17 @@ fn run(
     )
     .with_context(|| format!("cannot write results to {}", out.display()))?;
     let net = &loaded.sim.network;
+    let signal = signal.load(Ordering::Relaxed) as i32;
+    if signal != 0 {
+        return Err(Interrupted {
+            signal,
+            complete: net.now >= steps,
+            t_reached: output::fmt_time(res, net.now),
+            t_sim: output::fmt_time(res, steps),
+            out: out.to_path_buf(),
+        }
+        .into());
+    }
     eprintln!(
         "simulated {} ms in {:.3} s ({} nodes, {} connections, {} spikes); results in {}",
         loaded.t_sim,

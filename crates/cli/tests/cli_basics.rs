@@ -239,12 +239,16 @@ fn run_writes_the_documented_files() {
         ],
         "files in the run directory"
     );
-    // No temporary files left behind.
+    // No temporary files left behind; the manifest lists exactly the results.
     let all: Vec<String> = fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(all.len(), 5, "unexpected files: {all:?}");
+    assert_eq!(all.len(), 6, "unexpected files: {all:?}");
+    let manifest = fs::read_to_string(out.join(".evplast-manifest")).expect("manifest");
+    let mut listed: Vec<&str> = manifest.lines().filter(|l| !l.starts_with('#')).collect();
+    listed.sort();
+    assert_eq!(listed, files, "the manifest lists the results");
 
     let (h, spikes) = read_csv(&out.join("spikes.csv"));
     assert_eq!(h, ["senders", "times"]);
@@ -307,6 +311,8 @@ fn run_writes_the_documented_files() {
         serde_json::from_str(&fs::read_to_string(out.join("stats.json")).unwrap())
             .expect("stats.json is JSON");
     for key in [
+        "complete",
+        "t_reached_ms",
         "build_s",
         "simulate_s",
         "peak_rss_bytes",
@@ -320,6 +326,8 @@ fn run_writes_the_documented_files() {
             "stats.json lacks {key}:\n{stats:#}"
         );
     }
+    assert_eq!(stats["complete"], true);
+    assert_eq!(stats["t_reached_ms"], 50.0);
     assert!(stats["build_s"].as_f64().unwrap() >= 0.0);
     assert!(stats["simulate_s"].as_f64().unwrap() >= 0.0);
     assert!(stats["peak_rss_bytes"].as_u64().unwrap() > 0);

@@ -1,10 +1,13 @@
 //! Writes a run directory (model-file.md "What a run writes"). Files are written under
-//! temporary names and renamed into place; `stats.json` comes last and marks a complete run,
-//! so a failed run never leaves output that looks complete.
+//! temporary names (`.NAME.partial`) and renamed into place; `stats.json` comes last and marks a
+//! finished run (`"complete": false` if it was interrupted), so a failed run never leaves output
+//! that looks finished. Before the renames, [`MANIFEST`] lists every file the run writes, so
+//! that the next run into the directory removes exactly those ([`remove_previous`]) and no file
+//! of an older run survives next to a newer one.
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
@@ -42,6 +45,81 @@ pub fn peak_rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// The file of a run directory that lists, one name a line, the results the last run wrote
+/// there. Hidden, like the `.NAME.partial` files, so that it does not look like a result.
+pub const MANIFEST: &str = ".evplast-manifest";
+
+/// Outputs with fixed names: removed by the next run even when no manifest lists them (a run
+/// killed before it wrote its manifest, or a directory written before manifests existed).
+const FIXED_OUTPUTS: [&str; 3] = ["stats.json", "connections.csv", "network.json"];
+
+const MANIFEST_HEADER: &str =
+    "# Files written by the last evplast run into this directory; the next run removes them.\n";
+
+/// True for a name the manifest may list: one plain path component (never `..`, `/` or an
+/// absolute path, so that a damaged manifest cannot remove anything outside the directory).
+fn is_plain_name(name: &str) -> bool {
+    let mut c = Path::new(name).components();
+    matches!((c.next(), c.next()), (Some(Component::Normal(n)), None) if *n == *name)
+        && !name.starts_with('#')
+        && name != MANIFEST
+}
+
+/// True for the temporary name of a file being written (`.NAME.partial`).
+fn is_partial(name: &str) -> bool {
+    name.len() > ".partial".len() + 1 && name.starts_with('.') && name.ends_with(".partial")
+}
+
+fn with_path(e: io::Error, p: &Path) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", p.display()))
+}
+
+/// Removes the results of an earlier run from `dir`: every file its [`MANIFEST`] lists, the
+/// fixed-name outputs (`stats.json`, `connections.csv`, `network.json`), every temporary
+/// `.NAME.partial` of an interrupted write, and the manifest itself. Nothing else in `dir` is
+/// touched; a missing `dir` holds nothing to remove. Every removal is tried; the first failure
+/// is returned (with the manifest kept, so that a later run still knows what to remove).
+/// Returns the number of files removed.
+pub fn remove_previous(dir: &Path) -> io::Result<usize> {
+    if !dir.is_dir() {
+        return Ok(0);
+    }
+    let mut names: Vec<String> = FIXED_OUTPUTS.iter().map(|s| s.to_string()).collect();
+    let manifest = dir.join(MANIFEST);
+    match fs::read_to_string(&manifest) {
+        Ok(text) => names.extend(text.lines().filter(|l| is_plain_name(l)).map(String::from)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(with_path(e, &manifest)),
+    }
+    for entry in fs::read_dir(dir).map_err(|e| with_path(e, dir))? {
+        let entry = entry.map_err(|e| with_path(e, dir))?;
+        if let Some(name) = entry.file_name().to_str().filter(|n| is_partial(n)) {
+            names.push(name.to_string());
+        }
+    }
+    names.sort();
+    names.dedup();
+    let mut removed = 0;
+    let mut first_error = None;
+    for name in &names {
+        let p = dir.join(name);
+        match fs::remove_file(&p) {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => {
+                first_error.get_or_insert(with_path(e, &p));
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    match fs::remove_file(&manifest) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(with_path(e, &manifest)),
+        _ => Ok(removed),
+    }
+}
+
 struct Staged {
     dir: PathBuf,
     done: Vec<(PathBuf, PathBuf)>,
@@ -54,7 +132,19 @@ impl Staged {
         Ok(BufWriter::new(fs::File::create(tmp)?))
     }
 
+    /// Lists the files in the manifest, then renames them into place in creation order
+    /// (`stats.json` last). The manifest comes first so that a run killed among the renames
+    /// still tells the next run what to remove.
     fn commit(self) -> io::Result<()> {
+        let mut list = String::from(MANIFEST_HEADER);
+        for (_, dst) in &self.done {
+            let name = dst.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            list.push_str(name);
+            list.push('\n');
+        }
+        let tmp = self.dir.join(format!("{MANIFEST}.partial"));
+        fs::write(&tmp, list)?;
+        fs::rename(&tmp, self.dir.join(MANIFEST))?;
         for (tmp, dst) in &self.done {
             fs::rename(tmp, dst)?;
         }
@@ -62,13 +152,11 @@ impl Staged {
     }
 }
 
-/// Removes the completion marker of an earlier run in `dir` (call before simulating).
+/// Creates the run directory (call before simulating, so that an unusable `--out` is refused
+/// before the simulation's time is spent). Results of an earlier run are removed by
+/// [`remove_previous`].
 pub fn prepare_dir(dir: &Path) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
-    match fs::remove_file(dir.join("stats.json")) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    }
+    fs::create_dir_all(dir)
 }
 
 fn label_of(l: &Loaded, id: NodeId) -> &str {
@@ -78,8 +166,17 @@ fn label_of(l: &Loaded, id: NodeId) -> &str {
         .map_or("", |p| p.label.as_str())
 }
 
-/// Writes every output of a finished run into `dir`.
+/// Writes every output of a run into `dir`: a complete one, or one stopped early (whatever was
+/// recorded up to `l.sim.network.now`; `stats.json` says `"complete": false`). On failure
+/// whatever this call wrote is removed again, so that a failed write leaves no results.
 pub fn write_run(dir: &Path, l: &mut Loaded, t: Timings, dump_network: bool) -> io::Result<()> {
+    write_all(dir, l, t, dump_network).inspect_err(|_| {
+        // Best effort: the write error is the one to report.
+        let _ = remove_previous(dir);
+    })
+}
+
+fn write_all(dir: &Path, l: &mut Loaded, t: Timings, dump_network: bool) -> io::Result<()> {
     let net = &mut l.sim.network;
     net.drain_samples();
     let res = net.res;
@@ -211,14 +308,21 @@ fn counters_json(c: &RuleCounters) -> Value {
     })
 }
 
-/// The contents of `stats.json`.
+/// The contents of `stats.json`. `complete` tells whether the run reached `t_sim_ms`;
+/// `t_reached_ms` is where it stopped (equal to `t_sim_ms` when complete).
 pub fn stats_json(l: &Loaded, t: Timings) -> Value {
     let net = &l.sim.network;
     let n_connections = l.sim.n_synapses;
+    // Exact decimal of the stamp, so that 40 ms reads 40.0 and not 40.00000000000001.
+    let t_reached: f64 = fmt_time(net.res, net.now)
+        .parse()
+        .unwrap_or(net.res.ms(net.now));
     let mut v = json!({
+        "complete": net.now >= l.steps,
+        "t_reached_ms": t_reached,
         "build_s": t.build_s,
         "simulate_s": t.simulate_s,
-        "real_time_factor": if l.t_sim > 0.0 { t.simulate_s / (l.t_sim / 1000.0) } else { 0.0 },
+        "real_time_factor": if t_reached > 0.0 { t.simulate_s / (t_reached / 1000.0) } else { 0.0 },
         "peak_rss_bytes": peak_rss_bytes(),
         "n_nodes": net.n_nodes,
         "n_connections": n_connections,
@@ -346,6 +450,77 @@ pub fn network_json(l: &Loaded) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn manifest_names_stay_inside_the_directory() {
+        for ok in ["spikes.csv", "stats.json", "a b.csv"] {
+            assert!(is_plain_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "..",
+            ".",
+            "../x.csv",
+            "/etc/passwd",
+            "a/b.csv",
+            "# comment",
+            MANIFEST,
+        ] {
+            assert!(!is_plain_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn partial_names() {
+        assert!(is_partial(".spikes.csv.partial"));
+        assert!(is_partial(".evplast-manifest.partial"));
+        assert!(!is_partial("spikes.csv.partial"));
+        assert!(!is_partial(".partial"));
+        assert!(!is_partial("spikes.csv"));
+    }
+
+    #[test]
+    fn removes_only_the_earlier_runs_files() {
+        let dir =
+            std::env::temp_dir().join(format!("evplast-remove-previous-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let ours = [
+            "sr.csv",
+            "stats.json",
+            ".sr.csv.partial",
+            ".x.json.partial",
+            MANIFEST,
+        ];
+        let theirs = ["notes.txt", "mine.csv", "partial", "run.partial"];
+        for n in ours.iter().chain(&theirs) {
+            fs::write(dir.join(n), "x").unwrap();
+        }
+        // A damaged manifest naming a file outside the directory removes nothing there.
+        let outside = format!("evplast-remove-previous-{}-outside.csv", std::process::id());
+        let outside_path = dir.parent().unwrap().join(&outside);
+        fs::write(&outside_path, "x").unwrap();
+        fs::write(
+            dir.join(MANIFEST),
+            format!("{MANIFEST_HEADER}sr.csv\nstats.json\n../{outside}\n"),
+        )
+        .unwrap();
+        assert_eq!(remove_previous(&dir).unwrap(), 4);
+        let mut left: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["mine.csv", "notes.txt", "partial", "run.partial"]);
+        assert_eq!(remove_previous(&dir).unwrap(), 0, "nothing left to remove");
+        assert_eq!(remove_previous(&dir.join("missing")).unwrap(), 0);
+        assert!(
+            outside_path.exists(),
+            "a file outside the directory was removed"
+        );
+        let _ = fs::remove_file(&outside_path);
+        let _ = fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn times_are_exact_decimals() {

@@ -3,6 +3,8 @@
 //! update (every population over the slice, writing archives and emitting spikes) →
 //! collect (spike recorders and counters).
 
+use std::ops::ControlFlow;
+
 use crate::archive::clopath::ClopathArchive;
 use crate::archive::urbanczik::UrbanczikArchive;
 use crate::archive::{RuleCounters, Scheme};
@@ -250,11 +252,13 @@ pub struct Network {
 
 impl Network {
     /// Simulates `steps` more steps in slices aligned to `min_delay`; `progress(now)` is called
-    /// after each slice.
+    /// after each slice and stops the run at that slice boundary by returning
+    /// `ControlFlow::Break(())` (how the CLI honours an interrupt); `self.now` then says how far
+    /// the run got.
     pub fn simulate(
         &mut self,
         steps: Step,
-        progress: &mut dyn FnMut(Step),
+        progress: &mut dyn FnMut(Step) -> ControlFlow<()>,
     ) -> Result<(), NumericalInstability> {
         let end = self.now + steps;
         while self.now < end {
@@ -265,7 +269,9 @@ impl Network {
             self.update(self.now, to)?;
             self.collect();
             self.now = to;
-            progress(self.now);
+            if progress(self.now).is_break() {
+                break;
+            }
         }
         Ok(())
     }

@@ -51,7 +51,9 @@ fn pairing(neuron: &str, params: ParamMap, post_weight: f64, pre: &[f64], post: 
     let mut sim = b.build().unwrap();
     let t_sim = 10.0 + pre.iter().chain(post).fold(0.0f64, |a, b| a.max(*b));
     sim.network
-        .simulate((t_sim / 0.1).round() as i64, &mut |_| {})
+        .simulate((t_sim / 0.1).round() as i64, &mut |_| {
+            std::ops::ControlFlow::Continue(())
+        })
         .unwrap();
     let rec = &sim.network.weight_records[0];
     assert_eq!(

@@ -53,7 +53,9 @@ fn clopath_and_static_give_the_same_membrane_trace() {
     b.connect(&SynSpec::default(), &[c(mm, n1), c(mm, n2)])
         .unwrap();
     let mut sim = b.build().unwrap();
-    sim.network.simulate(200, &mut |_| {}).unwrap();
+    sim.network
+        .simulate(200, &mut |_| std::ops::ControlFlow::Continue(()))
+        .unwrap();
     sim.network.drain_samples();
     let d = &sim.network.multimeters[0];
     let trace = |n: NodeId| -> Vec<(i64, f64)> {

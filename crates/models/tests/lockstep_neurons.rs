@@ -100,7 +100,9 @@ fn run(together: bool) -> (Trace, Vec<(u32, i64)>) {
     }
     b.connect(&SynSpec::default(), &conns).unwrap();
     let mut sim = b.build().unwrap();
-    sim.network.simulate(3000, &mut |_| {}).unwrap();
+    sim.network
+        .simulate(3000, &mut |_| std::ops::ControlFlow::Continue(()))
+        .unwrap();
     sim.network.drain_samples();
     let d = &sim.network.multimeters[0];
     let w = d.fields.len();

@@ -123,7 +123,9 @@ fn counters_follow_table_1() {
     let mut c = std::collections::BTreeMap::new();
     for scheme in [Scheme::Time, Scheme::Event, Scheme::Compressed] {
         let mut sim = network(&trains, &vec![0.1; k as usize], scheme, 1e9);
-        sim.network.simulate(t, &mut |_| {}).unwrap();
+        sim.network
+            .simulate(t, &mut |_| std::ops::ControlFlow::Continue(()))
+            .unwrap();
         c.insert(scheme.as_str(), counters(&sim));
     }
     let (tc, ec, cc) = (c["time"], c["event"], c["compressed"]);
@@ -205,7 +207,10 @@ fn a_silent_input_keeps_memory_bounded_and_weights_exact() {
     // must be folded forward by the horizon.
     for delays in [[0.1, 0.1], [0.1, 0.7]] {
         let mut unbounded = network(&trains, &delays, Scheme::Event, 1e9);
-        unbounded.network.simulate(t, &mut |_| {}).unwrap();
+        unbounded
+            .network
+            .simulate(t, &mut |_| std::ops::ControlFlow::Continue(()))
+            .unwrap();
         let reference = records(&unbounded);
         assert_eq!(reference.len(), 499 + 4);
         assert!(
@@ -218,7 +223,9 @@ fn a_silent_input_keeps_memory_bounded_and_weights_exact() {
             // Check the raw archive itself, in 100 ms chunks.
             let mut max_raw = 0;
             for _ in 0..(t / 1000) {
-                sim.network.simulate(1000, &mut |_| {}).unwrap();
+                sim.network
+                    .simulate(1000, &mut |_| std::ops::ControlFlow::Continue(()))
+                    .unwrap();
                 max_raw = max_raw.max(sim.network.archives.urbanczik[0].history.raw.len());
             }
             // Caught up at the start of the slice after it exceeds the horizon; a slice adds one.

@@ -170,7 +170,9 @@ fn run(seed: u64, urbanczik: bool, scheme: Scheme) -> Outcome {
     }
     let mut sim = b.build().unwrap();
     sim.network
-        .simulate((t_end * 10.0) as i64, &mut |_| {})
+        .simulate((t_end * 10.0) as i64, &mut |_| {
+            std::ops::ControlFlow::Continue(())
+        })
         .unwrap();
     let mut records = sim.network.weight_records[0].clone();
     records.sort_by_key(|w| (w.stamp, w.sender, w.target));

@@ -102,7 +102,9 @@ fn synapse_weights_equal_the_closed_form_from_recordings() {
     .unwrap();
     let mut sim = b.build().unwrap();
     let steps = 3000;
-    sim.network.simulate(steps, &mut |_| {}).unwrap();
+    sim.network
+        .simulate(steps, &mut |_| std::ops::ControlFlow::Continue(()))
+        .unwrap();
     sim.network.drain_samples();
 
     // Recorded quantities.
