@@ -48,7 +48,9 @@ pub const MAX_COUNT_MEAN: f64 = 4.0e9;
 
 /// Refuses a rate (Hz) whose expected count per step at `res` exceeds [`MAX_COUNT_MEAN`].
 pub fn check_rate(model: &str, param: &str, rate: f64, res: Resolution) -> Result<(), BuildError> {
-    if rate / 1000.0 * res.h() <= MAX_COUNT_MEAN {
+    // Compared with the limit as printed, so that the printed value itself is accepted.
+    let limit = max_rate(res);
+    if rate <= limit {
         return Ok(());
     }
     Err(BuildError::bad(
@@ -56,12 +58,16 @@ pub fn check_rate(model: &str, param: &str, rate: f64, res: Resolution) -> Resul
         param,
         rate,
         format!(
-            "must be <= {:e} Hz at resolution {} ms: the spike count of one step \
+            "must be <= {limit:e} Hz at resolution {} ms: the spike count of one step \
              (mean rate·h) must stay below {MAX_COUNT_MEAN:e} to fit a u32 multiplicity",
-            MAX_COUNT_MEAN * 1000.0 / res.h(),
             res.h()
         ),
     ))
+}
+
+/// The largest accepted rate (Hz) at `res`: [`MAX_COUNT_MEAN`] / h.
+pub fn max_rate(res: Resolution) -> f64 {
+    MAX_COUNT_MEAN * 1000.0 / res.h()
 }
 
 /// The count distribution of a rate (Hz) at step `h` (ms): `Some` on the count path.
