@@ -444,6 +444,42 @@ t = 10.0
 }
 
 #[test]
+fn poisson_rate_too_high_for_a_count_per_step() {
+    // A step's count is one u32 multiplicity: rate·h may not exceed 4e9 (4e13 Hz at 0.1 ms).
+    let toml = r#"[kernel]
+resolution = 0.1
+
+[[create]]
+label = "g"
+model = "poisson_generator"
+params = { rate = 9.2e18 }
+
+[[create]]
+label = "p"
+model = "parrot_neuron"
+
+[[connect]]
+pre = "g"
+post = "p"
+
+[simulate]
+t = 5.0
+"#;
+    refused(
+        "poisson_rate_too_high",
+        toml,
+        &[line_of(toml, "9.2e18")],
+        &[
+            "poisson_generator",
+            "rate",
+            "9200000000000000000",
+            "4e13 Hz",
+            "u32",
+        ],
+    );
+}
+
+#[test]
 fn generator_drives_clopath_synapse() {
     // NEST: a device cannot send through clopath_synapse; a parrot_neuron must relay.
     for (i, (model, params)) in [

@@ -906,6 +906,7 @@ impl NetworkBuilder {
                     Box::new(PoissonGenerator::new(
                         b.model.name,
                         ps,
+                        self.res,
                         first,
                         targets,
                         self.keep_trains,

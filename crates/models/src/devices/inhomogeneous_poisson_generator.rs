@@ -5,15 +5,17 @@
 //! | parameter | default | unit | |
 //! |---|---|---|---|
 //! | `rate_times` | `[]` | ms | strictly increasing, > 0, on the grid |
-//! | `rate_values` | `[]` | Hz | ≥ 0, one per time |
+//! | `rate_values` | `[]` | Hz | ≥ 0, one per time, rate·h ≤ `MAX_COUNT_MEAN` |
 //! | `origin`, `start`, `stop` | 0, 0, ∞ | ms | activity window |
 //!
 //! A rate time `t` takes effect in the step that starts at `t`. The population type is
-//! [`super::poisson_generator::PoissonGenerator`].
+//! [`super::poisson_generator::PoissonGenerator`]: each rate segment draws intervals or one
+//! count per step depending on its rate·h (see `COUNT_SWITCH` there), and the same limit
+//! [`super::poisson_generator::MAX_COUNT_MEAN`] refuses rates too high for a `u32` count.
 
 use evplast_kernel::Resolution;
 
-use super::poisson_generator::Params;
+use super::poisson_generator::{check_rate, Params};
 use super::{read_schedule, Window};
 use crate::error::BuildError;
 use crate::params::{ParamDoc, ParamMap, Reader};
@@ -34,6 +36,9 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
             v,
             "rates must be >= 0",
         ));
+    }
+    for &v in &values {
+        check_rate(MODEL, "rate_values", v, res)?;
     }
     Ok(Params {
         starts,
