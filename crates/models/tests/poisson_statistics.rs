@@ -56,7 +56,9 @@ fn counts(
         .collect();
     b.connect(&SynSpec::default(), &conns)?;
     let mut sim = b.build()?;
-    sim.network.simulate(steps, &mut |_| {}).unwrap();
+    sim.network
+        .simulate(steps, &mut |_| std::ops::ControlFlow::Continue(()))
+        .unwrap();
     let mut trains = Vec::new();
     for p in &sim.network.populations {
         p.generated_trains(&mut trains);

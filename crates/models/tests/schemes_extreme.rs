@@ -136,7 +136,9 @@ fn run(case: &Case, scheme: Scheme) -> (Vec<WeightRecord>, u64) {
     b.connect(&curr, &tc).unwrap();
     let mut sim = b.build().unwrap();
     sim.network
-        .simulate((T_END * 10.0) as i64, &mut |_| {})
+        .simulate((T_END * 10.0) as i64, &mut |_| {
+            std::ops::ControlFlow::Continue(())
+        })
         .unwrap_or_else(|e| panic!("{} ({scheme:?}): {e}", case.name));
     let mut records = sim.network.weight_records[0].clone();
     records.sort_by_key(|w| (w.stamp, w.sender, w.target));
