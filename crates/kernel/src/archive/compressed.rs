@@ -199,8 +199,8 @@ impl<const N: usize> CompressedGroup<N> {
         }
         c.weight_change_computations += n_raw;
         self.raw_total += n_raw;
-        for k in 0..n {
-            self.big_f[k] *= f_span[k];
+        for (f, fs) in self.big_f.iter_mut().zip(&f_span) {
+            *f *= fs;
         }
         self.big_e = e_new;
         self.fold = b;
