@@ -196,3 +196,45 @@ t = 400.0
     }
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// Stiff parameters (a time constant far below the resolution) used to hang, as in NEST: the
+/// step size shrinks to the stability limit, ~1e9 sub-steps per step. Past the sub-step budget
+/// the run stops and names the node, the time and the fastest time constant.
+#[test]
+fn stiff_parameters_stop_with_the_likely_parameter() {
+    let cases = [
+        (
+            "aeif_psc_delta_clopath",
+            "{ C_m = 1e-9, I_e = 10.0 }",
+            "C_m/g_L = 3.333e-11 ms",
+        ),
+        (
+            "hh_psc_alpha_clopath",
+            "{ tau_u_bar_minus = 1e-9 }",
+            "tau_u_bar_minus = 1.000e-9 ms",
+        ),
+        (
+            "pp_cond_exp_mc_urbanczik",
+            "{ soma = { C_m = 1e-9, I_e = 100.0 } }",
+            "soma.C_m/g_sp = 1.667e-12 ms",
+        ),
+    ];
+    let dir = scratch("stiff_parameters_stop");
+    for (model, params, hint) in cases {
+        let toml = format!(
+            "[[create]]\nlabel = \"n\"\nmodel = \"{model}\"\nparams = {params}\n\n[simulate]\nt = 100.0\n"
+        );
+        let file = write(&dir, &format!("{model}.toml"), &toml);
+        let o = run_model(&file, &dir.join(model));
+        assert_clean_failure(&o, model);
+        let err = stderr(&o);
+        for needle in [
+            &format!("node 1 ({model}) at t = 0.1 ms"),
+            "too stiff",
+            hint,
+        ] {
+            assert!(err.contains(needle), "{model}: no '{needle}' in:\n{err}");
+        }
+    }
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -17,6 +17,14 @@
 
 use crate::lanes::{Lanes, Real};
 
+/// Sub-step attempts (accepted and rejected) one neuron may take within one resolution step.
+/// GSL (and so NEST) has no such limit: with stiff parameters (a membrane or filter time
+/// constant far below the resolution) the step size shrinks to the stability limit and one
+/// step takes ~1e9 sub-steps, which looks like a hang. Ordinary dynamics take a few dozen at a
+/// spike; past this budget the model reports a numerical instability naming its fastest time
+/// constant.
+pub const MAX_ATTEMPTS_PER_STEP: u32 = 100_000;
+
 /// Which quantities the error tolerance scales with (GSL's standard control).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Control {

@@ -84,4 +84,35 @@ impl Block {
             what,
         }
     }
+
+    /// The instability of local neuron `i` whose integration exceeded
+    /// [`MAX_ATTEMPTS_PER_STEP`](evplast_kernel::rkf45::MAX_ATTEMPTS_PER_STEP) in the step
+    /// ending at `stamp`; `taus` are the model's time constants (a name or expression, ms), of
+    /// which the fastest is named as the likely cause.
+    pub fn too_stiff(
+        &self,
+        i: usize,
+        model: &'static str,
+        res: Resolution,
+        stamp: Step,
+        last_substep_ms: f64,
+        taus: &[(&str, f64)],
+    ) -> NumericalInstability {
+        let fastest = taus
+            .iter()
+            .filter(|(_, v)| v.is_finite())
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        let hint = match fastest {
+            Some((name, v)) => format!("; its fastest time constant is {name} = {v:.3e} ms"),
+            None => String::new(),
+        };
+        let what = format!(
+            "the equations are too stiff to integrate: more than {} RKF45 sub-steps in one \
+             {} ms step (the last {last_substep_ms:.3e} ms){hint} (NEST, which has no \
+             such limit, does not finish)",
+            evplast_kernel::rkf45::MAX_ATTEMPTS_PER_STEP,
+            res.h(),
+        );
+        self.instability(i, model, res, stamp, what)
+    }
 }

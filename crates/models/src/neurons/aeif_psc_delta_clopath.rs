@@ -35,7 +35,7 @@ use evplast_kernel::lanes::{Lanes, Real};
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
 use evplast_kernel::record::MultimeterData;
 use evplast_kernel::rkf45::{
-    evolve_apply_cached, evolve_first_lanes, tries_whole, Control, StepSize,
+    evolve_apply_cached, evolve_first_lanes, tries_whole, Control, StepSize, MAX_ATTEMPTS_PER_STEP,
 };
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
@@ -452,6 +452,19 @@ impl AeifPscDeltaClopath {
     }
 }
 
+/// The model's time constants (ms), for the message of a run too stiff to integrate.
+fn stiff_taus(p: &Params) -> [(&'static str, f64); 7] {
+    [
+        ("C_m/g_L", p.c_m / p.g_l),
+        ("tau_w", p.tau_w),
+        ("tau_z", p.tau_z),
+        ("tau_V_th", p.tau_v_th),
+        ("tau_u_bar_plus", p.tau_plus),
+        ("tau_u_bar_minus", p.tau_minus),
+        ("tau_u_bar_bar", p.tau_bar_bar),
+    ]
+}
+
 /// Step `k` of neuron `i` (`first_done`: its first sub-step was taken in lockstep).
 #[inline]
 fn step(
@@ -469,7 +482,13 @@ fn step(
     let p = &n.p;
     let mut t = 0.0;
     let mut pending_first = first_done;
+    let mut attempts = 0;
     while t < h {
+        if attempts > MAX_ATTEMPTS_PER_STEP {
+            let last = n.h_int.value();
+            return Err(block.too_stiff(i, MODEL, ctx.res, k + 1, last, &stiff_taus(&n.p)));
+        }
+        attempts += 1;
         if pending_first {
             pending_first = false;
             t = h;
@@ -480,7 +499,7 @@ fn step(
             let q = &n.free;
             let mut f = |y: &[f64; 7], dy: &mut [f64; 7]| rhs(p, q, refr, clamped, i_stim, y, dy);
             let control = Control::yp(p.gsl_error_tol, p.gsl_error_tol);
-            evolve_apply_cached(
+            attempts += evolve_apply_cached(
                 &control,
                 &mut f,
                 &mut t,

@@ -24,7 +24,7 @@ use evplast_kernel::archive::clopath::Voltages;
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
 use evplast_kernel::record::MultimeterData;
-use evplast_kernel::rkf45::{evolve_apply, Control, StepSize};
+use evplast_kernel::rkf45::{evolve_apply, Control, StepSize, MAX_ATTEMPTS_PER_STEP};
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
 use crate::clopath_archiving::{write_clopath, ClopathParams};
@@ -174,6 +174,20 @@ pub fn describe(out: &mut Vec<ParamDoc>) {
     InitState::describe(out);
 }
 
+/// The model's time constants (ms), for the message of a run too stiff to integrate.
+fn stiff_taus(p: &Params) -> [(&'static str, f64); 8] {
+    [
+        ("C_m/g_L", p.c_m / p.g_l),
+        ("C_m/g_Na", p.c_m / p.g_na),
+        ("C_m/g_K", p.c_m / p.g_k),
+        ("tau_syn_ex", p.tau_syn_ex),
+        ("tau_syn_in", p.tau_syn_in),
+        ("tau_u_bar_plus", p.tau_plus),
+        ("tau_u_bar_minus", p.tau_minus),
+        ("tau_u_bar_bar", p.tau_bar_bar),
+    ]
+}
+
 #[derive(Clone, Debug)]
 struct Node {
     p: Params,
@@ -268,8 +282,21 @@ impl Population for HhPscAlphaClopath {
                 let p = &n.p;
                 let mut f = |y: &[f64; 11], dy: &mut [f64; 11]| rhs(p, i_stim, y, dy);
                 let mut t = 0.0;
+                let mut attempts = 0;
                 while t < h {
-                    evolve_apply(&control, &mut f, &mut t, h, &mut n.h_int, &mut n.y);
+                    attempts +=
+                        1 + evolve_apply(&control, &mut f, &mut t, h, &mut n.h_int, &mut n.y);
+                    if attempts > MAX_ATTEMPTS_PER_STEP {
+                        let last = n.h_int.value();
+                        return Err(self.block.too_stiff(
+                            i,
+                            MODEL,
+                            ctx.res,
+                            k + 1,
+                            last,
+                            &stiff_taus(p),
+                        ));
+                    }
                 }
                 let y = n.y;
                 self.block

@@ -37,7 +37,7 @@ use evplast_kernel::archive::urbanczik::{RateFunction, UrbanczikRule};
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
 use evplast_kernel::record::MultimeterData;
-use evplast_kernel::rkf45::{evolve_apply, Control, StepSize};
+use evplast_kernel::rkf45::{evolve_apply, Control, StepSize, MAX_ATTEMPTS_PER_STEP};
 use evplast_kernel::rng::Rng;
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
@@ -230,6 +230,21 @@ pub fn describe(out: &mut Vec<ParamDoc>) {
     }
 }
 
+/// The model's time constants (ms), for the message of a run too stiff to integrate.
+fn stiff_taus(np: &NodeParams) -> [(&'static str, f64); 8] {
+    let (s, d) = (&np.soma, &np.dend);
+    [
+        ("soma.C_m/soma.g_L", s.c_m / s.g_l),
+        ("dendritic.C_m/dendritic.g_L", d.c_m / d.g_l),
+        ("soma.C_m/g_sp", s.c_m / np.p.g_sp),
+        ("dendritic.C_m/g_ps", d.c_m / np.p.g_ps),
+        ("soma.tau_syn_ex", s.tau_syn_ex),
+        ("soma.tau_syn_in", s.tau_syn_in),
+        ("dendritic.tau_syn_ex", d.tau_syn_ex),
+        ("dendritic.tau_syn_in", d.tau_syn_in),
+    ]
+}
+
 #[derive(Clone, Debug)]
 struct Node {
     np: NodeParams,
@@ -312,8 +327,21 @@ impl Population for PpCondExpMcUrbanczik {
                 let np = &n.np;
                 let mut f = |y: &[f64; 10], dy: &mut [f64; 10]| rhs(np, i_stim, y, dy);
                 let mut t = 0.0;
+                let mut attempts = 0;
                 while t < h {
-                    evolve_apply(&control, &mut f, &mut t, h, &mut n.h_int, &mut n.y);
+                    attempts +=
+                        1 + evolve_apply(&control, &mut f, &mut t, h, &mut n.h_int, &mut n.y);
+                    if attempts > MAX_ATTEMPTS_PER_STEP {
+                        let last = n.h_int.value();
+                        return Err(self.block.too_stiff(
+                            i,
+                            MODEL,
+                            ctx.res,
+                            k + 1,
+                            last,
+                            &stiff_taus(np),
+                        ));
+                    }
                 }
                 let y = n.y;
                 self.block.check_finite(i, MODEL, ctx.res, k + 1, &y, || {
