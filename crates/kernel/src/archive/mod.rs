@@ -286,7 +286,7 @@ impl History {
         // the rounding depends on the window only, not on the storage layout (a history
         // restored from a checkpoint is laid out from its start).
         let mut acc = [0.0; 4];
-        let mut add = |a: &mut f64, e: &mut Entry| {
+        let add = |a: &mut f64, e: &mut Entry| {
             e.reads += 1;
             *a += term(Step::from(e.stamp), e.value);
         };
