@@ -168,9 +168,8 @@ impl Population for PoissonGenerator {
                 continue;
             }
             let g = &self.gens[tr.gen];
-            let lo = g.window.origin + g.window.start;
-            let hi = g.window.origin + g.window.stop;
-            if g.starts.len() == 1 && g.starts[0] == Step::MIN && hi.is_infinite() {
+            let (lo, hi) = (g.window.lo(), g.window.hi());
+            if g.starts.len() == 1 && g.starts[0] == Step::MIN && g.window.stop.is_none() {
                 // A constant rate with no end: jump from event to event (O(events), not
                 // O(steps)); the event at time x falls in the first step k with x ≤ t_k + h.
                 let rate = g.rates[0];
@@ -178,7 +177,7 @@ impl Population for PoissonGenerator {
                     continue;
                 }
                 let mut k_min = ctx.from;
-                while k_min < ctx.to && ctx.res.ms(k_min) <= lo + 1e-9 {
+                while k_min < ctx.to && k_min <= lo {
                     k_min += 1;
                 }
                 if k_min >= ctx.to {
@@ -220,7 +219,7 @@ impl Population for PoissonGenerator {
                 } else {
                     0.0
                 };
-                if rate <= 0.0 || !(t0 > lo + 1e-9 && t0 <= hi + 1e-9) {
+                if rate <= 0.0 || !(k > lo && k <= hi) {
                     continue;
                 }
                 let exp = Exp::new(rate / 1000.0).expect("rate > 0");

@@ -100,11 +100,10 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
         ));
     }
     // Spike times are relative to `origin` (as in NEST); the activity window applies to the
-    // shifted times once: origin + start < origin + t ≤ origin + stop.
-    let origin = res.on_grid(window.origin).expect("checked by Window::read");
-    let keep: Vec<bool> = times
+    // shifted times once: origin + start < origin + t ≤ origin + stop, all in steps.
+    let keep: Vec<bool> = stamps
         .iter()
-        .map(|&t| t > window.start + 1e-9 && t <= window.stop + 1e-9)
+        .map(|&s| s > window.start && window.stop.is_none_or(|stop| s <= stop))
         .collect();
     let pick = |v: &[f64]| {
         v.iter()
@@ -117,7 +116,7 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
         .iter()
         .zip(&keep)
         .filter(|(_, k)| **k)
-        .map(|(s, _)| *s + origin)
+        .map(|(s, _)| *s + window.origin)
         .collect();
     let weights = pick(&weights);
     let multiplicities = pick(&mult).iter().map(|m| *m as u32).collect();
