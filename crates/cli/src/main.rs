@@ -193,7 +193,7 @@ fn run(
         loaded.t_sim,
         simulate_s,
         net.n_nodes,
-        loaded.sim.n_synapses,
+        loaded.sim.n_connections,
         net.counters.spikes_emitted,
         out.display()
     );
@@ -222,7 +222,13 @@ fn check(model: &Path) -> Result<()> {
             p.label, p.model, p.n, p.first, last
         )?;
     }
-    writeln!(o, "connections: {}", loaded.sim.n_synapses)?;
+    writeln!(
+        o,
+        "connections: {} ({} synapses, {} recorder links)",
+        loaded.sim.n_connections,
+        loaded.sim.n_synapses,
+        loaded.sim.n_connections - loaded.sim.n_synapses as u64
+    )?;
     for t in &net.synapses {
         writeln!(o, "  {:<32} {}", t.model(), t.len())?;
     }

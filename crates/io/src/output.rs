@@ -214,7 +214,10 @@ fn counters_json(c: &RuleCounters) -> Value {
 /// The contents of `stats.json`.
 pub fn stats_json(l: &Loaded, t: Timings) -> Value {
     let net = &l.sim.network;
-    let n_connections = l.sim.n_synapses;
+    // As NEST's kernel status: `num_connections` counts every connection (recorder and
+    // generator links included), `local_spike_counter` neuron spikes only (parrots included,
+    // times their multiplicity; a spike_generator's spikes are not counted).
+    let n_connections = l.sim.n_connections;
     let mut v = json!({
         "build_s": t.build_s,
         "simulate_s": t.simulate_s,

@@ -208,6 +208,8 @@ pub struct NetworkBuilder {
     /// Every connection, kept only for the network dump.
     dump: Option<Vec<Conn>>,
     n_synapses: usize,
+    /// Every connection, device and recorder links included (NEST's `num_connections`).
+    n_connections: u64,
     min_delay: Step,
     max_delay: Step,
     keep_trains: bool,
@@ -244,6 +246,8 @@ pub struct Simulation {
     pub projection_tags: Vec<u32>,
     /// Number of connections that are synapses (not recorder links).
     pub n_synapses: usize,
+    /// Every connection, device and recorder links included, as NEST's `num_connections`.
+    pub n_connections: u64,
     pub min_delay: Step,
     pub max_delay: Step,
 }
@@ -263,6 +267,7 @@ impl NetworkBuilder {
             conns: Vec::new(),
             dump: None,
             n_synapses: 0,
+            n_connections: 0,
             min_delay: Step::MAX,
             max_delay: 0,
             keep_trains: false,
@@ -439,6 +444,7 @@ impl NetworkBuilder {
                 Link::Urbanczik(_) => Some(URBANCZIK),
                 _ => None,
             };
+            self.n_connections += 1;
             match table {
                 Some(t) => {
                     let projs = &mut self.table_projs[t];
@@ -989,9 +995,11 @@ impl NetworkBuilder {
         multimeters.shrink_to_fit();
 
         let mut node_models = vec![""; n_nodes + 1];
+        let mut counts_spikes = vec![false; n_nodes + 1];
         for b in &self.blocks {
             for i in 0..b.params.len() {
                 node_models[b.first as usize + i] = b.model.name;
+                counts_spikes[b.first as usize + i] = b.model.kind == ModelKind::Neuron;
             }
         }
         let network = Network {
@@ -1006,6 +1014,7 @@ impl NetworkBuilder {
             channel_archive,
             archives,
             spike_recording,
+            counts_spikes,
             weight_records: vec![Vec::new(); recorders.weight_recorders.len()],
             multimeters,
             outbox: Outbox::default(),
@@ -1021,6 +1030,7 @@ impl NetworkBuilder {
             projection_models: self.projections.iter().map(|p| p.model).collect(),
             projection_tags: self.projections.iter().map(|p| p.tag).collect(),
             n_synapses: self.n_synapses,
+            n_connections: self.n_connections,
             connections: self.dump,
             min_delay,
             max_delay,
