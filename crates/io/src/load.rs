@@ -10,6 +10,7 @@ use rand_distr::{Distribution, Exp, LogNormal, Normal};
 
 use evplast_kernel::rng::{self, domain, Rng};
 use evplast_kernel::NodeId;
+use evplast_models::params::{shorten, DISTRIBUTIONS};
 use evplast_models::{
     ConnRequest, KernelConfig, NetworkBuilder, ParamMap, ParamValue, Simulation, SynSpec,
 };
@@ -149,8 +150,6 @@ fn as_str<'v>(ctx: &Ctx, v: &'v Val, context: &str) -> Result<&'v str, FileError
         )),
     }
 }
-
-const DISTRIBUTIONS: &[&str] = &["normal", "uniform", "lognormal", "exponential"];
 
 /// A distribution to draw per node or per connection.
 #[derive(Clone, Debug)]
@@ -367,6 +366,17 @@ fn as_draw(ctx: &Ctx, v: Option<&Val>, context: &str) -> Result<Draw, FileError>
     let Some(v) = v else { return Ok(Draw::Default) };
     if let Some(d) = as_dist(ctx, v, context)? {
         return Ok(Draw::Dist(d));
+    }
+    if let [(name, _, Val { v: V::Table(_), .. })] = v.entries() {
+        return Err(ctx.err(
+            &v.span,
+            context,
+            format!(
+                "unknown distribution '{}' (distributions: {})",
+                shorten(name),
+                DISTRIBUTIONS.join(", ")
+            ),
+        ));
     }
     Ok(Draw::Fixed(as_f64(ctx, v, context)?))
 }

@@ -333,7 +333,11 @@ impl NetworkBuilder {
             clopath_synapse::MODEL => Link::Clopath(clopath_synapse::parse(&spec.params)?),
             urbanczik_synapse::MODEL => Link::Urbanczik(urbanczik_synapse::parse(&spec.params)?),
             _ => {
-                crate::params::Reader::new(static_synapse::MODEL, &spec.params).finish()?;
+                let mut r = crate::params::Reader::new(static_synapse::MODEL, &spec.params);
+                // The caller reads weight and delay; name them as the valid ones.
+                r.raw("weight");
+                r.raw("delay");
+                r.finish()?;
                 Link::Static
             }
         };
