@@ -7,10 +7,11 @@ use evplast_kernel::archive::compressed::CompressedGroup;
 use evplast_kernel::archive::urbanczik::UrbanczikArchive;
 pub use evplast_kernel::archive::Scheme;
 use evplast_kernel::inputs::{ChannelKind, InputBuffers};
+use evplast_kernel::limits::{try_reserve, try_vec};
 use evplast_kernel::network::{Archives, Network, Outbox, Population, StageCounters, SynapseTable};
 use evplast_kernel::record::{MultimeterData, SpikeRecording};
 use evplast_kernel::rng::{self, domain};
-use evplast_kernel::{NodeId, Resolution, Step};
+use evplast_kernel::{KernelError, NodeId, Resolution, Step};
 
 use crate::devices::dc_generator::DcGenerator;
 use crate::devices::poisson_generator::{DirectTarget, PoissonGenerator};
@@ -305,10 +306,13 @@ impl NetworkBuilder {
                 "'{model}' is a synapse model: use it in a connect's syn_spec, not in create"
             )));
         }
-        let parsed = params
-            .iter()
-            .map(|m| registry::parse_node(info, m, self.res))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut parsed = Vec::new();
+        try_reserve(&mut parsed, params.len(), "the node parameters")?;
+        for m in params {
+            parsed.push(registry::parse_node(info, m, self.res)?);
+        }
+        try_reserve(&mut self.node_block, parsed.len(), "the node table")?;
+        try_reserve(&mut self.blocks, 1, "the node table")?;
         let first = self.node_block.len() as u32;
         let b = self.blocks.len() as u32;
         self.node_block.extend(std::iter::repeat_n(b, parsed.len()));
@@ -351,9 +355,13 @@ impl NetworkBuilder {
                 ));
             }
         }
+        if let Some(d) = &mut self.dump {
+            try_reserve(d, conns.len(), "the network dump")?;
+        }
         // One projection per distinct link kind used by this call.
         let mut proj_ids: [Option<u32>; 3] = [None; 3];
-        for c in conns {
+        for (i, c) in conns.iter().enumerate() {
+            let left = conns.len() - i;
             let src = self.model_of(c.source).ok_or_else(|| {
                 BuildError::Connect(format!("source node {} does not exist", c.source))
             })?;
@@ -462,6 +470,7 @@ impl NetworkBuilder {
                         projs.push(pid);
                     }
                     let local = (projs.len() - 1) as u16;
+                    self.collected[t].reserve_for_push(left)?;
                     self.collected[t].push(
                         c.source.0,
                         c.target.0,
@@ -475,6 +484,7 @@ impl NetworkBuilder {
                 None => {
                     self.n_synapses +=
                         matches!(self.projections[pid as usize].link, Link::Static) as usize;
+                    try_reserve(&mut self.conns, 1, "the device connections")?;
                     self.conns.push(conn);
                 }
             }
@@ -599,8 +609,15 @@ impl NetworkBuilder {
         };
 
         // Input channels, node by node in block order.
+        const NODES: &str = "the per-node tables";
         let mut kinds: Vec<ChannelKind> = Vec::new();
-        let mut channel_base = vec![0u32; n_nodes + 1];
+        let n_channels: usize = self
+            .blocks
+            .iter()
+            .map(|b| b.params.len() * b.model.inputs.len())
+            .sum();
+        try_reserve(&mut kinds, n_channels, "the input channels")?;
+        let mut channel_base = try_vec(n_nodes + 1, 0u32, NODES)?;
         for b in &self.blocks {
             for i in 0..b.params.len() {
                 channel_base[b.first as usize + i] = kinds.len() as u32;
@@ -609,7 +626,7 @@ impl NetworkBuilder {
         }
 
         // An archive for every target of a plastic synapse, of the target's rule.
-        let mut n_plastic_in = vec![0u32; n_nodes + 1];
+        let mut n_plastic_in = try_vec(n_nodes + 1, 0u32, NODES)?;
         for t in [CLOPATH, URBANCZIK] {
             for &target in &self.collected[t].target {
                 n_plastic_in[target as usize] += 1;
@@ -620,12 +637,13 @@ impl NetworkBuilder {
         let compressed = self.cfg.scheme == Scheme::Compressed;
         let mut group_of: [Vec<u16>; 3] = Default::default();
         // Per target: (delay, kernel bits, window start a0, synapses).
-        let mut groups: Vec<Vec<(Step, u64, Step, u32)>> = vec![Vec::new(); n_nodes + 1];
+        let mut groups: Vec<Vec<(Step, u64, Step, u32)>> = try_vec(n_nodes + 1, Vec::new(), NODES)?;
         if compressed {
             let t0_urb = -self.res.duration_steps(1.0);
             for t in [CLOPATH, URBANCZIK] {
                 let col = &self.collected[t];
-                let mut out = Vec::with_capacity(col.len());
+                let mut out = Vec::new();
+                try_reserve(&mut out, col.len(), "the compressed groups")?;
                 for i in 0..col.len() {
                     let pid = self.table_projs[t][col.projection[i] as usize];
                     let (kernel, t0) = match &self.projections[pid as usize].link {
@@ -654,7 +672,7 @@ impl NetworkBuilder {
                 group_of[t] = out;
             }
         }
-        let mut archive_of = vec![None; n_nodes + 1];
+        let mut archive_of = try_vec(n_nodes + 1, None, NODES)?;
         let mut archives = Archives::default();
         let ring = if self.cfg.nest_ltd_ring {
             LtdRing::NestCompatible
@@ -731,7 +749,7 @@ impl NetworkBuilder {
 
         // Recorder indices.
         let mut recorders = RecorderIndex::default();
-        let mut rec_index = vec![u32::MAX; n_nodes + 1];
+        let mut rec_index = try_vec(n_nodes + 1, u32::MAX, NODES)?;
         for b in &self.blocks {
             let list = match b.model.name {
                 "spike_recorder" => &mut recorders.spike_recorders,
@@ -761,8 +779,8 @@ impl NetworkBuilder {
             .collect();
 
         // Device links.
-        let mut spike_recording = SpikeRecording::new(n_nodes, recorders.spike_recorders.len());
-        let mut direct: Vec<Vec<DirectTarget>> = vec![Vec::new(); n_nodes + 1];
+        let mut spike_recording = SpikeRecording::new(n_nodes, recorders.spike_recorders.len())?;
+        let mut direct: Vec<Vec<DirectTarget>> = try_vec(n_nodes + 1, Vec::new(), NODES)?;
         let mut samplings: Vec<(NodeId, NodeId)> = Vec::new();
         for c in &self.conns {
             match &self.projections[c.projection as usize].link {
@@ -807,8 +825,8 @@ impl NetworkBuilder {
             })
             .collect();
         // Node and archive of every input channel (synapses store only the channel).
-        let mut channel_owner = vec![0u32; kinds.len()];
-        let mut channel_archive = vec![u32::MAX; kinds.len()];
+        let mut channel_owner = try_vec(kinds.len(), 0u32, "the input channels")?;
+        let mut channel_archive = try_vec(kinds.len(), u32::MAX, "the input channels")?;
         for b in &self.blocks {
             for i in 0..b.params.len() {
                 let id = b.first as usize + i;
@@ -825,14 +843,14 @@ impl NetworkBuilder {
         for b in &self.blocks {
             let n = b.params.len();
             let first = NodeId(b.first);
-            let block = || {
+            let block = || -> Result<Block, BuildError> {
                 let mut blk = Block::new(
                     first,
                     n,
                     channel_base[b.first as usize],
                     b.model.inputs.len() as u32,
-                    (0..n).map(|i| archive_of[b.first as usize + i]).collect(),
-                );
+                    &archive_of[b.first as usize..b.first as usize + n],
+                )?;
                 for (mm, target) in &samplings {
                     let local = target.0 as i64 - b.first as i64;
                     if local < 0 || local >= n as i64 {
@@ -857,28 +875,28 @@ impl NetworkBuilder {
                     blk.samplers
                         .attach(local as usize, *target, mi, mp.interval_steps, fields);
                 }
-                blk
+                Ok(blk)
             };
             let pop: Box<dyn Population> = match b.model.name {
                 "aeif_psc_delta_clopath" => {
                     let ps = node_params(&b.params, |p| match p {
                         NodeParams::Aeif(x) => Some(&**x),
                         _ => None,
-                    });
-                    Box::new(AeifPscDeltaClopath::new(&ps, block(), self.res))
+                    })?;
+                    Box::new(AeifPscDeltaClopath::new(&ps, block()?, self.res))
                 }
                 "hh_psc_alpha_clopath" => {
                     let ps = node_params(&b.params, |p| match p {
                         NodeParams::Hh(x) => Some(&**x),
                         _ => None,
-                    });
-                    Box::new(HhPscAlphaClopath::new(&ps, block(), self.res))
+                    })?;
+                    Box::new(HhPscAlphaClopath::new(&ps, block()?, self.res))
                 }
                 "pp_cond_exp_mc_urbanczik" => {
                     let ps = node_params(&b.params, |p| match p {
                         NodeParams::Pp(x) => Some(&**x),
                         _ => None,
-                    });
+                    })?;
                     // Each neuron's spikes come from its own stream: independent of threads.
                     let rngs = (0..n)
                         .map(|i| {
@@ -889,21 +907,21 @@ impl NetworkBuilder {
                             )
                         })
                         .collect();
-                    Box::new(PpCondExpMcUrbanczik::new(&ps, block(), self.res, rngs))
+                    Box::new(PpCondExpMcUrbanczik::new(&ps, block()?, self.res, rngs))
                 }
-                "parrot_neuron" => Box::new(ParrotNeuron::new(n, block())),
+                "parrot_neuron" => Box::new(ParrotNeuron::new(n, block()?)),
                 "spike_generator" => {
                     let ps = node_params(&b.params, |p| match p {
                         NodeParams::SpikeGenerator(x) => Some(x),
                         _ => None,
-                    });
+                    })?;
                     Box::new(SpikeGenerator::new(first, ps))
                 }
                 "poisson_generator" | "inhomogeneous_poisson_generator" => {
                     let ps = node_params(&b.params, |p| match p {
                         NodeParams::PoissonGenerator(x) => Some(x),
                         _ => None,
-                    });
+                    })?;
                     let mut targets = Vec::new();
                     for i in 0..n {
                         for (k, t) in direct[b.first as usize + i].drain(..).enumerate() {
@@ -925,7 +943,7 @@ impl NetworkBuilder {
                     let ps = node_params(&b.params, |p| match p {
                         NodeParams::DcGenerator(x) => Some(x),
                         _ => None,
-                    });
+                    })?;
                     let targets = (0..n)
                         .flat_map(|i| std::mem::take(&mut direct[b.first as usize + i]))
                         .collect();
@@ -952,7 +970,7 @@ impl NetworkBuilder {
                         .map_or(u32::MAX, |w| rec_index[w.0 as usize])
                 })
                 .collect();
-            let t = stat_rec.into_table(n_nodes, &channel_base);
+            let t = stat_rec.into_table(n_nodes, &channel_base)?;
             synapses.push(Box::new(StaticTable::recorded(
                 t.rows,
                 t.channel,
@@ -963,13 +981,13 @@ impl NetworkBuilder {
             )));
         }
         if !stat.is_empty() {
-            let t = stat.into_table(n_nodes, &channel_base);
+            let t = stat.into_table(n_nodes, &channel_base)?;
             synapses.push(Box::new(StaticTable::new(
                 t.rows, t.channel, t.delay, t.weight,
             )));
         }
         if !clop.is_empty() {
-            let t = clop.into_table(n_nodes, &channel_base);
+            let t = clop.into_table(n_nodes, &channel_base)?;
             synapses.push(Box::new(ClopathTable::new(
                 t.rows,
                 t.channel,
@@ -980,10 +998,10 @@ impl NetworkBuilder {
                 clopath_projs,
                 self.res,
                 scheme,
-            )));
+            )?));
         }
         if !urb.is_empty() {
-            let t = urb.into_table(n_nodes, &channel_base);
+            let t = urb.into_table(n_nodes, &channel_base)?;
             synapses.push(Box::new(UrbanczikTable::new(
                 t.rows,
                 t.channel,
@@ -994,12 +1012,12 @@ impl NetworkBuilder {
                 urbanczik_projs,
                 self.res,
                 scheme,
-            )));
+            )?));
         }
         multimeters.shrink_to_fit();
 
-        let mut node_models = vec![""; n_nodes + 1];
-        let mut counts_spikes = vec![false; n_nodes + 1];
+        let mut node_models = try_vec(n_nodes + 1, "", NODES)?;
+        let mut counts_spikes = try_vec(n_nodes + 1, false, NODES)?;
         for b in &self.blocks {
             for i in 0..b.params.len() {
                 node_models[b.first as usize + i] = b.model.name;
@@ -1013,7 +1031,7 @@ impl NetworkBuilder {
             n_nodes,
             populations,
             synapses,
-            inputs: InputBuffers::new(kinds, min_delay, max_delay),
+            inputs: InputBuffers::new(kinds, min_delay, max_delay)?,
             channel_owner,
             channel_archive,
             archives,
@@ -1049,8 +1067,15 @@ fn push<T>(v: &mut Vec<T>, x: T) -> u32 {
 }
 
 /// The parameters of a block's nodes as the model's own type (a block holds one model).
-fn node_params<T: Clone>(ps: &[NodeParams], pick: impl Fn(&NodeParams) -> Option<&T>) -> Vec<T> {
-    ps.iter()
-        .map(|p| pick(p).expect("a block holds nodes of one model").clone())
-        .collect()
+fn node_params<T: Clone>(
+    ps: &[NodeParams],
+    pick: impl Fn(&NodeParams) -> Option<&T>,
+) -> Result<Vec<T>, KernelError> {
+    let mut out = Vec::new();
+    try_reserve(&mut out, ps.len(), "the node parameters")?;
+    out.extend(
+        ps.iter()
+            .map(|p| pick(p).expect("a block holds nodes of one model").clone()),
+    );
+    Ok(out)
 }
