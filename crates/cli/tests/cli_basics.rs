@@ -207,6 +207,10 @@ fn check_prints_counts_and_delays() {
         has(&["connections: 8", "4 synapses", "4 recorder links"]),
         "connection count 8 (4 synapses, 4 recorder links) missing:\n{text}"
     );
+    assert!(
+        has(&["memory: about", "available"]),
+        "memory estimate missing:\n{text}"
+    );
     assert!(has(&["min_delay", "0.1"]), "min_delay 0.1 missing:\n{text}");
     assert!(has(&["max_delay", "2.5"]), "max_delay 2.5 missing:\n{text}");
     // check writes nothing next to the model.

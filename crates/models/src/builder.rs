@@ -7,11 +7,13 @@ use evplast_kernel::archive::compressed::CompressedGroup;
 use evplast_kernel::archive::urbanczik::UrbanczikArchive;
 pub use evplast_kernel::archive::Scheme;
 use evplast_kernel::inputs::{ChannelKind, InputBuffers};
-use evplast_kernel::limits::{try_reserve, try_vec};
+use evplast_kernel::limits::{self, try_reserve, try_vec};
 use evplast_kernel::network::{Archives, Network, Outbox, Population, StageCounters, SynapseTable};
 use evplast_kernel::record::{MultimeterData, SpikeRecording};
 use evplast_kernel::rng::{self, domain};
 use evplast_kernel::{KernelError, NodeId, Resolution, Step};
+
+pub mod memory;
 
 use crate::devices::dc_generator::DcGenerator;
 use crate::devices::poisson_generator::{DirectTarget, PoissonGenerator};
@@ -190,6 +192,14 @@ struct BlockSpec {
     model: &'static ModelInfo,
     first: u32,
     params: Vec<NodeParams>,
+    /// Heap bytes of `params` (for the memory estimate).
+    param_heap: u64,
+    /// Bytes of the parameter maps as given (the caller keeps them, e.g. for the dump).
+    given_bytes: u64,
+    /// Clopath archives: bytes of the delayed ū± buffers of all nodes, if they get archives.
+    archive_extra: u64,
+    /// Some plastic synapse targets a node of this block (so its nodes may get archives).
+    plastic_in: bool,
 }
 
 /// Collects nodes and connections (NEST's `Create` and `Connect`), then builds.
@@ -211,6 +221,16 @@ pub struct NetworkBuilder {
     n_synapses: usize,
     /// Every connection, device and recorder links included (NEST's `num_connections`).
     n_connections: u64,
+    /// Input channels of all nodes created so far.
+    n_channels: u64,
+    /// Delays (in steps) used by plastic synapses, one bit each (for the memory estimate).
+    plastic_delays: Box<[u64; 1024]>,
+    /// Synapses per table (also when they are only validated).
+    table_len: [u64; 4],
+    /// Validate and count connections without storing them (`evplast check`).
+    validate_only: bool,
+    /// Connections the caller announced and has not made yet (room is made for all at once).
+    expected: u64,
     min_delay: Step,
     max_delay: Step,
     keep_trains: bool,
@@ -231,6 +251,21 @@ pub struct RecorderIndex {
     pub multimeters: Vec<(NodeId, u32)>,
     /// Index into `Network::weight_records`, per weight_recorder node.
     pub weight_recorders: Vec<(NodeId, u32)>,
+}
+
+/// What `evplast check` reports about a network (built or only validated).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub n_nodes: usize,
+    /// Every connection, device and recorder links included (NEST's `num_connections`).
+    pub n_connections: u64,
+    /// Connections that are synapses (tables, and static links from generators).
+    pub n_synapses: usize,
+    /// Synapses per table, in the order the built network holds them.
+    pub tables: Vec<(&'static str, u64)>,
+    pub min_delay: Step,
+    pub max_delay: Step,
+    pub memory: memory::MemoryEstimate,
 }
 
 /// A built network plus what output needs to know about it.
@@ -269,6 +304,11 @@ impl NetworkBuilder {
             dump: None,
             n_synapses: 0,
             n_connections: 0,
+            n_channels: 0,
+            plastic_delays: Box::new([0; 1024]),
+            table_len: [0; 4],
+            validate_only: false,
+            expected: 0,
             min_delay: Step::MAX,
             max_delay: 0,
             keep_trains: false,
@@ -285,6 +325,47 @@ impl NetworkBuilder {
     pub fn keep_generated_trains(&mut self, keep: bool) {
         self.keep_trains = keep;
         self.dump = keep.then(Vec::new);
+    }
+
+    /// From now on, validate and count connections without storing them: for a summary of a
+    /// network too large to build here ([`NetworkBuilder::summary`]); `build` then refuses.
+    pub fn validate_only(&mut self) {
+        self.validate_only = true;
+    }
+
+    /// Counts and delays of what was created and connected so far, and its memory estimate.
+    pub fn summary(&self) -> Summary {
+        let tables = [
+            (STATIC_RECORDED, static_synapse::MODEL),
+            (STATIC, static_synapse::MODEL),
+            (CLOPATH, clopath_synapse::MODEL),
+            (URBANCZIK, urbanczik_synapse::MODEL),
+        ];
+        let (min_delay, max_delay) = self.delays();
+        Summary {
+            n_nodes: self.n_nodes(),
+            n_connections: self.n_connections,
+            n_synapses: self.n_synapses,
+            tables: tables
+                .iter()
+                .filter(|(t, _)| self.table_len[*t] > 0)
+                .map(|&(t, m)| (m, self.table_len[t]))
+                .collect(),
+            min_delay,
+            max_delay,
+            memory: self.memory_estimate(),
+        }
+    }
+
+    /// min_delay and max_delay over every connection (1 step without connections).
+    fn delays(&self) -> (Step, Step) {
+        // Every connection counts, recorder links included, as in NEST: the slicing decides
+        // which spikes of the last slice are delivered before the run ends.
+        if self.max_delay == 0 {
+            (1, 1)
+        } else {
+            (self.min_delay, self.max_delay)
+        }
     }
 
     /// Number of nodes created so far.
@@ -306,22 +387,89 @@ impl NetworkBuilder {
                 "'{model}' is a synapse model: use it in a connect's syn_spec, not in create"
             )));
         }
+        self.check_create(info, params.len() as u64)?;
         let mut parsed = Vec::new();
         try_reserve(&mut parsed, params.len(), "the node parameters")?;
+        let (mut param_heap, mut given_bytes, mut archive_extra) = (0, 0, 0);
         for m in params {
-            parsed.push(registry::parse_node(info, m, self.res)?);
+            let p = registry::parse_node(info, m, self.res)?;
+            param_heap += p.heap_bytes() as u64;
+            given_bytes += memory::param_map_bytes(m);
+            if let NodeParams::Aeif(np) = &p {
+                archive_extra += 16 * (np.clopath.rule(self.res).delay_u_bars_steps as u64 + 1);
+            } else if let NodeParams::Hh(np) = &p {
+                archive_extra += 16 * (np.clopath.rule(self.res).delay_u_bars_steps as u64 + 1);
+            }
+            parsed.push(p);
         }
         try_reserve(&mut self.node_block, parsed.len(), "the node table")?;
         try_reserve(&mut self.blocks, 1, "the node table")?;
         let first = self.node_block.len() as u32;
         let b = self.blocks.len() as u32;
         self.node_block.extend(std::iter::repeat_n(b, parsed.len()));
+        self.n_channels += parsed.len() as u64 * info.inputs.len() as u64;
         self.blocks.push(BlockSpec {
             model: info,
             first,
             params: parsed,
+            param_heap,
+            given_bytes,
+            archive_extra,
+            plastic_in: false,
         });
         Ok(NodeId(first))
+    }
+
+    /// Refuses `n` more nodes of `model` if node ids or input channels would overflow their
+    /// 32 bits ([`limits::MAX_NODES`], [`limits::MAX_CHANNELS`]).
+    pub fn check_create(&self, model: &ModelInfo, n: u64) -> Result<(), BuildError> {
+        let have = self.n_nodes() as u64;
+        if n > limits::MAX_NODES - have {
+            return Err(BuildError::Limit(format!(
+                "n = {n}: {} nodes in all would be more than {}, the most a network holds (node ids are 32-bit){}",
+                have as u128 + n as u128,
+                limits::MAX_NODES,
+                if have > 0 { format!("; {have} exist already") } else { String::new() }
+            )));
+        }
+        let per = model.inputs.len() as u64;
+        if per > 0 && n > (limits::MAX_CHANNELS - self.n_channels) / per {
+            return Err(BuildError::Limit(format!(
+                "n = {n}: {} input channels in all ({per} per {} node) would be more than {}, the most a network holds (channel numbers are 32-bit)",
+                self.n_channels as u128 + n as u128 * per as u128,
+                model.name,
+                limits::MAX_CHANNELS
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuses `n` more connections if the network would hold more than
+    /// [`limits::MAX_CONNECTIONS`].
+    pub fn check_connections(&self, n: u64) -> Result<(), BuildError> {
+        if n > limits::MAX_CONNECTIONS - self.n_connections {
+            return Err(BuildError::Limit(format!(
+                "{n} connections{} would be more than {}, the most a network holds (synapse tables index rows with 32 bits)",
+                if self.n_connections > 0 {
+                    format!(" and the {} made before", self.n_connections)
+                } else {
+                    String::new()
+                },
+                limits::MAX_CONNECTIONS
+            )));
+        }
+        Ok(())
+    }
+
+    /// Announces `n` connections about to be made (in one or many `connect` calls), so that
+    /// their table grows once, not by doubling (which copies it).
+    pub fn expect_connections(&mut self, n: u64) {
+        self.expected = n;
+    }
+
+    /// Every connection made so far, device and recorder links included.
+    pub fn n_connections(&self) -> u64 {
+        self.n_connections
     }
 
     /// NEST's `Connect` for explicit pairs with one synapse specification.
@@ -355,6 +503,7 @@ impl NetworkBuilder {
                 ));
             }
         }
+        self.check_connections(conns.len() as u64)?;
         if let Some(d) = &mut self.dump {
             try_reserve(d, conns.len(), "the network dump")?;
         }
@@ -443,7 +592,7 @@ impl NetworkBuilder {
             };
             self.min_delay = self.min_delay.min(delay);
             self.max_delay = self.max_delay.max(delay);
-            if let Some(d) = &mut self.dump {
+            if let Some(d) = self.dump.as_mut().filter(|_| !self.validate_only) {
                 d.push(conn);
             }
             let table = match &self.projections[pid as usize].link {
@@ -461,16 +610,29 @@ impl NetworkBuilder {
                 Some(t) => {
                     let projs = &mut self.table_projs[t];
                     if projs.last() != Some(&pid) {
-                        if projs.len() > u16::MAX as usize {
-                            return Err(BuildError::Connect(format!(
-                                "too many {} projections (max 65536)",
+                        if projs.len() >= limits::MAX_PROJECTIONS_PER_TABLE {
+                            return Err(BuildError::Limit(format!(
+                                "more than {} {} projections (distinct synapse specifications): a synapse stores its projection in 16 bits",
+                                limits::MAX_PROJECTIONS_PER_TABLE,
                                 syn.name
                             )));
                         }
                         projs.push(pid);
                     }
                     let local = (projs.len() - 1) as u16;
-                    self.collected[t].reserve_for_push(left)?;
+                    if t == CLOPATH || t == URBANCZIK {
+                        let b = self.node_block[c.target.0 as usize] as usize;
+                        self.blocks[b].plastic_in = true;
+                        self.plastic_delays[delay as usize / 64] |= 1 << (delay % 64);
+                    }
+                    self.table_len[t] += 1;
+                    self.n_synapses += 1;
+                    if self.validate_only {
+                        continue;
+                    }
+                    let want = left.max(usize::try_from(self.expected).unwrap_or(usize::MAX));
+                    self.collected[t].reserve_for_push(want)?;
+                    self.expected = self.expected.saturating_sub(1);
                     self.collected[t].push(
                         c.source.0,
                         c.target.0,
@@ -479,13 +641,14 @@ impl NetworkBuilder {
                         local,
                         weight,
                     );
-                    self.n_synapses += 1;
                 }
                 None => {
                     self.n_synapses +=
                         matches!(self.projections[pid as usize].link, Link::Static) as usize;
-                    try_reserve(&mut self.conns, 1, "the device connections")?;
-                    self.conns.push(conn);
+                    if !self.validate_only {
+                        try_reserve(&mut self.conns, 1, "the device connections")?;
+                        self.conns.push(conn);
+                    }
                 }
             }
         }
@@ -534,12 +697,16 @@ impl NetworkBuilder {
                 format!("must be >= the resolution ({h} ms)"),
             ));
         }
-        if delay > u16::MAX as Step {
+        if delay > limits::MAX_DELAY_STEPS {
             return Err(BuildError::bad(
                 syn.name,
                 "delay",
                 delay_ms,
-                format!("is longer than the {} steps a synapse can hold", u16::MAX),
+                format!(
+                    "is longer than {} steps ({} ms at resolution {h} ms), the longest delay a synapse holds (16 bits)",
+                    limits::MAX_DELAY_STEPS,
+                    self.res.ms_exact(limits::MAX_DELAY_STEPS)
+                ),
             ));
         }
         Ok(delay)
@@ -599,24 +766,18 @@ impl NetworkBuilder {
 
     /// Lays everything out and returns the simulation.
     pub fn build(mut self) -> Result<Simulation, BuildError> {
+        if self.validate_only {
+            return Err(BuildError::Connect(
+                "a builder that only validates connections cannot build".into(),
+            ));
+        }
         let n_nodes = self.n_nodes();
-        // Every connection counts, recorder links included, as in NEST: the slicing decides
-        // which spikes of the last slice are delivered before the run ends.
-        let (min_delay, max_delay) = if self.max_delay == 0 {
-            (1, 1)
-        } else {
-            (self.min_delay, self.max_delay)
-        };
+        let (min_delay, max_delay) = self.delays();
 
         // Input channels, node by node in block order.
         const NODES: &str = "the per-node tables";
         let mut kinds: Vec<ChannelKind> = Vec::new();
-        let n_channels: usize = self
-            .blocks
-            .iter()
-            .map(|b| b.params.len() * b.model.inputs.len())
-            .sum();
-        try_reserve(&mut kinds, n_channels, "the input channels")?;
+        try_reserve(&mut kinds, self.n_channels as usize, "the input channels")?;
         let mut channel_base = try_vec(n_nodes + 1, 0u32, NODES)?;
         for b in &self.blocks {
             for i in 0..b.params.len() {

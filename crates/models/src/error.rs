@@ -28,6 +28,9 @@ pub enum BuildError {
     },
     #[error("{0}")]
     Connect(String),
+    /// A count beyond what the network's types hold, or a network beyond the memory.
+    #[error("{0}")]
+    Limit(String),
     #[error("{0}")]
     Kernel(#[from] evplast_kernel::KernelError),
 }

@@ -49,12 +49,12 @@ impl Window {
         )?;
         let steps = |key: &str, v: f64| {
             res.on_grid(v).ok_or_else(|| {
-                BuildError::bad(
-                    r.model(),
-                    key,
-                    v,
-                    "must be a multiple of the resolution (as NEST requires)",
-                )
+                let why = if v.is_finite() && res.off_grid(v).contains("largest") {
+                    res.off_grid(v)
+                } else {
+                    "must be a multiple of the resolution (as NEST requires)".to_string()
+                };
+                BuildError::bad(r.model(), key, crate::params::fmt_num(v), why)
             })
         };
         let origin = steps("origin", w.origin)?;
@@ -126,7 +126,7 @@ pub fn read_schedule(
                 model,
                 times_key,
                 shown(&times),
-                format!("time {t} (index {i}) is not a multiple of the resolution"),
+                format!("time {t} (index {i}) {}", res.off_grid(t)),
             )
         })?;
         if s <= 0 || (i > 0 && t <= times[i - 1]) {
