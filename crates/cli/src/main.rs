@@ -20,6 +20,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use evplast_io::output::{self, Timings};
 use evplast_io::{load, LoadOptions, Scheme};
+use evplast_models::builder::memory;
+use evplast_models::params::shorten;
 use evplast_models::registry::{self, ModelKind};
 
 #[derive(Parser)]
@@ -128,10 +130,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn read_model(path: &Path, opts: &LoadOptions) -> Result<evplast_io::Loaded> {
+/// Reads and builds a model file, refusing a network that would not fit in the memory
+/// available now.
+fn read_model(path: &Path, opts: LoadOptions) -> Result<evplast_io::Loaded> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read model file {}", path.display()))?;
-    Ok(load(&path.display().to_string(), &text, opts)?)
+    let opts = LoadOptions {
+        memory_available: memory::available().map_err(anyhow::Error::msg)?,
+        ..opts
+    };
+    Ok(load(&path.display().to_string(), &text, &opts)?)
 }
 
 /// A run stopped (or signalled) by SIGINT or SIGTERM; what was recorded has been written.
@@ -254,10 +262,11 @@ fn load_simulate_write(
     let t0 = Instant::now();
     let mut loaded = read_model(
         model,
-        &LoadOptions {
+        LoadOptions {
             scheme,
             keep_trains: dump_network,
             nest_ltd_ring,
+            ..LoadOptions::default()
         },
     )?;
     let build_s = t0.elapsed().as_secs_f64();
@@ -332,7 +341,7 @@ fn load_simulate_write(
         loaded.t_sim,
         simulate_s,
         net.n_nodes,
-        loaded.sim.n_synapses,
+        loaded.sim.n_connections,
         net.counters.spikes_emitted,
         out.display()
     );
@@ -340,37 +349,64 @@ fn load_simulate_write(
 }
 
 fn check(model: &Path) -> Result<()> {
-    let loaded = read_model(model, &LoadOptions::default())?;
-    let net = &loaded.sim.network;
+    let text = std::fs::read_to_string(model)
+        .with_context(|| format!("cannot read model file {}", model.display()))?;
+    let available = memory::available().map_err(anyhow::Error::msg)?;
+    let opts = LoadOptions {
+        memory_available: available.clone(),
+        ..LoadOptions::default()
+    };
+    let c = evplast_io::check(&model.display().to_string(), &text, &opts)?;
+    let s = &c.summary;
     let mut o = std::io::stdout().lock();
     writeln!(o, "{}: ok", model.display())?;
     writeln!(
         o,
         "resolution {} ms, simulate {} ms ({} steps), scheme {}",
-        net.res.h(),
-        loaded.t_sim,
-        loaded.steps,
-        loaded.scheme.as_str()
+        c.resolution.h(),
+        c.t_sim,
+        c.steps,
+        c.scheme.as_str()
     )?;
-    writeln!(o, "nodes: {}", net.n_nodes)?;
-    for p in &loaded.populations {
+    writeln!(o, "nodes: {}", s.n_nodes)?;
+    for p in &c.populations {
         let last = p.first.0 + p.n as u32 - 1;
         writeln!(
             o,
             "  {:<16} {:<32} n = {:<6} ids {}..={}",
-            p.label, p.model, p.n, p.first, last
+            shorten(&p.label),
+            p.model,
+            p.n,
+            p.first,
+            last
         )?;
     }
-    writeln!(o, "connections: {}", loaded.sim.n_synapses)?;
-    for t in &net.synapses {
-        writeln!(o, "  {:<32} {}", t.model(), t.len())?;
+    writeln!(
+        o,
+        "connections: {} ({} synapses, {} recorder links)",
+        s.n_connections,
+        s.n_synapses,
+        s.n_connections - s.n_synapses as u64
+    )?;
+    for (model, n) in &s.tables {
+        writeln!(o, "  {model:<32} {n}")?;
     }
     writeln!(
         o,
         "min_delay {} ms, max_delay {} ms",
-        net.res.ms(net.min_delay),
-        net.res.ms(net.max_delay)
+        c.resolution.ms(s.min_delay),
+        c.resolution.ms(s.max_delay)
     )?;
+    // Estimated from the counts; the connections were validated, not stored.
+    let available = match available {
+        Some(a) => format!(
+            "{} available ({})",
+            evplast_kernel::error::fmt_bytes(a.bytes as u128),
+            a.source
+        ),
+        None => "available memory unknown".to_string(),
+    };
+    writeln!(o, "memory: about {}; {available}", s.memory)?;
     Ok(())
 }
 

@@ -198,12 +198,18 @@ fn check_prints_counts_and_delays() {
     let o = check_model(&model);
     assert_ok(&o, "evplast check");
     let text = stdout(&o);
-    // 1 gen + 2 parrots + 1 aeif + 3 recorders = 7 nodes; 2 static + 2 clopath synapses.
+    // 1 gen + 2 parrots + 1 aeif + 3 recorders = 7 nodes; 2 static + 2 clopath synapses and
+    // 4 recorder links (3 to the spike_recorder, 1 from the multimeter): 8 connections, as
+    // NEST's num_connections counts them.
     let has = |words: &[&str]| text.lines().any(|l| words.iter().all(|w| l.contains(w)));
-    assert!(has(&["nodes", "7"]), "node count 7 missing:\n{text}");
+    assert!(has(&["nodes: 7"]), "node count 7 missing:\n{text}");
     assert!(
-        has(&["connections", "4"]),
-        "connection count 4 missing:\n{text}"
+        has(&["connections: 8", "4 synapses", "4 recorder links"]),
+        "connection count 8 (4 synapses, 4 recorder links) missing:\n{text}"
+    );
+    assert!(
+        has(&["memory: about", "available"]),
+        "memory estimate missing:\n{text}"
     );
     assert!(has(&["min_delay", "0.1"]), "min_delay 0.1 missing:\n{text}");
     assert!(has(&["max_delay", "2.5"]), "max_delay 2.5 missing:\n{text}");
@@ -332,7 +338,8 @@ fn run_writes_the_documented_files() {
     assert!(stats["simulate_s"].as_f64().unwrap() >= 0.0);
     assert!(stats["peak_rss_bytes"].as_u64().unwrap() > 0);
     assert_eq!(stats["n_nodes"], 7);
-    assert_eq!(stats["n_connections"], 4);
+    // NEST's num_connections: 4 synapses and 4 recorder links.
+    assert_eq!(stats["n_connections"], 8);
     assert_eq!(stats["scheme"], "event");
     let recorded = spikes.len() as u64;
     assert!(

@@ -4,9 +4,10 @@
 
 pub mod load;
 pub mod output;
+mod rules;
 pub mod tree;
 
-pub use load::{load, LoadOptions, Loaded, Scheme};
+pub use load::{check, load, Checked, LoadOptions, Loaded, Scheme};
 
 use thiserror::Error;
 

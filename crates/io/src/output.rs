@@ -312,7 +312,10 @@ fn counters_json(c: &RuleCounters) -> Value {
 /// `t_reached_ms` is where it stopped (equal to `t_sim_ms` when complete).
 pub fn stats_json(l: &Loaded, t: Timings) -> Value {
     let net = &l.sim.network;
-    let n_connections = l.sim.n_synapses;
+    // As NEST's kernel status: `num_connections` counts every connection (recorder and
+    // generator links included), `local_spike_counter` neuron spikes only (parrots included,
+    // times their multiplicity; a spike_generator's spikes are not counted).
+    let n_connections = l.sim.n_connections;
     // Exact decimal of the stamp, so that 40 ms reads 40.0 and not 40.00000000000001.
     let t_reached: f64 = fmt_time(net.res, net.now)
         .parse()

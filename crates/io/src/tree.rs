@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use evplast_models::params::{fmt_num, shorten};
 use toml::de::{DeTable, DeValue};
 
 /// A value with where it was written.
@@ -44,9 +45,9 @@ impl std::fmt::Display for Val {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.v {
             V::Int(i) => write!(f, "{i}"),
-            V::Float(x) => write!(f, "{x}"),
+            V::Float(x) => write!(f, "{}", fmt_num(*x)),
             V::Bool(b) => write!(f, "{b}"),
-            V::Str(s) => write!(f, "\"{s}\""),
+            V::Str(s) => write!(f, "\"{}\"", shorten(s)),
             V::Datetime(s) => write!(f, "{s}"),
             V::Array(a) => {
                 write!(f, "[")?;
@@ -63,11 +64,14 @@ impl std::fmt::Display for Val {
             }
             V::Table(t) => {
                 write!(f, "{{ ")?;
-                for (i, (k, _, x)) in t.iter().enumerate() {
+                for (i, (k, _, x)) in t.iter().take(6).enumerate() {
                     if i > 0 {
                         write!(f, ", ")?;
                     }
-                    write!(f, "{k} = {x}")?;
+                    write!(f, "{} = {x}", shorten(k))?;
+                }
+                if t.len() > 6 {
+                    write!(f, ", …")?;
                 }
                 write!(f, " }}")
             }

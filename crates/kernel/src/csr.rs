@@ -1,6 +1,7 @@
 //! Compressed rows by source node: the layout of every synapse table.
 
-use crate::NodeId;
+use crate::limits::try_vec;
+use crate::{KernelError, NodeId};
 
 /// Row offsets of connections grouped by source node id (`offsets[id]..offsets[id+1]`).
 #[derive(Clone, Debug, Default)]
@@ -11,29 +12,35 @@ pub struct BySource {
 impl BySource {
     /// Sorts `sources` (stable) and returns the layout plus the permutation that puts any
     /// per-connection column in row order.
-    pub fn build(n_nodes: usize, sources: &[NodeId]) -> (Self, Vec<u32>) {
+    /// (At most [`crate::limits::MAX_CONNECTIONS`] connections: offsets are `u32`.)
+    pub fn build(n_nodes: usize, sources: &[NodeId]) -> Result<(Self, Vec<u32>), KernelError> {
         let raw: Vec<u32> = sources.iter().map(|s| s.0).collect();
         Self::build_raw(n_nodes, &raw)
     }
 
     /// As [`BySource::build`], for plain node numbers.
-    pub fn build_raw(n_nodes: usize, sources: &[u32]) -> (Self, Vec<u32>) {
-        let mut counts = vec![0u32; n_nodes + 2];
+    pub fn build_raw(n_nodes: usize, sources: &[u32]) -> Result<(Self, Vec<u32>), KernelError> {
+        assert!(
+            sources.len() as u64 <= crate::limits::MAX_CONNECTIONS,
+            "the builder refuses more connections than u32 offsets hold"
+        );
+        let mut counts = try_vec(n_nodes + 2, 0u32, "the synapse row offsets")?;
         for &s in sources {
             counts[s as usize + 1] += 1;
         }
         for i in 1..counts.len() {
             counts[i] += counts[i - 1];
         }
-        let offsets = counts.clone();
+        let mut offsets = try_vec(counts.len(), 0u32, "the synapse row offsets")?;
+        offsets.copy_from_slice(&counts);
         let mut next = counts;
-        let mut perm = vec![0u32; sources.len()];
+        let mut perm = try_vec(sources.len(), 0u32, "the synapse sort permutation")?;
         for (i, &s) in sources.iter().enumerate() {
             let slot = &mut next[s as usize];
             perm[*slot as usize] = i as u32;
             *slot += 1;
         }
-        (Self { offsets }, perm)
+        Ok((Self { offsets }, perm))
     }
 
     /// The rows of connections leaving `source`.
@@ -70,9 +77,9 @@ pub fn permute<T: Copy>(col: &[T], perm: &[u32]) -> Vec<T> {
 
 /// Applies a permutation from [`BySource::build`] to a column in place (`col[i] = old[perm[i]]`),
 /// following cycles with a bit per element, so that no second copy of the column exists.
-pub fn permute_in_place<T: Copy>(col: &mut [T], perm: &[u32]) {
+pub fn permute_in_place<T: Copy>(col: &mut [T], perm: &[u32]) -> Result<(), KernelError> {
     debug_assert_eq!(col.len(), perm.len());
-    let mut done = vec![0u64; col.len().div_ceil(64)];
+    let mut done = try_vec(col.len().div_ceil(64), 0u64, "the synapse sort")?;
     for start in 0..col.len() {
         if done[start / 64] >> (start % 64) & 1 == 1 {
             continue;
@@ -90,6 +97,7 @@ pub fn permute_in_place<T: Copy>(col: &mut [T], perm: &[u32]) {
             j = k;
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -99,7 +107,7 @@ mod tests {
     #[test]
     fn rows_group_by_source_in_insertion_order() {
         let src = [NodeId(3), NodeId(1), NodeId(3), NodeId(2)];
-        let (l, perm) = BySource::build(4, &src);
+        let (l, perm) = BySource::build(4, &src).unwrap();
         assert_eq!(perm, vec![1, 3, 0, 2]);
         assert_eq!(l.rows(NodeId(3)), 2..4);
         assert_eq!(l.rows(NodeId(4)), 4..4);
@@ -108,14 +116,14 @@ mod tests {
         assert_eq!(l.source_of(3), NodeId(3));
         assert_eq!(permute(&[10, 11, 12, 13], &perm), vec![11, 13, 10, 12]);
         let mut col = [10, 11, 12, 13];
-        permute_in_place(&mut col, &perm);
+        permute_in_place(&mut col, &perm).unwrap();
         assert_eq!(col, [11, 13, 10, 12]);
         // A longer random-ish permutation against the copying version.
         let src: Vec<u32> = (0..1000u32).map(|i| (i * 7919) % 37).collect();
-        let (_, perm) = BySource::build_raw(40, &src);
+        let (_, perm) = BySource::build_raw(40, &src).unwrap();
         let col: Vec<u32> = (0..1000).collect();
         let mut inplace = col.clone();
-        permute_in_place(&mut inplace, &perm);
+        permute_in_place(&mut inplace, &perm).unwrap();
         assert_eq!(inplace, permute(&col, &perm));
     }
 }

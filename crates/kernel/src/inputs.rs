@@ -28,14 +28,23 @@ pub struct InputBuffers {
 impl InputBuffers {
     /// Creates rings long enough for every delay up to `max_delay` with slices of `min_delay`,
     /// rounded up to a power of two so a slot is found with a mask, not a division.
-    pub fn new(kinds: Vec<ChannelKind>, min_delay: Step, max_delay: Step) -> Self {
-        let ring_len = ((min_delay + max_delay).max(1) as usize).next_power_of_two();
-        let data = vec![0.0; kinds.len() * ring_len];
-        Self {
+    pub fn new(
+        kinds: Vec<ChannelKind>,
+        min_delay: Step,
+        max_delay: Step,
+    ) -> Result<Self, crate::KernelError> {
+        let ring_len = Self::ring_len(min_delay, max_delay);
+        let data = crate::limits::try_vec(kinds.len() * ring_len, 0.0, "the input buffers")?;
+        Ok(Self {
             ring_len,
             kinds,
             data,
-        }
+        })
+    }
+
+    /// Slots per channel for delays up to `max_delay` in slices of `min_delay` steps.
+    pub fn ring_len(min_delay: Step, max_delay: Step) -> usize {
+        ((min_delay + max_delay).max(1) as usize).next_power_of_two()
     }
 
     /// Number of channels.
@@ -83,7 +92,7 @@ mod tests {
 
     #[test]
     fn arrival_is_read_in_the_step_ending_at_it_and_cleared() {
-        let mut b = InputBuffers::new(vec![ChannelKind::Weighted], 1, 3);
+        let mut b = InputBuffers::new(vec![ChannelKind::Weighted], 1, 3).unwrap();
         b.add_spike(0, 5, 2.0, 3);
         assert_eq!(b.take(0, 3), 0.0);
         assert_eq!(b.take(0, 4), 6.0);
@@ -92,7 +101,7 @@ mod tests {
 
     #[test]
     fn ring_wraps_without_mixing_steps() {
-        let mut b = InputBuffers::new(vec![ChannelKind::Weighted], 2, 3);
+        let mut b = InputBuffers::new(vec![ChannelKind::Weighted], 2, 3).unwrap();
         for s in 0..20 {
             b.add_value(0, s + 4, s as f64);
             assert_eq!(b.take(0, s), if s >= 3 { (s - 3) as f64 } else { 0.0 });
@@ -109,7 +118,8 @@ mod tests {
             ],
             1,
             1,
-        );
+        )
+        .unwrap();
         b.add_spike(0, 1, 2.0, 1);
         b.add_spike(0, 1, -3.0, 1);
         b.add_spike(0, 1, 0.0, 1);

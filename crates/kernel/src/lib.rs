@@ -7,6 +7,7 @@ pub mod csr;
 pub mod error;
 pub mod inputs;
 pub mod lanes;
+pub mod limits;
 pub mod network;
 pub mod record;
 pub mod rkf45;

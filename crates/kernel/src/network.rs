@@ -216,6 +216,8 @@ pub trait SynapseTable: Send {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StageCounters {
     pub slices: u64,
+    /// Spikes of neurons (parrots included), times their multiplicity; devices' spikes are
+    /// not counted, as in NEST's `local_spike_counter`.
     pub spikes_emitted: u64,
     pub spikes_delivered: u64,
     pub direct_events: u64,
@@ -238,6 +240,8 @@ pub struct Network {
     pub channel_archive: Vec<u32>,
     pub archives: Archives,
     pub spike_recording: SpikeRecording,
+    /// Per node id: its spikes count in `counters.spikes_emitted` (neurons, not devices).
+    pub counts_spikes: Vec<bool>,
     pub weight_records: Vec<Vec<WeightRecord>>,
     pub multimeters: Vec<MultimeterData>,
     pub outbox: Outbox,
@@ -405,7 +409,9 @@ impl Network {
         for s in &self.outbox.spikes {
             self.spike_recording
                 .spike(s.source, s.stamp, s.multiplicity);
-            self.counters.spikes_emitted += s.multiplicity as u64;
+            if self.counts_spikes[s.source.0 as usize] {
+                self.counters.spikes_emitted += s.multiplicity as u64;
+            }
         }
         self.archives.sample_lengths();
         self.counters.slices += 1;

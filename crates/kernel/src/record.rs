@@ -1,7 +1,8 @@
 //! What recording devices collect during a run: spikes, sampled state, and weights.
 
+use crate::limits::try_vec;
 use crate::time::Step;
-use crate::NodeId;
+use crate::{KernelError, NodeId};
 
 /// One recorded spike: sender and stamp.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,11 +31,11 @@ pub struct SpikeRecording {
 
 impl SpikeRecording {
     /// Creates storage for `n_recorders` recorders over nodes `1..=n_nodes`.
-    pub fn new(n_nodes: usize, n_recorders: usize) -> Self {
-        Self {
-            listeners: vec![Vec::new(); n_nodes + 1],
-            events: vec![Vec::new(); n_recorders],
-        }
+    pub fn new(n_nodes: usize, n_recorders: usize) -> Result<Self, KernelError> {
+        Ok(Self {
+            listeners: try_vec(n_nodes + 1, Vec::new(), "the spike recorders' listeners")?,
+            events: try_vec(n_recorders, Vec::new(), "the spike recorders")?,
+        })
     }
 
     /// Recorder `rec` records the spikes of `node`.
@@ -87,11 +88,11 @@ struct SamplerEntry {
 
 impl Samplers {
     /// Sampling for a population of `n` neurons.
-    pub fn new(n: usize) -> Self {
-        Self {
-            by_neuron: vec![Vec::new(); n],
+    pub fn new(n: usize) -> Result<Self, KernelError> {
+        Ok(Self {
+            by_neuron: try_vec(n, Vec::new(), "the multimeter samplers")?,
             entries: Vec::new(),
-        }
+        })
     }
 
     /// Multimeter `multimeter` samples neuron `local` (node `node`) every `interval` steps.
@@ -157,7 +158,7 @@ mod tests {
 
     #[test]
     fn samplers_take_samples_on_interval_only() {
-        let mut s = Samplers::new(2);
+        let mut s = Samplers::new(2).unwrap();
         s.attach(1, NodeId(7), 0, 10, vec![1, 0]);
         for stamp in 1..=25 {
             assert!(!s.is_sampled(0));

@@ -60,6 +60,17 @@ impl Resolution {
         s * self.tics_per_step
     }
 
+    /// The time of stamp `s` in ms as an exact decimal (the grid is whole tics of 1 µs), for
+    /// messages: `214748364.7`, not `214748364.70000002`.
+    pub fn ms_exact(&self, s: Step) -> String {
+        let tics = s as i128 * self.tics_per_step as i128;
+        let (sign, tics) = if tics < 0 { ("-", -tics) } else { ("", tics) };
+        let frac = format!("{:03}", tics % TICS_PER_MS as i128);
+        let frac = frac.trim_end_matches('0');
+        let frac = if frac.is_empty() { "0" } else { frac };
+        format!("{sign}{}.{frac}", tics / TICS_PER_MS as i128)
+    }
+
     /// A duration such as `t_ref` to steps: round to tics, then up to whole steps
     /// (NEST's `Time(Time::ms(x)).get_steps()`).
     pub fn duration_steps(&self, ms: f64) -> Step {
@@ -76,13 +87,28 @@ impl Resolution {
 
     /// A time that must lie on the grid, to its stamp, or `None` if it is off-grid. As NEST,
     /// the time is first rounded to whole tics (so 2.0004999 ms is 2.0 ms, 2.0005 is not).
+    /// Times beyond ±[`crate::limits::MAX_TIME_TICS`] are `None` too ([`Resolution::off_grid`]
+    /// says which).
     pub fn on_grid(&self, ms: f64) -> Option<Step> {
         let tics = (ms * TICS_PER_MS as f64).round();
-        if !tics.is_finite() {
+        // NaN and ±∞ fail this too.
+        if tics.is_nan() || tics.abs() >= crate::limits::MAX_TIME_TICS as f64 {
             return None;
         }
         let tics = tics as i64;
         (tics % self.tics_per_step == 0).then_some(tics / self.tics_per_step)
+    }
+
+    /// Why [`Resolution::on_grid`] refused `ms`, for messages.
+    pub fn off_grid(&self, ms: f64) -> String {
+        let limit = crate::limits::MAX_TIME_TICS as f64 / TICS_PER_MS as f64;
+        if ms.is_finite()
+            && (ms * TICS_PER_MS as f64).round().abs() >= crate::limits::MAX_TIME_TICS as f64
+        {
+            format!("is beyond ±{limit:e} ms, the largest time (2^62 tics of 1 µs)")
+        } else {
+            format!("is not a multiple of the resolution {} ms", self.h())
+        }
     }
 }
 
@@ -121,6 +147,16 @@ mod tests {
         assert_eq!(r.on_grid(2.0005), None);
         assert_eq!(r.on_grid(0.1 * 3.0), Some(3));
         assert!((r.ms(623) - 62.3).abs() < 1e-12);
+        assert_eq!(r.ms_exact(2147483647), "214748364.7");
+        assert_eq!(r.ms_exact(-3), "-0.3");
+        assert_eq!(r.ms_exact(20), "2.0");
+        assert_eq!(r.on_grid(1e300), None);
+        assert!(
+            r.off_grid(1e300).contains("largest time"),
+            "{}",
+            r.off_grid(1e300)
+        );
+        assert!(r.off_grid(0.05).contains("multiple of the resolution 0.1"));
         assert!(Resolution::new(0.0).is_err());
         assert!(Resolution::new(0.00005).is_err());
     }

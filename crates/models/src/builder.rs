@@ -7,10 +7,13 @@ use evplast_kernel::archive::compressed::CompressedGroup;
 use evplast_kernel::archive::urbanczik::UrbanczikArchive;
 pub use evplast_kernel::archive::Scheme;
 use evplast_kernel::inputs::{ChannelKind, InputBuffers};
+use evplast_kernel::limits::{self, try_reserve, try_vec};
 use evplast_kernel::network::{Archives, Network, Outbox, Population, StageCounters, SynapseTable};
 use evplast_kernel::record::{MultimeterData, SpikeRecording};
 use evplast_kernel::rng::{self, domain};
-use evplast_kernel::{NodeId, Resolution, Step};
+use evplast_kernel::{KernelError, NodeId, Resolution, Step};
+
+pub mod memory;
 
 use crate::devices::dc_generator::DcGenerator;
 use crate::devices::poisson_generator::{DirectTarget, PoissonGenerator};
@@ -189,6 +192,14 @@ struct BlockSpec {
     model: &'static ModelInfo,
     first: u32,
     params: Vec<NodeParams>,
+    /// Heap bytes of `params` (for the memory estimate).
+    param_heap: u64,
+    /// Bytes of the parameter maps as given (the caller keeps them, e.g. for the dump).
+    given_bytes: u64,
+    /// Clopath archives: bytes of the delayed ū± buffers of all nodes, if they get archives.
+    archive_extra: u64,
+    /// Some plastic synapse targets a node of this block (so its nodes may get archives).
+    plastic_in: bool,
 }
 
 /// Collects nodes and connections (NEST's `Create` and `Connect`), then builds.
@@ -208,6 +219,18 @@ pub struct NetworkBuilder {
     /// Every connection, kept only for the network dump.
     dump: Option<Vec<Conn>>,
     n_synapses: usize,
+    /// Every connection, device and recorder links included (NEST's `num_connections`).
+    n_connections: u64,
+    /// Input channels of all nodes created so far.
+    n_channels: u64,
+    /// Delays (in steps) used by plastic synapses, one bit each (for the memory estimate).
+    plastic_delays: Box<[u64; 1024]>,
+    /// Synapses per table (also when they are only validated).
+    table_len: [u64; 4],
+    /// Validate and count connections without storing them (`evplast check`).
+    validate_only: bool,
+    /// Connections the caller announced and has not made yet (room is made for all at once).
+    expected: u64,
     min_delay: Step,
     max_delay: Step,
     keep_trains: bool,
@@ -230,6 +253,21 @@ pub struct RecorderIndex {
     pub weight_recorders: Vec<(NodeId, u32)>,
 }
 
+/// What `evplast check` reports about a network (built or only validated).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub n_nodes: usize,
+    /// Every connection, device and recorder links included (NEST's `num_connections`).
+    pub n_connections: u64,
+    /// Connections that are synapses (tables, and static links from generators).
+    pub n_synapses: usize,
+    /// Synapses per table, in the order the built network holds them.
+    pub tables: Vec<(&'static str, u64)>,
+    pub min_delay: Step,
+    pub max_delay: Step,
+    pub memory: memory::MemoryEstimate,
+}
+
 /// A built network plus what output needs to know about it.
 pub struct Simulation {
     pub network: Network,
@@ -244,6 +282,8 @@ pub struct Simulation {
     pub projection_tags: Vec<u32>,
     /// Number of connections that are synapses (not recorder links).
     pub n_synapses: usize,
+    /// Every connection, device and recorder links included, as NEST's `num_connections`.
+    pub n_connections: u64,
     pub min_delay: Step,
     pub max_delay: Step,
 }
@@ -263,6 +303,12 @@ impl NetworkBuilder {
             conns: Vec::new(),
             dump: None,
             n_synapses: 0,
+            n_connections: 0,
+            n_channels: 0,
+            plastic_delays: Box::new([0; 1024]),
+            table_len: [0; 4],
+            validate_only: false,
+            expected: 0,
             min_delay: Step::MAX,
             max_delay: 0,
             keep_trains: false,
@@ -279,6 +325,47 @@ impl NetworkBuilder {
     pub fn keep_generated_trains(&mut self, keep: bool) {
         self.keep_trains = keep;
         self.dump = keep.then(Vec::new);
+    }
+
+    /// From now on, validate and count connections without storing them: for a summary of a
+    /// network too large to build here ([`NetworkBuilder::summary`]); `build` then refuses.
+    pub fn validate_only(&mut self) {
+        self.validate_only = true;
+    }
+
+    /// Counts and delays of what was created and connected so far, and its memory estimate.
+    pub fn summary(&self) -> Summary {
+        let tables = [
+            (STATIC_RECORDED, static_synapse::MODEL),
+            (STATIC, static_synapse::MODEL),
+            (CLOPATH, clopath_synapse::MODEL),
+            (URBANCZIK, urbanczik_synapse::MODEL),
+        ];
+        let (min_delay, max_delay) = self.delays();
+        Summary {
+            n_nodes: self.n_nodes(),
+            n_connections: self.n_connections,
+            n_synapses: self.n_synapses,
+            tables: tables
+                .iter()
+                .filter(|(t, _)| self.table_len[*t] > 0)
+                .map(|&(t, m)| (m, self.table_len[t]))
+                .collect(),
+            min_delay,
+            max_delay,
+            memory: self.memory_estimate(),
+        }
+    }
+
+    /// min_delay and max_delay over every connection (1 step without connections).
+    fn delays(&self) -> (Step, Step) {
+        // Every connection counts, recorder links included, as in NEST: the slicing decides
+        // which spikes of the last slice are delivered before the run ends.
+        if self.max_delay == 0 {
+            (1, 1)
+        } else {
+            (self.min_delay, self.max_delay)
+        }
     }
 
     /// Number of nodes created so far.
@@ -300,19 +387,89 @@ impl NetworkBuilder {
                 "'{model}' is a synapse model: use it in a connect's syn_spec, not in create"
             )));
         }
-        let parsed = params
-            .iter()
-            .map(|m| registry::parse_node(info, m, self.res))
-            .collect::<Result<Vec<_>, _>>()?;
+        self.check_create(info, params.len() as u64)?;
+        let mut parsed = Vec::new();
+        try_reserve(&mut parsed, params.len(), "the node parameters")?;
+        let (mut param_heap, mut given_bytes, mut archive_extra) = (0, 0, 0);
+        for m in params {
+            let p = registry::parse_node(info, m, self.res)?;
+            param_heap += p.heap_bytes() as u64;
+            given_bytes += memory::param_map_bytes(m);
+            if let NodeParams::Aeif(np) = &p {
+                archive_extra += 16 * (np.clopath.rule(self.res).delay_u_bars_steps as u64 + 1);
+            } else if let NodeParams::Hh(np) = &p {
+                archive_extra += 16 * (np.clopath.rule(self.res).delay_u_bars_steps as u64 + 1);
+            }
+            parsed.push(p);
+        }
+        try_reserve(&mut self.node_block, parsed.len(), "the node table")?;
+        try_reserve(&mut self.blocks, 1, "the node table")?;
         let first = self.node_block.len() as u32;
         let b = self.blocks.len() as u32;
         self.node_block.extend(std::iter::repeat_n(b, parsed.len()));
+        self.n_channels += parsed.len() as u64 * info.inputs.len() as u64;
         self.blocks.push(BlockSpec {
             model: info,
             first,
             params: parsed,
+            param_heap,
+            given_bytes,
+            archive_extra,
+            plastic_in: false,
         });
         Ok(NodeId(first))
+    }
+
+    /// Refuses `n` more nodes of `model` if node ids or input channels would overflow their
+    /// 32 bits ([`limits::MAX_NODES`], [`limits::MAX_CHANNELS`]).
+    pub fn check_create(&self, model: &ModelInfo, n: u64) -> Result<(), BuildError> {
+        let have = self.n_nodes() as u64;
+        if n > limits::MAX_NODES - have {
+            return Err(BuildError::Limit(format!(
+                "n = {n}: {} nodes in all would be more than {}, the most a network holds (node ids are 32-bit){}",
+                have as u128 + n as u128,
+                limits::MAX_NODES,
+                if have > 0 { format!("; {have} exist already") } else { String::new() }
+            )));
+        }
+        let per = model.inputs.len() as u64;
+        if per > 0 && n > (limits::MAX_CHANNELS - self.n_channels) / per {
+            return Err(BuildError::Limit(format!(
+                "n = {n}: {} input channels in all ({per} per {} node) would be more than {}, the most a network holds (channel numbers are 32-bit)",
+                self.n_channels as u128 + n as u128 * per as u128,
+                model.name,
+                limits::MAX_CHANNELS
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuses `n` more connections if the network would hold more than
+    /// [`limits::MAX_CONNECTIONS`].
+    pub fn check_connections(&self, n: u64) -> Result<(), BuildError> {
+        if n > limits::MAX_CONNECTIONS - self.n_connections {
+            return Err(BuildError::Limit(format!(
+                "{n} connections{} would be more than {}, the most a network holds (synapse tables index rows with 32 bits)",
+                if self.n_connections > 0 {
+                    format!(" and the {} made before", self.n_connections)
+                } else {
+                    String::new()
+                },
+                limits::MAX_CONNECTIONS
+            )));
+        }
+        Ok(())
+    }
+
+    /// Announces `n` connections about to be made (in one or many `connect` calls), so that
+    /// their table grows once, not by doubling (which copies it).
+    pub fn expect_connections(&mut self, n: u64) {
+        self.expected = n;
+    }
+
+    /// Every connection made so far, device and recorder links included.
+    pub fn n_connections(&self) -> u64 {
+        self.n_connections
     }
 
     /// NEST's `Connect` for explicit pairs with one synapse specification.
@@ -328,7 +485,11 @@ impl NetworkBuilder {
             clopath_synapse::MODEL => Link::Clopath(clopath_synapse::parse(&spec.params)?),
             urbanczik_synapse::MODEL => Link::Urbanczik(urbanczik_synapse::parse(&spec.params)?),
             _ => {
-                crate::params::Reader::new(static_synapse::MODEL, &spec.params).finish()?;
+                let mut r = crate::params::Reader::new(static_synapse::MODEL, &spec.params);
+                // The caller reads weight and delay; name them as the valid ones.
+                r.raw("weight");
+                r.raw("delay");
+                r.finish()?;
                 Link::Static
             }
         };
@@ -342,9 +503,14 @@ impl NetworkBuilder {
                 ));
             }
         }
+        self.check_connections(conns.len() as u64)?;
+        if let Some(d) = &mut self.dump {
+            try_reserve(d, conns.len(), "the network dump")?;
+        }
         // One projection per distinct link kind used by this call.
         let mut proj_ids: [Option<u32>; 3] = [None; 3];
-        for c in conns {
+        for (i, c) in conns.iter().enumerate() {
+            let left = conns.len() - i;
             let src = self.model_of(c.source).ok_or_else(|| {
                 BuildError::Connect(format!("source node {} does not exist", c.source))
             })?;
@@ -426,7 +592,7 @@ impl NetworkBuilder {
             };
             self.min_delay = self.min_delay.min(delay);
             self.max_delay = self.max_delay.max(delay);
-            if let Some(d) = &mut self.dump {
+            if let Some(d) = self.dump.as_mut().filter(|_| !self.validate_only) {
                 d.push(conn);
             }
             let table = match &self.projections[pid as usize].link {
@@ -439,19 +605,34 @@ impl NetworkBuilder {
                 Link::Urbanczik(_) => Some(URBANCZIK),
                 _ => None,
             };
+            self.n_connections += 1;
             match table {
                 Some(t) => {
                     let projs = &mut self.table_projs[t];
                     if projs.last() != Some(&pid) {
-                        if projs.len() > u16::MAX as usize {
-                            return Err(BuildError::Connect(format!(
-                                "too many {} projections (max 65536)",
+                        if projs.len() >= limits::MAX_PROJECTIONS_PER_TABLE {
+                            return Err(BuildError::Limit(format!(
+                                "more than {} {} projections (distinct synapse specifications): a synapse stores its projection in 16 bits",
+                                limits::MAX_PROJECTIONS_PER_TABLE,
                                 syn.name
                             )));
                         }
                         projs.push(pid);
                     }
                     let local = (projs.len() - 1) as u16;
+                    if t == CLOPATH || t == URBANCZIK {
+                        let b = self.node_block[c.target.0 as usize] as usize;
+                        self.blocks[b].plastic_in = true;
+                        self.plastic_delays[delay as usize / 64] |= 1 << (delay % 64);
+                    }
+                    self.table_len[t] += 1;
+                    self.n_synapses += 1;
+                    if self.validate_only {
+                        continue;
+                    }
+                    let want = left.max(usize::try_from(self.expected).unwrap_or(usize::MAX));
+                    self.collected[t].reserve_for_push(want)?;
+                    self.expected = self.expected.saturating_sub(1);
                     self.collected[t].push(
                         c.source.0,
                         c.target.0,
@@ -460,12 +641,14 @@ impl NetworkBuilder {
                         local,
                         weight,
                     );
-                    self.n_synapses += 1;
                 }
                 None => {
                     self.n_synapses +=
                         matches!(self.projections[pid as usize].link, Link::Static) as usize;
-                    self.conns.push(conn);
+                    if !self.validate_only {
+                        try_reserve(&mut self.conns, 1, "the device connections")?;
+                        self.conns.push(conn);
+                    }
                 }
             }
         }
@@ -514,12 +697,16 @@ impl NetworkBuilder {
                 format!("must be >= the resolution ({h} ms)"),
             ));
         }
-        if delay > u16::MAX as Step {
+        if delay > limits::MAX_DELAY_STEPS {
             return Err(BuildError::bad(
                 syn.name,
                 "delay",
                 delay_ms,
-                format!("is longer than the {} steps a synapse can hold", u16::MAX),
+                format!(
+                    "is longer than {} steps ({} ms at resolution {h} ms), the longest delay a synapse holds (16 bits)",
+                    limits::MAX_DELAY_STEPS,
+                    self.res.ms_exact(limits::MAX_DELAY_STEPS)
+                ),
             ));
         }
         Ok(delay)
@@ -579,18 +766,19 @@ impl NetworkBuilder {
 
     /// Lays everything out and returns the simulation.
     pub fn build(mut self) -> Result<Simulation, BuildError> {
+        if self.validate_only {
+            return Err(BuildError::Connect(
+                "a builder that only validates connections cannot build".into(),
+            ));
+        }
         let n_nodes = self.n_nodes();
-        // Every connection counts, recorder links included, as in NEST: the slicing decides
-        // which spikes of the last slice are delivered before the run ends.
-        let (min_delay, max_delay) = if self.max_delay == 0 {
-            (1, 1)
-        } else {
-            (self.min_delay, self.max_delay)
-        };
+        let (min_delay, max_delay) = self.delays();
 
         // Input channels, node by node in block order.
+        const NODES: &str = "the per-node tables";
         let mut kinds: Vec<ChannelKind> = Vec::new();
-        let mut channel_base = vec![0u32; n_nodes + 1];
+        try_reserve(&mut kinds, self.n_channels as usize, "the input channels")?;
+        let mut channel_base = try_vec(n_nodes + 1, 0u32, NODES)?;
         for b in &self.blocks {
             for i in 0..b.params.len() {
                 channel_base[b.first as usize + i] = kinds.len() as u32;
@@ -599,7 +787,7 @@ impl NetworkBuilder {
         }
 
         // An archive for every target of a plastic synapse, of the target's rule.
-        let mut n_plastic_in = vec![0u32; n_nodes + 1];
+        let mut n_plastic_in = try_vec(n_nodes + 1, 0u32, NODES)?;
         for t in [CLOPATH, URBANCZIK] {
             for &target in &self.collected[t].target {
                 n_plastic_in[target as usize] += 1;
@@ -610,12 +798,13 @@ impl NetworkBuilder {
         let compressed = self.cfg.scheme == Scheme::Compressed;
         let mut group_of: [Vec<u16>; 3] = Default::default();
         // Per target: (delay, kernel bits, window start a0, synapses).
-        let mut groups: Vec<Vec<(Step, u64, Step, u32)>> = vec![Vec::new(); n_nodes + 1];
+        let mut groups: Vec<Vec<(Step, u64, Step, u32)>> = try_vec(n_nodes + 1, Vec::new(), NODES)?;
         if compressed {
             let t0_urb = -self.res.duration_steps(1.0);
             for t in [CLOPATH, URBANCZIK] {
                 let col = &self.collected[t];
-                let mut out = Vec::with_capacity(col.len());
+                let mut out = Vec::new();
+                try_reserve(&mut out, col.len(), "the compressed groups")?;
                 for i in 0..col.len() {
                     let pid = self.table_projs[t][col.projection[i] as usize];
                     let (kernel, t0) = match &self.projections[pid as usize].link {
@@ -644,7 +833,7 @@ impl NetworkBuilder {
                 group_of[t] = out;
             }
         }
-        let mut archive_of = vec![None; n_nodes + 1];
+        let mut archive_of = try_vec(n_nodes + 1, None, NODES)?;
         let mut archives = Archives::default();
         let ring = if self.cfg.nest_ltd_ring {
             LtdRing::NestCompatible
@@ -721,7 +910,7 @@ impl NetworkBuilder {
 
         // Recorder indices.
         let mut recorders = RecorderIndex::default();
-        let mut rec_index = vec![u32::MAX; n_nodes + 1];
+        let mut rec_index = try_vec(n_nodes + 1, u32::MAX, NODES)?;
         for b in &self.blocks {
             let list = match b.model.name {
                 "spike_recorder" => &mut recorders.spike_recorders,
@@ -751,8 +940,8 @@ impl NetworkBuilder {
             .collect();
 
         // Device links.
-        let mut spike_recording = SpikeRecording::new(n_nodes, recorders.spike_recorders.len());
-        let mut direct: Vec<Vec<DirectTarget>> = vec![Vec::new(); n_nodes + 1];
+        let mut spike_recording = SpikeRecording::new(n_nodes, recorders.spike_recorders.len())?;
+        let mut direct: Vec<Vec<DirectTarget>> = try_vec(n_nodes + 1, Vec::new(), NODES)?;
         let mut samplings: Vec<(NodeId, NodeId)> = Vec::new();
         for c in &self.conns {
             match &self.projections[c.projection as usize].link {
@@ -797,8 +986,8 @@ impl NetworkBuilder {
             })
             .collect();
         // Node and archive of every input channel (synapses store only the channel).
-        let mut channel_owner = vec![0u32; kinds.len()];
-        let mut channel_archive = vec![u32::MAX; kinds.len()];
+        let mut channel_owner = try_vec(kinds.len(), 0u32, "the input channels")?;
+        let mut channel_archive = try_vec(kinds.len(), u32::MAX, "the input channels")?;
         for b in &self.blocks {
             for i in 0..b.params.len() {
                 let id = b.first as usize + i;
@@ -815,14 +1004,14 @@ impl NetworkBuilder {
         for b in &self.blocks {
             let n = b.params.len();
             let first = NodeId(b.first);
-            let block = || {
+            let block = || -> Result<Block, BuildError> {
                 let mut blk = Block::new(
                     first,
                     n,
                     channel_base[b.first as usize],
                     b.model.inputs.len() as u32,
-                    (0..n).map(|i| archive_of[b.first as usize + i]).collect(),
-                );
+                    &archive_of[b.first as usize..b.first as usize + n],
+                )?;
                 for (mm, target) in &samplings {
                     let local = target.0 as i64 - b.first as i64;
                     if local < 0 || local >= n as i64 {
@@ -847,28 +1036,28 @@ impl NetworkBuilder {
                     blk.samplers
                         .attach(local as usize, *target, mi, mp.interval_steps, fields);
                 }
-                blk
+                Ok(blk)
             };
             let pop: Box<dyn Population> = match b.model.name {
                 "aeif_psc_delta_clopath" => {
                     let ps = node_params(&b.params, |p| match p {
                         NodeParams::Aeif(x) => Some(&**x),
                         _ => None,
-                    });
-                    Box::new(AeifPscDeltaClopath::new(&ps, block(), self.res))
+                    })?;
+                    Box::new(AeifPscDeltaClopath::new(&ps, block()?, self.res))
                 }
                 "hh_psc_alpha_clopath" => {
                     let ps = node_params(&b.params, |p| match p {
                         NodeParams::Hh(x) => Some(&**x),
                         _ => None,
-                    });
-                    Box::new(HhPscAlphaClopath::new(&ps, block(), self.res))
+                    })?;
+                    Box::new(HhPscAlphaClopath::new(&ps, block()?, self.res))
                 }
                 "pp_cond_exp_mc_urbanczik" => {
                     let ps = node_params(&b.params, |p| match p {
                         NodeParams::Pp(x) => Some(&**x),
                         _ => None,
-                    });
+                    })?;
                     // Each neuron's spikes come from its own stream: independent of threads.
                     let rngs = (0..n)
                         .map(|i| {
@@ -879,21 +1068,21 @@ impl NetworkBuilder {
                             )
                         })
                         .collect();
-                    Box::new(PpCondExpMcUrbanczik::new(&ps, block(), self.res, rngs))
+                    Box::new(PpCondExpMcUrbanczik::new(&ps, block()?, self.res, rngs))
                 }
-                "parrot_neuron" => Box::new(ParrotNeuron::new(n, block())),
+                "parrot_neuron" => Box::new(ParrotNeuron::new(n, block()?)),
                 "spike_generator" => {
                     let ps = node_params(&b.params, |p| match p {
                         NodeParams::SpikeGenerator(x) => Some(x),
                         _ => None,
-                    });
+                    })?;
                     Box::new(SpikeGenerator::new(first, ps))
                 }
                 "poisson_generator" | "inhomogeneous_poisson_generator" => {
                     let ps = node_params(&b.params, |p| match p {
                         NodeParams::PoissonGenerator(x) => Some(x),
                         _ => None,
-                    });
+                    })?;
                     let mut targets = Vec::new();
                     for i in 0..n {
                         for (k, t) in direct[b.first as usize + i].drain(..).enumerate() {
@@ -916,7 +1105,7 @@ impl NetworkBuilder {
                     let ps = node_params(&b.params, |p| match p {
                         NodeParams::DcGenerator(x) => Some(x),
                         _ => None,
-                    });
+                    })?;
                     let targets = (0..n)
                         .flat_map(|i| std::mem::take(&mut direct[b.first as usize + i]))
                         .collect();
@@ -943,7 +1132,7 @@ impl NetworkBuilder {
                         .map_or(u32::MAX, |w| rec_index[w.0 as usize])
                 })
                 .collect();
-            let t = stat_rec.into_table(n_nodes, &channel_base);
+            let t = stat_rec.into_table(n_nodes, &channel_base)?;
             synapses.push(Box::new(StaticTable::recorded(
                 t.rows,
                 t.channel,
@@ -954,13 +1143,13 @@ impl NetworkBuilder {
             )));
         }
         if !stat.is_empty() {
-            let t = stat.into_table(n_nodes, &channel_base);
+            let t = stat.into_table(n_nodes, &channel_base)?;
             synapses.push(Box::new(StaticTable::new(
                 t.rows, t.channel, t.delay, t.weight,
             )));
         }
         if !clop.is_empty() {
-            let t = clop.into_table(n_nodes, &channel_base);
+            let t = clop.into_table(n_nodes, &channel_base)?;
             synapses.push(Box::new(ClopathTable::new(
                 t.rows,
                 t.channel,
@@ -971,10 +1160,10 @@ impl NetworkBuilder {
                 clopath_projs,
                 self.res,
                 scheme,
-            )));
+            )?));
         }
         if !urb.is_empty() {
-            let t = urb.into_table(n_nodes, &channel_base);
+            let t = urb.into_table(n_nodes, &channel_base)?;
             synapses.push(Box::new(UrbanczikTable::new(
                 t.rows,
                 t.channel,
@@ -985,14 +1174,16 @@ impl NetworkBuilder {
                 urbanczik_projs,
                 self.res,
                 scheme,
-            )));
+            )?));
         }
         multimeters.shrink_to_fit();
 
-        let mut node_models = vec![""; n_nodes + 1];
+        let mut node_models = try_vec(n_nodes + 1, "", NODES)?;
+        let mut counts_spikes = try_vec(n_nodes + 1, false, NODES)?;
         for b in &self.blocks {
             for i in 0..b.params.len() {
                 node_models[b.first as usize + i] = b.model.name;
+                counts_spikes[b.first as usize + i] = b.model.kind == ModelKind::Neuron;
             }
         }
         let network = Network {
@@ -1002,11 +1193,12 @@ impl NetworkBuilder {
             n_nodes,
             populations,
             synapses,
-            inputs: InputBuffers::new(kinds, min_delay, max_delay),
+            inputs: InputBuffers::new(kinds, min_delay, max_delay)?,
             channel_owner,
             channel_archive,
             archives,
             spike_recording,
+            counts_spikes,
             weight_records: vec![Vec::new(); recorders.weight_recorders.len()],
             multimeters,
             outbox: Outbox::default(),
@@ -1022,6 +1214,7 @@ impl NetworkBuilder {
             projection_models: self.projections.iter().map(|p| p.model).collect(),
             projection_tags: self.projections.iter().map(|p| p.tag).collect(),
             n_synapses: self.n_synapses,
+            n_connections: self.n_connections,
             connections: self.dump,
             min_delay,
             max_delay,
@@ -1036,8 +1229,15 @@ fn push<T>(v: &mut Vec<T>, x: T) -> u32 {
 }
 
 /// The parameters of a block's nodes as the model's own type (a block holds one model).
-fn node_params<T: Clone>(ps: &[NodeParams], pick: impl Fn(&NodeParams) -> Option<&T>) -> Vec<T> {
-    ps.iter()
-        .map(|p| pick(p).expect("a block holds nodes of one model").clone())
-        .collect()
+fn node_params<T: Clone>(
+    ps: &[NodeParams],
+    pick: impl Fn(&NodeParams) -> Option<&T>,
+) -> Result<Vec<T>, KernelError> {
+    let mut out = Vec::new();
+    try_reserve(&mut out, ps.len(), "the node parameters")?;
+    out.extend(
+        ps.iter()
+            .map(|p| pick(p).expect("a block holds nodes of one model").clone()),
+    );
+    Ok(out)
 }

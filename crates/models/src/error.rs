@@ -2,12 +2,18 @@
 
 use thiserror::Error;
 
+use crate::params::{fmt_num, shorten};
+
 /// Why a network could not be built. The model-file layer adds the file and location.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum BuildError {
-    #[error("unknown model '{name}' (known models: {known})")]
+    #[error("unknown model '{}' (known models: {known})", shorten(name))]
     UnknownModel { name: String, known: String },
-    #[error("{model}: unknown parameter '{param}' (valid parameters: {valid})")]
+    #[error(
+        "{model}: unknown parameter '{}' ({})",
+        shorten(param),
+        if valid.is_empty() { format!("{model} takes no parameters") } else { format!("valid parameters: {valid}") }
+    )]
     UnknownParam {
         model: String,
         param: String,
@@ -22,6 +28,9 @@ pub enum BuildError {
     },
     #[error("{0}")]
     Connect(String),
+    /// A count beyond what the network's types hold, or a network beyond the memory.
+    #[error("{0}")]
+    Limit(String),
     #[error("{0}")]
     Kernel(#[from] evplast_kernel::KernelError),
 }
@@ -54,6 +63,6 @@ pub fn require(
     if ok {
         Ok(())
     } else {
-        Err(BuildError::bad(model, param, value, reason))
+        Err(BuildError::bad(model, param, fmt_num(value), reason))
     }
 }

@@ -1,8 +1,9 @@
 //! What every neuron population shares: its node ids, input channels, archive links and
 //! multimeter samplers.
 
+use evplast_kernel::limits::try_reserve;
 use evplast_kernel::record::Samplers;
-use evplast_kernel::{GridTime, NodeId, NumericalInstability, Resolution, Site, Step};
+use evplast_kernel::{GridTime, KernelError, NodeId, NumericalInstability, Resolution, Site, Step};
 
 /// Node bookkeeping of one population.
 #[derive(Debug)]
@@ -18,22 +19,25 @@ pub struct Block {
 }
 
 impl Block {
-    /// Bookkeeping for `n` neurons.
+    /// Bookkeeping for `n` neurons with archive ids `archive`.
     pub fn new(
         first: NodeId,
         n: usize,
         channel_base: u32,
         channels_per_node: u32,
-        archive: Vec<Option<u32>>,
-    ) -> Self {
+        archive: &[Option<u32>],
+    ) -> Result<Self, KernelError> {
         debug_assert_eq!(archive.len(), n);
-        Self {
+        let mut ids = Vec::new();
+        try_reserve(&mut ids, n, "the neurons' archive ids")?;
+        ids.extend_from_slice(archive);
+        Ok(Self {
             first,
             channel_base,
             channels_per_node,
-            archive,
-            samplers: Samplers::new(n),
-        }
+            archive: ids,
+            samplers: Samplers::new(n)?,
+        })
     }
 
     /// Input channel `offset` of local neuron `i`.

@@ -57,6 +57,10 @@ pub struct ModelInfo {
     pub recordables: &'static [&'static str],
     pub archive: Option<Archive>,
     pub describe: fn(&mut Vec<ParamDoc>),
+    /// Bytes of one neuron's state in its population and of its parameters (boxed in the
+    /// builder, and copied once more while its population is made; 0 for devices: the memory
+    /// estimate adds vector parameters, channels and bookkeeping).
+    pub node_bytes: usize,
 }
 
 fn no_params(_: &mut Vec<ParamDoc>) {}
@@ -76,6 +80,7 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: aeif::RECORDABLES,
         archive: Some(Archive::Clopath),
         describe: aeif::describe,
+        node_bytes: aeif::NODE_BYTES + 2 * std::mem::size_of::<aeif::NodeParams>(),
     },
     ModelInfo {
         name: hh::MODEL,
@@ -87,6 +92,7 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: hh::RECORDABLES,
         archive: Some(Archive::Clopath),
         describe: hh::describe,
+        node_bytes: hh::NODE_BYTES + 2 * std::mem::size_of::<hh::NodeParams>(),
     },
     ModelInfo {
         name: parrot_neuron::MODEL,
@@ -98,6 +104,7 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: &[],
         archive: None,
         describe: no_params,
+        node_bytes: 0,
     },
     ModelInfo {
         name: pp::MODEL,
@@ -109,6 +116,9 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: pp::RECORDABLES,
         archive: Some(Archive::Urbanczik),
         describe: pp::describe,
+        node_bytes: pp::NODE_BYTES
+            + 2 * std::mem::size_of::<pp::NodeParams>()
+            + std::mem::size_of::<evplast_kernel::rng::Rng>(),
     },
     ModelInfo {
         name: spike_generator::MODEL,
@@ -120,6 +130,7 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: &[],
         archive: None,
         describe: spike_generator::describe,
+        node_bytes: 0,
     },
     ModelInfo {
         name: poisson_generator::MODEL,
@@ -131,6 +142,7 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: &[],
         archive: None,
         describe: poisson_generator::describe,
+        node_bytes: 0,
     },
     ModelInfo {
         name: inhomogeneous_poisson_generator::MODEL,
@@ -142,6 +154,7 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: &[],
         archive: None,
         describe: inhomogeneous_poisson_generator::describe,
+        node_bytes: 0,
     },
     ModelInfo {
         name: dc_generator::MODEL,
@@ -153,6 +166,7 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: &[],
         archive: None,
         describe: dc_generator::describe,
+        node_bytes: 0,
     },
     ModelInfo {
         name: step_current_generator::MODEL,
@@ -164,6 +178,7 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: &[],
         archive: None,
         describe: step_current_generator::describe,
+        node_bytes: 0,
     },
     ModelInfo {
         name: spike_recorder::MODEL,
@@ -175,6 +190,7 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: &[],
         archive: None,
         describe: no_params,
+        node_bytes: 0,
     },
     ModelInfo {
         name: multimeter::MODEL,
@@ -186,6 +202,7 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: &[],
         archive: None,
         describe: multimeter::describe,
+        node_bytes: 0,
     },
     ModelInfo {
         name: weight_recorder::MODEL,
@@ -197,6 +214,7 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: &[],
         archive: None,
         describe: no_params,
+        node_bytes: 0,
     },
     ModelInfo {
         name: static_synapse::MODEL,
@@ -208,6 +226,7 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: &[],
         archive: None,
         describe: static_describe,
+        node_bytes: 0,
     },
     ModelInfo {
         name: clopath_synapse::MODEL,
@@ -219,6 +238,7 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: &[],
         archive: None,
         describe: clopath_synapse::describe,
+        node_bytes: 0,
     },
     ModelInfo {
         name: urbanczik_synapse::MODEL,
@@ -231,6 +251,7 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: &[],
         archive: None,
         describe: urbanczik_synapse::describe,
+        node_bytes: 0,
     },
 ];
 
@@ -274,6 +295,31 @@ pub enum NodeParams {
     SpikeRecorder,
     Multimeter(multimeter::Params),
     WeightRecorder,
+}
+
+impl NodeParams {
+    /// Bytes this node's parameters hold on the heap (for the memory estimate).
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of_val;
+        let strings = |v: &[String]| v.iter().map(|s| s.len()).sum::<usize>() + size_of_val(v);
+        match self {
+            // Boxed neuron parameters are counted in `ModelInfo::node_bytes`.
+            NodeParams::Aeif(_) | NodeParams::Hh(_) | NodeParams::Pp(_) => 0,
+            NodeParams::SpikeGenerator(p) => {
+                size_of_val(&p.stamps[..])
+                    + size_of_val(&p.weights[..])
+                    + size_of_val(&p.multiplicities[..])
+            }
+            NodeParams::PoissonGenerator(p) => {
+                size_of_val(&p.starts[..]) + size_of_val(&p.rates[..])
+            }
+            NodeParams::DcGenerator(p) => {
+                size_of_val(&p.starts[..]) + size_of_val(&p.amplitudes[..])
+            }
+            NodeParams::Multimeter(p) => strings(&p.record_from),
+            NodeParams::Parrot | NodeParams::SpikeRecorder | NodeParams::WeightRecorder => 0,
+        }
+    }
 }
 
 /// Reads one node's parameters for `model`.

@@ -34,7 +34,13 @@ pub fn run(args: &[&str]) -> Output {
 
 /// `evplast run MODEL --out OUT --quiet`.
 pub fn run_model(model: &Path, out: &Path) -> Output {
+    run_model_env(model, out, &[])
+}
+
+/// `evplast run MODEL --out OUT --quiet` with environment variables set.
+pub fn run_model_env(model: &Path, out: &Path, env: &[(&str, &str)]) -> Output {
     evplast()
+        .envs(env.iter().copied())
         .arg("run")
         .arg(model)
         .arg("--out")
@@ -46,7 +52,13 @@ pub fn run_model(model: &Path, out: &Path) -> Output {
 
 /// `evplast check MODEL`.
 pub fn check_model(model: &Path) -> Output {
+    check_model_env(model, &[])
+}
+
+/// `evplast check MODEL` with environment variables set.
+pub fn check_model_env(model: &Path, env: &[(&str, &str)]) -> Output {
     evplast()
+        .envs(env.iter().copied())
         .arg("check")
         .arg(model)
         .output()
@@ -89,6 +101,12 @@ pub fn assert_clean_failure(o: &Output, what: &str) {
         o.status.code(),
         Some(101),
         "{what}: exit status 101 is Rust's panic status\nstderr:\n{err}"
+    );
+    // An abort ("memory allocation of … bytes failed") ends the process with a signal.
+    assert!(
+        o.status.code().is_some(),
+        "{what}: evplast was killed by a signal ({:?}) instead of refusing:\n{err}",
+        o.status
     );
 }
 
@@ -184,12 +202,23 @@ pub fn mentions(hay: &str, needle: &str) -> bool {
 /// `lines` (1-based) of the file and a message mentioning every string of `needles` (numbers
 /// as whole numbers; the model file's own path is not searched).
 pub fn refused(name: &str, toml: &str, lines: &[usize], needles: &[&str]) {
+    refused_env(name, toml, &[], lines, needles)
+}
+
+/// [`refused`] with environment variables set (e.g. `EVPLAST_MEMORY_AVAILABLE`).
+pub fn refused_env(
+    name: &str,
+    toml: &str,
+    env: &[(&str, &str)],
+    lines: &[usize],
+    needles: &[&str],
+) {
     let dir = scratch(name);
     let model = write(&dir, "model.toml", toml);
     let out = dir.join("out");
     for (cmd, o) in [
-        ("check", check_model(&model)),
-        ("run", run_model(&model, &out)),
+        ("check", check_model_env(&model, env)),
+        ("run", run_model_env(&model, &out, env)),
     ] {
         let what = format!("{name}: evplast {cmd}");
         assert_clean_failure(&o, &what);

@@ -95,8 +95,7 @@ impl Population for DcGenerator {
     fn update(&mut self, ctx: &mut SliceCtx<'_>) -> Result<(), NumericalInstability> {
         for (t, seg) in self.targets.iter().zip(&mut self.seg) {
             let g = &self.gens[(t.source.0 - self.first) as usize];
-            let lo = g.window.origin + g.window.start;
-            let hi = g.window.origin + g.window.stop;
+            let (lo, hi) = (g.window.lo(), g.window.hi());
             for k in ctx.from..ctx.to {
                 // The amplitude of the step ending at stamp k + 1.
                 while *seg < g.starts.len() && g.starts[*seg] <= k + 1 {
@@ -107,8 +106,8 @@ impl Population for DcGenerator {
                 } else {
                     g.amplitudes[*seg - 1]
                 };
-                let te = ctx.res.ms(k + 1);
-                if te >= lo - 1e-9 && te < hi - 1e-9 {
+                // Active for the step ending at k + 1 if origin + start ≤ k + 1 < origin + stop.
+                if (lo..hi).contains(&(k + 1)) {
                     ctx.out.direct.push(DirectEvent {
                         channel: t.channel,
                         arrival: k + 1 + t.delay,

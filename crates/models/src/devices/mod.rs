@@ -9,23 +9,35 @@ pub mod spike_recorder;
 pub mod step_current_generator;
 pub mod weight_recorder;
 
+use evplast_kernel::Step;
+
 use crate::error::{require, BuildError};
 use crate::nest_params;
 use crate::params::Reader;
 
 nest_params! {
-    /// When a device is active (NEST's `origin`, `start`, `stop`, in ms).
-    pub struct Window {
+    /// When a device is active, as given (NEST's `origin`, `start`, `stop`, in ms).
+    pub struct WindowMs {
         origin: f64 = 0.0, "origin", "ms", "time origin of start and stop";
         start: f64 = 0.0, "start", "ms", "activation time, relative to origin";
         stop: f64 = f64::INFINITY, "stop", "ms", "deactivation time, relative to origin";
     }
 }
 
+/// When a device is active, in steps: `origin`, `start` and `stop` lie on the grid (as NEST
+/// requires), so every comparison with a step is exact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub origin: Step,
+    pub start: Step,
+    /// `None`: never stops.
+    pub stop: Option<Step>,
+}
+
 impl Window {
     /// Reads and validates the window of `r`'s device.
     pub fn read(r: &mut Reader<'_>, res: evplast_kernel::Resolution) -> Result<Self, BuildError> {
-        let mut w = Window::default();
+        let mut w = WindowMs::default();
         // A missing stop means never.
         w.apply(r)?;
         require(
@@ -35,17 +47,43 @@ impl Window {
             w.stop,
             "must be >= start",
         )?;
-        for (key, v) in [("origin", w.origin), ("start", w.start), ("stop", w.stop)] {
-            if v.is_finite() && res.on_grid(v).is_none() {
-                return Err(BuildError::bad(
-                    r.model(),
-                    key,
-                    v,
-                    "must be a multiple of the resolution (as NEST requires)",
-                ));
-            }
-        }
-        Ok(w)
+        let steps = |key: &str, v: f64| {
+            res.on_grid(v).ok_or_else(|| {
+                let why = if v.is_finite() && res.off_grid(v).contains("largest") {
+                    res.off_grid(v)
+                } else {
+                    "must be a multiple of the resolution (as NEST requires)".to_string()
+                };
+                BuildError::bad(r.model(), key, crate::params::fmt_num(v), why)
+            })
+        };
+        let origin = steps("origin", w.origin)?;
+        let start = steps("start", w.start)?;
+        let stop = if w.stop == f64::INFINITY {
+            None
+        } else {
+            Some(steps("stop", w.stop)?)
+        };
+        Ok(Window {
+            origin,
+            start,
+            stop,
+        })
+    }
+
+    /// NEST's names, defaults and units.
+    pub fn describe(out: &mut Vec<crate::params::ParamDoc>) {
+        WindowMs::describe(out);
+    }
+
+    /// The first step of activity, `origin + start`, as a stamp.
+    pub fn lo(&self) -> Step {
+        self.origin + self.start
+    }
+
+    /// The end of activity, `origin + stop`, as a stamp (`Step::MAX`: never).
+    pub fn hi(&self) -> Step {
+        self.stop.map_or(Step::MAX, |s| self.origin + s)
     }
 }
 
@@ -88,7 +126,7 @@ pub fn read_schedule(
                 model,
                 times_key,
                 shown(&times),
-                format!("time {t} (index {i}) is not a multiple of the resolution"),
+                format!("time {t} (index {i}) {}", res.off_grid(t)),
             )
         })?;
         if s <= 0 || (i > 0 && t <= times[i - 1]) {

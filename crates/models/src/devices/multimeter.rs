@@ -38,14 +38,9 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
         interval,
         "must be >= the resolution",
     )?;
-    let interval_steps = res.on_grid(interval).ok_or_else(|| {
-        BuildError::bad(
-            MODEL,
-            "interval",
-            interval,
-            "must be a multiple of the resolution",
-        )
-    })?;
+    let interval_steps = res
+        .on_grid(interval)
+        .ok_or_else(|| BuildError::bad(MODEL, "interval", interval, res.off_grid(interval)))?;
     Ok(Params {
         record_from,
         interval,

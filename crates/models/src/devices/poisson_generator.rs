@@ -234,11 +234,10 @@ impl Population for PoissonGenerator {
             }
             let g = &self.gens[tr.gen];
             let counts = &self.counts[tr.gen];
-            let lo = g.window.origin + g.window.start;
-            let hi = g.window.origin + g.window.stop;
+            let (lo, hi) = (g.window.lo(), g.window.hi());
             if g.starts.len() == 1
                 && g.starts[0] == Step::MIN
-                && hi.is_infinite()
+                && g.window.stop.is_none()
                 && counts[0].is_none()
             {
                 // A constant rate with no end: jump from event to event (O(events), not
@@ -248,7 +247,7 @@ impl Population for PoissonGenerator {
                     continue;
                 }
                 let mut k_min = ctx.from;
-                while k_min < ctx.to && ctx.res.ms(k_min) <= lo + 1e-9 {
+                while k_min < ctx.to && k_min <= lo {
                     k_min += 1;
                 }
                 if k_min >= ctx.to {
@@ -290,7 +289,7 @@ impl Population for PoissonGenerator {
                 } else {
                     0.0
                 };
-                if rate <= 0.0 || !(t0 > lo + 1e-9 && t0 <= hi + 1e-9) {
+                if rate <= 0.0 || !(k > lo && k <= hi) {
                     continue;
                 }
                 if let Some(poisson) = &counts[seg] {

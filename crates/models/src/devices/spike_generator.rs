@@ -13,6 +13,7 @@
 //! | `spike_multiplicities` | `[]` | | empty or one per spike |
 //! | `origin`, `start`, `stop` | 0, 0, ∞ | ms | activity window |
 
+use evplast_kernel::limits::MAX_MULTIPLICITY;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
 use evplast_kernel::{NodeId, NumericalInstability, Resolution, Step};
 
@@ -51,10 +52,7 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
                 MODEL,
                 "spike_times",
                 shown(&times),
-                format!(
-                    "time {t} (index {i}) is not a multiple of the resolution {}",
-                    res.h()
-                ),
+                format!("time {t} (index {i}) {}", res.off_grid(t)),
             )
         })?;
         if s <= 0 {
@@ -91,20 +89,38 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
             "must be empty or have one value per spike time",
         ));
     }
-    if mult.iter().any(|m| *m < 0.0 || m.fract() != 0.0) {
+    if let Some((i, m)) = mult
+        .iter()
+        .enumerate()
+        .find(|(_, m)| **m < 0.0 || m.fract() != 0.0)
+    {
         return Err(BuildError::bad(
             MODEL,
             "spike_multiplicities",
             shown(&mult),
-            "must be non-negative integers",
+            format!("{m} (index {i}) is not a non-negative integer"),
+        ));
+    }
+    if let Some((i, m)) = mult
+        .iter()
+        .enumerate()
+        .find(|(_, m)| **m > MAX_MULTIPLICITY as f64)
+    {
+        return Err(BuildError::bad(
+            MODEL,
+            "spike_multiplicities",
+            shown(&mult),
+            format!(
+                "{} (index {i}) is more than {MAX_MULTIPLICITY}, the largest multiplicity (32 bits)",
+                crate::params::fmt_num(*m)
+            ),
         ));
     }
     // Spike times are relative to `origin` (as in NEST); the activity window applies to the
-    // shifted times once: origin + start < origin + t ≤ origin + stop.
-    let origin = res.on_grid(window.origin).expect("checked by Window::read");
-    let keep: Vec<bool> = times
+    // shifted times once: origin + start < origin + t ≤ origin + stop, all in steps.
+    let keep: Vec<bool> = stamps
         .iter()
-        .map(|&t| t > window.start + 1e-9 && t <= window.stop + 1e-9)
+        .map(|&s| s > window.start && window.stop.is_none_or(|stop| s <= stop))
         .collect();
     let pick = |v: &[f64]| {
         v.iter()
@@ -117,7 +133,7 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
         .iter()
         .zip(&keep)
         .filter(|(_, k)| **k)
-        .map(|(s, _)| *s + origin)
+        .map(|(s, _)| *s + window.origin)
         .collect();
     let weights = pick(&weights);
     let multiplicities = pick(&mult).iter().map(|m| *m as u32).collect();

@@ -207,6 +207,9 @@ struct Node {
     free: Free<f64>,
 }
 
+/// Bytes of one neuron's state in the population (for the memory estimate).
+pub const NODE_BYTES: usize = std::mem::size_of::<Node>();
+
 /// A population of `aeif_psc_delta_clopath` neurons.
 pub struct AeifPscDeltaClopath {
     nodes: Vec<Node>,

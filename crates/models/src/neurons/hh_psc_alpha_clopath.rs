@@ -200,6 +200,9 @@ struct Node {
     psc_init_in: f64,
 }
 
+/// Bytes of one neuron's state in the population (for the memory estimate).
+pub const NODE_BYTES: usize = std::mem::size_of::<Node>();
+
 #[inline]
 fn rhs(p: &Params, i_stim: f64, y: &[f64; 11], f: &mut [f64; 11]) {
     let v = y[V_M];

@@ -256,6 +256,9 @@ struct Node {
     rng: Rng,
 }
 
+/// Bytes of one neuron's state in the population (for the memory estimate).
+pub const NODE_BYTES: usize = std::mem::size_of::<Node>();
+
 #[inline]
 fn rhs(np: &NodeParams, i_stim: f64, y: &[f64; 10], f: &mut [f64; 10]) {
     let (s, d, p) = (&np.soma, &np.dend, &np.p);

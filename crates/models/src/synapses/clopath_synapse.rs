@@ -25,10 +25,11 @@
 
 use evplast_kernel::archive::{DecayTable, Scheme};
 use evplast_kernel::csr::BySource;
+use evplast_kernel::limits::{try_reserve, try_vec};
 use evplast_kernel::network::{
     report_rows, Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable,
 };
-use evplast_kernel::{NodeId, Resolution, Step};
+use evplast_kernel::{KernelError, NodeId, Resolution, Step};
 
 use crate::error::{require, BuildError};
 use crate::nest_params;
@@ -151,8 +152,8 @@ impl ClopathTable {
         projections: Vec<Projection>,
         res: Resolution,
         scheme: Scheme,
-    ) -> Self {
-        let runs = Runs::new(&rows, &projection, &projections);
+    ) -> Result<Self, KernelError> {
+        let runs = Runs::new(&rows, &projection, &projections)?;
         let n = weight.len();
         let windowed = scheme != Scheme::Compressed;
         // Only the windowed schemes read raw windows.
@@ -170,7 +171,8 @@ impl ClopathTable {
             projection_decay.push(i as u16);
         }
         let decay = decay.into_iter().map(|(_, t)| t).collect();
-        Self {
+        let per_row = if windowed { n } else { 0 };
+        Ok(Self {
             scheme,
             rows,
             channel,
@@ -179,16 +181,12 @@ impl ClopathTable {
             runs,
             decay,
             projection_decay,
-            t_upd: if windowed { vec![0; n] } else { Vec::new() },
-            pending: if windowed {
-                vec![f64::NAN; n]
-            } else {
-                Vec::new()
-            },
+            t_upd: try_vec(per_row, 0, "the clopath_synapse columns")?,
+            pending: try_vec(per_row, f64::NAN, "the clopath_synapse columns")?,
             group: if windowed { Vec::new() } else { group },
             projection,
             projections,
-        }
+        })
     }
 
     /// Time/event schemes: reads row `r`'s archive window `(t_upd − d, upto − d]` into its
@@ -350,8 +348,14 @@ struct Runs {
 }
 
 impl Runs {
-    fn new(rows: &BySource, projection: &[u16], projections: &[Projection]) -> Self {
-        let mut first = Vec::with_capacity(rows.n_sources() + 1);
+    fn new(
+        rows: &BySource,
+        projection: &[u16],
+        projections: &[Projection],
+    ) -> Result<Self, KernelError> {
+        const WHAT: &str = "the clopath_synapse presynaptic state";
+        let mut first = Vec::new();
+        try_reserve(&mut first, rows.n_sources() + 1, WHAT)?;
         let mut end = Vec::new();
         let mut x_bar = Vec::new();
         for src in 0..rows.n_sources() {
@@ -363,17 +367,19 @@ impl Runs {
                 while r < range.end && projection[r] == p {
                     r += 1;
                 }
+                try_reserve(&mut end, 1, WHAT)?;
+                try_reserve(&mut x_bar, 1, WHAT)?;
                 end.push(r as u32);
                 x_bar.push(projections[p as usize].params.x_bar);
             }
         }
         first.push(end.len() as u32);
-        Self {
+        Ok(Self {
             first,
-            t_last: vec![0; end.len()],
+            t_last: try_vec(end.len(), 0, WHAT)?,
             end,
             x_bar,
-        }
+        })
     }
 
     /// The runs of `source`.

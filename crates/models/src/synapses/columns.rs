@@ -2,6 +2,8 @@
 //! sort by source at build time, so that a table never exists twice in memory.
 
 use evplast_kernel::csr::{permute_in_place, BySource};
+use evplast_kernel::limits::try_reserve;
+use evplast_kernel::KernelError;
 
 /// The synapses of one table, in the order they were connected.
 #[derive(Clone, Debug, Default)]
@@ -31,7 +33,38 @@ pub struct Table {
 }
 
 impl Collected {
-    /// Appends one synapse.
+    /// Bytes per synapse while collected (every column but `group`).
+    pub const BYTES_PER_SYNAPSE: usize = 4 + 4 + 2 + 2 + 2 + 8;
+
+    /// Makes room for `additional` more synapses in every column, or says that the memory is
+    /// not there.
+    pub fn try_reserve(&mut self, additional: usize) -> Result<(), KernelError> {
+        const WHAT: &str = "the synapse columns";
+        try_reserve(&mut self.source, additional, WHAT)?;
+        try_reserve(&mut self.target, additional, WHAT)?;
+        try_reserve(&mut self.offset, additional, WHAT)?;
+        try_reserve(&mut self.delay, additional, WHAT)?;
+        try_reserve(&mut self.projection, additional, WHAT)?;
+        try_reserve(&mut self.weight, additional, WHAT)
+    }
+
+    /// Before a push: if any column is full, makes room for `left` more synapses.
+    #[inline]
+    pub fn reserve_for_push(&mut self, left: usize) -> Result<(), KernelError> {
+        let full = |len: usize, cap: usize| len == cap;
+        if full(self.source.len(), self.source.capacity())
+            || full(self.offset.len(), self.offset.capacity())
+            || full(self.weight.len(), self.weight.capacity())
+            || full(self.target.len(), self.target.capacity())
+            || full(self.delay.len(), self.delay.capacity())
+            || full(self.projection.len(), self.projection.capacity())
+        {
+            self.try_reserve(left)?;
+        }
+        Ok(())
+    }
+
+    /// Appends one synapse (call [`Collected::try_reserve`] first: this one cannot fail then).
     #[inline]
     pub fn push(
         &mut self,
@@ -62,28 +95,32 @@ impl Collected {
 
     /// Sorts every column by source in place, then turns the targets into input channels
     /// (`channel_base[target] + offset`) in place.
-    pub fn into_table(mut self, n_nodes: usize, channel_base: &[u32]) -> Table {
-        let (rows, perm) = BySource::build_raw(n_nodes, &self.source);
+    pub fn into_table(
+        mut self,
+        n_nodes: usize,
+        channel_base: &[u32],
+    ) -> Result<Table, KernelError> {
+        let (rows, perm) = BySource::build_raw(n_nodes, &self.source)?;
         drop(std::mem::take(&mut self.source));
-        permute_in_place(&mut self.target, &perm);
-        permute_in_place(&mut self.offset, &perm);
-        permute_in_place(&mut self.delay, &perm);
-        permute_in_place(&mut self.projection, &perm);
-        permute_in_place(&mut self.weight, &perm);
+        permute_in_place(&mut self.target, &perm)?;
+        permute_in_place(&mut self.offset, &perm)?;
+        permute_in_place(&mut self.delay, &perm)?;
+        permute_in_place(&mut self.projection, &perm)?;
+        permute_in_place(&mut self.weight, &perm)?;
         if !self.group.is_empty() {
-            permute_in_place(&mut self.group, &perm);
+            permute_in_place(&mut self.group, &perm)?;
         }
         drop(perm);
         for (t, o) in self.target.iter_mut().zip(&self.offset) {
             *t = channel_base[*t as usize] + *o as u32;
         }
-        Table {
+        Ok(Table {
             rows,
             channel: self.target,
             delay: self.delay,
             projection: self.projection,
             weight: self.weight,
             group: self.group,
-        }
+        })
     }
 }

@@ -30,10 +30,11 @@
 
 use evplast_kernel::archive::{DecayAt, Scheme};
 use evplast_kernel::csr::BySource;
+use evplast_kernel::limits::{try_reserve, try_vec};
 use evplast_kernel::network::{
     report_rows, Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable,
 };
-use evplast_kernel::{Resolution, Step};
+use evplast_kernel::{KernelError, Resolution, Step};
 
 use crate::error::{require, BuildError};
 use crate::nest_params;
@@ -159,27 +160,31 @@ impl UrbanczikTable {
         projections: Vec<Projection>,
         res: Resolution,
         scheme: Scheme,
-    ) -> Self {
+    ) -> Result<Self, KernelError> {
+        const WHAT: &str = "the urbanczik_synapse columns";
         let n = weight.len();
         let windowed = scheme != Scheme::Compressed;
         let t0 = first_t_last(res) as i32;
-        Self {
+        let mut init_weight = Vec::new();
+        try_reserve(&mut init_weight, n, WHAT)?;
+        init_weight.extend_from_slice(&weight);
+        Ok(Self {
             scheme,
             rows,
             channel,
             delay,
             projection,
-            init_weight: weight.clone(),
+            init_weight,
             weight,
-            i1: vec![0.0; n],
-            i2: vec![0.0; n],
-            x_l: vec![0.0; n],
-            x_s: vec![0.0; n],
-            t_last: vec![t0; n],
-            t_upd: if windowed { vec![t0; n] } else { Vec::new() },
+            i1: try_vec(n, 0.0, WHAT)?,
+            i2: try_vec(n, 0.0, WHAT)?,
+            x_l: try_vec(n, 0.0, WHAT)?,
+            x_s: try_vec(n, 0.0, WHAT)?,
+            t_last: try_vec(n, t0, WHAT)?,
+            t_upd: try_vec(if windowed { n } else { 0 }, t0, WHAT)?,
             group: if windowed { Vec::new() } else { group },
             projections,
-        }
+        })
     }
 
     /// τ_s of row `r`: the target's `tau_syn_ex` if the weight is positive, else `tau_syn_in`.

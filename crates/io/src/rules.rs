@@ -1,0 +1,424 @@
+//! NEST's connection rules over label selections (ascending node ids): validated and counted
+//! before anything is drawn, then drawn straight into a sink, in the order the rules have
+//! always produced them, so that no list of all possible pairs is ever held.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use rand::RngExt;
+
+use evplast_kernel::rng::Rng;
+use evplast_kernel::NodeId;
+use evplast_models::params::shorten;
+
+use crate::load::Ctx;
+use crate::FileError;
+
+/// A connection rule with its count or probability, validated.
+pub(crate) enum Rule {
+    AllToAll,
+    OneToOne,
+    FixedIndegree(u64, Range<usize>),
+    FixedOutdegree(u64, Range<usize>),
+    FixedTotalNumber(u64, Range<usize>),
+    PairwiseBernoulli(f64, Range<usize>),
+}
+
+impl Rule {
+    /// Reads the rule, its key (`indegree`, `outdegree`, `N`, `p`) and checks what can be
+    /// checked before drawing.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn read(
+        ctx: &Ctx,
+        rule: &str,
+        count: Option<(String, f64, Range<usize>)>,
+        pre: &[NodeId],
+        post: &[NodeId],
+        autapses: bool,
+        multapses: bool,
+        span: &Range<usize>,
+        here: &str,
+    ) -> Result<Self, FileError> {
+        let need = |key: &str| -> Result<(f64, Range<usize>), FileError> {
+            match &count {
+                Some((k, v, s)) if k == key => Ok((*v, s.clone())),
+                Some((k, _, s)) => Err(ctx.err(
+                    s,
+                    format!("{here}.conn_spec.{k}"),
+                    format!("rule '{rule}' takes '{key}', not '{k}'"),
+                )),
+                None => Err(ctx.err(
+                    span,
+                    format!("{here}.conn_spec"),
+                    format!("rule '{rule}' needs '{key}'"),
+                )),
+            }
+        };
+        Ok(match rule {
+            "all_to_all" | "one_to_one" => {
+                if count.is_some() {
+                    need("")?;
+                }
+                if rule == "one_to_one" && pre.len() != post.len() {
+                    return Err(ctx.err(
+                        span,
+                        format!("{here}.conn_spec.rule"),
+                        format!(
+                            "one_to_one needs equal sizes, got {} pre and {} post",
+                            pre.len(),
+                            post.len()
+                        ),
+                    ));
+                }
+                if rule == "all_to_all" {
+                    Rule::AllToAll
+                } else {
+                    Rule::OneToOne
+                }
+            }
+            "fixed_indegree" | "fixed_outdegree" => {
+                let key = if rule == "fixed_indegree" {
+                    "indegree"
+                } else {
+                    "outdegree"
+                };
+                let (v, s) = need(key)?;
+                let k = v as u64;
+                let (fixed, pool) = if rule == "fixed_indegree" {
+                    (post, pre)
+                } else {
+                    (pre, post)
+                };
+                for &f in fixed {
+                    let candidates = pool.len() - (!autapses && contains(pool, f)) as usize;
+                    if !multapses && k > candidates as u64 {
+                        return Err(ctx.err(
+                            &s,
+                            format!("{here}.conn_spec.{key}"),
+                            format!(
+                                "{k} exceeds the {candidates} possible partners without multapses"
+                            ),
+                        ));
+                    }
+                    if candidates == 0 && k > 0 {
+                        return Err(ctx.err(
+                            &s,
+                            format!("{here}.conn_spec.{key}"),
+                            "no possible partner",
+                        ));
+                    }
+                }
+                if rule == "fixed_indegree" {
+                    Rule::FixedIndegree(k, s)
+                } else {
+                    Rule::FixedOutdegree(k, s)
+                }
+            }
+            "fixed_total_number" => {
+                let (v, s) = need("N")?;
+                let n = v as u64;
+                let pairs = PairPool::new(pre, post, autapses).len() as u64;
+                if !multapses && n > pairs {
+                    return Err(ctx.err(
+                        &s,
+                        format!("{here}.conn_spec.N"),
+                        format!("{n} exceeds the {pairs} possible pairs without multapses"),
+                    ));
+                }
+                if pairs == 0 && n > 0 {
+                    return Err(ctx.err(&s, format!("{here}.conn_spec.N"), "no possible pair"));
+                }
+                Rule::FixedTotalNumber(n, s)
+            }
+            "pairwise_bernoulli" => {
+                let (p, s) = need("p")?;
+                if !(0.0..=1.0).contains(&p) {
+                    return Err(ctx.err(
+                        &s,
+                        format!("{here}.conn_spec.p"),
+                        format!("{p} must be in [0, 1]"),
+                    ));
+                }
+                Rule::PairwiseBernoulli(p, s)
+            }
+            other => {
+                return Err(ctx.err(
+                    span,
+                    format!("{here}.conn_spec.rule"),
+                    format!(
+                        "unknown rule \"{}\" (rules: all_to_all, one_to_one, fixed_indegree, fixed_outdegree, fixed_total_number, pairwise_bernoulli)",
+                        shorten(other)
+                    ),
+                ))
+            }
+        })
+    }
+
+    /// How many connections the rule makes (`pairwise_bernoulli`: the expected number), and
+    /// where to point a refusal of that count.
+    pub(crate) fn count(
+        &self,
+        pre: &[NodeId],
+        post: &[NodeId],
+        autapses: bool,
+        conn_span: &Range<usize>,
+        here: &str,
+    ) -> (u64, Range<usize>, String) {
+        let whole = (conn_span.clone(), format!("{here}.conn_spec"));
+        let (n, (span, field)) = match self {
+            Rule::AllToAll => (PairPool::new(pre, post, autapses).len() as u64, whole),
+            Rule::OneToOne => {
+                let same = pre.iter().zip(post).filter(|(s, t)| s == t).count();
+                ((pre.len() - if autapses { 0 } else { same }) as u64, whole)
+            }
+            Rule::FixedIndegree(k, s) => (
+                k.saturating_mul(post.len() as u64),
+                (s.clone(), format!("{here}.conn_spec.indegree")),
+            ),
+            Rule::FixedOutdegree(k, s) => (
+                k.saturating_mul(pre.len() as u64),
+                (s.clone(), format!("{here}.conn_spec.outdegree")),
+            ),
+            Rule::FixedTotalNumber(n, s) => (*n, (s.clone(), format!("{here}.conn_spec.N"))),
+            Rule::PairwiseBernoulli(p, s) => (
+                (p * PairPool::new(pre, post, autapses).len() as f64).ceil() as u64,
+                (s.clone(), format!("{here}.conn_spec.p")),
+            ),
+        };
+        (n, span, field)
+    }
+
+    /// Working memory drawing `n` connections takes beside the connections themselves: the
+    /// chosen pair indices of `fixed_total_number` without multapses (index and hash entry).
+    pub(crate) fn scratch_bytes(&self, n: u64, multapses: bool) -> u64 {
+        match self {
+            Rule::FixedTotalNumber(..) if !multapses => n.saturating_mul(40),
+            _ => 0,
+        }
+    }
+
+    /// Draws the connections and hands each `(source, target)` to `emit`, in the order the
+    /// rule has always produced them (so results do not change with the chunking).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn expand(
+        &self,
+        ctx: &Ctx,
+        here: &str,
+        pre: &[NodeId],
+        post: &[NodeId],
+        autapses: bool,
+        multapses: bool,
+        rng: &mut Rng,
+        emit: &mut dyn FnMut(NodeId, NodeId) -> Result<(), FileError>,
+    ) -> Result<(), FileError> {
+        let ok = |s: NodeId, t: NodeId| autapses || s != t;
+        let oom = |span: &Range<usize>, key: &str| {
+            ctx.err(
+                span,
+                format!("{here}.conn_spec.{key}"),
+                "out of memory drawing the connections",
+            )
+        };
+        match self {
+            Rule::AllToAll => {
+                for &t in post {
+                    for &s in pre {
+                        if ok(s, t) {
+                            emit(s, t)?;
+                        }
+                    }
+                }
+            }
+            Rule::OneToOne => {
+                for (&s, &t) in pre.iter().zip(post) {
+                    if ok(s, t) {
+                        emit(s, t)?;
+                    }
+                }
+            }
+            Rule::FixedIndegree(k, span) | Rule::FixedOutdegree(k, span) => {
+                let indegree = matches!(self, Rule::FixedIndegree(..));
+                let key = if indegree { "indegree" } else { "outdegree" };
+                let (fixed, pool) = if indegree { (post, pre) } else { (pre, post) };
+                let mut candidates = Vec::new();
+                for &f in fixed {
+                    candidates.clear();
+                    candidates.extend(pool.iter().copied().filter(|&p| ok(p, f)));
+                    let chosen = draw(rng, candidates.len(), *k as usize, multapses)
+                        .ok_or_else(|| oom(span, key))?;
+                    for i in chosen {
+                        let p = candidates[i];
+                        if indegree {
+                            emit(p, f)?
+                        } else {
+                            emit(f, p)?
+                        }
+                    }
+                }
+            }
+            Rule::FixedTotalNumber(n, span) => {
+                let pool = PairPool::new(pre, post, autapses);
+                if multapses {
+                    // With replacement: one draw per connection, nothing to keep.
+                    for _ in 0..*n {
+                        let (s, t) = pool.get(rng.random_range(0..pool.len()));
+                        emit(s, t)?;
+                    }
+                    return Ok(());
+                }
+                let chosen =
+                    draw(rng, pool.len(), *n as usize, false).ok_or_else(|| oom(span, "N"))?;
+                for i in chosen {
+                    let (s, t) = pool.get(i);
+                    emit(s, t)?;
+                }
+            }
+            Rule::PairwiseBernoulli(p, _) => {
+                for &t in post {
+                    for &s in pre {
+                        if ok(s, t) && rng.random::<f64>() < *p {
+                            emit(s, t)?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// True if the ascending `ids` hold `id`.
+fn contains(ids: &[NodeId], id: NodeId) -> bool {
+    ids.binary_search(&id).is_ok()
+}
+
+/// Every (source, target) pair of `pre × post` (target outer, source inner), without
+/// autapses if they are not allowed, indexed without being listed: row `r` holds the pairs of
+/// `post[r]`, one shorter if that node is also in `pre`.
+struct PairPool<'a> {
+    pre: &'a [NodeId],
+    post: &'a [NodeId],
+    /// Without autapses, where pre and post overlap: the first index of each row.
+    starts: Option<Vec<usize>>,
+    len: usize,
+}
+
+impl<'a> PairPool<'a> {
+    fn new(pre: &'a [NodeId], post: &'a [NodeId], autapses: bool) -> Self {
+        let overlap = !autapses && post.iter().any(|&t| contains(pre, t));
+        if !overlap {
+            return Self {
+                pre,
+                post,
+                starts: None,
+                len: pre.len().saturating_mul(post.len()),
+            };
+        }
+        let mut starts = Vec::with_capacity(post.len() + 1);
+        let mut len = 0usize;
+        for &t in post {
+            starts.push(len);
+            len += pre.len() - contains(pre, t) as usize;
+        }
+        starts.push(len);
+        Self {
+            pre,
+            post,
+            starts: Some(starts),
+            len,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Pair `i`.
+    fn get(&self, i: usize) -> (NodeId, NodeId) {
+        let Some(starts) = &self.starts else {
+            return (self.pre[i % self.pre.len()], self.post[i / self.pre.len()]);
+        };
+        let r = starts.partition_point(|&s| s <= i) - 1;
+        let t = self.post[r];
+        let c = i - starts[r];
+        // Skip the target itself in its own row.
+        let c = match self.pre.binary_search(&t) {
+            Ok(q) if c >= q => c + 1,
+            _ => c,
+        };
+        (self.pre[c], t)
+    }
+}
+
+/// `k` indices drawn from `0..len`, with or without replacement (without: ascending). The
+/// draws are those of a partial Fisher–Yates shuffle of `0..len`, kept sparse so that only
+/// the `k` displaced indices are stored.
+/// `None` if the memory for them is not there.
+fn draw(rng: &mut Rng, len: usize, k: usize, replace: bool) -> Option<Vec<usize>> {
+    let mut chosen = Vec::new();
+    chosen.try_reserve_exact(k).ok()?;
+    if replace {
+        chosen.extend((0..k).map(|_| rng.random_range(0..len)));
+        return Some(chosen);
+    }
+    let mut moved: HashMap<usize, usize> = HashMap::new();
+    moved.try_reserve(k.min(len)).ok()?;
+    for i in 0..k {
+        let j = rng.random_range(i..len);
+        let at = |x: usize, m: &HashMap<usize, usize>| m.get(&x).copied().unwrap_or(x);
+        let (vi, vj) = (at(i, &moved), at(j, &moved));
+        moved.insert(j, vi);
+        moved.remove(&i);
+        chosen.push(vj);
+    }
+    chosen.sort_unstable();
+    Some(chosen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use evplast_kernel::rng;
+
+    /// The original dense partial Fisher–Yates, as the loader drew before.
+    fn draw_dense(rng: &mut Rng, len: usize, k: usize) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..len).collect();
+        for i in 0..k {
+            let j = rng.random_range(i..idx.len());
+            idx.swap(i, j);
+        }
+        let mut chosen = idx[..k].to_vec();
+        chosen.sort_unstable();
+        chosen
+    }
+
+    #[test]
+    fn sparse_shuffle_draws_what_the_dense_one_drew() {
+        for (len, k) in [(10, 10), (1000, 7), (50, 49), (1, 1), (5, 0)] {
+            let a = draw_dense(&mut rng::stream(3, 1, len as u64), len, k);
+            let b = draw(&mut rng::stream(3, 1, len as u64), len, k, false).unwrap();
+            assert_eq!(a, b, "len {len}, k {k}");
+        }
+    }
+
+    #[test]
+    fn pair_pool_indexes_the_listed_pairs() {
+        let ids = |r: std::ops::Range<u32>| r.map(NodeId).collect::<Vec<_>>();
+        for (pre, post, autapses) in [
+            (ids(1..5), ids(3..8), false),
+            (ids(1..5), ids(3..8), true),
+            (ids(1..4), ids(10..12), false),
+            (ids(2..3), ids(2..3), false),
+        ] {
+            let listed: Vec<(NodeId, NodeId)> = post
+                .iter()
+                .flat_map(|&t| pre.iter().map(move |&s| (s, t)))
+                .filter(|&(s, t)| autapses || s != t)
+                .collect();
+            let pool = PairPool::new(&pre, &post, autapses);
+            assert_eq!(pool.len(), listed.len());
+            let got: Vec<_> = (0..pool.len()).map(|i| pool.get(i)).collect();
+            assert_eq!(got, listed);
+        }
+    }
+}
