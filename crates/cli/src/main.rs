@@ -18,6 +18,7 @@ mod bench;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use evplast_io::checkpoint;
 use evplast_io::output::{self, Timings};
 use evplast_io::{load, LoadOptions, Scheme};
 use evplast_models::builder::memory;
@@ -75,6 +76,26 @@ enum Command {
         /// step (nest-models.md §2.4). For cross-checks against NEST only.
         #[arg(long)]
         nest_ltd_ring: bool,
+        /// Write DIR/checkpoint.evp every T_MS of simulated time (rounded up to a multiple of
+        /// min_delay), at an interruption and at the end; `evplast resume DIR` continues from
+        /// it, bit-identical to an uninterrupted run.
+        #[arg(long, value_name = "T_MS")]
+        checkpoint_every: Option<f64>,
+    },
+    /// Continue a run from its checkpoint (DIR/checkpoint.evp, written by
+    /// `evplast run --checkpoint-every`), to the end the run asked for or MORE_MS beyond it.
+    ///
+    /// The model is rebuilt from the copy inside the checkpoint, the state restored, and the
+    /// results written into DIR as an uninterrupted run would have written them.
+    Resume {
+        /// The run directory holding checkpoint.evp.
+        dir: PathBuf,
+        /// Simulate this much beyond the end of the run (ms).
+        #[arg(long, value_name = "MORE_MS")]
+        t: Option<f64>,
+        /// Never show a progress bar.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Validate a model file and print a summary (nodes, connections, delays).
     Check {
@@ -103,7 +124,23 @@ fn main() -> ExitCode {
             dump_network,
             quiet,
             nest_ltd_ring,
-        } => run(&model, &out, scheme, dump_network, quiet, nest_ltd_ring),
+            checkpoint_every,
+        } => run(
+            &model,
+            &out,
+            RunArgs {
+                scheme: scheme.map(|s| match s {
+                    SchemeArg::Time => Scheme::Time,
+                    SchemeArg::Event => Scheme::Event,
+                    SchemeArg::Compressed => Scheme::Compressed,
+                }),
+                dump_network,
+                quiet,
+                nest_ltd_ring,
+                checkpoint_every,
+            },
+        ),
+        Command::Resume { dir, t, quiet } => resume(&dir, t, quiet),
         Command::Check { model } => check(&model),
         Command::Models { name } => models(name.as_deref()),
         Command::Bench(a) => bench::bench(&a),
@@ -130,18 +167,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// Reads and builds a model file, refusing a network that would not fit in the memory
-/// available now.
-fn read_model(path: &Path, opts: LoadOptions) -> Result<evplast_io::Loaded> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read model file {}", path.display()))?;
-    let opts = LoadOptions {
-        memory_available: memory::available().map_err(anyhow::Error::msg)?,
-        ..opts
-    };
-    Ok(load(&path.display().to_string(), &text, &opts)?)
-}
-
 /// A run stopped (or signalled) by SIGINT or SIGTERM; what was recorded has been written.
 #[derive(Debug)]
 struct Interrupted {
@@ -151,6 +176,8 @@ struct Interrupted {
     t_reached: String,
     t_sim: String,
     out: PathBuf,
+    /// A checkpoint was written at the stop.
+    resumable: bool,
 }
 
 impl fmt::Display for Interrupted {
@@ -173,7 +200,11 @@ impl fmt::Display for Interrupted {
                 "run interrupted by {name} at t = {} ms of {} ms; the results in {out} are partial \
                  (recorded up to {} ms; stats.json says \"complete\": false)",
                 self.t_reached, self.t_sim, self.t_reached
-            )
+            )?;
+            if self.resumable {
+                write!(f, "; `evplast resume {out}` continues the run")?;
+            }
+            Ok(())
         }
     }
 }
@@ -212,24 +243,108 @@ fn test_interrupt_at() -> Result<Option<f64>> {
         .ok_or_else(|| anyhow::anyhow!("{VAR}={v:?}: expected a time in ms (>= 0)"))
 }
 
-/// `evplast run`: removes the previous run's results from `out`, then loads, simulates and
-/// writes. Any failure leaves no results in `out`, and its message says so.
-fn run(
-    model: &Path,
-    out: &Path,
-    scheme: Option<SchemeArg>,
+/// What `evplast run` was asked for.
+struct RunArgs {
+    scheme: Option<Scheme>,
     dump_network: bool,
     quiet: bool,
     nest_ltd_ring: bool,
-) -> Result<()> {
-    let removed = output::remove_previous(out).with_context(|| {
+    checkpoint_every: Option<f64>,
+}
+
+/// Where a simulation starts: a model file, or a checkpoint.
+struct Start {
+    model_path: String,
+    model_text: String,
+    scheme: Option<Scheme>,
+    dump_network: bool,
+    nest_ltd_ring: bool,
+    /// Checkpoint interval in ms (fresh runs) or steps (resumed runs, as stored).
+    checkpoint_every_ms: Option<f64>,
+    resume: Option<Resumed>,
+}
+
+/// A run continued from its checkpoint.
+struct Resumed {
+    path: PathBuf,
+    options: checkpoint::RunOptions,
+    state: Vec<u8>,
+    /// `--t`: ms beyond the run's end.
+    more_ms: Option<f64>,
+}
+
+/// `evplast run`: removes the previous run's results from `out`, then loads, simulates and
+/// writes. Any failure leaves no results in `out`, and its message says so.
+fn run(model: &Path, out: &Path, a: RunArgs) -> Result<()> {
+    if let Some(t) = a.checkpoint_every.filter(|t| !(t.is_finite() && *t > 0.0)) {
+        anyhow::bail!("--checkpoint-every {t}: must be a positive time in ms");
+    }
+    let removed = remove_previous(out)?;
+    let start = || -> Result<Start> {
+        let text = std::fs::read_to_string(model)
+            .with_context(|| format!("cannot read model file {}", model.display()))?;
+        Ok(Start {
+            model_path: model.display().to_string(),
+            model_text: text,
+            scheme: a.scheme,
+            dump_network: a.dump_network,
+            nest_ltd_ring: a.nest_ltd_ring,
+            checkpoint_every_ms: a.checkpoint_every,
+            resume: None,
+        })
+    };
+    let result = start().and_then(|s| simulate_and_write(s, out, a.quiet));
+    explain_failure(result, out, removed)
+}
+
+/// `evplast resume DIR`: reads the checkpoint, removes the run's other results, rebuilds the
+/// network from the model inside the checkpoint, restores its state and goes on.
+fn resume(dir: &Path, more_ms: Option<f64>, quiet: bool) -> Result<()> {
+    if let Some(t) = more_ms.filter(|t| !(t.is_finite() && *t > 0.0)) {
+        anyhow::bail!("--t {t}: must be a positive time in ms");
+    }
+    let c = checkpoint::read(dir)?;
+    if more_ms.is_none() && c.options.now >= c.options.end {
+        anyhow::bail!(
+            "the run in {} is complete (its checkpoint is at the end it asked for): give --t \
+             MORE_MS to continue it",
+            dir.display()
+        );
+    }
+    let removed = remove_previous(dir)?;
+    // The checkpoint is not a result to remove: it stays until this run writes its own.
+    checkpoint::put_back(dir, &c.bytes)
+        .with_context(|| format!("cannot write the checkpoint into {}", dir.display()))?;
+    let start = Start {
+        model_path: c.model_path,
+        model_text: c.model_text,
+        scheme: c.options.scheme,
+        dump_network: c.options.dump_network,
+        nest_ltd_ring: c.options.nest_ltd_ring,
+        checkpoint_every_ms: None,
+        resume: Some(Resumed {
+            path: dir.join(checkpoint::FILE),
+            options: c.options,
+            state: c.state,
+            more_ms,
+        }),
+    };
+    explain_failure(simulate_and_write(start, dir, quiet), dir, removed)
+}
+
+fn remove_previous(out: &Path) -> Result<usize> {
+    output::remove_previous(out).with_context(|| {
         format!(
             "cannot remove the results of an earlier run from {}, so the run was not started \
              (files of that run may remain there)",
             out.display()
         )
-    })?;
-    match load_simulate_write(model, out, scheme, dump_network, quiet, nest_ltd_ring) {
+    })
+}
+
+/// Adds to a failure that `out` holds no results (and what was removed from it).
+fn explain_failure(result: Result<()>, out: &Path, removed: usize) -> Result<()> {
+    match result {
         Err(e) if e.downcast_ref::<Interrupted>().is_none() => {
             let earlier = match removed {
                 0 => String::new(),
@@ -245,38 +360,65 @@ fn run(
     }
 }
 
-fn load_simulate_write(
-    model: &Path,
-    out: &Path,
-    scheme: Option<SchemeArg>,
-    dump_network: bool,
-    quiet: bool,
-    nest_ltd_ring: bool,
-) -> Result<()> {
+fn simulate_and_write(start: Start, out: &Path, quiet: bool) -> Result<()> {
     let interrupt_at = test_interrupt_at()?;
-    let scheme = scheme.map(|s| match s {
-        SchemeArg::Time => Scheme::Time,
-        SchemeArg::Event => Scheme::Event,
-        SchemeArg::Compressed => Scheme::Compressed,
-    });
     let t0 = Instant::now();
-    let mut loaded = read_model(
-        model,
-        LoadOptions {
-            scheme,
-            keep_trains: dump_network,
-            nest_ltd_ring,
-            ..LoadOptions::default()
-        },
-    )?;
-    let build_s = t0.elapsed().as_secs_f64();
+    let opts = LoadOptions {
+        scheme: start.scheme,
+        keep_trains: start.dump_network,
+        nest_ltd_ring: start.nest_ltd_ring,
+        memory_available: memory::available().map_err(anyhow::Error::msg)?,
+    };
+    let mut loaded = load(&start.model_path, &start.model_text, &opts)?;
     output::prepare_dir(out)
         .with_context(|| format!("cannot use output directory {}", out.display()))?;
+    let res = loaded.sim.network.res;
+    let min_delay = loaded.sim.network.min_delay;
+    // Checkpoints fall on slice boundaries (multiples of min_delay), where a run can be cut
+    // and continued without changing a bit.
+    let mut options = checkpoint::RunOptions {
+        scheme: start.scheme,
+        dump_network: start.dump_network,
+        nest_ltd_ring: start.nest_ltd_ring,
+        checkpoint_every: start.checkpoint_every_ms.map_or(0, |t| {
+            let steps = res.duration_steps(t).max(1);
+            (steps + min_delay - 1) / min_delay * min_delay
+        }),
+        end: loaded.steps,
+        now: 0,
+    };
+    if let Some(r) = start.resume {
+        checkpoint::restore(&r.path, r.state, &mut loaded.sim.network)?;
+        options = checkpoint::RunOptions {
+            end: r.options.end + r.more_ms.map_or(0, |t| res.duration_steps(t)),
+            ..r.options
+        };
+        let now = loaded.sim.network.now;
+        if now >= options.end {
+            anyhow::bail!(
+                "the run in {} is complete (t = {} ms): give --t MORE_MS to continue it",
+                out.display(),
+                output::fmt_time(res, now)
+            );
+        }
+        // The directory stays resumable while this process runs.
+        checkpoint::write(
+            out,
+            &start.model_path,
+            &start.model_text,
+            &options,
+            &mut loaded.sim.network,
+        )
+        .with_context(|| format!("cannot write the checkpoint into {}", out.display()))?;
+    }
+    let build_s = t0.elapsed().as_secs_f64();
+    let end = options.end;
+    loaded.steps = end;
+    loaded.t_sim = res.ms(end);
 
-    let steps = loaded.steps;
     let show = !quiet && std::io::stderr().is_terminal();
     let bar = indicatif::ProgressBar::with_draw_target(
-        Some(steps as u64),
+        Some(end as u64),
         indicatif::ProgressDrawTarget::hidden(),
     );
     bar.set_style(
@@ -285,34 +427,60 @@ fn load_simulate_write(
         )
         .expect("valid template"),
     );
-    let res = loaded.sim.network.res;
     let interrupt_at = interrupt_at.map(|t| res.duration_steps(t));
     // Installed only now: a signal while loading still ends the process at once, and
     // nothing of ours is in `out` yet.
     let signal = catch_interrupts().context("cannot install the SIGINT/SIGTERM handlers")?;
     let t1 = Instant::now();
     let mut shown = false;
-    let result = loaded.sim.network.simulate(steps, &mut |now| {
-        // Only runs longer than a couple of seconds get a bar.
-        if show && !shown && t1.elapsed() > Duration::from_secs(2) {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            shown = true;
+    let every = options.checkpoint_every;
+    let model_name = start.model_path.clone();
+    loop {
+        let now = loaded.sim.network.now;
+        if now >= end || signal.load(Ordering::Relaxed) != 0 {
+            break;
         }
-        if shown {
-            bar.set_position(now as u64);
-            bar.set_message(format!("{} ms", output::fmt_time(res, now)));
+        let next = if every > 0 {
+            end.min((now / every + 1) * every)
+        } else {
+            end
+        };
+        let result = loaded.sim.network.simulate(next - now, &mut |now| {
+            // Only runs longer than a couple of seconds get a bar.
+            if show && !shown && t1.elapsed() > Duration::from_secs(2) {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                shown = true;
+            }
+            if shown {
+                bar.set_position(now as u64);
+                bar.set_message(format!("{} ms", output::fmt_time(res, now)));
+            }
+            if interrupt_at.is_some_and(|at| now >= at) {
+                signal.store(SIGINT as usize, Ordering::Relaxed);
+            }
+            // The one check per slice: a relaxed load, no lock, no allocation.
+            match signal.load(Ordering::Relaxed) {
+                0 => ControlFlow::Continue(()),
+                _ => ControlFlow::Break(()),
+            }
+        });
+        if let Err(e) = result {
+            bar.finish_and_clear();
+            return Err(e).with_context(|| format!("simulation of {model_name} stopped"));
         }
-        if interrupt_at.is_some_and(|at| now >= at) {
-            signal.store(SIGINT as usize, Ordering::Relaxed);
+        // At every interval, at an interruption (a slice boundary) and at the end.
+        if every > 0 {
+            checkpoint::write(
+                out,
+                &start.model_path,
+                &start.model_text,
+                &options,
+                &mut loaded.sim.network,
+            )
+            .with_context(|| format!("cannot write the checkpoint into {}", out.display()))?;
         }
-        // The one check per slice: a relaxed load, no lock, no allocation.
-        match signal.load(Ordering::Relaxed) {
-            0 => ControlFlow::Continue(()),
-            _ => ControlFlow::Break(()),
-        }
-    });
+    }
     bar.finish_and_clear();
-    result.with_context(|| format!("simulation of {} stopped", model.display()))?;
     let simulate_s = t1.elapsed().as_secs_f64();
     output::write_run(
         out,
@@ -321,7 +489,7 @@ fn load_simulate_write(
             build_s,
             simulate_s,
         },
-        dump_network,
+        start.dump_network,
     )
     .with_context(|| format!("cannot write results to {}", out.display()))?;
     let net = &loaded.sim.network;
@@ -329,16 +497,17 @@ fn load_simulate_write(
     if signal != 0 {
         return Err(Interrupted {
             signal,
-            complete: net.now >= steps,
+            complete: net.now >= end,
             t_reached: output::fmt_time(res, net.now),
-            t_sim: output::fmt_time(res, steps),
+            t_sim: output::fmt_time(res, end),
             out: out.to_path_buf(),
+            resumable: every > 0,
         }
         .into());
     }
     eprintln!(
         "simulated {} ms in {:.3} s ({} nodes, {} connections, {} spikes); results in {}",
-        loaded.t_sim,
+        output::fmt_time(res, end),
         simulate_s,
         net.n_nodes,
         loaded.sim.n_connections,

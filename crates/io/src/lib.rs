@@ -2,6 +2,7 @@
 //! directories out (CSV per recorder, `connections.csv`, `stats.json`, optional
 //! `network.json`).
 
+pub mod checkpoint;
 pub mod load;
 pub mod output;
 mod rules;

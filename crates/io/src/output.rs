@@ -51,7 +51,12 @@ pub const MANIFEST: &str = ".evplast-manifest";
 
 /// Outputs with fixed names: removed by the next run even when no manifest lists them (a run
 /// killed before it wrote its manifest, or a directory written before manifests existed).
-const FIXED_OUTPUTS: [&str; 3] = ["stats.json", "connections.csv", "network.json"];
+const FIXED_OUTPUTS: [&str; 4] = [
+    "stats.json",
+    "connections.csv",
+    "network.json",
+    crate::checkpoint::FILE,
+];
 
 const MANIFEST_HEADER: &str =
     "# Files written by the last evplast run into this directory; the next run removes them.\n";

@@ -86,6 +86,13 @@ impl InputBuffers {
     }
 }
 
+impl crate::snapshot::Snapshot for InputBuffers {
+    fn snapshot(&mut self, s: &mut crate::snapshot::Snap) {
+        s.tag("inputs");
+        s.f64_slice(&mut self.data, "the input rings");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

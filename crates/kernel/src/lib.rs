@@ -12,13 +12,14 @@ pub mod network;
 pub mod record;
 pub mod rkf45;
 pub mod rng;
+pub mod snapshot;
 pub mod time;
 
 pub use error::{GridTime, KernelError, NumericalInstability, Site};
 pub use time::{Resolution, Step};
 
 /// A node id: 1-based, in creation order (as in NEST).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId(pub u32);
 
 impl std::fmt::Display for NodeId {

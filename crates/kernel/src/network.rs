@@ -11,11 +11,12 @@ use crate::archive::{RuleCounters, Scheme};
 use crate::error::{GridTime, NumericalInstability, Site};
 use crate::inputs::InputBuffers;
 use crate::record::{MultimeterData, SpikeRecording, WeightRecord};
+use crate::snapshot::{Snap, Snapshot};
 use crate::time::{Resolution, Step};
 use crate::NodeId;
 
 /// A spike leaving `source`, stamped at the end of the step it was emitted in.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SpikeEvent {
     pub source: NodeId,
     pub stamp: Step,
@@ -26,7 +27,7 @@ pub struct SpikeEvent {
 
 /// An event a device sends to one target directly (a Poisson draw or a current), already
 /// resolved to an input channel and arrival stamp.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct DirectEvent {
     pub channel: u32,
     pub arrival: Step,
@@ -40,6 +41,12 @@ pub enum DirectValue {
     Spike { weight: f64, multiplicity: u32 },
     /// A current or other plain value.
     Value(f64),
+}
+
+impl Default for DirectValue {
+    fn default() -> Self {
+        DirectValue::Value(0.0)
+    }
 }
 
 /// A train a stochastic device generated for one connection: source, target and
@@ -157,6 +164,9 @@ pub trait Population: Send {
     /// Appends `(source, target, [(stamp, multiplicity)])` for every train a stochastic device
     /// generated, if it was asked to keep them.
     fn generated_trains(&self, _out: &mut Vec<GeneratedTrain>) {}
+    /// Saves or restores every piece of mutable state (nodes, RNG streams, positions, samples
+    /// not yet drained) for a checkpoint (`snapshot.rs`).
+    fn snapshot(&mut self, s: &mut Snap);
 }
 
 /// One connection as reported at the end of a run.
@@ -210,6 +220,8 @@ pub trait SynapseTable: Send {
     fn advance(&mut self, _upto: Step, _all: bool, _ctx: &mut DeliverCtx<'_>) {}
     /// Every connection with its current weight (`channel_owner`: node of each channel).
     fn connections(&self, res: Resolution, channel_owner: &[u32], out: &mut Vec<ConnectionInfo>);
+    /// Saves or restores the weights and the rule's state for a checkpoint (`snapshot.rs`).
+    fn snapshot(&mut self, s: &mut Snap);
 }
 
 /// Counts of what the stages did.
@@ -434,5 +446,81 @@ impl Network {
             out.extend(buf.iter().map(|c| (t.model(), *c)));
         }
         out
+    }
+}
+
+impl Snapshot for Network {
+    /// The whole state of the run: time, counters, input rings, archives, recordings, the
+    /// spikes and device events of the last slice (not delivered yet), every population and
+    /// every synapse table.
+    fn snapshot(&mut self, s: &mut Snap) {
+        s.tag("network");
+        s.i64(&mut self.now);
+        let c = &mut self.counters;
+        for x in [
+            &mut c.slices,
+            &mut c.spikes_emitted,
+            &mut c.spikes_delivered,
+            &mut c.direct_events,
+            &mut c.catch_ups,
+        ] {
+            s.u64(x);
+        }
+        self.inputs.snapshot(s);
+        s.tag("archives");
+        let a = &mut self.archives;
+        s.each(&mut a.clopath, "the Clopath archives", |s, x| x.snapshot(s));
+        a.clopath_counters.snapshot(s);
+        s.each(&mut a.urbanczik, "the Urbanczik archives", |s, x| {
+            x.snapshot(s)
+        });
+        a.urbanczik_counters.snapshot(s);
+        self.spike_recording.snapshot(s);
+        s.tag("weight recorders");
+        s.each(&mut self.weight_records, "the weight recorders", |s, w| {
+            crate::record::snapshot_weights(w, s)
+        });
+        s.tag("multimeters");
+        s.each(&mut self.multimeters, "the multimeters", |s, m| {
+            m.snapshot(s)
+        });
+        s.tag("outbox");
+        s.vec(&mut self.outbox.spikes, |s, e| {
+            s.u32(&mut e.source.0);
+            s.i64(&mut e.stamp);
+            s.u32(&mut e.multiplicity);
+            s.f64(&mut e.weight_factor);
+        });
+        s.vec(&mut self.outbox.direct, |s, e| {
+            s.u32(&mut e.channel);
+            s.i64(&mut e.arrival);
+            let (mut kind, mut x, mut m) = match e.value {
+                DirectValue::Spike {
+                    weight,
+                    multiplicity,
+                } => (0u8, weight, multiplicity),
+                DirectValue::Value(v) => (1u8, v, 0),
+            };
+            s.u8(&mut kind);
+            s.f64(&mut x);
+            s.u32(&mut m);
+            e.value = if kind == 0 {
+                DirectValue::Spike {
+                    weight: x,
+                    multiplicity: m,
+                }
+            } else {
+                DirectValue::Value(x)
+            };
+        });
+        s.each(&mut self.populations, "the populations", |s, p| {
+            s.tag(p.model());
+            p.snapshot(s);
+        });
+        s.each(&mut self.synapses, "the synapse tables", |s, t| {
+            s.tag(t.model());
+            t.snapshot(s);
+        });
+        s.tag("end");
     }
 }

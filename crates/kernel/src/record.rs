@@ -152,6 +152,71 @@ impl Samplers {
     }
 }
 
+use crate::snapshot::{Snap, Snapshot};
+
+fn snap_node(s: &mut Snap, n: &mut NodeId) {
+    s.u32(&mut n.0);
+}
+
+impl Snapshot for SpikeRecording {
+    fn snapshot(&mut self, s: &mut Snap) {
+        s.tag("spike recorders");
+        s.each(&mut self.events, "the spike recorders", |s, ev| {
+            s.vec(ev, |s, r| {
+                snap_node(s, &mut r.sender);
+                s.i64(&mut r.stamp);
+            })
+        });
+    }
+}
+
+impl Default for SpikeRecord {
+    fn default() -> Self {
+        Self {
+            sender: NodeId(0),
+            stamp: 0,
+        }
+    }
+}
+
+impl Default for WeightRecord {
+    fn default() -> Self {
+        Self {
+            sender: NodeId(0),
+            target: NodeId(0),
+            stamp: 0,
+            weight: 0.0,
+        }
+    }
+}
+
+/// One weight recorder's rows.
+pub fn snapshot_weights(rows: &mut Vec<WeightRecord>, s: &mut Snap) {
+    s.vec(rows, |s, w| {
+        snap_node(s, &mut w.sender);
+        snap_node(s, &mut w.target);
+        s.i64(&mut w.stamp);
+        s.f64(&mut w.weight);
+    });
+}
+
+impl Snapshot for MultimeterData {
+    fn snapshot(&mut self, s: &mut Snap) {
+        s.vec(&mut self.senders, snap_node);
+        s.vec(&mut self.stamps, |s, x| s.i64(x));
+        s.f64s(&mut self.values);
+    }
+}
+
+impl Snapshot for Samplers {
+    fn snapshot(&mut self, s: &mut Snap) {
+        s.each(&mut self.entries, "the multimeter samplers", |s, e| {
+            s.vec(&mut e.stamps, |s, x| s.i64(x));
+            s.f64s(&mut e.values);
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

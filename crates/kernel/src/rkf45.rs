@@ -342,6 +342,14 @@ pub fn evolve_apply_cached<const N: usize, F: FnMut(&[f64; N], &mut [f64; N])>(
     }
 }
 
+impl StepSize {
+    /// The carried step for a checkpoint, with its pending growth.
+    pub fn snapshot(&mut self, s: &mut crate::snapshot::Snap) {
+        s.f64(&mut self.h);
+        s.f64(&mut self.grow_rmax);
+    }
+}
+
 /// True if an [`evolve_apply`] call from `t = 0` toward `t1` with carried step `h` tries the
 /// whole interval first (then [`evolve_first_lanes`] can take that attempt).
 #[inline]

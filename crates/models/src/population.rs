@@ -120,3 +120,11 @@ impl Block {
         self.instability(i, model, res, stamp, what)
     }
 }
+
+impl Block {
+    /// The block's state: the multimeter samples not yet drained.
+    pub fn snapshot(&mut self, s: &mut evplast_kernel::snapshot::Snap) {
+        use evplast_kernel::snapshot::Snapshot;
+        self.samplers.snapshot(s);
+    }
+}

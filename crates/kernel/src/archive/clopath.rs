@@ -165,6 +165,21 @@ impl ClopathArchive {
     }
 }
 
+impl crate::snapshot::Snapshot for ClopathArchive {
+    fn snapshot(&mut self, s: &mut crate::snapshot::Snap) {
+        s.f64_slice(&mut self.delayed_plus, "the delayed u_bar_plus");
+        s.f64_slice(&mut self.delayed_minus, "the delayed u_bar_minus");
+        s.usize(&mut self.delay_idx);
+        s.each(&mut self.ltd, "the LTD ring", |s, (stamp, v, w)| {
+            s.i64(stamp);
+            s.f64(v);
+            s.u64(w);
+        });
+        s.u64(&mut self.ltd_writes);
+        self.ltp.snapshot(s);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

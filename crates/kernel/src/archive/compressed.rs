@@ -25,7 +25,7 @@ use crate::time::{Step, MAX_RUN_STEPS};
 const REBASE_BELOW: f64 = 1e-120;
 
 /// Per-entry bookkeeping (see [`CompressedGroup`]).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Meta {
     count: u32,
     raw_at_start: u32,
@@ -353,6 +353,29 @@ impl<const N: usize> CompressedGroup<N> {
         self.g.truncate(j);
         self.s.truncate(j);
         self.tp.truncate(j);
+    }
+}
+
+impl<const N: usize> crate::snapshot::Snapshot for CompressedGroup<N> {
+    fn snapshot(&mut self, s: &mut crate::snapshot::Snap) {
+        let arr = |s: &mut crate::snapshot::Snap, a: &mut [f64; N]| {
+            for x in a.iter_mut() {
+                s.f64(x);
+            }
+        };
+        s.i64(&mut self.fold);
+        arr(s, &mut self.big_f);
+        s.f64(&mut self.big_e);
+        s.u64(&mut self.raw_total);
+        s.vec(&mut self.keys, |s, k| s.i32(k));
+        s.vec(&mut self.meta, |s, m| {
+            s.u32(&mut m.count);
+            s.u32(&mut m.raw_at_start);
+        });
+        s.vec_of(&mut self.g, [0.0; N], arr);
+        s.vec_of(&mut self.s, [0.0; N], arr);
+        s.vec_of(&mut self.tp, [0.0; N], arr);
+        s.usize(&mut self.live);
     }
 }
 

@@ -208,7 +208,7 @@ use crate::time::Step;
 /// One history entry: stamp (end of the step it describes; runs fit 32 bits,
 /// [`MAX_RUN_STEPS`](crate::time::MAX_RUN_STEPS)), how many incoming synapses have read it, and
 /// the value. 16 bytes.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Entry {
     stamp: i32,
     reads: u32,
@@ -432,6 +432,39 @@ impl RuleCounters {
         self.history_entries_max = self.history_entries_max.max(len as u64);
         self.history_entries_sum += len as u64;
         self.history_samples += 1;
+    }
+}
+
+use crate::snapshot::{Snap, Snapshot};
+
+impl Snapshot for RuleCounters {
+    fn snapshot(&mut self, s: &mut Snap) {
+        s.u64(&mut self.synapse_calls);
+        s.u64(&mut self.weight_change_computations);
+        s.u64(&mut self.history_manipulations);
+        s.u64(&mut self.history_entries_max);
+        s.u64(&mut self.history_entries_sum);
+        s.u64(&mut self.history_samples);
+    }
+}
+
+impl Snapshot for History {
+    fn snapshot(&mut self, s: &mut Snap) {
+        s.deque(&mut self.entries, |s, e| {
+            s.i32(&mut e.stamp);
+            s.u32(&mut e.reads);
+            s.f64(&mut e.value);
+        });
+    }
+}
+
+impl<const N: usize> Snapshot for SchemeHistory<N> {
+    fn snapshot(&mut self, s: &mut Snap) {
+        self.raw.snapshot(s);
+        s.each(&mut self.groups, "the compressed groups", |s, g| {
+            g.snapshot(s)
+        });
+        s.bool(&mut self.catch_up);
     }
 }
 

@@ -101,6 +101,12 @@ impl UrbanczikArchive {
     }
 }
 
+impl crate::snapshot::Snapshot for UrbanczikArchive {
+    fn snapshot(&mut self, s: &mut crate::snapshot::Snap) {
+        self.history.snapshot(s);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

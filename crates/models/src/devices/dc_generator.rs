@@ -10,6 +10,7 @@
 //! | `origin`, `start`, `stop` | 0, 0, ∞ | ms | activity window |
 
 use evplast_kernel::network::{DirectEvent, DirectValue, Population, SliceCtx};
+use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{NumericalInstability, Step};
 
 use super::poisson_generator::DirectTarget;
@@ -88,6 +89,12 @@ impl DcGenerator {
 }
 
 impl Population for DcGenerator {
+    fn snapshot(&mut self, s: &mut Snap) {
+        s.each(&mut self.seg, "the current generators' targets", |s, x| {
+            s.usize(x)
+        });
+    }
+
     fn model(&self) -> &'static str {
         self.model
     }

@@ -22,6 +22,7 @@ use rand_distr::{Distribution, Exp, Poisson};
 
 use evplast_kernel::network::{DirectEvent, DirectValue, GeneratedTrain, Population, SliceCtx};
 use evplast_kernel::rng::Rng;
+use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{NodeId, NumericalInstability, Resolution, Step};
 
 use super::Window;
@@ -220,6 +221,23 @@ fn emit(
 }
 
 impl Population for PoissonGenerator {
+    fn snapshot(&mut self, s: &mut Snap) {
+        s.each(&mut self.trains, "the Poisson trains", |s, t| {
+            s.rng(&mut t.rng);
+            s.f64(&mut t.next);
+            s.usize(&mut t.seg);
+            s.i64(&mut t.next_step);
+        });
+        s.option(&mut self.generated, |s, g| {
+            s.vec(g, |s, train| {
+                s.vec(train, |s, (stamp, m)| {
+                    s.i64(stamp);
+                    s.u32(m);
+                })
+            })
+        });
+    }
+
     fn model(&self) -> &'static str {
         self.model
     }

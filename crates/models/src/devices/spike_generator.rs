@@ -15,6 +15,7 @@
 
 use evplast_kernel::limits::MAX_MULTIPLICITY;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
+use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{NodeId, NumericalInstability, Resolution, Step};
 
 use super::Window;
@@ -184,6 +185,10 @@ impl SpikeGenerator {
 }
 
 impl Population for SpikeGenerator {
+    fn snapshot(&mut self, s: &mut Snap) {
+        s.each(&mut self.pos, "the spike generators", |s, x| s.usize(x));
+    }
+
     fn model(&self) -> &'static str {
         MODEL
     }

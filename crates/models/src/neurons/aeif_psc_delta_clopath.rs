@@ -37,6 +37,7 @@ use evplast_kernel::record::MultimeterData;
 use evplast_kernel::rkf45::{
     evolve_apply_cached, evolve_first_lanes, tries_whole, Control, StepSize, MAX_ATTEMPTS_PER_STEP,
 };
+use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
 use crate::clopath_archiving::{write_clopath, ClopathParams};
@@ -595,6 +596,28 @@ fn step(
 }
 
 impl Population for AeifPscDeltaClopath {
+    fn snapshot(&mut self, s: &mut Snap) {
+        s.each(
+            &mut self.nodes,
+            "the aeif_psc_delta_clopath neurons",
+            |s, n| {
+                for x in n.y.iter_mut() {
+                    s.f64(x);
+                }
+                s.i64(&mut n.r);
+                s.i64(&mut n.clamp_r);
+                n.h_int.snapshot(s);
+                s.f64(&mut n.i_stim);
+                s.option(&mut n.dydt, |s, d| {
+                    for x in d.iter_mut() {
+                        s.f64(x);
+                    }
+                });
+            },
+        );
+        self.block.snapshot(s);
+    }
+
     fn model(&self) -> &'static str {
         MODEL
     }

@@ -25,6 +25,7 @@ use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
 use evplast_kernel::record::MultimeterData;
 use evplast_kernel::rkf45::{evolve_apply, Control, StepSize, MAX_ATTEMPTS_PER_STEP};
+use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
 use crate::clopath_archiving::{write_clopath, ClopathParams};
@@ -267,6 +268,22 @@ impl HhPscAlphaClopath {
 }
 
 impl Population for HhPscAlphaClopath {
+    fn snapshot(&mut self, s: &mut Snap) {
+        s.each(
+            &mut self.nodes,
+            "the hh_psc_alpha_clopath neurons",
+            |s, n| {
+                for x in n.y.iter_mut() {
+                    s.f64(x);
+                }
+                s.i64(&mut n.r);
+                n.h_int.snapshot(s);
+                s.f64(&mut n.i_stim);
+            },
+        );
+        self.block.snapshot(s);
+    }
+
     fn model(&self) -> &'static str {
         MODEL
     }

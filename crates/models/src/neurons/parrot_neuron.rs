@@ -7,6 +7,7 @@
 
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
+use evplast_kernel::snapshot::Snap;
 use evplast_kernel::NumericalInstability;
 
 use crate::error::BuildError;
@@ -37,6 +38,11 @@ impl ParrotNeuron {
 }
 
 impl Population for ParrotNeuron {
+    fn snapshot(&mut self, s: &mut Snap) {
+        // A parrot has no state of its own; its input is in the rings.
+        self.block.snapshot(s);
+    }
+
     fn model(&self) -> &'static str {
         MODEL
     }

@@ -39,6 +39,7 @@ use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
 use evplast_kernel::record::MultimeterData;
 use evplast_kernel::rkf45::{evolve_apply, Control, StepSize, MAX_ATTEMPTS_PER_STEP};
 use evplast_kernel::rng::Rng;
+use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
 use crate::error::{require, BuildError};
@@ -313,6 +314,23 @@ impl PpCondExpMcUrbanczik {
 }
 
 impl Population for PpCondExpMcUrbanczik {
+    fn snapshot(&mut self, s: &mut Snap) {
+        s.each(
+            &mut self.nodes,
+            "the pp_cond_exp_mc_urbanczik neurons",
+            |s, n| {
+                for x in n.y.iter_mut() {
+                    s.f64(x);
+                }
+                s.i64(&mut n.r);
+                n.h_int.snapshot(s);
+                s.f64(&mut n.i_stim_soma);
+                s.rng(&mut n.rng);
+            },
+        );
+        self.block.snapshot(s);
+    }
+
     fn model(&self) -> &'static str {
         MODEL
     }

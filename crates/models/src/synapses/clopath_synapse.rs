@@ -29,6 +29,7 @@ use evplast_kernel::limits::{try_reserve, try_vec};
 use evplast_kernel::network::{
     report_rows, Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable,
 };
+use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{KernelError, NodeId, Resolution, Step};
 
 use crate::error::{require, BuildError};
@@ -405,6 +406,20 @@ impl Runs {
 }
 
 impl SynapseTable for ClopathTable {
+    fn snapshot(&mut self, s: &mut Snap) {
+        s.f64_slice(&mut self.weight, "the clopath_synapse weights");
+        s.each(&mut self.runs.t_last, "the clopath_synapse runs", |s, x| {
+            s.i32(x)
+        });
+        s.f64_slice(&mut self.runs.x_bar, "the clopath_synapse traces");
+        s.each(
+            &mut self.t_upd,
+            "the clopath_synapse update times",
+            |s, x| s.i32(x),
+        );
+        s.f64_slice(&mut self.pending, "the clopath_synapse pending sums");
+    }
+
     fn model(&self) -> &'static str {
         MODEL
     }

@@ -8,6 +8,7 @@
 
 use evplast_kernel::csr::BySource;
 use evplast_kernel::network::{report_rows, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
+use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{Resolution, Step};
 
 /// NEST model name.
@@ -57,6 +58,11 @@ impl StaticTable {
 }
 
 impl SynapseTable for StaticTable {
+    fn snapshot(&mut self, s: &mut Snap) {
+        // Static weights follow from the model file; only the table's size is checked.
+        s.fixed_len(self.weight.len(), "the static synapses");
+    }
+
     fn model(&self) -> &'static str {
         MODEL
     }

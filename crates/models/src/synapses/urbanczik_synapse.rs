@@ -34,6 +34,7 @@ use evplast_kernel::limits::{try_reserve, try_vec};
 use evplast_kernel::network::{
     report_rows, Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable,
 };
+use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{KernelError, Resolution, Step};
 
 use crate::error::{require, BuildError};
@@ -350,6 +351,28 @@ fn first_t_last(res: Resolution) -> Step {
 }
 
 impl SynapseTable for UrbanczikTable {
+    fn snapshot(&mut self, s: &mut Snap) {
+        for (v, what) in [
+            (&mut self.weight, "weights"),
+            (&mut self.i1, "integrals I1"),
+            (&mut self.i2, "integrals I2"),
+            (&mut self.x_l, "traces x_L"),
+            (&mut self.x_s, "traces x_s"),
+        ] {
+            s.f64_slice(v, what);
+        }
+        s.each(
+            &mut self.t_last,
+            "the urbanczik_synapse spike times",
+            |s, x| s.i32(x),
+        );
+        s.each(
+            &mut self.t_upd,
+            "the urbanczik_synapse update times",
+            |s, x| s.i32(x),
+        );
+    }
+
     fn model(&self) -> &'static str {
         MODEL
     }
