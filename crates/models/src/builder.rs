@@ -1044,14 +1044,14 @@ impl NetworkBuilder {
                         NodeParams::Aeif(x) => Some(&**x),
                         _ => None,
                     })?;
-                    Box::new(AeifPscDeltaClopath::new(&ps, block()?, self.res))
+                    Box::new(AeifPscDeltaClopath::new(&ps, block()?, self.res)?)
                 }
                 "hh_psc_alpha_clopath" => {
                     let ps = node_params(&b.params, |p| match p {
                         NodeParams::Hh(x) => Some(&**x),
                         _ => None,
                     })?;
-                    Box::new(HhPscAlphaClopath::new(&ps, block()?, self.res))
+                    Box::new(HhPscAlphaClopath::new(&ps, block()?, self.res)?)
                 }
                 "pp_cond_exp_mc_urbanczik" => {
                     let ps = node_params(&b.params, |p| match p {
@@ -1068,7 +1068,7 @@ impl NetworkBuilder {
                             )
                         })
                         .collect();
-                    Box::new(PpCondExpMcUrbanczik::new(&ps, block()?, self.res, rngs))
+                    Box::new(PpCondExpMcUrbanczik::new(&ps, block()?, self.res, rngs)?)
                 }
                 "parrot_neuron" => Box::new(ParrotNeuron::new(n, block()?)),
                 "spike_generator" => {

@@ -219,36 +219,44 @@ pub struct AeifPscDeltaClopath {
 
 impl AeifPscDeltaClopath {
     /// Builds the population from per-node parameters.
-    pub fn new(params: &[NodeParams], block: Block, res: Resolution) -> Self {
-        let nodes = params
-            .iter()
-            .map(|np| {
-                let s = &np.init;
-                Node {
-                    p: np.p.clone(),
-                    y: [
-                        s.v_m,
-                        s.w,
-                        0.0,
-                        -50.4,
-                        s.u_bar_plus,
-                        s.u_bar_minus,
-                        s.u_bar_bar,
-                    ],
-                    r: 0,
-                    clamp_r: 0,
-                    ref_counts: res.duration_steps(np.p.t_ref),
-                    clamp_counts: res.duration_steps(np.p.t_clamp),
-                    // NEST starts this model's adaptive step at min(0.01 ms, h), not at h
-                    // (aeif_psc_delta_clopath.cpp, init_buffers_); nest-models.md §1.4 says h.
-                    h_int: StepSize::new(res.h().min(0.01)),
-                    i_stim: 0.0,
-                    dydt: None,
-                    free: Free::of(&np.p),
-                }
-            })
-            .collect();
-        Self { nodes, block }
+    pub fn new(
+        params: &[NodeParams],
+        block: Block,
+        res: Resolution,
+    ) -> Result<Self, evplast_kernel::KernelError> {
+        // The population's one large allocation: a failure is an error, not an abort.
+        let mut nodes = Vec::new();
+        evplast_kernel::limits::try_reserve(
+            &mut nodes,
+            params.len(),
+            "the aeif_psc_delta_clopath neurons",
+        )?;
+        nodes.extend(params.iter().map(|np| {
+            let s = &np.init;
+            Node {
+                p: np.p.clone(),
+                y: [
+                    s.v_m,
+                    s.w,
+                    0.0,
+                    -50.4,
+                    s.u_bar_plus,
+                    s.u_bar_minus,
+                    s.u_bar_bar,
+                ],
+                r: 0,
+                clamp_r: 0,
+                ref_counts: res.duration_steps(np.p.t_ref),
+                clamp_counts: res.duration_steps(np.p.t_clamp),
+                // NEST starts this model's adaptive step at min(0.01 ms, h), not at h
+                // (aeif_psc_delta_clopath.cpp, init_buffers_); nest-models.md §1.4 says h.
+                h_int: StepSize::new(res.h().min(0.01)),
+                i_stim: 0.0,
+                dydt: None,
+                free: Free::of(&np.p),
+            }
+        }));
+        Ok(Self { nodes, block })
     }
 
     /// The sampler registry (for multimeters).

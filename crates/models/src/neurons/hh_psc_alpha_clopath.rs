@@ -232,33 +232,41 @@ pub struct HhPscAlphaClopath {
 
 impl HhPscAlphaClopath {
     /// Builds the population from per-node parameters.
-    pub fn new(params: &[NodeParams], block: Block, res: Resolution) -> Self {
+    pub fn new(
+        params: &[NodeParams],
+        block: Block,
+        res: Resolution,
+    ) -> Result<Self, evplast_kernel::KernelError> {
         let e = std::f64::consts::E;
-        let nodes = params
-            .iter()
-            .map(|np| {
-                let s = &np.init;
-                let mut y = [0.0; 11];
-                y[V_M] = s.v_m;
-                y[HH_M] = s.act_m;
-                y[HH_H] = s.inact_h;
-                y[HH_N] = s.act_n;
-                y[U_PLUS] = s.u_bar_plus;
-                y[U_MINUS] = s.u_bar_minus;
-                y[U_BAR_BAR] = s.u_bar_bar;
-                Node {
-                    p: np.p.clone(),
-                    y,
-                    r: 0,
-                    ref_counts: res.duration_steps(np.p.t_ref),
-                    h_int: StepSize::new(res.h()),
-                    i_stim: 0.0,
-                    psc_init_ex: e / np.p.tau_syn_ex,
-                    psc_init_in: e / np.p.tau_syn_in,
-                }
-            })
-            .collect();
-        Self { nodes, block }
+        // The population's one large allocation: a failure is an error, not an abort.
+        let mut nodes = Vec::new();
+        evplast_kernel::limits::try_reserve(
+            &mut nodes,
+            params.len(),
+            "the hh_psc_alpha_clopath neurons",
+        )?;
+        nodes.extend(params.iter().map(|np| {
+            let s = &np.init;
+            let mut y = [0.0; 11];
+            y[V_M] = s.v_m;
+            y[HH_M] = s.act_m;
+            y[HH_H] = s.inact_h;
+            y[HH_N] = s.act_n;
+            y[U_PLUS] = s.u_bar_plus;
+            y[U_MINUS] = s.u_bar_minus;
+            y[U_BAR_BAR] = s.u_bar_bar;
+            Node {
+                p: np.p.clone(),
+                y,
+                r: 0,
+                ref_counts: res.duration_steps(np.p.t_ref),
+                h_int: StepSize::new(res.h()),
+                i_stim: 0.0,
+                psc_init_ex: e / np.p.tau_syn_ex,
+                psc_init_in: e / np.p.tau_syn_in,
+            }
+        }));
+        Ok(Self { nodes, block })
     }
 
     /// The sampler registry (for multimeters).

@@ -290,26 +290,34 @@ pub struct PpCondExpMcUrbanczik {
 
 impl PpCondExpMcUrbanczik {
     /// Builds the population; `rngs` are the neurons' own random streams.
-    pub fn new(params: &[NodeParams], block: Block, res: Resolution, rngs: Vec<Rng>) -> Self {
-        let nodes = params
-            .iter()
-            .zip(rngs)
-            .map(|(np, rng)| {
-                let mut y = [0.0; 10];
-                y[V_S] = np.soma.v_m;
-                y[V_D] = np.dend.v_m;
-                Node {
-                    np: np.clone(),
-                    y,
-                    r: 0,
-                    ref_counts: res.duration_steps(np.p.t_ref),
-                    h_int: StepSize::new(res.h()),
-                    i_stim_soma: 0.0,
-                    rng,
-                }
-            })
-            .collect();
-        Self { nodes, block }
+    pub fn new(
+        params: &[NodeParams],
+        block: Block,
+        res: Resolution,
+        rngs: Vec<Rng>,
+    ) -> Result<Self, evplast_kernel::KernelError> {
+        // The population's one large allocation: a failure is an error, not an abort.
+        let mut nodes = Vec::new();
+        evplast_kernel::limits::try_reserve(
+            &mut nodes,
+            params.len(),
+            "the pp_cond_exp_mc_urbanczik neurons",
+        )?;
+        nodes.extend(params.iter().zip(rngs).map(|(np, rng)| {
+            let mut y = [0.0; 10];
+            y[V_S] = np.soma.v_m;
+            y[V_D] = np.dend.v_m;
+            Node {
+                np: np.clone(),
+                y,
+                r: 0,
+                ref_counts: res.duration_steps(np.p.t_ref),
+                h_int: StepSize::new(res.h()),
+                i_stim_soma: 0.0,
+                rng,
+            }
+        }));
+        Ok(Self { nodes, block })
     }
 }
 
