@@ -360,7 +360,17 @@ fn explain_failure(result: Result<()>, out: &Path, removed: usize) -> Result<()>
     }
 }
 
-fn simulate_and_write(start: Start, out: &Path, quiet: bool) -> Result<()> {
+fn save_checkpoint(
+    out: &Path,
+    start: &Start,
+    options: &checkpoint::RunOptions,
+    net: &mut evplast_kernel::network::Network,
+) -> Result<()> {
+    checkpoint::write(out, &start.model_path, &start.model_text, options, net)
+        .with_context(|| format!("cannot write the checkpoint into {}", out.display()))
+}
+
+fn simulate_and_write(mut start: Start, out: &Path, quiet: bool) -> Result<()> {
     let interrupt_at = test_interrupt_at()?;
     let t0 = Instant::now();
     let opts = LoadOptions {
@@ -387,7 +397,7 @@ fn simulate_and_write(start: Start, out: &Path, quiet: bool) -> Result<()> {
         end: loaded.steps,
         now: 0,
     };
-    if let Some(r) = start.resume {
+    if let Some(r) = start.resume.take() {
         checkpoint::restore(&r.path, r.state, &mut loaded.sim.network)?;
         options = checkpoint::RunOptions {
             end: r.options.end + r.more_ms.map_or(0, |t| res.duration_steps(t)),
@@ -402,14 +412,7 @@ fn simulate_and_write(start: Start, out: &Path, quiet: bool) -> Result<()> {
             );
         }
         // The directory stays resumable while this process runs.
-        checkpoint::write(
-            out,
-            &start.model_path,
-            &start.model_text,
-            &options,
-            &mut loaded.sim.network,
-        )
-        .with_context(|| format!("cannot write the checkpoint into {}", out.display()))?;
+        save_checkpoint(out, &start, &options, &mut loaded.sim.network)?;
     }
     let build_s = t0.elapsed().as_secs_f64();
     let end = options.end;
@@ -470,14 +473,7 @@ fn simulate_and_write(start: Start, out: &Path, quiet: bool) -> Result<()> {
         }
         // At every interval, at an interruption (a slice boundary) and at the end.
         if every > 0 {
-            checkpoint::write(
-                out,
-                &start.model_path,
-                &start.model_text,
-                &options,
-                &mut loaded.sim.network,
-            )
-            .with_context(|| format!("cannot write the checkpoint into {}", out.display()))?;
+            save_checkpoint(out, &start, &options, &mut loaded.sim.network)?;
         }
     }
     bar.finish_and_clear();

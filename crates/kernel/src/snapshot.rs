@@ -192,48 +192,41 @@ impl Snap {
     }
 
     /// A collection whose length is state (recordings, histories): resized when loading.
-    pub fn vec<T: Default>(&mut self, v: &mut Vec<T>, mut f: impl FnMut(&mut Snap, &mut T)) {
+    pub fn vec<T: Default>(&mut self, v: &mut Vec<T>, f: impl FnMut(&mut Snap, &mut T)) {
         let n = self.grow_len(v.len());
         if self.is_loading() {
             v.clear();
             v.resize_with(n, T::default);
         }
-        for x in v.iter_mut() {
-            if self.error.is_some() {
-                break;
-            }
-            f(self, x);
-        }
+        self.visit_all(v.iter_mut(), f);
     }
 
     /// [`Snap::vec`] for elements without `Default` (loaded ones start as `fill`).
-    pub fn vec_of<T: Clone>(
-        &mut self,
-        v: &mut Vec<T>,
-        fill: T,
-        mut f: impl FnMut(&mut Snap, &mut T),
-    ) {
+    pub fn vec_of<T: Clone>(&mut self, v: &mut Vec<T>, fill: T, f: impl FnMut(&mut Snap, &mut T)) {
         let n = self.grow_len(v.len());
         if self.is_loading() {
             v.clear();
             v.resize(n, fill);
         }
-        for x in v.iter_mut() {
-            if self.error.is_some() {
-                break;
-            }
-            f(self, x);
-        }
+        self.visit_all(v.iter_mut(), f);
     }
 
     /// [`Snap::vec`] for a deque (loaded contiguously; reads do not depend on the layout).
-    pub fn deque<T: Default>(&mut self, v: &mut VecDeque<T>, mut f: impl FnMut(&mut Snap, &mut T)) {
+    pub fn deque<T: Default>(&mut self, v: &mut VecDeque<T>, f: impl FnMut(&mut Snap, &mut T)) {
         let n = self.grow_len(v.len());
         if self.is_loading() {
             v.clear();
             v.resize_with(n, T::default);
         }
-        for x in v.iter_mut() {
+        self.visit_all(v.iter_mut(), f);
+    }
+
+    fn visit_all<'a, T: 'a>(
+        &mut self,
+        items: impl Iterator<Item = &'a mut T>,
+        mut f: impl FnMut(&mut Snap, &mut T),
+    ) {
+        for x in items {
             if self.error.is_some() {
                 break;
             }
