@@ -435,3 +435,43 @@ pub fn run_case(
         findings,
     }
 }
+
+#[test]
+fn judge_sees_non_finite_csv_values_and_names_the_frame() {
+    let dir = std::env::temp_dir().join(format!("evplast-fuzz-{}-judge", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("stats.json"), "{}").unwrap();
+    fs::write(
+        dir.join("mm.csv"),
+        "senders,times,V_m\n3,0.1,-70\n3,0.2,-70.5\n",
+    )
+    .unwrap();
+    assert_eq!(non_finite(&dir), None);
+    for bad in ["NaN", "inf", "-inf"] {
+        fs::write(
+            dir.join("mm.csv"),
+            format!("senders,times,V_m\n3,0.1,-70\n3,0.2,{bad}\n"),
+        )
+        .unwrap();
+        assert_eq!(
+            non_finite(&dir),
+            Some(("mm.csv".into(), "V_m".into(), bad.into()))
+        );
+    }
+    let _ = fs::remove_dir_all(&dir);
+
+    let stderr = "thread 'main' panicked at library/alloc/src/raw_vec/mod.rs:28:5:\n\
+                  capacity overflow\nstack backtrace:\n   7: alloc::vec::Vec<T>::with_capacity\n\
+                  \x20            at /rustc/x/library/alloc/src/vec/mod.rs:524:9\n\
+                  \x20  8: evplast_io::load::load\n\
+                  \x20            at ./crates/io/src/load.rs:552:22\n";
+    assert_eq!(
+        first_frame(stderr).as_deref(),
+        Some("evplast_io::load::load (crates/io/src/load.rs:552)")
+    );
+    assert_eq!(
+        mask_digits("the len is 0 but the index is 12"),
+        "the len is N but the index is N"
+    );
+}
