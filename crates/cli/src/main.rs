@@ -380,6 +380,10 @@ fn simulate_and_write(mut start: Start, out: &Path, quiet: bool) -> Result<()> {
         memory_available: memory::available().map_err(anyhow::Error::msg)?,
     };
     let mut loaded = load(&start.model_path, &start.model_text, &opts)?;
+    // What the network leaves of the memory available bounds what spike recorders may hold.
+    if let Some(a) = &opts.memory_available {
+        loaded.sim.network.spike_recording.budget = a.bytes.saturating_sub(loaded.memory.total());
+    }
     output::prepare_dir(out)
         .with_context(|| format!("cannot use output directory {}", out.display()))?;
     let res = loaded.sim.network.res;

@@ -490,3 +490,44 @@ fn check_validates_without_storing_and_a_failed_allocation_is_an_error() {
     assert!(!out.join("stats.json").exists());
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// A recorder's label names its file: one that cannot be a file name (a control character, or
+/// longer than the 255-byte file-name limit allows for `.<label>.csv.partial`) is refused by
+/// `check` and `run` alike, before anything is simulated (found by the fuzzer).
+#[test]
+fn labels_that_cannot_name_a_file_are_refused() {
+    for (name, label) in [
+        ("label_nul", "\\u0000"),
+        ("label_tab", "a\\tb"),
+        ("label_long", &"x".repeat(241)),
+    ] {
+        let toml = format!(
+            "[[create]]\nlabel = \"{label}\"\nmodel = \"spike_recorder\"\n\n[simulate]\nt = 1.0\n"
+        );
+        refused(name, &toml, &[2], &["label", "240 bytes", "control characters"]);
+    }
+    // 240 bytes is accepted.
+    let toml = format!(
+        "[[create]]\nlabel = \"{}\"\nmodel = \"spike_recorder\"\n\n[simulate]\nt = 1.0\n",
+        "x".repeat(240)
+    );
+    accepted("label_240", &toml);
+}
+
+/// A `params` table that reads as a distribution is refused with what to write instead (it
+/// reached an `unreachable!()`; found by the fuzzer).
+#[test]
+fn a_distribution_in_place_of_the_params_table_is_refused() {
+    refused(
+        "params_is_a_distribution",
+        "[[create]]\nlabel = \"n\"\nmodel = \"parrot_neuron\"\nparams = { lognormal = {} }\n\n[simulate]\nt = 1.0\n",
+        &[4],
+        &["params", "is a distribution ('lognormal')", "under a parameter's name"],
+    );
+    refused(
+        "params_entry_is_a_distribution",
+        "[[create]]\nlabel = \"n\"\nmodel = \"parrot_neuron\"\nn = 2\nparams = [ { normal = {} }, {} ]\n\n[simulate]\nt = 1.0\n",
+        &[5],
+        &["params[0]", "is a distribution ('normal')"],
+    );
+}

@@ -577,6 +577,28 @@ fn read_network(ctx: &Ctx, opts: &LoadOptions, validate_only: bool) -> Result<Re
     })
 }
 
+/// The longest label: `.<label>.csv.partial` must fit a 255-byte file name.
+const MAX_LABEL_BYTES: usize = 240;
+
+/// A `params` table that reads as a distribution (`{ normal = { … } }`) rather than as
+/// parameters by name.
+fn not_a_params_table(ctx: &Ctx, v: &Val, here: &str) -> FileError {
+    let name = match &v.v {
+        V::Table(t) => t.first().map_or("", |e| e.0.as_str()),
+        _ => "",
+    };
+    ctx.err(
+        &v.span,
+        here.to_string(),
+        format!(
+            "is a distribution ('{}'), not a table of parameters: a distribution goes under a \
+             parameter's name, e.g. params = {{ V_m = {{ {} = {{ … }} }} }}",
+            shorten(name),
+            shorten(name)
+        ),
+    )
+}
+
 /// The TOML tree, or the syntax error with the offending text quoted.
 fn parse_document(ctx: &Ctx) -> Result<Val, FileError> {
     let text = ctx.text;
@@ -772,13 +794,22 @@ fn create_block(
         .get("label")
         .ok_or_else(|| ctx.err(&c.span, &here, "missing field 'label'"))?;
     let label = as_str(ctx, lv, &here)?.to_string();
-    if label.is_empty() || label.contains(['[', ']', '/', '\\']) || label.starts_with('.') {
+    // A recorder's label names its file `<label>.csv`, written first as `.<label>.csv.partial`,
+    // which must fit a file name (255 bytes on Linux filesystems).
+    if label.is_empty()
+        || label.contains(['[', ']', '/', '\\'])
+        || label.starts_with('.')
+        || label.chars().any(char::is_control)
+        || label.len() > MAX_LABEL_BYTES
+    {
         return Err(ctx.err(
             &lv.span,
             &here,
             format!(
-                "label \"{}\" must be non-empty, not start with '.', and contain no [ ] / \\",
-                shorten(&label)
+                "label \"{}\" must be non-empty, not start with '.', contain no [ ] / \\ or \
+                 control characters, and be at most {MAX_LABEL_BYTES} bytes (it names the \
+                 recorder's file)",
+                shorten(&label.escape_debug().to_string())
             ),
         ));
     }
@@ -863,7 +894,7 @@ fn create_block(
                 let mut r = node_rng(i);
                 let ParamValue::Table(m) = to_param(ctx, pv, &format!("{here}.params"), &mut r)?
                 else {
-                    unreachable!()
+                    return Err(not_a_params_table(ctx, pv, &format!("{here}.params")));
                 };
                 Ok(m)
             };
@@ -903,7 +934,11 @@ fn create_block(
                 let ParamValue::Table(m) =
                     to_param(ctx, item, &format!("{here}.params[{i}]"), &mut r)?
                 else {
-                    unreachable!()
+                    return Err(not_a_params_table(
+                        ctx,
+                        item,
+                        &format!("{here}.params[{i}]"),
+                    ));
                 };
                 all.push(m);
             }

@@ -77,6 +77,8 @@ impl std::fmt::Display for GridTime {
 pub enum Site {
     /// A neuron's state.
     Node { node: u32, model: &'static str },
+    /// The spike recorders of a node, whose recorded spikes would outgrow the memory left.
+    Recording { node: u32 },
     /// A plastic synapse's weight (from `source` onto `target`).
     Synapse {
         model: &'static str,
@@ -89,6 +91,7 @@ impl std::fmt::Display for Site {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Site::Node { node, model } => write!(f, "node {node} ({model})"),
+            Site::Recording { node } => write!(f, "the spike_recorder of node {node}"),
             Site::Synapse {
                 model,
                 source,
@@ -99,9 +102,10 @@ impl std::fmt::Display for Site {
 }
 
 /// A state became non-finite, left its valid range, or could not be integrated within the
-/// step's budget (NEST's `NumericalInstability`, and beyond NEST for stiff parameters).
+/// step's budget (NEST's `NumericalInstability`, and beyond NEST for stiff parameters); or the
+/// spikes to record would outgrow the memory left (`Site::Recording`).
 #[derive(Debug, Error, Clone, PartialEq)]
-#[error("numerical instability in {site} at t = {time} ms: {what}")]
+#[error("{} in {site} at t = {time} ms: {what}", if matches!(site, Site::Recording { .. }) { "out of memory" } else { "numerical instability" })]
 pub struct NumericalInstability {
     pub site: Site,
     pub time: GridTime,

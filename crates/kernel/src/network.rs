@@ -283,7 +283,7 @@ impl Network {
             self.deliver()?;
             self.advance(self.now);
             self.update(self.now, to)?;
-            self.collect();
+            self.collect()?;
             self.now = to;
             if progress(self.now).is_break() {
                 break;
@@ -413,7 +413,7 @@ impl Network {
     }
 
     /// Stage 3: spikes in stamp order, to spike recorders; archive lengths sampled.
-    fn collect(&mut self) {
+    fn collect(&mut self) -> Result<(), NumericalInstability> {
         // Populations emit node by node; delivery and recording want time order.
         self.outbox
             .spikes
@@ -427,6 +427,24 @@ impl Network {
         }
         self.archives.sample_lengths();
         self.counters.slices += 1;
+        match self.spike_recording.overflow {
+            None => Ok(()),
+            Some((node, stamp, multiplicity)) => Err(NumericalInstability {
+                site: Site::Recording { node: node.0 },
+                time: GridTime::of(self.res, stamp),
+                what: format!(
+                    "a spike of multiplicity {multiplicity} (a row per copy, as NEST records \
+                     it) would take the recorded spikes past {}",
+                    match self.spike_recording.budget {
+                        u64::MAX => "what the allocator grants".to_string(),
+                        b => format!(
+                            "the {} of memory left for them",
+                            crate::error::fmt_bytes(b as u128)
+                        ),
+                    }
+                ),
+            }),
+        }
     }
 
     /// Moves all multimeter samples taken so far into `self.multimeters`.

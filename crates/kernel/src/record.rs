@@ -27,6 +27,13 @@ pub struct SpikeRecording {
     listeners: Vec<Vec<u32>>,
     /// One event list per spike_recorder.
     pub events: Vec<Vec<SpikeRecord>>,
+    /// Bytes the recorded spikes may take (`u64::MAX`: no limit but the allocator's), and
+    /// bytes taken. A recorder writes a row per copy of a spike (as NEST's), so a spike of
+    /// large multiplicity (or a cascade of them) can ask for more than any memory.
+    pub budget: u64,
+    used: u64,
+    /// The first spike that could not be recorded: (sender, stamp, multiplicity).
+    pub overflow: Option<(NodeId, Step, u32)>,
 }
 
 impl SpikeRecording {
@@ -35,6 +42,9 @@ impl SpikeRecording {
         Ok(Self {
             listeners: try_vec(n_nodes + 1, Vec::new(), "the spike recorders' listeners")?,
             events: try_vec(n_recorders, Vec::new(), "the spike recorders")?,
+            budget: u64::MAX,
+            used: 0,
+            overflow: None,
         })
     }
 
@@ -46,12 +56,24 @@ impl SpikeRecording {
         }
     }
 
-    /// Records a spike of `sender` if anybody listens.
+    /// Records a spike of `sender` if anybody listens; a spike whose rows would exceed the
+    /// budget or that the allocator refuses is not recorded and sets `overflow` (the run then
+    /// stops with an error instead of an abort).
     #[inline]
     pub fn spike(&mut self, sender: NodeId, stamp: Step, multiplicity: u32) {
+        let row = std::mem::size_of::<SpikeRecord>() as u64;
         for &r in &self.listeners[sender.0 as usize] {
+            let need = u64::from(multiplicity) * row;
+            let events = &mut self.events[r as usize];
+            if self.used.saturating_add(need) > self.budget
+                || events.try_reserve(multiplicity as usize).is_err()
+            {
+                self.overflow.get_or_insert((sender, stamp, multiplicity));
+                return;
+            }
+            self.used += need;
             for _ in 0..multiplicity {
-                self.events[r as usize].push(SpikeRecord { sender, stamp });
+                events.push(SpikeRecord { sender, stamp });
             }
         }
     }

@@ -22,7 +22,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use exec::{Finding, Kind, Limits};
+use exec::{Finding, Limits};
 
 const BIN: &str = env!("CARGO_BIN_EXE_evplast");
 
@@ -38,107 +38,8 @@ struct Known {
 }
 
 const KNOWN_FAILING: &[Known] = &[
-    // Reported in the issue "robustness", being fixed.
-    Known {
-        file: "n_i64_max.toml",
-        reason: "[[create]] n = i64::MAX: panic 'capacity overflow' reserving the parameters",
-        matches: |f, _| f.kind == Kind::Panic && f.summary.contains("capacity overflow"),
-    },
-    Known {
-        file: "n_2pow32.toml",
-        reason: "[[create]] n = 2^32: abort, the loader's allocation of 96 GiB fails",
-        matches: |f, _| {
-            f.kind == Kind::Signal
-                && f.summary.contains("memory allocation")
-                && f.summary.contains("load")
-        },
-    },
-    Known {
-        file: "indegree_1e10.toml",
-        reason:
-            "fixed_indegree with indegree = 1e10: abort, the loader's allocation of 40 GB fails",
-        matches: |f, _| {
-            f.kind == Kind::Signal
-                && f.summary.contains("memory allocation")
-                && f.summary.contains("load")
-        },
-    },
-    Known {
-        file: "aeif_tiny_C_m.toml",
-        reason: "aeif_psc_delta_clopath C_m = 1e-9 pF: hang in the RKF45 integration",
-        matches: |f, t| f.kind == Kind::Hang && t.contains("aeif_psc_delta_clopath"),
-    },
-    Known {
-        file: "hh_tiny_tau_u_bar_minus.toml",
-        reason: "hh_psc_alpha_clopath tau_u_bar_minus = 1e-9 ms: hang in the RKF45 integration",
-        matches: |f, t| f.kind == Kind::Hang && t.contains("hh_psc_alpha_clopath"),
-    },
-    Known {
-        file: "urbanczik_compressed_nan.toml",
-        reason: "urbanczik_synapse tau_Delta = 1 under --scheme compressed: NaN weight, run stops \
-                 with a numerical instability (event and time schemes succeed)",
-        matches: |f, t| f.kind == Kind::Scheme && t.contains("urbanczik_synapse"),
-    },
-    // Found by this fuzzer.
-    Known {
-        file: "inhomogeneous_poisson_no_rates.toml",
-        reason: "inhomogeneous_poisson_generator without rate_times: panic, index out of bounds \
-                 (poisson_generator.rs:218)",
-        matches: |f, _| f.kind == Kind::Panic && f.summary.contains("poisson_generator.rs"),
-    },
-    Known {
-        file: "params_table_named_like_distribution.toml",
-        reason: "params = { lognormal = {} }: panic, unreachable!() in load.rs (one params table)",
-        matches: |f, _| f.kind == Kind::Panic && f.summary.contains("unreachable"),
-    },
-    Known {
-        file: "params_array_entry_named_like_distribution.toml",
-        reason: "params = [ { normal = {} } ]: panic, unreachable!() in load.rs (a table per node)",
-        matches: |f, _| f.kind == Kind::Panic && f.summary.contains("unreachable"),
-    },
-    Known {
-        file: "hh_strong_negative_current.toml",
-        reason: "hh_psc_alpha_clopath under a -10 nA current: hang in the RKF45 integration",
-        matches: |f, t| f.kind == Kind::Hang && t.contains("hh_psc_alpha_clopath"),
-    },
-    Known {
-        file: "pp_cond_huge_current.toml",
-        reason: "pp_cond_exp_mc_urbanczik with a 1e100 pA somatic current: hang in the RKF45 \
-                 integration",
-        matches: |f, t| f.kind == Kind::Hang && t.contains("pp_cond_exp_mc_urbanczik"),
-    },
-    Known {
-        file: "parrot_loop_spike_recorder.toml",
-        reason: "a spike cascade (parrots connected all-to-all) recorded by a spike_recorder: \
-                 abort, allocation of 2 GiB for the recorded spikes fails",
-        matches: |f, _| {
-            matches!(f.kind, Kind::Signal | Kind::OutOfMemory)
-                && f.summary.contains("memory allocation")
-                && f.summary.contains("record")
-        },
-    },
-    Known {
-        file: "spike_multiplicity_recorder.toml",
-        reason: "a spike of multiplicity u32::MAX recorded by a spike_recorder: abort, allocation \
-                 of 2 GiB for the recorded spikes fails",
-        matches: |f, _| {
-            matches!(f.kind, Kind::Signal | Kind::OutOfMemory)
-                && f.summary.contains("memory allocation")
-                && f.summary.contains("record")
-        },
-    },
-    Known {
-        file: "label_not_a_file_name.toml",
-        reason: "a label with a NUL byte (or longer than 255 bytes) passes check; run fails after \
-                 simulating, writing the results",
-        matches: |f, _| f.kind == Kind::CheckVsRun && f.summary.contains("cannot write results"),
-    },
-    // Last: a hang in a network with a neuron model is attributed to the neuron above.
-    Known {
-        file: "poisson_rate_huge.toml",
-        reason: "poisson_generator rate = 9.2e18 Hz: hang drawing the train",
-        matches: |f, t| f.kind == Kind::Hang && t.contains("poisson_generator"),
-    },
+    // Empty: every corpus file passes. Add an entry (file, reason, matcher) for a new finding
+    // until its fix lands.
 ];
 
 fn known(file: &str) -> Option<&'static Known> {

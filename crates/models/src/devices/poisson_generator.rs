@@ -295,6 +295,11 @@ impl Population for PoissonGenerator {
                 }
                 continue;
             }
+            if g.starts.is_empty() {
+                // No rate segment (an inhomogeneous generator without `rate_times`): rate 0,
+                // as in NEST.
+                continue;
+            }
             let mut seg = if tr.seg == usize::MAX { 0 } else { tr.seg };
             for k in ctx.from..ctx.to {
                 // The rate segment of step k: the last start at or before k.
