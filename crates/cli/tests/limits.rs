@@ -504,7 +504,12 @@ fn labels_that_cannot_name_a_file_are_refused() {
         let toml = format!(
             "[[create]]\nlabel = \"{label}\"\nmodel = \"spike_recorder\"\n\n[simulate]\nt = 1.0\n"
         );
-        refused(name, &toml, &[2], &["label", "240 bytes", "control characters"]);
+        refused(
+            name,
+            &toml,
+            &[2],
+            &["label", "240 bytes", "control characters"],
+        );
     }
     // 240 bytes is accepted.
     let toml = format!(
@@ -530,4 +535,24 @@ fn a_distribution_in_place_of_the_params_table_is_refused() {
         &[5],
         &["params[0]", "is a distribution ('normal')"],
     );
+}
+
+/// `stop = inf` (the default, as `evplast models` shows it, and accepted by NEST) may be
+/// written; `-inf` and `nan` are refused.
+#[test]
+fn device_stop_may_be_inf() {
+    let model = |stop: &str| {
+        format!(
+            "[[create]]\nlabel = \"pg\"\nmodel = \"poisson_generator\"\nparams = {{ rate = 10.0, stop = {stop} }}\n\n[simulate]\nt = 1.0\n"
+        )
+    };
+    accepted("stop_inf", &model("inf"));
+    for (name, v) in [("stop_minus_inf", "-inf"), ("stop_nan", "nan")] {
+        refused(
+            name,
+            &model(v),
+            &[4],
+            &["stop", "must be a finite number or inf"],
+        );
+    }
 }

@@ -95,6 +95,23 @@ pub trait ParamType: Sized {
     fn show(&self) -> String;
 }
 
+/// A time that may be `inf` (never), as NEST allows for a device's `stop`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeOrNever(pub f64);
+
+impl ParamType for TimeOrNever {
+    fn from_value(v: &ParamValue) -> Result<Self, &'static str> {
+        match v {
+            ParamValue::Num(x) if x.is_finite() || *x == f64::INFINITY => Ok(Self(*x)),
+            ParamValue::Num(_) => Err("must be a finite number or inf"),
+            _ => Err("expected a number or inf"),
+        }
+    }
+    fn show(&self) -> String {
+        format!("{}", self.0)
+    }
+}
+
 /// The distributions a number may be drawn from (model files: `V_m = { normal = { … } }`).
 pub const DISTRIBUTIONS: &[&str] = &["normal", "uniform", "lognormal", "exponential"];
 

@@ -13,14 +13,14 @@ use evplast_kernel::Step;
 
 use crate::error::{require, BuildError};
 use crate::nest_params;
-use crate::params::Reader;
+use crate::params::{Reader, TimeOrNever};
 
 nest_params! {
     /// When a device is active, as given (NEST's `origin`, `start`, `stop`, in ms).
     pub struct WindowMs {
         origin: f64 = 0.0, "origin", "ms", "time origin of start and stop";
         start: f64 = 0.0, "start", "ms", "activation time, relative to origin";
-        stop: f64 = f64::INFINITY, "stop", "ms", "deactivation time, relative to origin";
+        stop: TimeOrNever = TimeOrNever(f64::INFINITY), "stop", "ms", "deactivation time, relative to origin (inf: never)";
     }
 }
 
@@ -40,11 +40,12 @@ impl Window {
         let mut w = WindowMs::default();
         // A missing stop means never.
         w.apply(r)?;
+        let stop_ms = w.stop.0;
         require(
-            w.stop >= w.start,
+            stop_ms >= w.start,
             r.model(),
             "stop",
-            w.stop,
+            stop_ms,
             "must be >= start",
         )?;
         let steps = |key: &str, v: f64| {
@@ -59,10 +60,10 @@ impl Window {
         };
         let origin = steps("origin", w.origin)?;
         let start = steps("start", w.start)?;
-        let stop = if w.stop == f64::INFINITY {
+        let stop = if stop_ms == f64::INFINITY {
             None
         } else {
-            Some(steps("stop", w.stop)?)
+            Some(steps("stop", stop_ms)?)
         };
         Ok(Window {
             origin,
