@@ -52,6 +52,20 @@ impl Population for ParrotNeuron {
             let ch = self.block.channel(i, 0);
             for k in ctx.from..ctx.to {
                 let n = ctx.inputs.take(ch, k);
+                if n > u32::MAX as f64 {
+                    // A multiplicity is 32-bit: more copies than that would be cut silently.
+                    return Err(self.block.instability(
+                        i,
+                        MODEL,
+                        ctx.res,
+                        k + 1,
+                        format!(
+                            "{n:e} spikes arrive in one step, more than a spike's multiplicity \
+                             holds ({}): a spike cascade?",
+                            u32::MAX
+                        ),
+                    ));
+                }
                 if n > 0.0 {
                     ctx.out.spikes.push(SpikeEvent {
                         source: self.block.node(i),
