@@ -52,10 +52,11 @@ pub enum Kind {
     Hang,
     /// Killed by a signal (SIGABRT: allocation failure, stack overflow, abort).
     Signal,
-    /// Killed by SIGABRT on a failed allocation smaller than the memory bound: the process ran
-    /// out of the bound with a large but finite network (evplast does not estimate its
-    /// memory up front). Reported, not fatal to the fuzz test.
-    OutOfMemory,
+    /// A large but finite network: killed by SIGABRT on a failed allocation smaller than the
+    /// memory bound (the fuzzer's bound is far below the memory evplast's estimate checks
+    /// against), or over the time bound with more than a million connections to build and
+    /// write. Reported, not fatal to the fuzz test.
+    Resource,
     /// Exit 101 or "panicked" on stderr.
     Panic,
     /// An exit code other than 0, 1, 2, or an error without a message.
@@ -181,6 +182,31 @@ pub fn exec(bin: &str, args: &[String], dir: &Path, timeout: Duration) -> Exec {
     }
 }
 
+/// Connections above which a run may take longer than the time bound without hanging.
+const LARGE_NETWORK: u64 = 1_000_000;
+
+/// The number of connections `evplast check` counts in `model`, if it is above
+/// [`LARGE_NETWORK`].
+fn large_network(model: &Path) -> Option<u64> {
+    let o = Command::new(BIN_FOR_CHECK)
+        .arg("check")
+        .arg(model)
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&o.stdout);
+    let n: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("connections: "))?
+        .split(' ')
+        .next()?
+        .parse()
+        .ok()?;
+    (n > LARGE_NETWORK).then_some(n)
+}
+
+const BIN_FOR_CHECK: &str = env!("CARGO_BIN_EXE_evplast");
+
 /// What is wrong with one process's end, if anything. `out` is the run directory of a `run`.
 fn judge(
     cmd: &str,
@@ -193,6 +219,14 @@ fn judge(
     let frame = first_frame(&err).unwrap_or_default();
     if e.timed_out {
         let models = models_in(text);
+        if let Some(n) = large_network(model) {
+            // Not a hang: building and writing this many connections takes its time.
+            return Some((
+                Kind::Resource,
+                format!("{cmd}: no exit within {:.0} s with {n} connections", e.secs),
+                "slow: a large network".into(),
+            ));
+        }
         return Some((
             Kind::Hang,
             format!("{cmd}: no exit within {:.0} s ({models})", e.secs),
@@ -206,7 +240,7 @@ fn judge(
             .and_then(|r| r.split(' ').next()?.parse().ok());
         if bytes.is_some_and(|b| b < MEMORY_LIMIT_KIB << 10) {
             return Some((
-                Kind::OutOfMemory,
+                Kind::Resource,
                 format!(
                     "{cmd}: out of the {} GiB bound: {first} {frame}",
                     MEMORY_LIMIT_KIB >> 20

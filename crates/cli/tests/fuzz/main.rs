@@ -282,7 +282,7 @@ fn fuzz() {
         );
         match c.known {
             Some(k) => eprintln!("known ({k}): {line}"),
-            None if sig.starts_with("OutOfMemory") => eprintln!("resource: {line}"),
+            None if sig.starts_with("Resource") => eprintln!("resource: {line}"),
             None => {
                 eprintln!("NEW: {line}");
                 unknown.push(line);
