@@ -5,9 +5,8 @@
 
 use std::ops::ControlFlow;
 
-use crate::archive::clopath::ClopathArchive;
-use crate::archive::urbanczik::UrbanczikArchive;
-use crate::archive::{RuleCounters, Scheme};
+pub use crate::archive::Archives;
+use crate::archive::Scheme;
 use crate::error::{GridTime, NumericalInstability, Site};
 use crate::inputs::InputBuffers;
 use crate::record::{MultimeterData, SpikeRecording, WeightRecord};
@@ -58,27 +57,6 @@ pub type GeneratedTrain = (NodeId, NodeId, Vec<(Step, u32)>);
 pub struct Outbox {
     pub spikes: Vec<SpikeEvent>,
     pub direct: Vec<DirectEvent>,
-}
-
-/// Per-rule archives owned by the kernel, indexed by archive id.
-#[derive(Debug, Default)]
-pub struct Archives {
-    pub clopath: Vec<ClopathArchive>,
-    pub clopath_counters: RuleCounters,
-    pub urbanczik: Vec<UrbanczikArchive>,
-    pub urbanczik_counters: RuleCounters,
-}
-
-impl Archives {
-    /// Samples every archive's length once (called at each slice end).
-    fn sample_lengths(&mut self) {
-        for a in &self.clopath {
-            self.clopath_counters.sample_length(a.ltp.read_len());
-        }
-        for a in &self.urbanczik {
-            self.urbanczik_counters.sample_length(a.history.read_len());
-        }
-    }
 }
 
 /// What a population may touch while it updates one slice.
@@ -334,37 +312,22 @@ impl Network {
     fn advance(&mut self, origin: Step) {
         let h = self.res.h();
         let horizon = self.horizon_entries;
-        let arch = &mut self.archives;
         let mut any = false;
-        for hist in arch.clopath.iter_mut().map(|a| &mut a.ltp) {
-            hist.catch_up = hist.raw.len() > horizon;
-            any |= hist.catch_up;
-        }
-        for hist in arch.urbanczik.iter_mut().map(|a| &mut a.history) {
-            hist.catch_up = hist.raw.len() > horizon;
-            any |= hist.catch_up;
-        }
+        self.archives.each_history(|hist, _| {
+            let over = hist.raw_len() > horizon;
+            *hist.catch_up() = over;
+            any |= over;
+        });
         let all = self.scheme == Scheme::Time;
         if !all && !any {
             return;
         }
         if self.scheme == Scheme::Compressed {
-            for hist in arch
-                .clopath
-                .iter_mut()
-                .map(|a| &mut a.ltp)
-                .filter(|h| h.catch_up)
-            {
-                hist.fold_groups(origin, h, &mut arch.clopath_counters);
-            }
-            for hist in arch
-                .urbanczik
-                .iter_mut()
-                .map(|a| &mut a.history)
-                .filter(|h| h.catch_up)
-            {
-                hist.fold_groups(origin, h, &mut arch.urbanczik_counters);
-            }
+            self.archives.each_history(|hist, c| {
+                if *hist.catch_up() {
+                    hist.fold_groups(origin, h, c);
+                }
+            });
         } else {
             let mut ctx = DeliverCtx {
                 res: self.res,
@@ -379,20 +342,12 @@ impl Network {
                 table.advance(origin, all, &mut ctx);
             }
         }
-        let arch = &mut self.archives;
-        let histories = arch
-            .clopath
-            .iter_mut()
-            .map(|a| (&mut a.ltp.raw, &mut a.ltp.catch_up));
-        let histories = histories.chain(
-            arch.urbanczik
-                .iter_mut()
-                .map(|a| (&mut a.history.raw, &mut a.history.catch_up)),
-        );
-        for (raw, catch_up) in histories.filter(|(_, c)| all || **c) {
-            raw.prune();
-            *catch_up = false;
-        }
+        self.archives.each_history(|hist, _| {
+            if all || *hist.catch_up() {
+                hist.prune();
+                *hist.catch_up() = false;
+            }
+        });
         self.counters.catch_ups += 1;
     }
 
@@ -414,10 +369,10 @@ impl Network {
 
     /// Stage 3: spikes in stamp order, to spike recorders; archive lengths sampled.
     fn collect(&mut self) -> Result<(), NumericalInstability> {
-        // Populations emit node by node; delivery and recording want time order.
-        self.outbox
-            .spikes
-            .sort_unstable_by_key(|s| (s.stamp, s.source));
+        // Populations emit node by node; delivery and recording want time order. The sort is
+        // stable: a source's spikes of one stamp keep their emission order, so the order is
+        // total and does not depend on how the nodes were split among workers.
+        self.outbox.spikes.sort_by_key(|s| (s.stamp, s.source));
         for s in &self.outbox.spikes {
             self.spike_recording
                 .spike(s.source, s.stamp, s.multiplicity);
@@ -485,14 +440,7 @@ impl Snapshot for Network {
             s.u64(x);
         }
         self.inputs.snapshot(s);
-        s.tag("archives");
-        let a = &mut self.archives;
-        s.each(&mut a.clopath, "the Clopath archives", |s, x| x.snapshot(s));
-        a.clopath_counters.snapshot(s);
-        s.each(&mut a.urbanczik, "the Urbanczik archives", |s, x| {
-            x.snapshot(s)
-        });
-        a.urbanczik_counters.snapshot(s);
+        self.archives.snapshot(s);
         self.spike_recording.snapshot(s);
         s.tag("weight recorders");
         s.each(&mut self.weight_records, "the weight recorders", |s, w| {

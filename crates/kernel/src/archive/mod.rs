@@ -201,9 +201,75 @@ impl Scheme {
     }
 }
 
+/// Per-rule archives owned by the kernel, indexed by archive id. The step loop reaches them
+/// only through [`Archives::each_history`]; synapse tables and neurons of a rule index their
+/// own rule's archives directly.
+#[derive(Debug, Default)]
+pub struct Archives {
+    pub clopath: Vec<ClopathArchive>,
+    pub clopath_counters: RuleCounters,
+    pub urbanczik: Vec<UrbanczikArchive>,
+    pub urbanczik_counters: RuleCounters,
+}
+
+impl Archives {
+    /// Visits every rule's histories with that rule's counters, in a fixed order (Clopath,
+    /// then Urbanczik–Senn), so that the step loop can catch up and prune without naming a
+    /// rule. A new rule adds its archives here.
+    pub fn each_history(&mut self, mut f: impl FnMut(&mut dyn RuleHistory, &mut RuleCounters)) {
+        for a in &mut self.clopath {
+            f(&mut a.ltp, &mut self.clopath_counters);
+        }
+        for a in &mut self.urbanczik {
+            f(&mut a.history, &mut self.urbanczik_counters);
+        }
+    }
+
+    /// Samples every archive's length once (called at each slice end).
+    pub(crate) fn sample_lengths(&mut self) {
+        self.each_history(|h, c| c.sample_length(h.read_len()));
+    }
+}
+
+/// What the step loop does with any rule's history without knowing the rule: measure it, flag
+/// it for a catch-up, fold its compressed groups, prune it (one dynamic call per archive per
+/// slice, never per synapse).
+pub trait RuleHistory {
+    /// Raw entries held.
+    fn raw_len(&self) -> usize;
+    /// Entries the synapses read (compressed ones in the compressed scheme).
+    fn read_len(&self) -> usize;
+    /// Whether the history is over its horizon and must be caught up this slice.
+    fn catch_up(&mut self) -> &mut bool;
+    /// Compressed scheme: folds every group up to `upto − delay`, then prunes.
+    fn fold_groups(&mut self, upto: Step, h: f64, c: &mut RuleCounters);
+    /// Frees the raw entries every reader has read.
+    fn prune(&mut self);
+}
+
+impl<const N: usize> RuleHistory for SchemeHistory<N> {
+    fn raw_len(&self) -> usize {
+        self.raw.len()
+    }
+    fn read_len(&self) -> usize {
+        SchemeHistory::read_len(self)
+    }
+    fn catch_up(&mut self) -> &mut bool {
+        &mut self.catch_up
+    }
+    fn fold_groups(&mut self, upto: Step, h: f64, c: &mut RuleCounters) {
+        SchemeHistory::fold_groups(self, upto, h, c)
+    }
+    fn prune(&mut self) {
+        SchemeHistory::prune(self)
+    }
+}
+
 use std::collections::VecDeque;
 
 use crate::time::Step;
+use clopath::ClopathArchive;
+use urbanczik::UrbanczikArchive;
 
 /// One history entry: stamp (end of the step it describes; runs fit 32 bits,
 /// [`MAX_RUN_STEPS`](crate::time::MAX_RUN_STEPS)), how many incoming synapses have read it, and
@@ -465,6 +531,20 @@ impl<const N: usize> Snapshot for SchemeHistory<N> {
             g.snapshot(s)
         });
         s.bool(&mut self.catch_up);
+    }
+}
+
+impl Snapshot for Archives {
+    fn snapshot(&mut self, s: &mut Snap) {
+        s.tag("archives");
+        s.each(&mut self.clopath, "the Clopath archives", |s, x| {
+            x.snapshot(s)
+        });
+        self.clopath_counters.snapshot(s);
+        s.each(&mut self.urbanczik, "the Urbanczik archives", |s, x| {
+            x.snapshot(s)
+        });
+        self.urbanczik_counters.snapshot(s);
     }
 }
 
