@@ -351,6 +351,28 @@ impl StepSize {
     }
 }
 
+/// Integrates `y` over one resolution step `(0, h]`, as NEST's models do (`evolve_apply`
+/// until `t = h`), within [`MAX_ATTEMPTS_PER_STEP`] sub-step attempts. `Err` carries the last
+/// carried step size (ms) when the budget ran out (the state is then mid-step).
+#[inline]
+pub fn evolve_step<const N: usize, F: FnMut(&[f64; N], &mut [f64; N])>(
+    control: &Control,
+    f: &mut F,
+    h: f64,
+    h_int: &mut StepSize,
+    y: &mut [f64; N],
+) -> Result<(), f64> {
+    let mut t = 0.0;
+    let mut attempts = 0;
+    while t < h {
+        attempts += 1 + evolve_apply(control, f, &mut t, h, h_int, y);
+        if attempts > MAX_ATTEMPTS_PER_STEP {
+            return Err(h_int.value());
+        }
+    }
+    Ok(())
+}
+
 /// True if an [`evolve_apply`] call from `t = 0` toward `t1` with carried step `h` tries the
 /// whole interval first (then [`evolve_first_lanes`] can take that attempt).
 #[inline]

@@ -24,7 +24,7 @@ use evplast_kernel::archive::clopath::Voltages;
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
 use evplast_kernel::record::MultimeterData;
-use evplast_kernel::rkf45::{evolve_apply, Control, StepSize, MAX_ATTEMPTS_PER_STEP};
+use evplast_kernel::rkf45::{evolve_step, Control, StepSize};
 use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
@@ -309,22 +309,9 @@ impl Population for HhPscAlphaClopath {
                 let i_stim = n.i_stim;
                 let p = &n.p;
                 let mut f = |y: &[f64; 11], dy: &mut [f64; 11]| rhs(p, i_stim, y, dy);
-                let mut t = 0.0;
-                let mut attempts = 0;
-                while t < h {
-                    attempts +=
-                        1 + evolve_apply(&control, &mut f, &mut t, h, &mut n.h_int, &mut n.y);
-                    if attempts > MAX_ATTEMPTS_PER_STEP {
-                        let last = n.h_int.value();
-                        return Err(self.block.too_stiff(
-                            i,
-                            MODEL,
-                            ctx.res,
-                            k + 1,
-                            last,
-                            &stiff_taus(p),
-                        ));
-                    }
+                if let Err(last) = evolve_step(&control, &mut f, h, &mut n.h_int, &mut n.y) {
+                    let taus = stiff_taus(p);
+                    return Err(self.block.too_stiff(i, MODEL, ctx.res, k + 1, last, &taus));
                 }
                 let y = n.y;
                 self.block

@@ -37,7 +37,7 @@ use evplast_kernel::archive::urbanczik::{RateFunction, UrbanczikRule};
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
 use evplast_kernel::record::MultimeterData;
-use evplast_kernel::rkf45::{evolve_apply, Control, StepSize, MAX_ATTEMPTS_PER_STEP};
+use evplast_kernel::rkf45::{evolve_step, Control, StepSize};
 use evplast_kernel::rng::Rng;
 use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{NumericalInstability, Resolution, Step};
@@ -355,22 +355,9 @@ impl Population for PpCondExpMcUrbanczik {
                 let i_stim = n.i_stim_soma;
                 let np = &n.np;
                 let mut f = |y: &[f64; 10], dy: &mut [f64; 10]| rhs(np, i_stim, y, dy);
-                let mut t = 0.0;
-                let mut attempts = 0;
-                while t < h {
-                    attempts +=
-                        1 + evolve_apply(&control, &mut f, &mut t, h, &mut n.h_int, &mut n.y);
-                    if attempts > MAX_ATTEMPTS_PER_STEP {
-                        let last = n.h_int.value();
-                        return Err(self.block.too_stiff(
-                            i,
-                            MODEL,
-                            ctx.res,
-                            k + 1,
-                            last,
-                            &stiff_taus(np),
-                        ));
-                    }
+                if let Err(last) = evolve_step(&control, &mut f, h, &mut n.h_int, &mut n.y) {
+                    let taus = stiff_taus(np);
+                    return Err(self.block.too_stiff(i, MODEL, ctx.res, k + 1, last, &taus));
                 }
                 let y = n.y;
                 self.block.check_finite(i, MODEL, ctx.res, k + 1, &y, || {
