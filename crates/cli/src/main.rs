@@ -259,7 +259,8 @@ struct Start {
     scheme: Option<Scheme>,
     dump_network: bool,
     nest_ltd_ring: bool,
-    /// Checkpoint interval in ms (fresh runs) or steps (resumed runs, as stored).
+    /// `--checkpoint-every` in ms (fresh runs; a resumed run keeps its interval in steps, in
+    /// the checkpoint's options).
     checkpoint_every_ms: Option<f64>,
     resume: Option<Resumed>,
 }

@@ -369,10 +369,16 @@ impl Network {
 
     /// Stage 3: spikes in stamp order, to spike recorders; archive lengths sampled.
     fn collect(&mut self) -> Result<(), NumericalInstability> {
-        // Populations emit node by node; delivery and recording want time order. The sort is
-        // stable: a source's spikes of one stamp keep their emission order, so the order is
-        // total and does not depend on how the nodes were split among workers.
-        self.outbox.spikes.sort_by_key(|s| (s.stamp, s.source));
+        // Populations emit node by node; delivery and recording want time order. The order is
+        // total over the events' contents (stamp, source, then multiplicity and weight factor),
+        // so events that compare equal are identical and the result does not depend on the
+        // emission order (or, later, on how nodes are split among workers); an unstable sort
+        // needs no scratch buffer, so the slice allocates nothing here.
+        self.outbox.spikes.sort_unstable_by(|a, b| {
+            (a.stamp, a.source, a.multiplicity)
+                .cmp(&(b.stamp, b.source, b.multiplicity))
+                .then(a.weight_factor.total_cmp(&b.weight_factor))
+        });
         for s in &self.outbox.spikes {
             self.spike_recording
                 .spike(s.source, s.stamp, s.multiplicity);

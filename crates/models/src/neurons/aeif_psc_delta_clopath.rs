@@ -249,7 +249,7 @@ impl AeifPscDeltaClopath {
                 ref_counts: res.duration_steps(np.p.t_ref),
                 clamp_counts: res.duration_steps(np.p.t_clamp),
                 // NEST starts this model's adaptive step at min(0.01 ms, h), not at h
-                // (aeif_psc_delta_clopath.cpp, init_buffers_); nest-models.md §1.4 says h.
+                // (NEST 3.10, aeif_psc_delta_clopath.cpp, init_buffers_).
                 h_int: StepSize::new(res.h().min(0.01)),
                 i_stim: 0.0,
                 dydt: None,
