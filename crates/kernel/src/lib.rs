@@ -3,6 +3,7 @@
 //! models plug in through [`network::Population`] and [`network::SynapseTable`].
 
 pub mod archive;
+pub mod build_error;
 pub mod csr;
 pub mod error;
 pub mod inputs;
@@ -14,7 +15,9 @@ pub mod rkf45;
 pub mod rng;
 pub mod snapshot;
 pub mod time;
+pub mod value;
 
+pub use build_error::BuildError;
 pub use error::{GridTime, KernelError, NumericalInstability, Site};
 pub use time::{Resolution, Step};
 
