@@ -5,7 +5,6 @@
 pub mod checkpoint;
 pub mod load;
 pub mod output;
-mod rules;
 pub mod tree;
 
 pub use load::{check, load, Checked, LoadOptions, Loaded, Scheme};

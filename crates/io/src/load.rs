@@ -9,22 +9,17 @@
 
 use std::ops::Range;
 
-use rand::RngExt;
-use rand_distr::{Distribution, Exp, LogNormal, Normal};
-
 use evplast_kernel::limits::{MAX_CONNECTIONS, MAX_NODES};
-use evplast_kernel::rng::{self, domain, Rng};
 use evplast_kernel::{NodeId, Resolution};
-use evplast_models::builder::memory::{self, Available, MemoryEstimate};
+use evplast_models::builder::memory::{check_fits, Available, MemoryEstimate};
 use evplast_models::builder::Summary;
-use evplast_models::params::{shorten, DISTRIBUTIONS};
-use evplast_models::registry::{self, ModelInfo};
-use evplast_models::{
-    BuildError, ConnRequest, KernelConfig, NetworkBuilder, ParamMap, ParamValue, Simulation,
-    SynSpec,
+use evplast_models::params::{fmt_num, shorten, DISTRIBUTIONS};
+use evplast_models::{BuildError, KernelConfig, ParamMap, ParamValue, Simulation};
+use evplast_sim::kernel::Created;
+use evplast_sim::{
+    ApiError, ConnSpec, Dist, Draw, Kernel, NodeParamSpec, Options, Param, SynapseSpec,
 };
 
-use crate::rules::Rule;
 use crate::tree::{self, Val, V};
 use crate::FileError;
 
@@ -219,26 +214,6 @@ fn as_str<'v>(ctx: &Ctx, v: &'v Val, context: &str) -> Result<&'v str, FileError
     }
 }
 
-/// A distribution to draw per node or per connection.
-#[derive(Clone, Debug)]
-enum Dist {
-    Normal(Normal<f64>),
-    Uniform(f64, f64),
-    LogNormal(LogNormal<f64>),
-    Exponential(Exp<f64>, f64),
-}
-
-impl Dist {
-    fn sample(&self, rng: &mut Rng) -> f64 {
-        match self {
-            Dist::Normal(d) => d.sample(rng),
-            Dist::Uniform(lo, hi) => lo + (hi - lo) * rng.random::<f64>(),
-            Dist::LogNormal(d) => d.sample(rng),
-            Dist::Exponential(d, scale) => scale * d.sample(rng),
-        }
-    }
-}
-
 /// Reads `{ normal = { mean, std } }` and friends; `None` if `v` is not a distribution.
 fn as_dist(ctx: &Ctx, v: &Val, context: &str) -> Result<Option<Dist>, FileError> {
     let [(name, _, body)] = v.entries() else {
@@ -247,75 +222,78 @@ fn as_dist(ctx: &Ctx, v: &Val, context: &str) -> Result<Option<Dist>, FileError>
     if !DISTRIBUTIONS.contains(&name.as_str()) || !matches!(body.v, V::Table(_)) {
         return Ok(None);
     }
-    let field = |k: &str, default: Option<f64>| -> Result<f64, FileError> {
-        match body.get(k) {
-            Some(x) => as_f64(ctx, x, context),
-            None => default.ok_or_else(|| {
-                ctx.err(
-                    &body.span,
-                    context,
-                    format!("distribution '{name}' needs '{k}'"),
-                )
-            }),
-        }
+    let allowed: &[&str] = match name.as_str() {
+        "normal" | "lognormal" => &["mean", "std"],
+        "uniform" => &["min", "max"],
+        _ => &["beta"],
     };
-    let bad = |why: &str| ctx.err(&v.span, context, format!("{v}: {why}"));
-    let d = match name.as_str() {
-        "normal" => {
-            expect_keys(ctx, body, &["mean", "std"], context)?;
-            let (m, s) = (field("mean", Some(0.0))?, field("std", Some(1.0))?);
-            Dist::Normal(Normal::new(m, s).map_err(|_| bad("std must be >= 0"))?)
-        }
-        "uniform" => {
-            expect_keys(ctx, body, &["min", "max"], context)?;
-            let (lo, hi) = (field("min", Some(0.0))?, field("max", Some(1.0))?);
-            if hi < lo {
-                return Err(bad("max must be >= min"));
-            }
-            Dist::Uniform(lo, hi)
-        }
-        "lognormal" => {
-            expect_keys(ctx, body, &["mean", "std"], context)?;
-            let (m, s) = (field("mean", Some(0.0))?, field("std", Some(1.0))?);
-            Dist::LogNormal(LogNormal::new(m, s).map_err(|_| bad("std must be >= 0"))?)
-        }
-        _ => {
-            expect_keys(ctx, body, &["beta"], context)?;
-            let beta = field("beta", Some(1.0))?;
-            if beta <= 0.0 {
-                return Err(bad("beta must be > 0"));
-            }
-            Dist::Exponential(Exp::new(1.0).expect("rate 1"), beta)
-        }
-    };
-    Ok(Some(d))
+    expect_keys(ctx, body, allowed, context)?;
+    let mut args = Vec::new();
+    for (k, _, x) in body.entries() {
+        args.push((k.as_str(), as_f64(ctx, x, context)?));
+    }
+    Dist::new(name, &args, context)
+        .map(Some)
+        .map_err(|e| ctx.err(&v.span, context, format!("{v}: {}", e.message)))
 }
 
-/// Converts a parameter value, drawing distributions from `rng`.
-fn to_param(ctx: &Ctx, v: &Val, context: &str, rng: &mut Rng) -> Result<ParamValue, FileError> {
+/// Converts a parameter value (distributions stay distributions, drawn by the kernel).
+fn to_param(ctx: &Ctx, v: &Val, context: &str) -> Result<Param, FileError> {
     Ok(match &v.v {
-        V::Int(i) => ParamValue::Num(*i as f64),
-        V::Float(x) => ParamValue::Num(*x),
-        V::Bool(b) => ParamValue::Bool(*b),
-        V::Str(s) => ParamValue::Str(s.clone()),
+        V::Int(i) => Param::Value(ParamValue::Num(*i as f64)),
+        V::Float(x) => Param::Value(ParamValue::Num(*x)),
+        V::Bool(b) => Param::Value(ParamValue::Bool(*b)),
+        V::Str(s) => Param::Value(ParamValue::Str(s.clone())),
         V::Datetime(_) => return Err(ctx.err(&v.span, context, "dates are not parameter values")),
-        V::Array(a) => ParamValue::Array(
+        V::Array(a) => Param::Array(
             a.iter()
-                .map(|x| to_param(ctx, x, context, rng))
+                .map(|x| to_param(ctx, x, context))
                 .collect::<Result<_, _>>()?,
         ),
         V::Table(t) => {
             if let Some(d) = as_dist(ctx, v, context)? {
-                ParamValue::Num(d.sample(rng))
+                Param::Dist(d)
             } else {
-                let mut m = ParamMap::new();
+                let mut m = Vec::new();
                 for (k, _, x) in t {
-                    m.insert(k.clone(), to_param(ctx, x, &format!("{context}.{k}"), rng)?);
+                    m.push((k.clone(), to_param(ctx, x, &format!("{context}.{k}"))?));
                 }
-                ParamValue::Table(m)
+                Param::Table(m)
             }
         }
     })
+}
+
+/// A parameters table (not a distribution).
+fn to_params_table(ctx: &Ctx, v: &Val, here: &str) -> Result<Vec<(String, Param)>, FileError> {
+    match to_param(ctx, v, here)? {
+        Param::Table(t) => Ok(t),
+        _ => Err(not_a_params_table(ctx, v, here)),
+    }
+}
+
+/// The span of the value at `at` (a dotted path such as `conn_spec.indegree`) in block `c`,
+/// else of the first key's table, else of the block.
+fn span_at(c: &Val, at: &str) -> Range<usize> {
+    let mut parts = at.split('.');
+    let Some(first) = parts.next().and_then(|k| c.get(k)) else {
+        return c.span.clone();
+    };
+    match parts.next().and_then(|k| first.get(k)) {
+        Some(v) => v.span.clone(),
+        None => first.span.clone(),
+    }
+}
+
+/// A front-end refusal inside block `c` as a file error: the span of the offending value,
+/// the context `here` plus the field.
+fn api_err(ctx: &Ctx, c: &Val, here: &str, e: ApiError) -> FileError {
+    let context = if e.field.is_empty() {
+        here.to_string()
+    } else {
+        format!("{here}.{}", e.field)
+    };
+    ctx.err(&span_at(c, &e.at), context, e.message)
 }
 
 /// The first key `key` anywhere in `v` (depth first): its span and value.
@@ -435,23 +413,6 @@ fn select<'p>(
     Ok((out, pop))
 }
 
-/// A weight or delay: fixed, drawn per connection, or the synapse default.
-enum Draw {
-    Default,
-    Fixed(f64),
-    Dist(Dist),
-}
-
-impl Draw {
-    fn get(&self, rng: &mut Rng) -> Option<f64> {
-        match self {
-            Draw::Default => None,
-            Draw::Fixed(x) => Some(*x),
-            Draw::Dist(d) => Some(d.sample(rng)),
-        }
-    }
-}
-
 fn as_draw(ctx: &Ctx, v: Option<&Val>, context: &str) -> Result<Draw, FileError> {
     let Some(v) = v else { return Ok(Draw::Default) };
     if let Some(d) = as_dist(ctx, v, context)? {
@@ -473,20 +434,35 @@ fn as_draw(ctx: &Ctx, v: Option<&Val>, context: &str) -> Result<Draw, FileError>
 /// Reads, validates and builds the model in `text` (read from `file`).
 pub fn load(file: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, FileError> {
     let ctx = Ctx { file, text };
-    let p = read_network(&ctx, opts, false)?;
+    let mut p = read_network(&ctx, opts, false)?;
+    let memory = p.memory;
+    let created: Vec<Created> = p.kernel.creates().to_vec();
+    let projections = p
+        .kernel
+        .projections()
+        .iter()
+        .map(|q| Projection {
+            synapse_model: q.synapse_model.clone(),
+            params: q.params.clone(),
+            weight_recorder: q.weight_recorder,
+        })
+        .collect();
     let sim = p
-        .builder
-        .build()
-        .map_err(|e| ctx.err(&p.doc_span, "build", e.to_string()))?;
+        .kernel
+        .into_simulation()
+        .map_err(|e| ctx.err(&p.doc_span, "build", e.message))?;
+    for (pop, c) in p.populations.iter_mut().zip(created) {
+        pop.params = c.params;
+    }
     Ok(Loaded {
         sim,
-        kernel: p.kernel,
+        kernel: p.config,
         scheme: p.scheme,
         t_sim: p.t_sim,
         steps: p.steps,
         populations: p.populations,
-        projections: p.projections,
-        memory: p.memory,
+        projections,
+        memory,
     })
 }
 
@@ -506,27 +482,29 @@ pub struct Checked {
 /// check included), without storing connections or building.
 pub fn check(file: &str, text: &str, opts: &LoadOptions) -> Result<Checked, FileError> {
     let ctx = Ctx { file, text };
-    let p = read_network(&ctx, opts, true)?;
+    let mut p = read_network(&ctx, opts, true)?;
+    for (pop, c) in p.populations.iter_mut().zip(p.kernel.creates()) {
+        pop.params = c.params.clone();
+    }
     Ok(Checked {
-        kernel: p.kernel,
+        kernel: p.config,
         scheme: p.scheme,
-        resolution: p.builder.resolution(),
+        resolution: p.kernel.resolution(),
         t_sim: p.t_sim,
         steps: p.steps,
         populations: p.populations,
-        summary: p.builder.summary(),
+        summary: p.kernel.summary().expect("not built"),
     })
 }
 
-/// A model file read into a builder, ready to build.
+/// A model file read into a kernel, ready to build.
 struct Read {
-    builder: NetworkBuilder,
-    kernel: KernelConfig,
+    kernel: Kernel,
+    config: KernelConfig,
     scheme: Scheme,
     t_sim: f64,
     steps: i64,
     populations: Vec<Population>,
-    projections: Vec<Projection>,
     memory: MemoryEstimate,
     doc_span: Range<usize>,
 }
@@ -535,43 +513,44 @@ struct Read {
 /// validated), and the memory check of the whole network.
 fn read_network(ctx: &Ctx, opts: &LoadOptions, validate_only: bool) -> Result<Read, FileError> {
     let doc = parse_document(ctx)?;
-    let (kernel, scheme) = read_kernel(ctx, &doc, opts)?;
-    let mut b = NetworkBuilder::new(kernel.clone()).map_err(|e| {
+    let (config, scheme) = read_kernel(ctx, &doc, opts)?;
+    let mut k = Kernel::new(
+        config.clone(),
+        Options {
+            keep_trains: opts.keep_trains,
+            validate_only,
+            memory_available: opts.memory_available.clone(),
+        },
+    )
+    .map_err(|e| {
         let span = doc
             .get("kernel")
             .and_then(|k| k.get("resolution"))
             .map_or(0..0, |v| v.span.clone());
-        ctx.err(&span, "kernel.resolution", e.to_string())
+        ctx.err(&span, "kernel.resolution", e.message)
     })?;
-    b.keep_generated_trains(opts.keep_trains);
-    if validate_only {
-        b.validate_only();
-    }
-    let (t_sim, steps) = read_simulate(ctx, &doc, &b)?;
-    let avail = opts.memory_available.as_ref();
+    let (t_sim, steps) = read_simulate(ctx, &doc, &k)?;
 
     let mut pops: Vec<Population> = Vec::new();
     for (ci, c) in blocks(ctx, &doc, "create")?.iter().enumerate() {
-        let pop = create_block(ctx, c, ci, &pops, &mut b, &kernel, avail)?;
+        let pop = create_block(ctx, c, ci, &pops, &mut k)?;
         pops.push(pop);
     }
-    let mut projections = Vec::new();
     for (ci, c) in blocks(ctx, &doc, "connect")?.iter().enumerate() {
-        projections.push(connect_block(ctx, c, ci, &pops, &mut b, &kernel, avail)?);
+        connect_block(ctx, c, ci, &pops, &mut k)?;
     }
 
     // The input buffers grow with the longest delay, known only now.
-    let memory = b.memory_estimate();
-    memory::check_fits("the network", memory, avail)
+    let memory = k.memory_estimate().expect("not built");
+    check_fits("the network", memory, opts.memory_available.as_ref())
         .map_err(|e| ctx.err(&doc.span, "network", e.to_string()))?;
     Ok(Read {
-        builder: b,
-        kernel,
+        kernel: k,
+        config,
         scheme,
         t_sim,
         steps,
         populations: pops,
-        projections,
         memory,
         doc_span: doc.span.clone(),
     })
@@ -717,8 +696,7 @@ fn read_kernel(
 }
 
 /// `[simulate]`: the run's length in ms and in steps (at most `MAX_RUN_STEPS`).
-fn read_simulate(ctx: &Ctx, doc: &Val, b: &NetworkBuilder) -> Result<(f64, i64), FileError> {
-    let res = b.resolution();
+fn read_simulate(ctx: &Ctx, doc: &Val, k: &Kernel) -> Result<(f64, i64), FileError> {
     let sim_t = doc.get("simulate").ok_or_else(|| {
         ctx.err(
             &doc.span,
@@ -731,37 +709,11 @@ fn read_simulate(ctx: &Ctx, doc: &Val, b: &NetworkBuilder) -> Result<(f64, i64),
         .get("t")
         .ok_or_else(|| ctx.err(&sim_t.span, "[simulate]", "missing field 't' (ms)"))?;
     let t_sim = as_f64(ctx, tv, "simulate.t")?;
-    let span = tv.span.clone();
-    let tv = ctx.quote(tv);
-    if t_sim < 0.0 {
-        return Err(ctx.err(&span, "simulate.t", format!("{tv} must be >= 0")));
-    }
-    let max = evplast_kernel::time::MAX_RUN_STEPS;
-    if t_sim / res.h() > max as f64 + 0.5 {
-        return Err(ctx.err(
-            &span,
-            "simulate.t",
-            format!(
-                "{tv} ms is more than {max} steps (2^31 − 1, {} ms at resolution {} ms), the longest run (synapses keep spike times in 32 bits)",
-                res.ms_exact(max),
-                res.h()
-            ),
-        ));
-    }
-    let steps = res.on_grid(t_sim).ok_or_else(|| {
-        ctx.err(
-            &span,
-            "simulate.t",
-            format!("{tv} is not a multiple of the resolution {}", res.h()),
-        )
+    // The kernel's check, quoting the value as the file writes it.
+    let steps = k.steps_for(t_sim, 0).map_err(|e| {
+        let m = e.message.replacen(&fmt_num(t_sim), &ctx.quote(tv), 1);
+        ctx.err(&tv.span, "simulate.t", m)
     })?;
-    if steps > max {
-        return Err(ctx.err(
-            &span,
-            "simulate.t",
-            format!("{tv} ms is more than {max} steps (2^31 − 1), the longest run"),
-        ));
-    }
     Ok((t_sim, steps))
 }
 
@@ -784,9 +736,7 @@ fn create_block(
     c: &Val,
     ci: usize,
     pops: &[Population],
-    b: &mut NetworkBuilder,
-    kernel: &KernelConfig,
-    avail: Option<&Available>,
+    k: &mut Kernel,
 ) -> Result<Population, FileError> {
     let here = format!("[[create]] #{}", ci + 1);
     expect_keys(ctx, c, &["label", "model", "n", "params"], &here)?;
@@ -832,86 +782,30 @@ fn create_block(
         .get("model")
         .ok_or_else(|| ctx.err(&c.span, &here, "missing field 'model'"))?;
     let model = as_str(ctx, mv, &here)?.to_string();
-    let info = registry::find(&model).map_err(|e| ctx.err(&mv.span, &here, e.to_string()))?;
-    let n_span = c.get("n").map_or(c.span.clone(), |v| v.span.clone());
     let n = match c.get("n") {
-        Some(v) => {
-            let n = as_count(
-                ctx,
-                v,
-                &format!("{here}.n"),
-                1,
-                MAX_NODES,
-                "the most nodes a network holds (node ids are 32-bit)",
-            )?;
-            b.check_create(info, n)
-                .map_err(|e| ctx.err(&v.span, format!("{here}.n"), e.to_string()))?;
-            n as usize
-        }
+        Some(v) => as_count(
+            ctx,
+            v,
+            &format!("{here}.n"),
+            1,
+            MAX_NODES,
+            "the most nodes a network holds (node ids are 32-bit)",
+        )?,
         None => 1,
     };
-    let first_id = b.n_nodes() as u32 + 1;
-    let node_rng = |i: usize| {
-        rng::stream(
-            kernel.rng_seed,
-            domain::NODE_PARAMS,
-            (first_id as u64) + i as u64,
-        )
-    };
-    // Room for n parameter maps, after checking that n nodes fit in memory (the first
-    // node's map stands for all: drawn values change no sizes).
-    let reserve = |first: Option<&ParamMap>| -> Result<Vec<ParamMap>, FileError> {
-        let each = b.node_bytes(info) + first.map_or(0, memory::param_map_bytes);
-        let mut need = b.memory_estimate();
-        need.nodes = need.nodes.saturating_add((n as u64).saturating_mul(each));
-        need.input_buffers = need
-            .input_buffers
-            .saturating_add((n as u64).saturating_mul(b.channel_bytes(info)));
-        memory::check_fits(
-            &format!("the network with these {n} {model} nodes"),
-            need,
-            avail,
-        )
-        .map_err(|e| ctx.err(&n_span, format!("{here}.n"), e.to_string()))?;
-        let mut all = Vec::new();
-        all.try_reserve_exact(n).map_err(|_| {
-            ctx.err(
-                &n_span,
-                format!("{here}.n"),
-                format!("out of memory for the parameters of {n} nodes"),
-            )
-        })?;
-        Ok(all)
-    };
-    let (params, pspan): (Vec<ParamMap>, Range<usize>) = match c.get("params") {
-        None => {
-            let mut all = reserve(None)?;
-            all.resize(n, ParamMap::new());
-            (all, c.span.clone())
-        }
+    let (one, each);
+    let spec = match c.get("params") {
+        None => NodeParamSpec::None,
         Some(pv @ Val { v: V::Table(_), .. }) => {
-            let draw = |i: usize| -> Result<ParamMap, FileError> {
-                let mut r = node_rng(i);
-                let ParamValue::Table(m) = to_param(ctx, pv, &format!("{here}.params"), &mut r)?
-                else {
-                    return Err(not_a_params_table(ctx, pv, &format!("{here}.params")));
-                };
-                Ok(m)
-            };
-            let first = draw(0)?;
-            let mut all = reserve(Some(&first))?;
-            all.push(first);
-            for i in 1..n {
-                all.push(draw(i)?);
-            }
-            (all, pv.span.clone())
+            one = to_params_table(ctx, pv, &format!("{here}.params"))?;
+            NodeParamSpec::Same(&one)
         }
         Some(
             pv @ Val {
                 v: V::Array(items), ..
             },
         ) => {
-            if items.len() != n {
+            if items.len() as u64 != n {
                 return Err(ctx.err(
                     &pv.span,
                     format!("{here}.params"),
@@ -921,7 +815,7 @@ fn create_block(
                     ),
                 ));
             }
-            let mut all = reserve(None)?;
+            let mut all = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 if !matches!(item.v, V::Table(_)) {
                     return Err(ctx.err(
@@ -930,19 +824,10 @@ fn create_block(
                         format!("expected a table, found {}", item.v.kind()),
                     ));
                 }
-                let mut r = node_rng(i);
-                let ParamValue::Table(m) =
-                    to_param(ctx, item, &format!("{here}.params[{i}]"), &mut r)?
-                else {
-                    return Err(not_a_params_table(
-                        ctx,
-                        item,
-                        &format!("{here}.params[{i}]"),
-                    ));
-                };
-                all.push(m);
+                all.push(to_params_table(ctx, item, &format!("{here}.params[{i}]"))?);
             }
-            (all, pv.span.clone())
+            each = all;
+            NodeParamSpec::PerNode(&each)
         }
         Some(pv) => {
             return Err(ctx.err(
@@ -955,13 +840,20 @@ fn create_block(
             ))
         }
     };
-    let first = b.create(&model, &params).map_err(|e| {
-        let span = match &e {
-            BuildError::UnknownModel { .. } => mv.span.clone(),
+    let pspan = c.get("params").map_or(c.span.clone(), |v| v.span.clone());
+    let first = k.create(&model, n, spec).map_err(|e| {
+        let span = match (e.build.as_deref(), e.at.as_str()) {
+            (_, "model") => mv.span.clone(),
+            (_, "n") => c.get("n").map_or(c.span.clone(), |v| v.span.clone()),
             // Point at the offending key itself (inside a compartment table if the
             // model name says so), else at the whole params value.
-            BuildError::BadParam { model, param, .. }
-            | BuildError::UnknownParam { model, param, .. } => c
+            (
+                Some(
+                    BuildError::BadParam { model, param, .. }
+                    | BuildError::UnknownParam { model, param, .. },
+                ),
+                _,
+            ) => c
                 .get("params")
                 .and_then(|pv| {
                     let table = model.split('(').nth(1).map(|t| t.trim_end_matches(')'));
@@ -972,65 +864,33 @@ fn create_block(
                     find_key(scope, param).map(|(k, _)| k)
                 })
                 .unwrap_or_else(|| pspan.clone()),
-            BuildError::Limit(_) | BuildError::Kernel(_) => n_span.clone(),
             _ => pspan.clone(),
         };
-        ctx.err(&span, here.clone(), e.to_string())
+        let context = if e.field.is_empty() {
+            here.clone()
+        } else {
+            format!("{here}.{}", e.field)
+        };
+        ctx.err(&span, context, e.message)
     })?;
     Ok(Population {
         label,
         model,
         first,
-        n,
-        params,
+        n: n as usize,
+        params: Vec::new(),
     })
 }
 
-/// Connections handed to the builder as they are drawn, a chunk at a time, with their weights
-/// and delays (so no list of all pairs exists).
-struct Sink<'a> {
-    b: &'a mut NetworkBuilder,
-    spec: &'a SynSpec,
-    weight: &'a Draw,
-    delay: &'a Draw,
-    rng: Rng,
-    buf: Vec<ConnRequest>,
-}
-
-impl Sink<'_> {
-    const CHUNK: usize = 1 << 16;
-
-    fn push(&mut self, source: NodeId, target: NodeId) -> Result<(), BuildError> {
-        self.buf.push(ConnRequest {
-            source,
-            target,
-            weight: self.weight.get(&mut self.rng),
-            delay: self.delay.get(&mut self.rng),
-        });
-        if self.buf.len() == Self::CHUNK {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<(), BuildError> {
-        let r = self.b.connect(self.spec, &self.buf);
-        self.buf.clear();
-        r
-    }
-}
-
-/// One `[[connect]]` block: pre and post, syn_spec, conn_spec; the connections are counted
-/// (against the connection and memory limits) before any is drawn.
+/// One `[[connect]]` block: pre and post, syn_spec, conn_spec; the kernel counts the
+/// connections (against the connection and memory limits) before any is drawn.
 fn connect_block(
     ctx: &Ctx,
     c: &Val,
     ci: usize,
     pops: &[Population],
-    b: &mut NetworkBuilder,
-    kernel: &KernelConfig,
-    avail: Option<&Available>,
-) -> Result<Projection, FileError> {
+    k: &mut Kernel,
+) -> Result<(), FileError> {
     let here = format!("[[connect]] #{}", ci + 1);
     expect_keys(ctx, c, &["pre", "post", "conn_spec", "syn_spec"], &here)?;
     let pre_v = c
@@ -1039,8 +899,8 @@ fn connect_block(
     let post_v = c
         .get("post")
         .ok_or_else(|| ctx.err(&c.span, &here, "missing field 'post'"))?;
-    let (pre, pre_pop) = select(ctx, pre_v, pops, &format!("{here}.pre"))?;
-    let (post, post_pop) = select(ctx, post_v, pops, &format!("{here}.post"))?;
+    let (pre, _) = select(ctx, pre_v, pops, &format!("{here}.pre"))?;
+    let (post, _) = select(ctx, post_v, pops, &format!("{here}.post"))?;
     let here = format!(
         "[[connect]] #{} ({} -> {})",
         ci + 1,
@@ -1049,13 +909,7 @@ fn connect_block(
     );
 
     // syn_spec
-    let mut spec = SynSpec {
-        tag: ci as u32,
-        ..SynSpec::default()
-    };
-    let mut weight = Draw::Default;
-    let mut delay = Draw::Default;
-    let syn_span = c.get("syn_spec").map_or(c.span.clone(), |s| s.span.clone());
+    let mut syn = SynapseSpec::default();
     if let Some(s) = c.get("syn_spec") {
         if !matches!(s.v, V::Table(_)) {
             return Err(ctx.err(
@@ -1064,18 +918,12 @@ fn connect_block(
                 format!("expected a table, found {}", s.v.kind()),
             ));
         }
-        let mut prng = rng::stream(
-            kernel.rng_seed,
-            domain::SYNAPSE_PARAMS,
-            u64::MAX - ci as u64,
-        );
-        for (k, kspan, v) in s.entries() {
-            let field = format!("{here}.syn_spec.{}", shorten(k));
-            match k.as_str() {
-                "synapse_model" => spec.synapse_model = as_str(ctx, v, &field)?.to_string(),
-                "weight" => weight = as_draw(ctx, Some(v), &field)?,
-                "delay" => delay = as_draw(ctx, Some(v), &field)?,
-                "receptor_type" => spec.receptor_type = Some(to_param(ctx, v, &field, &mut prng)?),
+        for (key, kspan, v) in s.entries() {
+            let field = format!("{here}.syn_spec.{}", shorten(key));
+            match key.as_str() {
+                "synapse_model" => syn.synapse_model = as_str(ctx, v, &field)?.to_string(),
+                "weight" => syn.weight = as_draw(ctx, Some(v), &field)?,
+                "delay" => syn.delay = as_draw(ctx, Some(v), &field)?,
                 "weight_recorder" => {
                     let (ids, _) = select(ctx, v, pops, &field)?;
                     if ids.len() != 1 {
@@ -1085,25 +933,15 @@ fn connect_block(
                             format!("{v} must name exactly one weight_recorder node"),
                         ));
                     }
-                    spec.weight_recorder = Some(ids[0]);
+                    syn.weight_recorder = Some(ids[0]);
                 }
-                _ => {
-                    spec.params
-                        .insert(k.clone(), to_param(ctx, v, &field, &mut prng)?);
-                }
+                _ => syn.params.push((key.clone(), to_param(ctx, v, &field)?)),
             }
         }
     }
-    let syn = registry::find(&spec.synapse_model)
-        .map_err(|e| ctx.err(&syn_span, &here, e.to_string()))?;
 
     // conn_spec
-    let mut rule = "all_to_all".to_string();
-    let (mut autapses, mut multapses) = (true, true);
-    let mut count: Option<(String, f64, Range<usize>)> = None;
-    let conn_span = c
-        .get("conn_spec")
-        .map_or(c.span.clone(), |s| s.span.clone());
+    let mut conn = ConnSpec::default();
     if let Some(s) = c.get("conn_spec") {
         if !matches!(s.v, V::Table(_)) {
             return Err(ctx.err(
@@ -1112,10 +950,10 @@ fn connect_block(
                 format!("expected a table, found {}", s.v.kind()),
             ));
         }
-        for (k, kspan, v) in s.entries() {
-            let field = format!("{here}.conn_spec.{}", shorten(k));
-            match k.as_str() {
-                "rule" => rule = as_str(ctx, v, &field)?.to_string(),
+        for (key, kspan, v) in s.entries() {
+            let field = format!("{here}.conn_spec.{}", shorten(key));
+            match key.as_str() {
+                "rule" => conn.rule = as_str(ctx, v, &field)?.to_string(),
                 "allow_autapses" | "allow_multapses" => {
                     let V::Bool(x) = v.v else {
                         return Err(ctx.err(
@@ -1124,10 +962,10 @@ fn connect_block(
                             format!("expected true or false, found {v}"),
                         ));
                     };
-                    if k == "allow_autapses" {
-                        autapses = x
+                    if key == "allow_autapses" {
+                        conn.allow_autapses = x
                     } else {
-                        multapses = x
+                        conn.allow_multapses = x
                     }
                 }
                 "indegree" | "outdegree" | "N" => {
@@ -1139,9 +977,9 @@ fn connect_block(
                         MAX_CONNECTIONS,
                         "the most connections a network holds (synapse tables index rows with 32 bits)",
                     )?;
-                    count = Some((k.clone(), n as f64, v.span.clone()))
+                    conn.count = Some((key.clone(), n as f64))
                 }
-                "p" => count = Some((k.clone(), as_f64(ctx, v, &field)?, v.span.clone())),
+                "p" => conn.count = Some((key.clone(), as_f64(ctx, v, &field)?)),
                 _ => {
                     return Err(ctx.err(
                         kspan,
@@ -1152,60 +990,6 @@ fn connect_block(
             }
         }
     }
-    let rule = Rule::read(
-        ctx, &rule, count, &pre, &post, autapses, multapses, &conn_span, &here,
-    )?;
-
-    // Count, then check the limits before drawing anything.
-    let (n, n_span, n_field) = rule.count(&pre, &post, autapses, &conn_span, &here);
-    b.check_connections(n)
-        .map_err(|e| ctx.err(&n_span, &n_field, e.to_string()))?;
-    let model_of = |p: &Population| registry::find(&p.model).expect("created");
-    let (src, tgt): (&ModelInfo, &ModelInfo) = (model_of(pre_pop), model_of(post_pop));
-    let mut need = b.memory_estimate();
-    need.synapses = need
-        .synapses
-        .saturating_add(b.connection_bytes(syn.name, src, tgt, n))
-        .saturating_add(rule.scratch_bytes(n, multapses));
-    memory::check_fits(
-        &format!("the network with these {n} connections"),
-        need,
-        avail,
-    )
-    .map_err(|e| ctx.err(&n_span, &n_field, e.to_string()))?;
-    b.expect_connections(n);
-
-    let mut sink = Sink {
-        b,
-        spec: &spec,
-        weight: &weight,
-        delay: &delay,
-        rng: rng::stream(kernel.rng_seed, domain::SYNAPSE_PARAMS, ci as u64),
-        buf: Vec::new(),
-    };
-    let mut crng = rng::stream(kernel.rng_seed, domain::CONNECT, ci as u64);
-    let to_file = |e: BuildError| {
-        let span = if matches!(e, BuildError::Limit(_)) {
-            &conn_span
-        } else {
-            &syn_span
-        };
-        ctx.err(span, here.clone(), e.to_string())
-    };
-    rule.expand(
-        ctx,
-        &here,
-        &pre,
-        &post,
-        autapses,
-        multapses,
-        &mut crng,
-        &mut |s, t| sink.push(s, t).map_err(to_file),
-    )?;
-    sink.flush().map_err(to_file)?;
-    Ok(Projection {
-        synapse_model: spec.synapse_model.clone(),
-        params: spec.params.clone(),
-        weight_recorder: spec.weight_recorder,
-    })
+    k.connect(&pre, &post, &conn, &syn)
+        .map_err(|e| api_err(ctx, c, &here, e))
 }

@@ -359,3 +359,18 @@ pub fn parse_node(
         }
     })
 }
+
+/// Checks a synapse model's parameters other than weight, delay and receptor_type (as
+/// `Connect` reads them), e.g. for `SetDefaults` and `CopyModel`.
+pub fn check_synapse_params(model: &ModelInfo, map: &ParamMap) -> Result<(), BuildError> {
+    match model.name {
+        crate::synapses::clopath_synapse::MODEL => {
+            crate::synapses::clopath_synapse::parse(map)?;
+        }
+        crate::synapses::urbanczik_synapse::MODEL => {
+            crate::synapses::urbanczik_synapse::parse(map)?;
+        }
+        _ => crate::params::Reader::new(model.name, map).finish()?,
+    }
+    Ok(())
+}

@@ -1,9 +1,8 @@
-//! NEST's connection rules over label selections (ascending node ids): validated and counted
+//! NEST's connection rules over node selections (ascending node ids): validated and counted
 //! before anything is drawn, then drawn straight into a sink, in the order the rules have
 //! always produced them, so that no list of all possible pairs is ever held.
 
 use std::collections::HashMap;
-use std::ops::Range;
 
 use rand::RngExt;
 
@@ -11,45 +10,55 @@ use evplast_kernel::rng::Rng;
 use evplast_kernel::NodeId;
 use evplast_models::params::shorten;
 
-use crate::load::Ctx;
-use crate::FileError;
+use crate::error::{ApiError, ErrorKind};
+
+/// The rules' names.
+pub const RULES: &str =
+    "all_to_all, one_to_one, fixed_indegree, fixed_outdegree, fixed_total_number, pairwise_bernoulli";
 
 /// A connection rule with its count or probability, validated.
-pub(crate) enum Rule {
+#[derive(Clone, Debug, PartialEq)]
+pub enum Rule {
     AllToAll,
     OneToOne,
-    FixedIndegree(u64, Range<usize>),
-    FixedOutdegree(u64, Range<usize>),
-    FixedTotalNumber(u64, Range<usize>),
-    PairwiseBernoulli(f64, Range<usize>),
+    FixedIndegree(u64),
+    FixedOutdegree(u64),
+    FixedTotalNumber(u64),
+    PairwiseBernoulli(f64),
+}
+
+fn bad(at: &str, field: &str, message: impl Into<String>) -> ApiError {
+    ApiError {
+        field: field.to_string(),
+        ..ApiError::new(ErrorKind::BadParameter, at, message)
+    }
 }
 
 impl Rule {
-    /// Reads the rule, its key (`indegree`, `outdegree`, `N`, `p`) and checks what can be
-    /// checked before drawing.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn read(
-        ctx: &Ctx,
+    /// Reads the rule and its key (`indegree`, `outdegree`, `N`, `p`, given as `count`) and
+    /// checks what can be checked before drawing.
+    pub fn read(
         rule: &str,
-        count: Option<(String, f64, Range<usize>)>,
+        count: Option<(&str, f64)>,
         pre: &[NodeId],
         post: &[NodeId],
         autapses: bool,
         multapses: bool,
-        span: &Range<usize>,
-        here: &str,
-    ) -> Result<Self, FileError> {
-        let need = |key: &str| -> Result<(f64, Range<usize>), FileError> {
-            match &count {
-                Some((k, v, s)) if k == key => Ok((*v, s.clone())),
-                Some((k, _, s)) => Err(ctx.err(
-                    s,
-                    format!("{here}.conn_spec.{k}"),
-                    format!("rule '{rule}' takes '{key}', not '{k}'"),
-                )),
-                None => Err(ctx.err(
-                    span,
-                    format!("{here}.conn_spec"),
+    ) -> Result<Self, ApiError> {
+        let need = |key: &str| -> Result<f64, ApiError> {
+            match count {
+                Some((k, v)) if k == key => Ok(v),
+                Some((k, _)) => {
+                    let at = format!("conn_spec.{k}");
+                    Err(bad(
+                        &at,
+                        &at,
+                        format!("rule '{rule}' takes '{key}', not '{k}'"),
+                    ))
+                }
+                None => Err(bad(
+                    "conn_spec",
+                    "conn_spec",
                     format!("rule '{rule}' needs '{key}'"),
                 )),
             }
@@ -60,9 +69,9 @@ impl Rule {
                     need("")?;
                 }
                 if rule == "one_to_one" && pre.len() != post.len() {
-                    return Err(ctx.err(
-                        span,
-                        format!("{here}.conn_spec.rule"),
+                    return Err(bad(
+                        "conn_spec",
+                        "conn_spec.rule",
                         format!(
                             "one_to_one needs equal sizes, got {} pre and {} post",
                             pre.len(),
@@ -82,7 +91,8 @@ impl Rule {
                 } else {
                     "outdegree"
                 };
-                let (v, s) = need(key)?;
+                let at = format!("conn_spec.{key}");
+                let v = need(key)?;
                 let k = v as u64;
                 let (fixed, pool) = if rule == "fixed_indegree" {
                     (post, pre)
@@ -92,105 +102,86 @@ impl Rule {
                 for &f in fixed {
                     let candidates = pool.len() - (!autapses && contains(pool, f)) as usize;
                     if !multapses && k > candidates as u64 {
-                        return Err(ctx.err(
-                            &s,
-                            format!("{here}.conn_spec.{key}"),
+                        return Err(bad(
+                            &at,
+                            &at,
                             format!(
                                 "{k} exceeds the {candidates} possible partners without multapses"
                             ),
                         ));
                     }
                     if candidates == 0 && k > 0 {
-                        return Err(ctx.err(
-                            &s,
-                            format!("{here}.conn_spec.{key}"),
-                            "no possible partner",
-                        ));
+                        return Err(bad(&at, &at, "no possible partner"));
                     }
                 }
                 if rule == "fixed_indegree" {
-                    Rule::FixedIndegree(k, s)
+                    Rule::FixedIndegree(k)
                 } else {
-                    Rule::FixedOutdegree(k, s)
+                    Rule::FixedOutdegree(k)
                 }
             }
             "fixed_total_number" => {
-                let (v, s) = need("N")?;
-                let n = v as u64;
+                let n = need("N")? as u64;
                 let pairs = PairPool::new(pre, post, autapses).len() as u64;
+                let at = "conn_spec.N";
                 if !multapses && n > pairs {
-                    return Err(ctx.err(
-                        &s,
-                        format!("{here}.conn_spec.N"),
+                    return Err(bad(
+                        at,
+                        at,
                         format!("{n} exceeds the {pairs} possible pairs without multapses"),
                     ));
                 }
                 if pairs == 0 && n > 0 {
-                    return Err(ctx.err(&s, format!("{here}.conn_spec.N"), "no possible pair"));
+                    return Err(bad(at, at, "no possible pair"));
                 }
-                Rule::FixedTotalNumber(n, s)
+                Rule::FixedTotalNumber(n)
             }
             "pairwise_bernoulli" => {
-                let (p, s) = need("p")?;
+                let p = need("p")?;
                 if !(0.0..=1.0).contains(&p) {
-                    return Err(ctx.err(
-                        &s,
-                        format!("{here}.conn_spec.p"),
+                    return Err(bad(
+                        "conn_spec.p",
+                        "conn_spec.p",
                         format!("{p} must be in [0, 1]"),
                     ));
                 }
-                Rule::PairwiseBernoulli(p, s)
+                Rule::PairwiseBernoulli(p)
             }
             other => {
-                return Err(ctx.err(
-                    span,
-                    format!("{here}.conn_spec.rule"),
-                    format!(
-                        "unknown rule \"{}\" (rules: all_to_all, one_to_one, fixed_indegree, fixed_outdegree, fixed_total_number, pairwise_bernoulli)",
-                        shorten(other)
-                    ),
+                return Err(bad(
+                    "conn_spec",
+                    "conn_spec.rule",
+                    format!("unknown rule \"{}\" (rules: {RULES})", shorten(other)),
                 ))
             }
         })
     }
 
     /// How many connections the rule makes (`pairwise_bernoulli`: the expected number), and
-    /// where to point a refusal of that count.
-    pub(crate) fn count(
-        &self,
-        pre: &[NodeId],
-        post: &[NodeId],
-        autapses: bool,
-        conn_span: &Range<usize>,
-        here: &str,
-    ) -> (u64, Range<usize>, String) {
-        let whole = (conn_span.clone(), format!("{here}.conn_spec"));
-        let (n, (span, field)) = match self {
-            Rule::AllToAll => (PairPool::new(pre, post, autapses).len() as u64, whole),
+    /// the field a refusal of that count points at.
+    pub fn count(&self, pre: &[NodeId], post: &[NodeId], autapses: bool) -> (u64, &'static str) {
+        match self {
+            Rule::AllToAll => (PairPool::new(pre, post, autapses).len() as u64, "conn_spec"),
             Rule::OneToOne => {
                 let same = pre.iter().zip(post).filter(|(s, t)| s == t).count();
-                ((pre.len() - if autapses { 0 } else { same }) as u64, whole)
+                (
+                    (pre.len() - if autapses { 0 } else { same }) as u64,
+                    "conn_spec",
+                )
             }
-            Rule::FixedIndegree(k, s) => (
-                k.saturating_mul(post.len() as u64),
-                (s.clone(), format!("{here}.conn_spec.indegree")),
-            ),
-            Rule::FixedOutdegree(k, s) => (
-                k.saturating_mul(pre.len() as u64),
-                (s.clone(), format!("{here}.conn_spec.outdegree")),
-            ),
-            Rule::FixedTotalNumber(n, s) => (*n, (s.clone(), format!("{here}.conn_spec.N"))),
-            Rule::PairwiseBernoulli(p, s) => (
+            Rule::FixedIndegree(k) => (k.saturating_mul(post.len() as u64), "conn_spec.indegree"),
+            Rule::FixedOutdegree(k) => (k.saturating_mul(pre.len() as u64), "conn_spec.outdegree"),
+            Rule::FixedTotalNumber(n) => (*n, "conn_spec.N"),
+            Rule::PairwiseBernoulli(p) => (
                 (p * PairPool::new(pre, post, autapses).len() as f64).ceil() as u64,
-                (s.clone(), format!("{here}.conn_spec.p")),
+                "conn_spec.p",
             ),
-        };
-        (n, span, field)
+        }
     }
 
     /// Working memory drawing `n` connections takes beside the connections themselves: the
     /// chosen pair indices of `fixed_total_number` without multapses (index and hash entry).
-    pub(crate) fn scratch_bytes(&self, n: u64, multapses: bool) -> u64 {
+    pub fn scratch_bytes(&self, n: u64, multapses: bool) -> u64 {
         match self {
             Rule::FixedTotalNumber(..) if !multapses => n.saturating_mul(40),
             _ => 0,
@@ -199,25 +190,22 @@ impl Rule {
 
     /// Draws the connections and hands each `(source, target)` to `emit`, in the order the
     /// rule has always produced them (so results do not change with the chunking).
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn expand(
+    pub fn expand(
         &self,
-        ctx: &Ctx,
-        here: &str,
         pre: &[NodeId],
         post: &[NodeId],
         autapses: bool,
         multapses: bool,
         rng: &mut Rng,
-        emit: &mut dyn FnMut(NodeId, NodeId) -> Result<(), FileError>,
-    ) -> Result<(), FileError> {
+        emit: &mut dyn FnMut(NodeId, NodeId) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
         let ok = |s: NodeId, t: NodeId| autapses || s != t;
-        let oom = |span: &Range<usize>, key: &str| {
-            ctx.err(
-                span,
-                format!("{here}.conn_spec.{key}"),
-                "out of memory drawing the connections",
-            )
+        let oom = |key: &str| {
+            let at = format!("conn_spec.{key}");
+            ApiError {
+                kind: ErrorKind::KernelException,
+                ..bad(&at, &at, "out of memory drawing the connections")
+            }
         };
         match self {
             Rule::AllToAll => {
@@ -236,7 +224,7 @@ impl Rule {
                     }
                 }
             }
-            Rule::FixedIndegree(k, span) | Rule::FixedOutdegree(k, span) => {
+            Rule::FixedIndegree(k) | Rule::FixedOutdegree(k) => {
                 let indegree = matches!(self, Rule::FixedIndegree(..));
                 let key = if indegree { "indegree" } else { "outdegree" };
                 let (fixed, pool) = if indegree { (post, pre) } else { (pre, post) };
@@ -245,7 +233,7 @@ impl Rule {
                     candidates.clear();
                     candidates.extend(pool.iter().copied().filter(|&p| ok(p, f)));
                     let chosen = draw(rng, candidates.len(), *k as usize, multapses)
-                        .ok_or_else(|| oom(span, key))?;
+                        .ok_or_else(|| oom(key))?;
                     for i in chosen {
                         let p = candidates[i];
                         if indegree {
@@ -256,7 +244,7 @@ impl Rule {
                     }
                 }
             }
-            Rule::FixedTotalNumber(n, span) => {
+            Rule::FixedTotalNumber(n) => {
                 let pool = PairPool::new(pre, post, autapses);
                 if multapses {
                     // With replacement: one draw per connection, nothing to keep.
@@ -266,14 +254,13 @@ impl Rule {
                     }
                     return Ok(());
                 }
-                let chosen =
-                    draw(rng, pool.len(), *n as usize, false).ok_or_else(|| oom(span, "N"))?;
+                let chosen = draw(rng, pool.len(), *n as usize, false).ok_or_else(|| oom("N"))?;
                 for i in chosen {
                     let (s, t) = pool.get(i);
                     emit(s, t)?;
                 }
             }
-            Rule::PairwiseBernoulli(p, _) => {
+            Rule::PairwiseBernoulli(p) => {
                 for &t in post {
                     for &s in pre {
                         if ok(s, t) && rng.random::<f64>() < *p {

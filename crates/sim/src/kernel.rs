@@ -1,0 +1,771 @@
+//! The [`Kernel`]: NEST's `Create`, `Connect`, `CopyModel`/`SetDefaults` and `Simulate` over
+//! the model layer's builder. Random values are drawn from streams keyed by node id (node
+//! parameters) or by connect call (connections, weights, delays, synapse parameters), never
+//! by worker: the same calls give the same network.
+
+use std::collections::HashMap;
+
+use evplast_kernel::limits::MAX_NODES;
+use evplast_kernel::rng::{self, domain, Rng};
+use evplast_kernel::time::MAX_RUN_STEPS;
+use evplast_kernel::{NodeId, Resolution};
+use evplast_models::builder::memory::{self, Available, MemoryEstimate};
+use evplast_models::builder::Summary;
+use evplast_models::params::{fmt_num, shorten};
+use evplast_models::registry::{self, ModelInfo, ModelKind};
+use evplast_models::{
+    BuildError, ConnRequest, KernelConfig, NetworkBuilder, ParamMap, ParamValue, Simulation,
+    SynSpec,
+};
+
+use crate::dist::Dist;
+use crate::error::{ApiError, ErrorKind};
+use crate::rules::Rule;
+
+/// A parameter as a caller gives it: a value, a distribution drawn per node (or per
+/// connect call), or a table or array of them. Entries keep the caller's order, which is the
+/// order of the draws.
+#[derive(Clone, Debug)]
+pub enum Param {
+    Value(ParamValue),
+    Dist(Dist),
+    Table(Vec<(String, Param)>),
+    Array(Vec<Param>),
+}
+
+impl Param {
+    /// The value, distributions drawn from `rng` depth first in order.
+    pub fn draw(&self, rng: &mut Rng) -> ParamValue {
+        match self {
+            Param::Value(v) => v.clone(),
+            Param::Dist(d) => ParamValue::Num(d.sample(rng)),
+            Param::Array(a) => ParamValue::Array(a.iter().map(|p| p.draw(rng)).collect()),
+            Param::Table(t) => ParamValue::Table(draw_map(t, rng)),
+        }
+    }
+}
+
+/// A table of parameters, drawn.
+fn draw_map(t: &[(String, Param)], rng: &mut Rng) -> ParamMap {
+    let mut m = ParamMap::new();
+    for (k, p) in t {
+        m.insert(k.clone(), p.draw(rng));
+    }
+    m
+}
+
+/// `Create`'s parameters.
+#[derive(Clone, Copy, Debug)]
+pub enum NodeParamSpec<'a> {
+    None,
+    /// One table for every node; distributions are drawn per node.
+    Same(&'a [(String, Param)]),
+    /// One table per node.
+    PerNode(&'a [Vec<(String, Param)>]),
+}
+
+/// A weight or delay: the synapse default, fixed, drawn per connection, or one value per
+/// connection in the order the rule makes them.
+#[derive(Clone, Debug)]
+pub enum Draw {
+    Default,
+    Fixed(f64),
+    Dist(Dist),
+    Array(Vec<f64>),
+}
+
+/// `Connect`'s conn_spec.
+#[derive(Clone, Debug)]
+pub struct ConnSpec {
+    pub rule: String,
+    /// The rule's count or probability by its key (`indegree`, `outdegree`, `N`, `p`).
+    pub count: Option<(String, f64)>,
+    pub allow_autapses: bool,
+    pub allow_multapses: bool,
+}
+
+impl Default for ConnSpec {
+    fn default() -> Self {
+        Self {
+            rule: "all_to_all".into(),
+            count: None,
+            allow_autapses: true,
+            allow_multapses: true,
+        }
+    }
+}
+
+/// `Connect`'s syn_spec.
+#[derive(Clone, Debug)]
+pub struct SynapseSpec {
+    pub synapse_model: String,
+    pub weight: Draw,
+    pub delay: Draw,
+    pub weight_recorder: Option<NodeId>,
+    /// Every other key (`receptor_type` and the synapse's parameters), in the caller's order.
+    pub params: Vec<(String, Param)>,
+}
+
+impl Default for SynapseSpec {
+    fn default() -> Self {
+        Self {
+            synapse_model: "static_synapse".into(),
+            weight: Draw::Default,
+            delay: Draw::Default,
+            weight_recorder: None,
+            params: Vec::new(),
+        }
+    }
+}
+
+/// How the kernel is used beyond NEST's settings.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Keep every connection and the Poisson trains (for the network dump).
+    pub keep_trains: bool,
+    /// Validate and count connections without storing them (`evplast check`).
+    pub validate_only: bool,
+    /// Refuse what would not fit this memory; `None` checks nothing.
+    pub memory_available: Option<Available>,
+}
+
+/// One `Create` call.
+#[derive(Clone, Debug)]
+pub struct Created {
+    /// The model name as the caller gave it (a `CopyModel` name included).
+    pub model: String,
+    pub first: NodeId,
+    pub n: usize,
+    /// Each node's parameters as given (defaults of a copied model beneath, distributions
+    /// drawn).
+    pub params: Vec<ParamMap>,
+}
+
+/// One `Connect` call's synapse part.
+#[derive(Clone, Debug)]
+pub struct Projection {
+    pub synapse_model: String,
+    pub params: ParamMap,
+    pub weight_recorder: Option<NodeId>,
+}
+
+/// A model made by `CopyModel`, or a built-in model whose defaults `SetDefaults` changed.
+#[derive(Clone)]
+struct UserModel {
+    base: &'static ModelInfo,
+    defaults: ParamMap,
+    weight_recorder: Option<NodeId>,
+}
+
+/// NEST's kernel: settings, models, the network described so far and, after `prepare`, the
+/// built network.
+pub struct Kernel {
+    cfg: KernelConfig,
+    opts: Options,
+    models: HashMap<String, UserModel>,
+    builder: Option<NetworkBuilder>,
+    sim: Option<Simulation>,
+    creates: Vec<Created>,
+    projections: Vec<Projection>,
+}
+
+impl Kernel {
+    /// An empty kernel with settings `cfg`.
+    pub fn new(cfg: KernelConfig, opts: Options) -> Result<Self, ApiError> {
+        let mut b =
+            NetworkBuilder::new(cfg.clone()).map_err(|e| ApiError::build("resolution", e))?;
+        b.keep_generated_trains(opts.keep_trains);
+        if opts.validate_only {
+            b.validate_only();
+        }
+        Ok(Self {
+            cfg,
+            opts,
+            models: HashMap::new(),
+            builder: Some(b),
+            sim: None,
+            creates: Vec::new(),
+            projections: Vec::new(),
+        })
+    }
+
+    pub fn config(&self) -> &KernelConfig {
+        &self.cfg
+    }
+
+    pub fn resolution(&self) -> Resolution {
+        Resolution::new(self.cfg.resolution).expect("checked in new")
+    }
+
+    /// The `Create` calls so far.
+    pub fn creates(&self) -> &[Created] {
+        &self.creates
+    }
+
+    /// The `Connect` calls so far (synapse parts).
+    pub fn projections(&self) -> &[Projection] {
+        &self.projections
+    }
+
+    /// Nodes created so far.
+    pub fn n_nodes(&self) -> usize {
+        self.creates
+            .last()
+            .map_or(0, |c| (c.first.0 as usize) + c.n - 1)
+    }
+
+    fn builder(&mut self, what: &str) -> Result<&mut NetworkBuilder, ApiError> {
+        self.builder.as_mut().ok_or_else(|| {
+            ApiError::new(
+                ErrorKind::KernelException,
+                "",
+                format!(
+                    "{what} after the network was built (by Simulate or Prepare) is not supported yet: \
+                     create and connect everything before the first Simulate, or call ResetKernel"
+                ),
+            )
+        })
+    }
+
+    /// Counts, delays and memory of what was created and connected so far.
+    pub fn summary(&self) -> Option<Summary> {
+        self.builder.as_ref().map(|b| b.summary())
+    }
+
+    /// The memory the network described so far needs.
+    pub fn memory_estimate(&self) -> Option<MemoryEstimate> {
+        self.builder.as_ref().map(|b| b.memory_estimate())
+    }
+
+    /// The built-in model behind `name` (a built-in name or a `CopyModel` name), with the
+    /// user's defaults if any.
+    fn resolve(&self, name: &str) -> Result<(&'static ModelInfo, Option<&UserModel>), BuildError> {
+        match self.models.get(name) {
+            Some(u) => Ok((u.base, Some(u))),
+            None => Ok((registry::find(name)?, None)),
+        }
+    }
+
+    /// Every model name: built-in ones and copies.
+    pub fn model_names(&self, kind: impl Fn(ModelKind) -> bool) -> Vec<String> {
+        let mut names: Vec<String> = registry::MODELS
+            .iter()
+            .filter(|m| kind(m.kind))
+            .map(|m| m.name.to_string())
+            .collect();
+        names.extend(
+            self.models
+                .iter()
+                .filter(|(n, u)| kind(u.base.kind) && registry::find(n).is_err())
+                .map(|(n, _)| n.clone()),
+        );
+        names.sort();
+        names
+    }
+
+    /// NEST's `CopyModel(old, new, params)`.
+    pub fn copy_model(&mut self, old: &str, new: &str, params: &ParamMap) -> Result<(), ApiError> {
+        let (base, user) = self.resolve(old).map_err(|e| ApiError::build("old", e))?;
+        if registry::find(new).is_ok() || self.models.contains_key(new) {
+            return Err(ApiError::new(
+                ErrorKind::BadParameter,
+                "new",
+                format!("model name '{}' is already in use", shorten(new)),
+            ));
+        }
+        let mut u = user.cloned().unwrap_or(UserModel {
+            base,
+            defaults: ParamMap::new(),
+            weight_recorder: None,
+        });
+        self.merge_defaults(&mut u, params)?;
+        self.models.insert(new.to_string(), u);
+        Ok(())
+    }
+
+    /// NEST's `SetDefaults(model, params)`: later `Create`/`Connect` calls take them.
+    pub fn set_defaults(&mut self, model: &str, params: &ParamMap) -> Result<(), ApiError> {
+        let (base, user) = self
+            .resolve(model)
+            .map_err(|e| ApiError::build("model", e))?;
+        let mut u = user.cloned().unwrap_or(UserModel {
+            base,
+            defaults: ParamMap::new(),
+            weight_recorder: None,
+        });
+        self.merge_defaults(&mut u, params)?;
+        self.models.insert(model.to_string(), u);
+        Ok(())
+    }
+
+    /// The user's defaults of `model` (not the built-in ones), and its weight recorder.
+    pub fn user_defaults(&self, model: &str) -> Option<(&ParamMap, Option<NodeId>)> {
+        self.models
+            .get(model)
+            .map(|u| (&u.defaults, u.weight_recorder))
+    }
+
+    /// Validates `params` as defaults of `u` and merges them in.
+    fn merge_defaults(&self, u: &mut UserModel, params: &ParamMap) -> Result<(), ApiError> {
+        let mut merged = u.defaults.clone();
+        let mut wr = u.weight_recorder;
+        for (k, v) in params {
+            if k == "weight_recorder" && u.base.kind == ModelKind::Synapse {
+                wr = Some(self.weight_recorder_node(v)?);
+            } else {
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+        // Validate now, as NEST does: nodes by parsing, synapses by the builder's checks.
+        match u.base.kind {
+            ModelKind::Synapse => {
+                let mut p = merged.clone();
+                p.remove("weight");
+                p.remove("delay");
+                p.remove("receptor_type");
+                registry::check_synapse_params(u.base, &p)
+                    .map_err(|e| ApiError::build("params", e))?;
+                for key in ["weight", "delay"] {
+                    if let Some(v) = merged.get(key) {
+                        if !matches!(v, ParamValue::Num(x) if x.is_finite()) {
+                            return Err(ApiError::new(
+                                ErrorKind::BadProperty,
+                                &format!("params.{key}"),
+                                format!("{v} is not a finite number"),
+                            ));
+                        }
+                    }
+                }
+            }
+            _ => {
+                registry::parse_node(u.base, &merged, self.resolution())
+                    .map_err(|e| ApiError::build("params", e))?;
+            }
+        }
+        u.defaults = merged;
+        u.weight_recorder = wr;
+        Ok(())
+    }
+
+    fn weight_recorder_node(&self, v: &ParamValue) -> Result<NodeId, ApiError> {
+        let bad = |why: String| ApiError::new(ErrorKind::BadProperty, "weight_recorder", why);
+        let ParamValue::Num(x) = v else {
+            return Err(bad(format!("{v} is not a node id")));
+        };
+        let id = *x as u64;
+        if *x != id as f64 || id == 0 || id > self.n_nodes() as u64 {
+            return Err(bad(format!("{} is not a node id", fmt_num(*x))));
+        }
+        let id = NodeId(id as u32);
+        match self.model_of(id) {
+            Some(m) if m.name == "weight_recorder" => Ok(id),
+            m => Err(bad(format!(
+                "node {id} is a {}, not a weight_recorder",
+                m.map_or("?", |m| m.name)
+            ))),
+        }
+    }
+
+    /// The built-in model of node `id`.
+    pub fn model_of(&self, id: NodeId) -> Option<&'static ModelInfo> {
+        let c = self.creates.get(self.create_of(id)?)?;
+        self.resolve(&c.model).ok().map(|(m, _)| m)
+    }
+
+    /// Index of the `Create` call that made node `id`.
+    pub fn create_of(&self, id: NodeId) -> Option<usize> {
+        if id.0 == 0 || id.0 as usize > self.n_nodes() {
+            return None;
+        }
+        Some(self.creates.partition_point(|c| c.first <= id) - 1)
+    }
+
+    /// NEST's `Create(model, n, params)`: returns the first node id (ids are consecutive).
+    pub fn create(
+        &mut self,
+        model: &str,
+        n: u64,
+        params: NodeParamSpec<'_>,
+    ) -> Result<NodeId, ApiError> {
+        let (info, user) = self
+            .resolve(model)
+            .map_err(|e| ApiError::build("model", e))?;
+        let defaults = user.map(|u| u.defaults.clone());
+        let seed = self.cfg.rng_seed;
+        let avail = self.opts.memory_available.clone();
+        let n_nodes = self.n_nodes() as u64;
+        let b = self.builder("Create")?;
+        if !(1..=MAX_NODES).contains(&n) {
+            return Err(ApiError::new(
+                ErrorKind::BadParameter,
+                "n",
+                format!(
+                    "{n} must be >= 1 and at most {MAX_NODES}, the most nodes a network holds (node ids are 32-bit)"
+                ),
+            ));
+        }
+        b.check_create(info, n).map_err(|e| ApiError {
+            field: "n".into(),
+            ..ApiError::build("n", e)
+        })?;
+        if let NodeParamSpec::PerNode(items) = params {
+            if items.len() as u64 != n {
+                return Err(ApiError::new(
+                    ErrorKind::BadParameter,
+                    "params",
+                    format!(
+                        "has {} tables but n = {n}: give one table per node",
+                        items.len()
+                    ),
+                ));
+            }
+        }
+        let n = n as usize;
+        let first_id = n_nodes + 1;
+        // Room for n parameter maps, after checking that n nodes fit in memory (the first
+        // node's map stands for all: drawn values change no sizes).
+        let draw = |i: usize| -> ParamMap {
+            let mut r = rng::stream(seed, domain::NODE_PARAMS, first_id + i as u64);
+            let mut m = match params {
+                NodeParamSpec::None => ParamMap::new(),
+                NodeParamSpec::Same(t) => draw_map(t, &mut r),
+                NodeParamSpec::PerNode(items) => draw_map(&items[i], &mut r),
+            };
+            if let Some(d) = &defaults {
+                for (k, v) in d {
+                    m.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+            m
+        };
+        let first = draw(0);
+        let each = b.node_bytes(info)
+            + match params {
+                NodeParamSpec::None if defaults.is_none() => 0,
+                _ => memory::param_map_bytes(&first),
+            };
+        let mut need = b.memory_estimate();
+        need.nodes = need.nodes.saturating_add((n as u64).saturating_mul(each));
+        need.input_buffers = need
+            .input_buffers
+            .saturating_add((n as u64).saturating_mul(b.channel_bytes(info)));
+        memory::check_fits(
+            &format!("the network with these {n} {model} nodes"),
+            need,
+            avail.as_ref(),
+        )
+        .map_err(|e| ApiError {
+            field: "n".into(),
+            message: e.to_string(),
+            ..ApiError::build("n", e)
+        })?;
+        let mut all = Vec::new();
+        all.try_reserve_exact(n).map_err(|_| {
+            ApiError::new(
+                ErrorKind::KernelException,
+                "n",
+                format!("out of memory for the parameters of {n} nodes"),
+            )
+        })?;
+        all.push(first);
+        for i in 1..n {
+            all.push(draw(i));
+        }
+        let first = b.create(info.name, &all).map_err(|e| {
+            let at = match &e {
+                BuildError::UnknownModel { .. } => "model",
+                BuildError::Limit(_) | BuildError::Kernel(_) => "n",
+                _ => "params",
+            };
+            ApiError::build(at, e)
+        })?;
+        self.creates.push(Created {
+            model: model.to_string(),
+            first,
+            n,
+            params: all,
+        });
+        Ok(first)
+    }
+
+    /// Checks that `ids` are existing nodes in ascending order without repeats.
+    fn check_nodes(&self, ids: &[NodeId], at: &str) -> Result<(), ApiError> {
+        let n = self.n_nodes();
+        if let Some(bad) = ids.iter().find(|i| i.0 == 0 || i.0 as usize > n) {
+            return Err(ApiError::new(
+                ErrorKind::UnknownNode,
+                at,
+                format!("node {bad} does not exist ({n} nodes were created)"),
+            ));
+        }
+        if ids.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(ApiError::new(
+                ErrorKind::BadParameter,
+                at,
+                "node ids must be ascending without repeats (as in a NodeCollection)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// NEST's `Connect(pre, post, conn_spec, syn_spec)`. `pre` and `post` are ascending.
+    pub fn connect(
+        &mut self,
+        pre: &[NodeId],
+        post: &[NodeId],
+        conn: &ConnSpec,
+        syn: &SynapseSpec,
+    ) -> Result<(), ApiError> {
+        self.builder("Connect")?;
+        self.check_nodes(pre, "pre")?;
+        self.check_nodes(post, "post")?;
+        let ci = self.projections.len();
+        let seed = self.cfg.rng_seed;
+        let (syn_info, user) = self
+            .resolve(&syn.synapse_model)
+            .map_err(|e| ApiError::build("syn_spec", e))?;
+        let (defaults, default_wr) = user.map_or((ParamMap::new(), None), |u| {
+            (u.defaults.clone(), u.weight_recorder)
+        });
+
+        // The synapse's parameters, drawn in the caller's order; then the model's defaults.
+        let mut spec = SynSpec {
+            synapse_model: syn_info.name.to_string(),
+            tag: ci as u32,
+            weight_recorder: syn.weight_recorder.or(default_wr),
+            ..SynSpec::default()
+        };
+        let mut prng = rng::stream(seed, domain::SYNAPSE_PARAMS, u64::MAX - ci as u64);
+        for (k, p) in &syn.params {
+            let v = p.draw(&mut prng);
+            if k == "receptor_type" {
+                spec.receptor_type = Some(v);
+            } else {
+                spec.params.insert(k.clone(), v);
+            }
+        }
+        let mut weight = syn.weight.clone();
+        let mut delay = syn.delay.clone();
+        for (k, v) in &defaults {
+            match (k.as_str(), v) {
+                ("weight", ParamValue::Num(x)) if matches!(weight, Draw::Default) => {
+                    weight = Draw::Fixed(*x)
+                }
+                ("delay", ParamValue::Num(x)) if matches!(delay, Draw::Default) => {
+                    delay = Draw::Fixed(*x)
+                }
+                ("weight" | "delay", _) => {}
+                ("receptor_type", _) => {
+                    spec.receptor_type.get_or_insert_with(|| v.clone());
+                }
+                _ => {
+                    spec.params.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        }
+        for (key, d) in [("weight", &weight), ("delay", &delay)] {
+            let bad = match d {
+                Draw::Fixed(x) if !x.is_finite() => Some(*x),
+                Draw::Array(a) => a.iter().copied().find(|x| !x.is_finite()),
+                _ => None,
+            };
+            if let Some(x) = bad {
+                return Err(ApiError::new(
+                    ErrorKind::BadProperty,
+                    &format!("syn_spec.{key}"),
+                    format!("{} is not a finite number", fmt_num(x)),
+                ));
+            }
+        }
+
+        let (autapses, multapses) = (conn.allow_autapses, conn.allow_multapses);
+        let count = conn.count.as_ref().map(|(k, v)| (k.as_str(), *v));
+        let rule = Rule::read(&conn.rule, count, pre, post, autapses, multapses)?;
+
+        // Count, then check the limits before drawing anything.
+        let (n, n_at) = rule.count(pre, post, autapses);
+        let src = self.model_of(pre[0]).expect("checked");
+        let tgt = self.model_of(post[0]).expect("checked");
+        let avail = self.opts.memory_available.clone();
+        for (key, d) in [("weight", &weight), ("delay", &delay)] {
+            if let Draw::Array(a) = d {
+                if !matches!(rule, Rule::PairwiseBernoulli(_)) && a.len() as u64 != n {
+                    return Err(ApiError::new(
+                        ErrorKind::BadParameter,
+                        &format!("syn_spec.{key}"),
+                        format!(
+                            "has {} values for the {n} connections this rule makes",
+                            a.len()
+                        ),
+                    ));
+                }
+                if matches!(rule, Rule::PairwiseBernoulli(_)) {
+                    return Err(ApiError::new(
+                        ErrorKind::BadParameter,
+                        &format!("syn_spec.{key}"),
+                        "an array of values needs a rule that fixes the number of connections (not pairwise_bernoulli)",
+                    ));
+                }
+            }
+        }
+        let b = self.builder.as_mut().expect("checked");
+        b.check_connections(n).map_err(|e| ApiError {
+            field: n_at.into(),
+            ..ApiError::build(n_at, e)
+        })?;
+        let mut need = b.memory_estimate();
+        need.synapses = need
+            .synapses
+            .saturating_add(b.connection_bytes(syn_info.name, src, tgt, n))
+            .saturating_add(rule.scratch_bytes(n, multapses));
+        memory::check_fits(
+            &format!("the network with these {n} connections"),
+            need,
+            avail.as_ref(),
+        )
+        .map_err(|e| ApiError {
+            field: n_at.into(),
+            ..ApiError::build(n_at, e)
+        })?;
+        b.expect_connections(n);
+
+        let mut sink = Sink {
+            b,
+            spec: &spec,
+            weight: &weight,
+            delay: &delay,
+            rng: rng::stream(seed, domain::SYNAPSE_PARAMS, ci as u64),
+            buf: Vec::new(),
+            k: 0,
+        };
+        let mut crng = rng::stream(seed, domain::CONNECT, ci as u64);
+        rule.expand(pre, post, autapses, multapses, &mut crng, &mut |s, t| {
+            sink.push(s, t)
+        })?;
+        sink.flush()?;
+        self.projections.push(Projection {
+            synapse_model: syn.synapse_model.clone(),
+            params: spec.params.clone(),
+            weight_recorder: spec.weight_recorder,
+        });
+        Ok(())
+    }
+
+    /// Builds the network (NEST's `Prepare`); later calls do nothing.
+    pub fn prepare(&mut self) -> Result<(), ApiError> {
+        if self.sim.is_some() {
+            return Ok(());
+        }
+        let b = self.builder.take().ok_or_else(|| {
+            ApiError::new(ErrorKind::KernelException, "", "the network was given away")
+        })?;
+        self.sim = Some(b.build().map_err(|e| ApiError::build("", e))?);
+        Ok(())
+    }
+
+    /// The built network (after [`Kernel::prepare`]).
+    pub fn simulation(&self) -> Option<&Simulation> {
+        self.sim.as_ref()
+    }
+
+    pub fn simulation_mut(&mut self) -> Option<&mut Simulation> {
+        self.sim.as_mut()
+    }
+
+    /// Builds the network and hands it over (the CLI runs it itself, with checkpoints).
+    pub fn into_simulation(mut self) -> Result<Simulation, ApiError> {
+        self.prepare()?;
+        Ok(self.sim.take().expect("prepared"))
+    }
+
+    /// `t` ms as a whole number of steps that a run may take from now: on the grid, and within
+    /// the longest run ([`MAX_RUN_STEPS`]: synapses keep spike times in 32 bits).
+    pub fn steps_for(&self, t: f64, now: i64) -> Result<i64, ApiError> {
+        let res = self.resolution();
+        let bad = |m: String| ApiError::new(ErrorKind::BadParameter, "t", m);
+        if !t.is_finite() || t < 0.0 {
+            return Err(bad(format!(
+                "{} must be a finite time >= 0 (ms)",
+                fmt_num(t)
+            )));
+        }
+        let left = MAX_RUN_STEPS - now;
+        let too_long = || {
+            bad(format!(
+                "{} ms is more than the {left} steps left of the longest run ({MAX_RUN_STEPS} steps, 2^31 − 1, {} ms at resolution {} ms): synapses keep spike times in 32 bits",
+                fmt_num(t),
+                res.ms_exact(MAX_RUN_STEPS),
+                res.h()
+            ))
+        };
+        if t / res.h() > left as f64 + 0.5 {
+            return Err(too_long());
+        }
+        let steps = res.on_grid(t).ok_or_else(|| {
+            bad(format!(
+                "{} is not a multiple of the resolution {}",
+                fmt_num(t),
+                res.h()
+            ))
+        })?;
+        if steps > left {
+            return Err(too_long());
+        }
+        Ok(steps)
+    }
+}
+
+/// Connections handed to the builder as they are drawn, a chunk at a time, with their weights
+/// and delays (so no list of all pairs exists).
+struct Sink<'a> {
+    b: &'a mut NetworkBuilder,
+    spec: &'a SynSpec,
+    weight: &'a Draw,
+    delay: &'a Draw,
+    rng: Rng,
+    buf: Vec<ConnRequest>,
+    /// Connections drawn so far (index into per-connection arrays).
+    k: usize,
+}
+
+impl Sink<'_> {
+    const CHUNK: usize = 1 << 16;
+
+    fn value(d: &Draw, rng: &mut Rng, k: usize) -> Option<f64> {
+        match d {
+            Draw::Default => None,
+            Draw::Fixed(x) => Some(*x),
+            Draw::Dist(d) => Some(d.sample(rng)),
+            Draw::Array(a) => Some(a[k]),
+        }
+    }
+
+    fn push(&mut self, source: NodeId, target: NodeId) -> Result<(), ApiError> {
+        let weight = Self::value(self.weight, &mut self.rng, self.k);
+        let delay = Self::value(self.delay, &mut self.rng, self.k);
+        self.k += 1;
+        self.buf.push(ConnRequest {
+            source,
+            target,
+            weight,
+            delay,
+        });
+        if self.buf.len() == Self::CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ApiError> {
+        let r = self.b.connect(self.spec, &self.buf);
+        self.buf.clear();
+        r.map_err(|e| {
+            let at = if matches!(e, BuildError::Limit(_)) {
+                "conn_spec"
+            } else {
+                "syn_spec"
+            };
+            ApiError::build(at, e)
+        })
+    }
+}
