@@ -7,11 +7,13 @@ use std::ops::ControlFlow;
 
 pub use crate::archive::Archives;
 use crate::archive::Scheme;
+use crate::build_error::BuildError;
 use crate::error::{GridTime, NumericalInstability, Site};
 use crate::inputs::InputBuffers;
 use crate::record::{MultimeterData, SpikeRecording, WeightRecord};
 use crate::snapshot::{Snap, Snapshot};
 use crate::time::{Resolution, Step};
+use crate::value::ParamMap;
 use crate::NodeId;
 
 /// A spike leaving `source`, stamped at the end of the step it was emitted in.
@@ -131,6 +133,14 @@ impl DeliverCtx<'_> {
     }
 }
 
+/// What a population may read while it takes a `SetStatus` between runs.
+#[derive(Clone, Copy, Debug)]
+pub struct StatusCtx {
+    pub res: Resolution,
+    /// Steps simulated so far: the new values apply from this step on (stamps `> now`).
+    pub now: Step,
+}
+
 /// A population of nodes of one model, updated by one loop over its nodes.
 pub trait Population: Send {
     /// NEST model name.
@@ -145,6 +155,13 @@ pub trait Population: Send {
     /// Saves or restores every piece of mutable state (nodes, RNG streams, positions, samples
     /// not yet drained) for a checkpoint (`snapshot.rs`).
     fn snapshot(&mut self, s: &mut Snap);
+    /// NEST's GetStatus of local node `i` (0-based in this population): every parameter and
+    /// state variable by its NEST name, as NEST 3.10 reports them.
+    fn get_status(&self, i: usize, out: &mut ParamMap);
+    /// NEST's SetStatus of local node `i`: all given keys are validated against the node's
+    /// current values first (a refusal changes nothing), then swapped in and derived values
+    /// recalculated (calibrate). Takes effect from step `ctx.now` on.
+    fn set_status(&mut self, i: usize, p: &ParamMap, ctx: &StatusCtx) -> Result<(), BuildError>;
 }
 
 /// One connection as reported at the end of a run.
@@ -200,6 +217,11 @@ pub trait SynapseTable: Send {
     fn connections(&self, res: Resolution, channel_owner: &[u32], out: &mut Vec<ConnectionInfo>);
     /// Saves or restores the weights and the rule's state for a checkpoint (`snapshot.rs`).
     fn snapshot(&mut self, s: &mut Snap);
+    /// NEST's GetStatus of connection `row` (rows in the table's own order, as `connections()` lists them):
+    /// weight, delay (ms) and the rule's parameters and state by NEST name (not source/target/synapse_model: the caller adds those).
+    fn get_conn(&self, row: usize, res: Resolution, out: &mut ParamMap);
+    /// NEST's SetStatus of connection `row`: validated first, then applied.
+    fn set_conn(&mut self, row: usize, p: &ParamMap, res: Resolution) -> Result<(), BuildError>;
 }
 
 /// Counts of what the stages did.

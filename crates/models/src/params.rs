@@ -22,6 +22,12 @@ pub trait ParamType: Sized {
     fn from_value(v: &ParamValue) -> Result<Self, &'static str>;
     /// The default as shown to users.
     fn show(&self) -> String;
+    /// The value as a status dictionary reports it (NEST's GetStatus).
+    fn value(&self) -> ParamValue;
+}
+
+fn num_array(v: &[f64]) -> ParamValue {
+    ParamValue::Array(v.iter().map(|x| ParamValue::Num(*x)).collect())
 }
 
 /// A time that may be `inf` (never), as NEST allows for a device's `stop`.
@@ -38,6 +44,9 @@ impl ParamType for TimeOrNever {
     }
     fn show(&self) -> String {
         format!("{}", self.0)
+    }
+    fn value(&self) -> ParamValue {
+        ParamValue::Num(self.0)
     }
 }
 
@@ -59,6 +68,9 @@ impl ParamType for f64 {
     fn show(&self) -> String {
         format!("{self}")
     }
+    fn value(&self) -> ParamValue {
+        ParamValue::Num(*self)
+    }
 }
 
 impl ParamType for bool {
@@ -70,6 +82,9 @@ impl ParamType for bool {
     }
     fn show(&self) -> String {
         format!("{self}")
+    }
+    fn value(&self) -> ParamValue {
+        ParamValue::Bool(*self)
     }
 }
 
@@ -89,6 +104,9 @@ impl ParamType for Vec<f64> {
     fn show(&self) -> String {
         format!("{self:?}")
     }
+    fn value(&self) -> ParamValue {
+        num_array(self)
+    }
 }
 
 impl ParamType for Vec<String> {
@@ -107,6 +125,9 @@ impl ParamType for Vec<String> {
     }
     fn show(&self) -> String {
         format!("{self:?}")
+    }
+    fn value(&self) -> ParamValue {
+        ParamValue::Array(self.iter().map(|x| ParamValue::Str(x.clone())).collect())
     }
 }
 
@@ -172,7 +193,8 @@ impl<'a> Reader<'a> {
 }
 
 /// Declares a parameter struct once: fields, NEST names, defaults, units and docs; generates
-/// `Default`, `apply` (read from a [`Reader`]) and `describe` (for `evplast models`).
+/// `Default`, `apply` (read from a [`Reader`]), `to_map` (NEST's GetStatus) and `describe`
+/// (for `evplast models`).
 #[macro_export]
 macro_rules! nest_params {
     ($(#[$m:meta])* $vis:vis struct $name:ident {
@@ -189,6 +211,10 @@ macro_rules! nest_params {
             pub fn apply(&mut self, r: &mut $crate::params::Reader<'_>) -> Result<(), $crate::error::BuildError> {
                 $( r.read($key, &mut self.$field)?; )*
                 Ok(())
+            }
+            /// Writes every field under its NEST name (NEST's GetStatus).
+            pub fn to_map(&self, out: &mut $crate::params::ParamMap) {
+                $( out.insert($key.to_string(), $crate::params::ParamType::value(&self.$field)); )*
             }
             /// NEST names, defaults, units and meaning of every field.
             pub fn describe(out: &mut Vec<$crate::params::ParamDoc>) {
@@ -224,6 +250,15 @@ mod tests {
         p.apply(&mut r).unwrap();
         r.finish().unwrap();
         assert_eq!(p, P { a: 2.0, b: true });
+        let mut back = ParamMap::new();
+        p.to_map(&mut back);
+        assert_eq!(back.get("a"), Some(&ParamValue::Num(2.0)));
+        assert_eq!(back.get("b"), Some(&ParamValue::Bool(true)));
+        let mut q = P { a: 0.0, b: false };
+        let mut r = Reader::new("x", &back);
+        q.apply(&mut r).unwrap();
+        r.finish().unwrap();
+        assert_eq!(q, p, "to_map then apply round-trips");
         let mut docs = Vec::new();
         P::describe(&mut docs);
         assert_eq!(

@@ -3,7 +3,10 @@
 
 use evplast_kernel::limits::try_reserve;
 use evplast_kernel::record::Samplers;
-use evplast_kernel::{GridTime, KernelError, NodeId, NumericalInstability, Resolution, Site, Step};
+use evplast_kernel::value::{ParamMap, ParamValue};
+use evplast_kernel::{
+    BuildError, GridTime, KernelError, NodeId, NumericalInstability, Resolution, Site, Step,
+};
 
 /// Node bookkeeping of one population.
 #[derive(Debug)]
@@ -126,5 +129,50 @@ impl Block {
     pub fn snapshot(&mut self, s: &mut evplast_kernel::snapshot::Snap) {
         use evplast_kernel::snapshot::Snapshot;
         self.samplers.snapshot(s);
+    }
+}
+
+/// `current` overwritten by `given`, key by key; a table given for a key whose current value is
+/// a table is merged into it (NEST's SetStatus of a nested dictionary such as `soma`).
+pub fn merged(mut current: ParamMap, given: &ParamMap) -> ParamMap {
+    for (k, v) in given {
+        match (current.get_mut(k), v) {
+            (Some(ParamValue::Table(cur)), ParamValue::Table(g)) => {
+                let c = std::mem::take(cur);
+                *cur = merged(c, g);
+            }
+            _ => {
+                current.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    current
+}
+
+/// Refuses a change after build of a parameter the node's plasticity archive holds a copy of
+/// (the archive was laid out from it and `SetStatus` does not reach archives).
+pub fn refuse_archived_change(
+    model: &str,
+    param: &str,
+    value: impl std::fmt::Display,
+) -> BuildError {
+    BuildError::bad(
+        model,
+        param,
+        value,
+        "cannot change after the network is built: the neuron has plastic inputs and their \
+         rule's archive was laid out with the current value (set it at Create or with \
+         SetDefaults/CopyModel before Connect)",
+    )
+}
+
+/// Local node index `i` of a population of `n`, or the error a front end passes on.
+pub fn check_index(model: &str, i: usize, n: usize) -> Result<(), BuildError> {
+    if i < n {
+        Ok(())
+    } else {
+        Err(BuildError::Connect(format!(
+            "{model}: node {i} is not in this population of {n}"
+        )))
     }
 }

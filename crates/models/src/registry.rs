@@ -80,7 +80,10 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: aeif::RECORDABLES,
         archive: Some(Archive::Clopath),
         describe: aeif::describe,
-        node_bytes: aeif::NODE_BYTES + 2 * std::mem::size_of::<aeif::NodeParams>(),
+        // The population also keeps each node's Clopath parameters (for GetStatus).
+        node_bytes: aeif::NODE_BYTES
+            + 2 * std::mem::size_of::<aeif::NodeParams>()
+            + std::mem::size_of::<crate::clopath_archiving::ClopathParams>(),
     },
     ModelInfo {
         name: hh::MODEL,
@@ -92,7 +95,9 @@ pub static MODELS: &[ModelInfo] = &[
         recordables: hh::RECORDABLES,
         archive: Some(Archive::Clopath),
         describe: hh::describe,
-        node_bytes: hh::NODE_BYTES + 2 * std::mem::size_of::<hh::NodeParams>(),
+        node_bytes: hh::NODE_BYTES
+            + 2 * std::mem::size_of::<hh::NodeParams>()
+            + std::mem::size_of::<crate::clopath_archiving::ClopathParams>(),
     },
     ModelInfo {
         name: parrot_neuron::MODEL,
@@ -305,16 +310,22 @@ impl NodeParams {
         match self {
             // Boxed neuron parameters are counted in `ModelInfo::node_bytes`.
             NodeParams::Aeif(_) | NodeParams::Hh(_) | NodeParams::Pp(_) => 0,
+            // Devices keep their status dictionary as given (for GetStatus).
             NodeParams::SpikeGenerator(p) => {
                 size_of_val(&p.stamps[..])
                     + size_of_val(&p.weights[..])
                     + size_of_val(&p.multiplicities[..])
+                    + crate::builder::memory::param_map_bytes(&p.status) as usize
             }
             NodeParams::PoissonGenerator(p) => {
-                size_of_val(&p.starts[..]) + size_of_val(&p.rates[..])
+                size_of_val(&p.starts[..])
+                    + size_of_val(&p.rates[..])
+                    + crate::builder::memory::param_map_bytes(&p.status) as usize
             }
             NodeParams::DcGenerator(p) => {
-                size_of_val(&p.starts[..]) + size_of_val(&p.amplitudes[..])
+                size_of_val(&p.starts[..])
+                    + size_of_val(&p.amplitudes[..])
+                    + crate::builder::memory::param_map_bytes(&p.status) as usize
             }
             NodeParams::Multimeter(p) => strings(&p.record_from),
             NodeParams::Parrot | NodeParams::SpikeRecorder | NodeParams::WeightRecorder => 0,

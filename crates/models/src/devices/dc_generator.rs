@@ -9,7 +9,7 @@
 //! | `amplitude` | 0.0 | pA | |
 //! | `origin`, `start`, `stop` | 0, 0, ∞ | ms | activity window |
 
-use evplast_kernel::network::{DirectEvent, DirectValue, Population, SliceCtx};
+use evplast_kernel::network::{DirectEvent, DirectValue, Population, SliceCtx, StatusCtx};
 use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{NumericalInstability, Step};
 
@@ -36,6 +36,8 @@ pub struct Params {
     pub starts: Vec<Step>,
     pub amplitudes: Vec<f64>,
     pub window: Window,
+    /// The status dictionary as given (NEST's GetStatus).
+    pub status: ParamMap,
 }
 
 /// Reads and validates.
@@ -49,6 +51,7 @@ pub fn parse(map: &ParamMap, res: evplast_kernel::Resolution) -> Result<Params, 
         starts: vec![Step::MIN],
         amplitudes: vec![a.amplitude],
         window,
+        status: super::status_of(map, &[], |m| Amplitude::default().to_map(m)),
     })
 }
 
@@ -89,6 +92,30 @@ impl DcGenerator {
 }
 
 impl Population for DcGenerator {
+    fn get_status(&self, i: usize, out: &mut ParamMap) {
+        out.extend(self.gens[i].status.clone());
+    }
+
+    /// New amplitudes and windows apply to the steps from `ctx.now` on.
+    fn set_status(&mut self, i: usize, p: &ParamMap, ctx: &StatusCtx) -> Result<(), BuildError> {
+        crate::population::check_index(self.model, i, self.gens.len())?;
+        let given = crate::population::merged(self.gens[i].status.clone(), p);
+        let g = if self.model == MODEL {
+            parse(&given, ctx.res)?
+        } else {
+            super::step_current_generator::parse(&given, ctx.res)?
+        };
+        self.gens[i] = g;
+        let first = self.first;
+        for (t, seg) in self.targets.iter().zip(&mut self.seg) {
+            if (t.source.0 - first) as usize == i {
+                // Found again from the start by the next update.
+                *seg = 0;
+            }
+        }
+        Ok(())
+    }
+
     fn snapshot(&mut self, s: &mut Snap) {
         s.each(&mut self.seg, "the current generators' targets", |s, x| {
             s.usize(x)

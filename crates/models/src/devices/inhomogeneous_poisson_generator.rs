@@ -44,6 +44,7 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
         starts,
         rates: values,
         window,
+        status: super::status_of(map, &["rate_times", "rate_values"], |_| {}),
     })
 }
 

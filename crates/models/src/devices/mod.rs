@@ -13,7 +13,7 @@ use evplast_kernel::Step;
 
 use crate::error::{require, BuildError};
 use crate::nest_params;
-use crate::params::{Reader, TimeOrNever};
+use crate::params::{ParamMap, ParamValue, Reader, TimeOrNever};
 
 nest_params! {
     /// When a device is active, as given (NEST's `origin`, `start`, `stop`, in ms).
@@ -86,6 +86,23 @@ impl Window {
     pub fn hi(&self) -> Step {
         self.stop.map_or(Step::MAX, |s| self.origin + s)
     }
+}
+
+/// A device's full status dictionary: `defaults` (its NEST keys) overwritten by the validated
+/// map `given`, with empty arrays for `empty_arrays`. Devices keep it as given (times in ms, not
+/// resolved to steps) so that GetStatus reports what was set and SetStatus can re-read it.
+pub fn status_of(
+    given: &ParamMap,
+    empty_arrays: &[&str],
+    defaults: impl FnOnce(&mut ParamMap),
+) -> ParamMap {
+    let mut m = ParamMap::new();
+    for k in empty_arrays {
+        m.insert(k.to_string(), ParamValue::Array(Vec::new()));
+    }
+    defaults(&mut m);
+    WindowMs::default().to_map(&mut m);
+    crate::population::merged(m, given)
 }
 
 /// A piecewise-constant schedule read from two parameters, `times` (ms: on the grid, > 0,

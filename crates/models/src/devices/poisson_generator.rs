@@ -20,7 +20,9 @@
 
 use rand_distr::{Distribution, Exp, Poisson};
 
-use evplast_kernel::network::{DirectEvent, DirectValue, GeneratedTrain, Population, SliceCtx};
+use evplast_kernel::network::{
+    DirectEvent, DirectValue, GeneratedTrain, Population, SliceCtx, StatusCtx,
+};
 use evplast_kernel::rng::Rng;
 use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{NodeId, NumericalInstability, Resolution, Step};
@@ -91,6 +93,8 @@ pub struct Params {
     pub starts: Vec<Step>,
     pub rates: Vec<f64>,
     pub window: Window,
+    /// The status dictionary as given (NEST's GetStatus).
+    pub status: ParamMap,
 }
 
 /// Reads and validates.
@@ -106,6 +110,7 @@ pub fn parse(map: &ParamMap, res: evplast_kernel::Resolution) -> Result<Params, 
         starts: vec![Step::MIN],
         rates: vec![rate.rate],
         window,
+        status: super::status_of(map, &[], |m| Rate::default().to_map(m)),
     })
 }
 
@@ -221,6 +226,35 @@ fn emit(
 }
 
 impl Population for PoissonGenerator {
+    fn get_status(&self, i: usize, out: &mut ParamMap) {
+        out.extend(self.gens[i].status.clone());
+    }
+
+    /// New rates apply from `ctx.now` on: each of the generator's trains restarts its
+    /// (memoryless) process there with the new rate, drawing from its own stream as it goes on
+    /// (no reseeding).
+    fn set_status(&mut self, i: usize, p: &ParamMap, ctx: &StatusCtx) -> Result<(), BuildError> {
+        crate::population::check_index(self.model, i, self.gens.len())?;
+        let given = crate::population::merged(self.gens[i].status.clone(), p);
+        let g = if self.model == MODEL {
+            parse(&given, ctx.res)?
+        } else {
+            super::inhomogeneous_poisson_generator::parse(&given, ctx.res)?
+        };
+        self.counts[i] = g
+            .rates
+            .iter()
+            .map(|&r| count_distribution(r, ctx.res.h()))
+            .collect();
+        self.gens[i] = g;
+        for tr in self.trains.iter_mut().filter(|t| t.gen == i) {
+            tr.next = f64::NEG_INFINITY;
+            tr.seg = usize::MAX;
+            tr.next_step = Step::MIN;
+        }
+        Ok(())
+    }
+
     fn snapshot(&mut self, s: &mut Snap) {
         s.each(&mut self.trains, "the Poisson trains", |s, t| {
             s.rng(&mut t.rng);

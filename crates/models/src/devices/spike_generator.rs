@@ -5,6 +5,8 @@
 //! the connection weight per spike; `spike_multiplicities` give several spikes at once.
 //! Spike times are relative to `origin`; a spike is emitted only while the device is active:
 //! `start < t ≤ stop` (checked with NEST 3.10).
+//! SetStatus after a run: the new times are absolute (relative to `origin`) and may lie in the
+//! past, as NEST accepts them; spikes stamped at or before the current time are skipped.
 //!
 //! | parameter | default | unit | |
 //! |---|---|---|---|
@@ -14,7 +16,7 @@
 //! | `origin`, `start`, `stop` | 0, 0, ∞ | ms | activity window |
 
 use evplast_kernel::limits::MAX_MULTIPLICITY;
-use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
+use evplast_kernel::network::{Population, SliceCtx, SpikeEvent, StatusCtx};
 use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{NodeId, NumericalInstability, Resolution, Step};
 
@@ -31,6 +33,8 @@ pub struct Params {
     pub stamps: Vec<Step>,
     pub weights: Vec<f64>,
     pub multiplicities: Vec<u32>,
+    /// The status dictionary as given (NEST's GetStatus).
+    pub status: ParamMap,
 }
 
 /// Reads and validates.
@@ -142,6 +146,11 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
         stamps,
         weights,
         multiplicities,
+        status: super::status_of(
+            map,
+            &["spike_times", "spike_weights", "spike_multiplicities"],
+            |_| {},
+        ),
     })
 }
 
@@ -185,6 +194,24 @@ impl SpikeGenerator {
 }
 
 impl Population for SpikeGenerator {
+    fn get_status(&self, i: usize, out: &mut ParamMap) {
+        out.extend(self.gens[i].status.clone());
+    }
+
+    /// NEST 3.10's rule (checked with its Python interface): new `spike_times` are absolute
+    /// (relative to `origin`, not to the current time) and may lie in the past; spikes stamped
+    /// at or before `ctx.now` are never emitted, the rest are, from the next step on.
+    fn set_status(&mut self, i: usize, p: &ParamMap, ctx: &StatusCtx) -> Result<(), BuildError> {
+        crate::population::check_index(MODEL, i, self.gens.len())?;
+        let g = parse(
+            &crate::population::merged(self.gens[i].status.clone(), p),
+            ctx.res,
+        )?;
+        self.pos[i] = g.stamps.partition_point(|&s| s <= ctx.now);
+        self.gens[i] = g;
+        Ok(())
+    }
+
     fn snapshot(&mut self, s: &mut Snap) {
         s.each(&mut self.pos, "the spike generators", |s, x| s.usize(x));
     }

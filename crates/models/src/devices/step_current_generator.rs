@@ -30,6 +30,7 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
         starts,
         amplitudes: values,
         window,
+        status: super::status_of(map, &["amplitude_times", "amplitude_values"], |_| {}),
     })
 }
 

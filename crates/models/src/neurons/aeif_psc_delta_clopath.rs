@@ -21,7 +21,10 @@
 //!
 //! Parameters: run `evplast models aeif_psc_delta_clopath` (NEST names, defaults, units).
 //! State `V_m`, `w`, `u_bar_plus`, `u_bar_minus`, `u_bar_bar` is settable; its initial values
-//! come from the default parameters (E_L = −70.6 mV), as in NEST.
+//! come from the default parameters (E_L = −70.6 mV), as in NEST. `z` and `V_th` are
+//! recordable only: NEST 3.10 neither reports them in GetStatus nor accepts them in SetStatus.
+//! After build, the Clopath parameters of a neuron with plastic inputs cannot change (its
+//! archive holds them); NEST allows it.
 //!
 //! References: Clopath et al. (2010) Nat Neurosci 13:344, doi:10.1038/nn.2479;
 //! Brette & Gerstner (2005) J Neurophysiol 94:3637, doi:10.1152/jn.00686.2005.
@@ -32,7 +35,7 @@
 use evplast_kernel::archive::clopath::Voltages;
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::lanes::{Lanes, Real};
-use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
+use evplast_kernel::network::{Population, SliceCtx, SpikeEvent, StatusCtx};
 use evplast_kernel::record::MultimeterData;
 use evplast_kernel::rkf45::{
     evolve_apply_cached, evolve_first_lanes, tries_whole, Control, StepSize, MAX_ATTEMPTS_PER_STEP,
@@ -44,7 +47,7 @@ use crate::clopath_archiving::{write_clopath, ClopathParams};
 use crate::error::{require, BuildError};
 use crate::nest_params;
 use crate::params::{ParamDoc, ParamMap, Reader};
-use crate::population::Block;
+use crate::population::{check_index, merged, refuse_archived_change, Block};
 
 /// NEST model name.
 pub const MODEL: &str = "aeif_psc_delta_clopath";
@@ -214,6 +217,8 @@ pub const NODE_BYTES: usize = std::mem::size_of::<Node>();
 /// A population of `aeif_psc_delta_clopath` neurons.
 pub struct AeifPscDeltaClopath {
     nodes: Vec<Node>,
+    /// Per node: the Clopath parameters (reported; the archive holds its own copy).
+    clopath: Vec<ClopathParams>,
     block: Block,
 }
 
@@ -231,6 +236,13 @@ impl AeifPscDeltaClopath {
             params.len(),
             "the aeif_psc_delta_clopath neurons",
         )?;
+        let mut clopath = Vec::new();
+        evplast_kernel::limits::try_reserve(
+            &mut clopath,
+            params.len(),
+            "the aeif_psc_delta_clopath neurons",
+        )?;
+        clopath.extend(params.iter().map(|np| np.clopath.clone()));
         nodes.extend(params.iter().map(|np| {
             let s = &np.init;
             Node {
@@ -256,7 +268,23 @@ impl AeifPscDeltaClopath {
                 free: Free::of(&np.p),
             }
         }));
-        Ok(Self { nodes, block })
+        Ok(Self {
+            nodes,
+            clopath,
+            block,
+        })
+    }
+
+    /// The settable state of node `i`, as Create reads it.
+    fn init_state(&self, i: usize) -> InitState {
+        let y = &self.nodes[i].y;
+        InitState {
+            v_m: y[V_M],
+            w: y[W],
+            u_bar_plus: y[U_PLUS],
+            u_bar_minus: y[U_MINUS],
+            u_bar_bar: y[U_BAR_BAR],
+        }
     }
 
     /// The sampler registry (for multimeters).
@@ -651,5 +679,44 @@ impl Population for AeifPscDeltaClopath {
 
     fn drain_samples(&mut self, out: &mut [MultimeterData]) {
         self.block.samplers.drain_into(out);
+    }
+
+    fn get_status(&self, i: usize, out: &mut ParamMap) {
+        self.nodes[i].p.to_map(out);
+        self.clopath[i].to_map(out);
+        self.init_state(i).to_map(out);
+    }
+
+    fn set_status(&mut self, i: usize, p: &ParamMap, ctx: &StatusCtx) -> Result<(), BuildError> {
+        check_index(MODEL, i, self.nodes.len())?;
+        let mut current = ParamMap::new();
+        self.get_status(i, &mut current);
+        let np = parse(&merged(current, p))?;
+        if self.block.archive[i].is_some() && np.clopath != self.clopath[i] {
+            let mut old = ParamMap::new();
+            self.clopath[i].to_map(&mut old);
+            let mut new = ParamMap::new();
+            np.clopath.to_map(&mut new);
+            let (k, v) = new
+                .iter()
+                .find(|(k, v)| old.get(*k) != Some(*v))
+                .expect("differs");
+            return Err(refuse_archived_change(MODEL, k, v));
+        }
+        // Validated: swap in parameters and state, then recalculate what derives from them.
+        let n = &mut self.nodes[i];
+        let s = &np.init;
+        n.y[V_M] = s.v_m;
+        n.y[W] = s.w;
+        n.y[U_PLUS] = s.u_bar_plus;
+        n.y[U_MINUS] = s.u_bar_minus;
+        n.y[U_BAR_BAR] = s.u_bar_bar;
+        n.ref_counts = ctx.res.duration_steps(np.p.t_ref);
+        n.clamp_counts = ctx.res.duration_steps(np.p.t_clamp);
+        n.free = Free::of(&np.p);
+        n.p = np.p;
+        n.dydt = None;
+        self.clopath[i] = np.clopath;
+        Ok(())
     }
 }

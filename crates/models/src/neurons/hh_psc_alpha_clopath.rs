@@ -22,7 +22,7 @@
 
 use evplast_kernel::archive::clopath::Voltages;
 use evplast_kernel::inputs::ChannelKind;
-use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
+use evplast_kernel::network::{Population, SliceCtx, SpikeEvent, StatusCtx};
 use evplast_kernel::record::MultimeterData;
 use evplast_kernel::rkf45::{evolve_step, Control, StepSize};
 use evplast_kernel::snapshot::Snap;
@@ -32,7 +32,7 @@ use crate::clopath_archiving::{write_clopath, ClopathParams};
 use crate::error::{require, BuildError};
 use crate::nest_params;
 use crate::params::{ParamDoc, ParamMap, Reader};
-use crate::population::Block;
+use crate::population::{check_index, merged, refuse_archived_change, Block};
 
 /// NEST model name.
 pub const MODEL: &str = "hh_psc_alpha_clopath";
@@ -227,6 +227,8 @@ fn rhs(p: &Params, i_stim: f64, y: &[f64; 11], f: &mut [f64; 11]) {
 /// A population of `hh_psc_alpha_clopath` neurons.
 pub struct HhPscAlphaClopath {
     nodes: Vec<Node>,
+    /// Per node: the Clopath parameters (reported; the archive holds its own copy).
+    clopath: Vec<ClopathParams>,
     block: Block,
 }
 
@@ -245,6 +247,13 @@ impl HhPscAlphaClopath {
             params.len(),
             "the hh_psc_alpha_clopath neurons",
         )?;
+        let mut clopath = Vec::new();
+        evplast_kernel::limits::try_reserve(
+            &mut clopath,
+            params.len(),
+            "the hh_psc_alpha_clopath neurons",
+        )?;
+        clopath.extend(params.iter().map(|np| np.clopath.clone()));
         nodes.extend(params.iter().map(|np| {
             let s = &np.init;
             let mut y = [0.0; 11];
@@ -266,7 +275,25 @@ impl HhPscAlphaClopath {
                 psc_init_in: e / np.p.tau_syn_in,
             }
         }));
-        Ok(Self { nodes, block })
+        Ok(Self {
+            nodes,
+            clopath,
+            block,
+        })
+    }
+
+    /// The settable state of node `i`, as Create reads it.
+    fn init_state(&self, i: usize) -> InitState {
+        let y = &self.nodes[i].y;
+        InitState {
+            v_m: y[V_M],
+            act_m: y[HH_M],
+            inact_h: y[HH_H],
+            act_n: y[HH_N],
+            u_bar_plus: y[U_PLUS],
+            u_bar_minus: y[U_MINUS],
+            u_bar_bar: y[U_BAR_BAR],
+        }
     }
 
     /// The sampler registry (for multimeters).
@@ -276,6 +303,47 @@ impl HhPscAlphaClopath {
 }
 
 impl Population for HhPscAlphaClopath {
+    fn get_status(&self, i: usize, out: &mut ParamMap) {
+        self.nodes[i].p.to_map(out);
+        self.clopath[i].to_map(out);
+        self.init_state(i).to_map(out);
+    }
+
+    fn set_status(&mut self, i: usize, p: &ParamMap, ctx: &StatusCtx) -> Result<(), BuildError> {
+        check_index(MODEL, i, self.nodes.len())?;
+        let mut current = ParamMap::new();
+        self.get_status(i, &mut current);
+        let np = parse(&merged(current, p))?;
+        if self.block.archive[i].is_some() && np.clopath != self.clopath[i] {
+            let mut old = ParamMap::new();
+            self.clopath[i].to_map(&mut old);
+            let mut new = ParamMap::new();
+            np.clopath.to_map(&mut new);
+            let (k, v) = new
+                .iter()
+                .find(|(k, v)| old.get(*k) != Some(*v))
+                .expect("differs");
+            return Err(refuse_archived_change(MODEL, k, v));
+        }
+        // Validated: swap in parameters and state, then recalculate what derives from them.
+        let e = std::f64::consts::E;
+        let n = &mut self.nodes[i];
+        let s = &np.init;
+        n.y[V_M] = s.v_m;
+        n.y[HH_M] = s.act_m;
+        n.y[HH_H] = s.inact_h;
+        n.y[HH_N] = s.act_n;
+        n.y[U_PLUS] = s.u_bar_plus;
+        n.y[U_MINUS] = s.u_bar_minus;
+        n.y[U_BAR_BAR] = s.u_bar_bar;
+        n.ref_counts = ctx.res.duration_steps(np.p.t_ref);
+        n.psc_init_ex = e / np.p.tau_syn_ex;
+        n.psc_init_in = e / np.p.tau_syn_in;
+        n.p = np.p;
+        self.clopath[i] = np.clopath;
+        Ok(())
+    }
+
     fn snapshot(&mut self, s: &mut Snap) {
         s.each(
             &mut self.nodes,

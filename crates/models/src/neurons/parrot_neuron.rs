@@ -6,7 +6,7 @@
 //! No parameters. Partners: any synapse as source; `static_synapse` from generators.
 
 use evplast_kernel::inputs::ChannelKind;
-use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
+use evplast_kernel::network::{Population, SliceCtx, SpikeEvent, StatusCtx};
 use evplast_kernel::snapshot::Snap;
 use evplast_kernel::NumericalInstability;
 
@@ -38,6 +38,14 @@ impl ParrotNeuron {
 }
 
 impl Population for ParrotNeuron {
+    /// A parrot has neither parameters nor state (NEST reports only bookkeeping keys).
+    fn get_status(&self, _i: usize, _out: &mut ParamMap) {}
+
+    fn set_status(&mut self, i: usize, p: &ParamMap, _ctx: &StatusCtx) -> Result<(), BuildError> {
+        crate::population::check_index(MODEL, i, self.n)?;
+        parse(p)
+    }
+
     fn snapshot(&mut self, s: &mut Snap) {
         // A parrot has no state of its own; its input is in the rings.
         self.block.snapshot(s);

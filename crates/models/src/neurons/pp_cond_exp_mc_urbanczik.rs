@@ -35,7 +35,7 @@ use rand_distr::{Distribution, Poisson};
 
 use evplast_kernel::archive::urbanczik::{RateFunction, UrbanczikRule};
 use evplast_kernel::inputs::ChannelKind;
-use evplast_kernel::network::{Population, SliceCtx, SpikeEvent};
+use evplast_kernel::network::{Population, SliceCtx, SpikeEvent, StatusCtx};
 use evplast_kernel::record::MultimeterData;
 use evplast_kernel::rkf45::{evolve_step, Control, StepSize};
 use evplast_kernel::rng::Rng;
@@ -45,7 +45,7 @@ use evplast_kernel::{NumericalInstability, Resolution, Step};
 use crate::error::{require, BuildError};
 use crate::nest_params;
 use crate::params::{ParamDoc, ParamMap, ParamValue, Reader};
-use crate::population::Block;
+use crate::population::{check_index, merged, refuse_archived_change, Block};
 
 /// NEST model name.
 pub const MODEL: &str = "pp_cond_exp_mc_urbanczik";
@@ -321,7 +321,66 @@ impl PpCondExpMcUrbanczik {
     }
 }
 
+impl PpCondExpMcUrbanczik {
+    /// Node `i`'s parameters with the compartments' `V_m` as they are now.
+    fn current(&self, i: usize) -> NodeParams {
+        let n = &self.nodes[i];
+        let mut np = n.np.clone();
+        np.soma.v_m = n.y[V_S];
+        np.dend.v_m = n.y[V_D];
+        np
+    }
+}
+
 impl Population for PpCondExpMcUrbanczik {
+    /// NEST's layout: the whole-neuron parameters at the top, each compartment's parameters
+    /// and `V_m` in the nested `soma` and `dendritic` dictionaries.
+    fn get_status(&self, i: usize, out: &mut ParamMap) {
+        let np = self.current(i);
+        np.p.to_map(out);
+        for (key, c) in [("soma", &np.soma), ("dendritic", &np.dend)] {
+            let mut m = ParamMap::new();
+            c.to_map(&mut m);
+            out.insert(key.to_string(), ParamValue::Table(m));
+        }
+    }
+
+    fn set_status(&mut self, i: usize, p: &ParamMap, ctx: &StatusCtx) -> Result<(), BuildError> {
+        check_index(MODEL, i, self.nodes.len())?;
+        let mut current = ParamMap::new();
+        self.get_status(i, &mut current);
+        let np = parse(&merged(current, p))?;
+        let old = self.current(i);
+        if self.block.archive[i].is_some() && np.rule() != old.rule() {
+            // Name the first changed parameter the archive's rule reads.
+            let (s0, s1, d0, d1) = (&old.soma, &np.soma, &old.dend, &np.dend);
+            let changed = [
+                ("phi_max", old.p.phi_max, np.p.phi_max),
+                ("rate_slope", old.p.rate_slope, np.p.rate_slope),
+                ("beta", old.p.beta, np.p.beta),
+                ("theta", old.p.theta, np.p.theta),
+                ("g_sp", old.p.g_sp, np.p.g_sp),
+                ("soma.g_L", s0.g_l, s1.g_l),
+                ("soma.E_L", s0.e_l, s1.e_l),
+                ("dendritic.C_m", d0.c_m, d1.c_m),
+                ("dendritic.g_L", d0.g_l, d1.g_l),
+                ("dendritic.tau_syn_ex", d0.tau_syn_ex, d1.tau_syn_ex),
+                ("dendritic.tau_syn_in", d0.tau_syn_in, d1.tau_syn_in),
+            ]
+            .into_iter()
+            .find(|(_, a, b)| a != b)
+            .map_or(("a rule parameter", f64::NAN), |(k, _, b)| (k, b));
+            return Err(refuse_archived_change(MODEL, changed.0, changed.1));
+        }
+        // Validated: swap in parameters and state, then recalculate what derives from them.
+        let n = &mut self.nodes[i];
+        n.y[V_S] = np.soma.v_m;
+        n.y[V_D] = np.dend.v_m;
+        n.ref_counts = ctx.res.duration_steps(np.p.t_ref);
+        n.np = np;
+        Ok(())
+    }
+
     fn snapshot(&mut self, s: &mut Snap) {
         s.each(
             &mut self.nodes,

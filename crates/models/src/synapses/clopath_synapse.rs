@@ -34,7 +34,7 @@ use evplast_kernel::{KernelError, NodeId, Resolution, Step};
 
 use crate::error::{require, BuildError};
 use crate::nest_params;
-use crate::params::{ParamDoc, ParamMap, Reader};
+use crate::params::{ParamDoc, ParamMap, ParamValue, Reader};
 
 /// NEST model name.
 pub const MODEL: &str = "clopath_synapse";
@@ -405,7 +405,71 @@ impl Runs {
     }
 }
 
+impl ClopathTable {
+    /// The run (presynaptic state) of row `r`.
+    fn run_of(&self, r: usize) -> usize {
+        let s = self.rows.source_of(r).0 as usize;
+        let (lo, hi) = (self.runs.first[s] as usize, self.runs.first[s + 1] as usize);
+        lo + self.runs.end[lo..hi].partition_point(|&e| e as usize <= r)
+    }
+
+    /// Row `r`'s parameters as GetStatus reports them: the projection's, with the presynaptic
+    /// trace `x_bar` as of the last spike (as NEST stores it).
+    fn row_params(&self, r: usize) -> Params {
+        let mut p = self.projections[self.projection[r] as usize].params.clone();
+        p.x_bar = self.runs.x_bar[self.run_of(r)];
+        p
+    }
+}
+
 impl SynapseTable for ClopathTable {
+    fn get_conn(&self, row: usize, res: Resolution, out: &mut ParamMap) {
+        out.insert("weight".into(), ParamValue::Num(self.weight[row]));
+        out.insert(
+            "delay".into(),
+            ParamValue::Num(res.ms(self.delay[row] as Step)),
+        );
+        self.row_params(row).to_map(out);
+    }
+
+    /// `weight` is checked against Wmin/Wmax's signs as at Connect. `tau_x`, `Wmin`, `Wmax`
+    /// are stored once per projection and `x_bar` once per (source, projection): a different
+    /// value on one connection is refused.
+    fn set_conn(&mut self, row: usize, p: &ParamMap, res: Resolution) -> Result<(), BuildError> {
+        super::check_row(MODEL, row, self.weight.len())?;
+        let cur = self.row_params(row);
+        let mut new = cur.clone();
+        let mut w = self.weight[row];
+        let mut r = Reader::new(MODEL, p);
+        r.read("weight", &mut w)?;
+        super::read_unchanged_delay(&mut r, self.delay[row] as Step, res)?;
+        new.apply(&mut r)?;
+        r.finish()?;
+        for (k, a, b) in [
+            ("tau_x", cur.tau_x, new.tau_x),
+            ("Wmin", cur.w_min, new.w_min),
+            ("Wmax", cur.w_max, new.w_max),
+        ] {
+            if a != b {
+                return Err(super::refuse_shared(MODEL, k, b, a));
+            }
+        }
+        if new.x_bar != cur.x_bar {
+            return Err(BuildError::bad(
+                MODEL,
+                "x_bar",
+                crate::params::fmt_num(new.x_bar),
+                format!(
+                    "is the presynaptic trace, shared by all connections from this source made                      by the same Connect call (it is {} there), and cannot differ on one                      connection; set it in that Connect's syn_spec",
+                    crate::params::fmt_num(cur.x_bar)
+                ),
+            ));
+        }
+        check_weight(&new, w)?;
+        self.weight[row] = w;
+        Ok(())
+    }
+
     fn snapshot(&mut self, s: &mut Snap) {
         s.f64_slice(&mut self.weight, "the clopath_synapse weights");
         s.each(&mut self.runs.t_last, "the clopath_synapse runs", |s, x| {

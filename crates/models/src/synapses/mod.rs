@@ -5,3 +5,62 @@ pub mod clopath_synapse;
 pub mod columns;
 pub mod static_synapse;
 pub mod urbanczik_synapse;
+
+use evplast_kernel::{BuildError, Resolution, Step};
+
+use crate::params::{fmt_num, ParamValue, Reader};
+
+/// Connection `row` of a table of `n`, or the error a front end passes on.
+pub fn check_row(model: &str, row: usize, n: usize) -> Result<(), BuildError> {
+    if row < n {
+        Ok(())
+    } else {
+        Err(BuildError::Connect(format!(
+            "{model}: connection {row} is not in this table of {n}"
+        )))
+    }
+}
+
+/// Reads `delay` from a SetStatus dictionary: accepted only if it equals the connection's
+/// current delay of `steps` steps. Deviation from NEST (which allows it): the input rings and
+/// the slice length (`min_delay`) were laid out for the delays the network was built with.
+pub fn read_unchanged_delay(
+    r: &mut Reader<'_>,
+    steps: Step,
+    res: Resolution,
+) -> Result<(), BuildError> {
+    let Some(v) = r.raw("delay") else {
+        return Ok(());
+    };
+    let current = res.ms(steps);
+    match v {
+        ParamValue::Num(d) if *d == current => Ok(()),
+        ParamValue::Num(_) => Err(BuildError::bad(
+            r.model(),
+            "delay",
+            v,
+            format!(
+                "cannot change after the network is built (it is {} ms): the input buffers and \
+                 the communication interval were laid out for the delays at build time; \
+                 connect with the delay wanted instead",
+                fmt_num(current)
+            ),
+        )),
+        _ => Err(BuildError::bad(r.model(), "delay", v, "expected a number")),
+    }
+}
+
+/// Refuses a different value on one connection for a parameter stored once per projection.
+pub fn refuse_shared(model: &str, param: &str, value: f64, current: f64) -> BuildError {
+    BuildError::bad(
+        model,
+        param,
+        fmt_num(value),
+        format!(
+            "is shared by all connections made by the same Connect call (it is {} there) and \
+             cannot differ on one connection; set it in that Connect's syn_spec, or with \
+             CopyModel/SetDefaults before Connect",
+            fmt_num(current)
+        ),
+    )
+}

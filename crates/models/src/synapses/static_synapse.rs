@@ -9,7 +9,9 @@
 use evplast_kernel::csr::BySource;
 use evplast_kernel::network::{report_rows, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
 use evplast_kernel::snapshot::Snap;
-use evplast_kernel::{Resolution, Step};
+use evplast_kernel::{BuildError, Resolution, Step};
+
+use crate::params::{ParamMap, ParamValue, Reader};
 
 /// NEST model name.
 pub const MODEL: &str = "static_synapse";
@@ -58,6 +60,25 @@ impl StaticTable {
 }
 
 impl SynapseTable for StaticTable {
+    fn get_conn(&self, row: usize, res: Resolution, out: &mut ParamMap) {
+        out.insert("weight".into(), ParamValue::Num(self.weight[row]));
+        out.insert(
+            "delay".into(),
+            ParamValue::Num(res.ms(self.delay[row] as Step)),
+        );
+    }
+
+    fn set_conn(&mut self, row: usize, p: &ParamMap, res: Resolution) -> Result<(), BuildError> {
+        super::check_row(MODEL, row, self.weight.len())?;
+        let mut r = Reader::new(MODEL, p);
+        let mut w = self.weight[row];
+        r.read("weight", &mut w)?;
+        super::read_unchanged_delay(&mut r, self.delay[row] as Step, res)?;
+        r.finish()?;
+        self.weight[row] = w;
+        Ok(())
+    }
+
     fn snapshot(&mut self, s: &mut Snap) {
         // Static weights follow from the model file; only the table's size is checked.
         s.fixed_len(self.weight.len(), "the static synapses");

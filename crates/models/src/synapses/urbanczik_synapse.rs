@@ -39,7 +39,7 @@ use evplast_kernel::{KernelError, Resolution, Step};
 
 use crate::error::{require, BuildError};
 use crate::nest_params;
-use crate::params::{ParamDoc, ParamMap, Reader};
+use crate::params::{ParamDoc, ParamMap, ParamValue, Reader};
 
 /// NEST model name.
 pub const MODEL: &str = "urbanczik_synapse";
@@ -351,6 +351,49 @@ fn first_t_last(res: Resolution) -> Step {
 }
 
 impl SynapseTable for UrbanczikTable {
+    fn get_conn(&self, row: usize, res: Resolution, out: &mut ParamMap) {
+        out.insert("weight".into(), ParamValue::Num(self.weight[row]));
+        out.insert(
+            "delay".into(),
+            ParamValue::Num(res.ms(self.delay[row] as Step)),
+        );
+        self.projections[self.projection[row] as usize]
+            .params
+            .to_map(out);
+    }
+
+    /// `weight` is checked against Wmin/Wmax's signs and becomes the weight the rule's
+    /// integrals are added to (NEST: `init_weight_ = weight_` in set_status). `tau_Delta`,
+    /// `eta`, `Wmin`, `Wmax` are stored once per projection: a different value on one
+    /// connection is refused.
+    fn set_conn(&mut self, row: usize, p: &ParamMap, res: Resolution) -> Result<(), BuildError> {
+        super::check_row(MODEL, row, self.weight.len())?;
+        let cur = self.projections[self.projection[row] as usize]
+            .params
+            .clone();
+        let mut new = cur.clone();
+        let mut w = self.weight[row];
+        let mut r = Reader::new(MODEL, p);
+        r.read("weight", &mut w)?;
+        super::read_unchanged_delay(&mut r, self.delay[row] as Step, res)?;
+        new.apply(&mut r)?;
+        r.finish()?;
+        for (k, a, b) in [
+            ("tau_Delta", cur.tau_delta, new.tau_delta),
+            ("eta", cur.eta, new.eta),
+            ("Wmin", cur.w_min, new.w_min),
+            ("Wmax", cur.w_max, new.w_max),
+        ] {
+            if a != b {
+                return Err(super::refuse_shared(MODEL, k, b, a));
+            }
+        }
+        check_weight(&new, w)?;
+        self.weight[row] = w;
+        self.init_weight[row] = w;
+        Ok(())
+    }
+
     fn snapshot(&mut self, s: &mut Snap) {
         for (v, what) in [
             (&mut self.weight, "weights"),
