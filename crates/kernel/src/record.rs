@@ -56,6 +56,15 @@ impl SpikeRecording {
         }
     }
 
+    /// Forgets recorder `rec`'s events (NEST's `n_events = 0`).
+    pub fn clear(&mut self, rec: usize) {
+        let row = std::mem::size_of::<SpikeRecord>() as u64;
+        self.used = self
+            .used
+            .saturating_sub(self.events[rec].len() as u64 * row);
+        self.events[rec] = Vec::new();
+    }
+
     /// Records a spike of `sender` if anybody listens; a spike whose rows would exceed the
     /// budget or that the allocator refuses is not recorded and sets `overflow` (the run then
     /// stops with an error instead of an abort).

@@ -14,6 +14,7 @@ use evplast_kernel::rng::{self, domain};
 use evplast_kernel::{KernelError, NodeId, Resolution, Step};
 
 pub mod memory;
+pub mod status;
 
 use crate::devices::dc_generator::DcGenerator;
 use crate::devices::poisson_generator::{DirectTarget, PoissonGenerator};
@@ -418,6 +419,19 @@ impl NetworkBuilder {
             plastic_in: false,
         });
         Ok(NodeId(first))
+    }
+
+    /// NEST's `SetStatus` before the network is built: node `id`'s parameters become `map`
+    /// (validated as at `create`).
+    pub fn set_node_params(&mut self, id: NodeId, map: &ParamMap) -> Result<(), BuildError> {
+        let bi = *self
+            .node_block
+            .get(id.0 as usize)
+            .ok_or_else(|| BuildError::Connect(format!("node {id} does not exist")))?;
+        let b = &mut self.blocks[bi as usize];
+        let p = registry::parse_node(b.model, map, self.res)?;
+        b.params[(id.0 - b.first) as usize] = p;
+        Ok(())
     }
 
     /// Refuses `n` more nodes of `model` if node ids or input channels would overflow their

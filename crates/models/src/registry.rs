@@ -385,3 +385,21 @@ pub fn check_synapse_params(model: &ModelInfo, map: &ParamMap) -> Result<(), Bui
     }
     Ok(())
 }
+
+/// A synapse model's defaults (NEST's `GetDefaults`): weight and delay (1, 1 ms, as NEST's)
+/// and the rule's parameters.
+pub fn synapse_defaults(model: &ModelInfo) -> ParamMap {
+    let mut m = ParamMap::new();
+    m.insert("weight".into(), crate::params::ParamValue::Num(1.0));
+    m.insert("delay".into(), crate::params::ParamValue::Num(1.0));
+    match model.name {
+        crate::synapses::clopath_synapse::MODEL => {
+            crate::synapses::clopath_synapse::Params::default().to_map(&mut m)
+        }
+        crate::synapses::urbanczik_synapse::MODEL => {
+            crate::synapses::urbanczik_synapse::Params::default().to_map(&mut m)
+        }
+        _ => {}
+    }
+    m
+}

@@ -715,6 +715,447 @@ impl Kernel {
     }
 }
 
+/// Where a built node lives.
+enum Loc {
+    /// Population index and local index.
+    Pop(usize, usize),
+    Recorder,
+}
+
+/// Recorded events of one recorder, as columns (NEST's `events` dictionary).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Events {
+    pub senders: Vec<i64>,
+    pub targets: Vec<i64>,
+    /// Time stamps in ms (NEST's `times`).
+    pub times: Vec<f64>,
+    pub weights: Vec<f64>,
+    /// Multimeter columns by recordable name.
+    pub values: Vec<(String, Vec<f64>)>,
+}
+
+/// `GetConnections`' result as columns, in a stable order (source, target, then creation).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Connections {
+    pub source: Vec<u32>,
+    pub target: Vec<u32>,
+    pub weight: Vec<f64>,
+    pub delay: Vec<f64>,
+    pub synapse_model: Vec<&'static str>,
+    /// A handle per connection for [`Kernel::connection_status`] (table << 32 | row).
+    pub handle: Vec<u64>,
+}
+
+impl Kernel {
+    /// Keys every node's status carries beside the model's own.
+    fn common_status(&self, id: NodeId, c: &Created, info: &ModelInfo, out: &mut ParamMap) {
+        out.insert("global_id".into(), ParamValue::Num(id.0 as f64));
+        out.insert("model".into(), ParamValue::Str(c.model.clone()));
+        out.insert(
+            "element_type".into(),
+            ParamValue::Str(
+                match info.kind {
+                    ModelKind::Neuron => "neuron",
+                    ModelKind::Generator => "stimulator",
+                    ModelKind::Recorder => "recorder",
+                    ModelKind::Synapse => "synapse",
+                }
+                .into(),
+            ),
+        );
+        out.insert("local".into(), ParamValue::Bool(true));
+        if !info.recordables.is_empty() {
+            out.insert(
+                "recordables".into(),
+                ParamValue::Array(
+                    info.recordables
+                        .iter()
+                        .map(|r| ParamValue::Str(r.to_string()))
+                        .collect(),
+                ),
+            );
+        }
+        if info.kind == ModelKind::Recorder {
+            let n = match self.events(id) {
+                Ok(e) => e.times.len(),
+                Err(_) => 0,
+            };
+            out.insert("n_events".into(), ParamValue::Num(n as f64));
+        }
+    }
+
+    fn unknown_node(id: NodeId, n: usize) -> ApiError {
+        ApiError::new(
+            ErrorKind::UnknownNode,
+            "nodes",
+            format!("node {id} does not exist ({n} nodes were created)"),
+        )
+    }
+
+    /// The built population (or recorder) of node `id`.
+    fn locate(&self, id: NodeId) -> Result<Loc, ApiError> {
+        let c = self
+            .create_of(id)
+            .ok_or_else(|| Self::unknown_node(id, self.n_nodes()))?;
+        let info = self.model_of(id).expect("exists");
+        if info.kind == ModelKind::Recorder {
+            return Ok(Loc::Recorder);
+        }
+        let pop = self.creates[..c]
+            .iter()
+            .filter(|x| self.model_of(x.first).map(|m| m.kind) != Some(ModelKind::Recorder))
+            .count();
+        Ok(Loc::Pop(pop, (id.0 - self.creates[c].first.0) as usize))
+    }
+
+    /// NEST's `GetStatus` of node `id`: parameters, state and NEST's common keys.
+    pub fn get_status(&self, id: NodeId) -> Result<ParamMap, ApiError> {
+        let c = self
+            .create_of(id)
+            .ok_or_else(|| Self::unknown_node(id, self.n_nodes()))?;
+        let created = &self.creates[c];
+        let info = self.model_of(id).expect("exists");
+        let local = (id.0 - created.first.0) as usize;
+        let mut out = match (&self.sim, self.locate(id)?) {
+            (Some(sim), Loc::Pop(p, i)) => {
+                let mut m = ParamMap::new();
+                sim.network.populations[p].get_status(i, &mut m);
+                m
+            }
+            _ => evplast_models::builder::status::status_of_params(
+                info,
+                &created.params[local],
+                self.resolution(),
+            )
+            .map_err(|e| ApiError::build("nodes", e))?,
+        };
+        self.common_status(id, created, info, &mut out);
+        Ok(out)
+    }
+
+    /// NEST's `SetStatus` of node `id`: validated first (a refusal changes nothing), then
+    /// applied; between runs it takes effect from the current time on.
+    pub fn set_status(&mut self, id: NodeId, p: &ParamMap) -> Result<(), ApiError> {
+        let c = self
+            .create_of(id)
+            .ok_or_else(|| Self::unknown_node(id, self.n_nodes()))?;
+        let info = self.model_of(id).expect("exists");
+        let local = (id.0 - self.creates[c].first.0) as usize;
+        let res = self.resolution();
+        // Keys NEST reports but that are not the model's to set.
+        for k in ["global_id", "model", "element_type", "local", "recordables", "n_events"] {
+            if p.contains_key(k) {
+                return Err(ApiError::new(
+                    ErrorKind::BadProperty,
+                    &format!("params.{k}"),
+                    format!("'{k}' is read-only"),
+                ));
+            }
+        }
+        if info.kind == ModelKind::Recorder && self.sim.is_some() {
+            return Err(ApiError::new(
+                ErrorKind::BadProperty,
+                "params",
+                format!("{} parameters cannot change after the network is built", info.name),
+            ));
+        }
+        let loc = self.locate(id)?;
+        match (self.sim.as_mut(), loc) {
+            (Some(sim), Loc::Pop(pi, i)) => {
+                let ctx = evplast_kernel::network::StatusCtx {
+                    res,
+                    now: sim.network.now,
+                };
+                sim.network.populations[pi]
+                    .set_status(i, p, &ctx)
+                    .map_err(|e| ApiError::build("params", e))?;
+                let given = &mut self.creates[c].params[local];
+                for (k, v) in p {
+                    given.insert(k.clone(), v.clone());
+                }
+            }
+            _ => {
+                // Not built yet: the merged parameters replace the node's in the builder.
+                let mut merged = self.creates[c].params[local].clone();
+                merge_into(&mut merged, p);
+                let b = self.builder("SetStatus")?;
+                b.set_node_params(id, &merged)
+                    .map_err(|e| ApiError::build("params", e))?;
+                self.creates[c].params[local] = merged;
+            }
+        }
+        Ok(())
+    }
+
+    /// NEST's `GetDefaults(model)`: the status of a node made with the model's defaults, with
+    /// `receptor_types` and `recordables`; for a synapse model its parameters.
+    pub fn defaults(&self, model: &str) -> Result<ParamMap, ApiError> {
+        let (info, user) = self.resolve(model).map_err(|e| ApiError::build("model", e))?;
+        let given = user.map(|u| u.defaults.clone()).unwrap_or_default();
+        let mut out = if info.kind == ModelKind::Synapse {
+            let mut m = evplast_models::registry::synapse_defaults(info);
+            merge_into(&mut m, &given);
+            if let Some(wr) = user.and_then(|u| u.weight_recorder) {
+                m.insert("weight_recorder".into(), ParamValue::Num(wr.0 as f64));
+            }
+            m
+        } else {
+            evplast_models::builder::status::status_of_params(info, &given, self.resolution())
+                .map_err(|e| ApiError::build("model", e))?
+        };
+        out.insert("model".into(), ParamValue::Str(model.to_string()));
+        if info.kind != ModelKind::Synapse {
+            let created = Created {
+                model: model.to_string(),
+                first: NodeId(0),
+                n: 0,
+                params: Vec::new(),
+            };
+            let mut common = ParamMap::new();
+            self.common_status(NodeId(0), &created, info, &mut common);
+            common.remove("global_id");
+            common.remove("local");
+            out.extend(common);
+            let mut receptors = ParamMap::new();
+            for (num, name, _) in info.spike_receptors.iter().chain(info.current_receptors) {
+                receptors.insert(name.to_string(), ParamValue::Num(*num as f64));
+            }
+            if !receptors.is_empty() {
+                out.insert("receptor_types".into(), ParamValue::Table(receptors));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Simulated time in ms (NEST's `biological_time`).
+    pub fn biological_time(&self) -> f64 {
+        let now = self.sim.as_ref().map_or(0, |s| s.network.now);
+        self.resolution().ms(now)
+    }
+
+    /// NEST's `Simulate(t)`: builds the network on the first call, then runs `t` ms more;
+    /// `progress` is called after every `min_delay` slice and may stop the run there (the
+    /// network stays consistent: a later call goes on as if it had not stopped).
+    pub fn simulate(
+        &mut self,
+        t: f64,
+        progress: &mut dyn FnMut(i64) -> std::ops::ControlFlow<()>,
+    ) -> Result<(), ApiError> {
+        let now = self.sim.as_ref().map_or(0, |s| s.network.now);
+        let steps = self.steps_for(t, now)?;
+        self.prepare()?;
+        let sim = self.sim.as_mut().expect("prepared");
+        sim.network.simulate(steps, progress).map_err(|e| ApiError {
+            kind: ErrorKind::NumericalInstability,
+            at: String::new(),
+            field: String::new(),
+            message: e.to_string(),
+            build: None,
+        })
+    }
+
+    /// NEST's `GetConnections(source, target, synapse_model)`; builds the network first.
+    pub fn connections(
+        &mut self,
+        source: Option<&[NodeId]>,
+        target: Option<&[NodeId]>,
+        synapse_model: Option<&str>,
+    ) -> Result<Connections, ApiError> {
+        let model = match synapse_model {
+            Some(m) => Some(
+                self.resolve(m)
+                    .map_err(|e| ApiError::build("synapse_model", e))?
+                    .0
+                    .name,
+            ),
+            None => None,
+        };
+        self.prepare()?;
+        let sim = self.sim.as_ref().expect("prepared");
+        let net = &sim.network;
+        let mut rows: Vec<(u32, u32, u64, f64, f64, &'static str)> = Vec::new();
+        let mut buf = Vec::new();
+        for (ti, t) in net.synapses.iter().enumerate() {
+            if model.is_some_and(|m| m != t.model()) {
+                continue;
+            }
+            buf.clear();
+            t.connections(net.res, &net.channel_owner, &mut buf);
+            for (r, c) in buf.iter().enumerate() {
+                if source.is_some_and(|s| s.binary_search(&c.source).is_err())
+                    || target.is_some_and(|s| s.binary_search(&c.target).is_err())
+                {
+                    continue;
+                }
+                rows.push((
+                    c.source.0,
+                    c.target.0,
+                    (ti as u64) << 32 | r as u64,
+                    c.weight,
+                    c.delay_ms,
+                    t.model(),
+                ));
+            }
+        }
+        rows.sort_by_key(|r| (r.0, r.1, r.2));
+        let mut out = Connections::default();
+        for (s, t, h, w, d, m) in rows {
+            out.source.push(s);
+            out.target.push(t);
+            out.handle.push(h);
+            out.weight.push(w);
+            out.delay.push(d);
+            out.synapse_model.push(m);
+        }
+        Ok(out)
+    }
+
+    fn table_row(&self, handle: u64) -> Result<(usize, usize), ApiError> {
+        let (t, r) = ((handle >> 32) as usize, (handle & 0xFFFF_FFFF) as usize);
+        match &self.sim {
+            Some(sim) if t < sim.network.synapses.len() && r < sim.network.synapses[t].len() => {
+                Ok((t, r))
+            }
+            _ => Err(ApiError::new(
+                ErrorKind::BadParameter,
+                "connection",
+                format!("{handle} is not a connection of this network (call GetConnections again after ResetKernel)"),
+            )),
+        }
+    }
+
+    /// NEST's `GetStatus` of one connection (a handle from [`Kernel::connections`]).
+    pub fn connection_status(&self, handle: u64) -> Result<ParamMap, ApiError> {
+        let (t, r) = self.table_row(handle)?;
+        let net = &self.sim.as_ref().expect("checked").network;
+        let mut m = ParamMap::new();
+        net.synapses[t].get_conn(r, net.res, &mut m);
+        m.insert("synapse_model".into(), ParamValue::Str(net.synapses[t].model().into()));
+        Ok(m)
+    }
+
+    /// NEST's `SetStatus` of one connection.
+    pub fn set_connection_status(&mut self, handle: u64, p: &ParamMap) -> Result<(), ApiError> {
+        let (t, r) = self.table_row(handle)?;
+        let net = &mut self.sim.as_mut().expect("checked").network;
+        let mut p = p.clone();
+        for k in ["source", "target", "synapse_model"] {
+            p.remove(k);
+        }
+        net.synapses[t]
+            .set_conn(r, &p, net.res)
+            .map_err(|e| ApiError::build("params", e))
+    }
+
+    /// The events recorder `id` holds so far (NEST's `events`), in time order.
+    pub fn events(&self, id: NodeId) -> Result<Events, ApiError> {
+        let info = self
+            .model_of(id)
+            .ok_or_else(|| Self::unknown_node(id, self.n_nodes()))?;
+        let not_recorder = || {
+            ApiError::new(
+                ErrorKind::BadProperty,
+                "events",
+                format!("node {id} is a {}, not a recorder: it has no events", info.name),
+            )
+        };
+        if info.kind != ModelKind::Recorder {
+            return Err(not_recorder());
+        }
+        let mut e = Events::default();
+        let Some(sim) = &self.sim else {
+            if info.name == "multimeter" {
+                let c = &self.creates[self.create_of(id).expect("exists")];
+                let st = evplast_models::builder::status::status_of_params(
+                    info,
+                    &c.params[(id.0 - c.first.0) as usize],
+                    self.resolution(),
+                )
+                .map_err(|e| ApiError::build("events", e))?;
+                if let Some(ParamValue::Array(f)) = st.get("record_from") {
+                    for x in f {
+                        if let ParamValue::Str(s) = x {
+                            e.values.push((s.clone(), Vec::new()));
+                        }
+                    }
+                }
+            }
+            return Ok(e);
+        };
+        let net = &sim.network;
+        let res = net.res;
+        let find = |list: &[(NodeId, u32)]| list.iter().find(|(n, _)| *n == id).map(|x| x.1);
+        if let Some(i) = find(&sim.recorders.spike_recorders) {
+            for r in &net.spike_recording.events[i as usize] {
+                e.senders.push(r.sender.0 as i64);
+                e.times.push(res.ms(r.stamp));
+            }
+        } else if let Some(i) = find(&sim.recorders.multimeters) {
+            let d = &net.multimeters[i as usize];
+            let nf = d.fields.len();
+            let mut order: Vec<usize> = (0..d.stamps.len()).collect();
+            order.sort_by_key(|&k| (d.stamps[k], d.senders[k]));
+            e.values = d.fields.iter().map(|f| (f.clone(), Vec::new())).collect();
+            for k in order {
+                e.senders.push(d.senders[k].0 as i64);
+                e.times.push(res.ms(d.stamps[k]));
+                for (f, col) in e.values.iter_mut().enumerate() {
+                    col.1.push(d.values[k * nf + f]);
+                }
+            }
+        } else if let Some(i) = find(&sim.recorders.weight_recorders) {
+            let mut rows = net.weight_records[i as usize].clone();
+            rows.sort_by_key(|r| (r.stamp, r.sender, r.target));
+            for r in rows {
+                e.senders.push(r.sender.0 as i64);
+                e.targets.push(r.target.0 as i64);
+                e.times.push(res.ms(r.stamp));
+                e.weights.push(r.weight);
+            }
+        }
+        Ok(e)
+    }
+
+    /// Moves multimeter samples taken so far to where [`Kernel::events`] reads them.
+    pub fn drain_samples(&mut self) {
+        if let Some(sim) = &mut self.sim {
+            sim.network.drain_samples();
+        }
+    }
+
+    /// Forgets the events recorder `id` holds (NEST: `n_events = 0`).
+    pub fn clear_events(&mut self, id: NodeId) -> Result<(), ApiError> {
+        self.events(id)?;
+        let Some(sim) = &mut self.sim else {
+            return Ok(());
+        };
+        let find = |list: &[(NodeId, u32)]| list.iter().find(|(n, _)| *n == id).map(|x| x.1);
+        if let Some(i) = find(&sim.recorders.spike_recorders) {
+            sim.network.spike_recording.clear(i as usize);
+        } else if let Some(i) = find(&sim.recorders.multimeters) {
+            let d = &mut sim.network.multimeters[i as usize];
+            d.senders.clear();
+            d.stamps.clear();
+            d.values.clear();
+        } else if let Some(i) = find(&sim.recorders.weight_recorders) {
+            sim.network.weight_records[i as usize].clear();
+        }
+        Ok(())
+    }
+}
+
+/// Overwrites `into` with `p`, table by table (NEST's nested `soma` / `dendritic`).
+fn merge_into(into: &mut ParamMap, p: &ParamMap) {
+    for (k, v) in p {
+        match (into.get_mut(k), v) {
+            (Some(ParamValue::Table(a)), ParamValue::Table(b)) => merge_into(a, b),
+            _ => {
+                into.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
 /// Connections handed to the builder as they are drawn, a chunk at a time, with their weights
 /// and delays (so no list of all pairs exists).
 struct Sink<'a> {
