@@ -191,11 +191,14 @@ fn write_all(dir: &Path, l: &mut Loaded, t: Timings, dump_network: bool) -> io::
     };
 
     // One file per recorder label; several recorders under one label share it.
-    let mut by_label: Vec<(String, Vec<u32>)> = Vec::new();
+    let mut by_label: Vec<(String, Vec<u32>, bool)> = Vec::new();
     for (id, idx) in &l.sim.recorders.spike_recorders {
-        push_label(&mut by_label, label_of(l, *id), *idx);
+        let (to_file, steps) = rec_settings(l, *id);
+        if to_file {
+            push_label(&mut by_label, label_of(l, *id), *idx, steps);
+        }
     }
-    for (label, idxs) in &by_label {
+    for (label, idxs, steps) in &by_label {
         let mut rows: Vec<(Step, NodeId)> = idxs
             .iter()
             .flat_map(|&i| {
@@ -208,16 +211,19 @@ fn write_all(dir: &Path, l: &mut Loaded, t: Timings, dump_network: bool) -> io::
         let mut w = st.create(&format!("{label}.csv"))?;
         writeln!(w, "senders,times")?;
         for (stamp, s) in rows {
-            writeln!(w, "{s},{}", fmt_time(res, stamp))?;
+            writeln!(w, "{s},{}", fmt_rec_time(res, stamp, *steps))?;
         }
         w.flush()?;
     }
 
-    let mut by_label: Vec<(String, Vec<u32>)> = Vec::new();
+    let mut by_label: Vec<(String, Vec<u32>, bool)> = Vec::new();
     for (id, idx) in &l.sim.recorders.multimeters {
-        push_label(&mut by_label, label_of(l, *id), *idx);
+        let (to_file, steps) = rec_settings(l, *id);
+        if to_file {
+            push_label(&mut by_label, label_of(l, *id), *idx, steps);
+        }
     }
-    for (label, idxs) in &by_label {
+    for (label, idxs, steps) in &by_label {
         let fields = l.sim.network.multimeters[idxs[0] as usize].fields.clone();
         let mut rows: Vec<(Step, NodeId, &[f64])> = Vec::new();
         for &i in idxs {
@@ -235,7 +241,7 @@ fn write_all(dir: &Path, l: &mut Loaded, t: Timings, dump_network: bool) -> io::
             fields.iter().map(|f| format!(",{f}")).collect::<String>()
         )?;
         for (stamp, s, vals) in rows {
-            write!(w, "{s},{}", fmt_time(res, stamp))?;
+            write!(w, "{s},{}", fmt_rec_time(res, stamp, *steps))?;
             for v in vals {
                 write!(w, ",{v}")?;
             }
@@ -244,11 +250,14 @@ fn write_all(dir: &Path, l: &mut Loaded, t: Timings, dump_network: bool) -> io::
         w.flush()?;
     }
 
-    let mut by_label: Vec<(String, Vec<u32>)> = Vec::new();
+    let mut by_label: Vec<(String, Vec<u32>, bool)> = Vec::new();
     for (id, idx) in &l.sim.recorders.weight_recorders {
-        push_label(&mut by_label, label_of(l, *id), *idx);
+        let (to_file, steps) = rec_settings(l, *id);
+        if to_file {
+            push_label(&mut by_label, label_of(l, *id), *idx, steps);
+        }
     }
-    for (label, idxs) in &by_label {
+    for (label, idxs, steps) in &by_label {
         let mut rows: Vec<_> = idxs
             .iter()
             .flat_map(|&i| l.sim.network.weight_records[i as usize].iter().copied())
@@ -262,7 +271,7 @@ fn write_all(dir: &Path, l: &mut Loaded, t: Timings, dump_network: bool) -> io::
                 "{},{},{},{}",
                 r.sender,
                 r.target,
-                fmt_time(res, r.stamp),
+                fmt_rec_time(res, r.stamp, *steps),
                 r.weight
             )?;
         }
@@ -296,10 +305,40 @@ fn write_all(dir: &Path, l: &mut Loaded, t: Timings, dump_network: bool) -> io::
     st.commit()
 }
 
-fn push_label(v: &mut Vec<(String, Vec<u32>)>, label: &str, idx: u32) {
-    match v.iter_mut().find(|(l, _)| l == label) {
-        Some((_, idxs)) => idxs.push(idx),
-        None => v.push((label.to_string(), vec![idx])),
+/// Recorders under one label share a file; its times are in steps if any of them asks.
+fn push_label(v: &mut Vec<(String, Vec<u32>, bool)>, label: &str, idx: u32, steps: bool) {
+    match v.iter_mut().find(|(l, _, _)| l == label) {
+        Some((_, idxs, s)) => {
+            idxs.push(idx);
+            *s |= steps;
+        }
+        None => v.push((label.to_string(), vec![idx], steps)),
+    }
+}
+
+/// A recorder's file settings as given (`devices/recording.rs`): whether it writes its file
+/// (`record_to` is not `"memory"`) and whether times are whole steps (`time_in_steps`).
+fn rec_settings(l: &Loaded, id: NodeId) -> (bool, bool) {
+    let Some(p) = l
+        .populations
+        .iter()
+        .find(|p| id.0 >= p.first.0 && id.0 < p.first.0 + p.n as u32)
+    else {
+        return (true, false);
+    };
+    let m = &p.params[(id.0 - p.first.0) as usize];
+    (
+        m.get("record_to") != Some(&ParamValue::Str("memory".into())),
+        m.get("time_in_steps") == Some(&ParamValue::Bool(true)),
+    )
+}
+
+/// A recorded time: ms from whole tics, or the stamp itself (`time_in_steps`).
+fn fmt_rec_time(res: Resolution, stamp: Step, steps: bool) -> String {
+    if steps {
+        stamp.to_string()
+    } else {
+        fmt_time(res, stamp)
     }
 }
 
