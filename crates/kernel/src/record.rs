@@ -96,7 +96,7 @@ impl SpikeRecording {
 }
 
 /// The samples of one multimeter: for each sample, the node, the stamp and the fields.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct MultimeterData {
     pub fields: Vec<String>,
     pub senders: Vec<NodeId>,
@@ -105,6 +105,19 @@ pub struct MultimeterData {
     pub values: Vec<f64>,
     /// The stamps it records, `lo < stamp ≤ hi` (NEST's recorder window).
     pub window: (Step, Step),
+}
+
+impl Default for MultimeterData {
+    /// No samples, recording at every stamp.
+    fn default() -> Self {
+        Self {
+            fields: Vec::new(),
+            senders: Vec::new(),
+            stamps: Vec::new(),
+            values: Vec::new(),
+            window: (Step::MIN, Step::MAX),
+        }
+    }
 }
 
 /// Sampling of one population's neurons by multimeters.

@@ -1140,41 +1140,7 @@ impl Kernel {
             }
             return Ok(e);
         };
-        let net = &sim.network;
-        let res = net.res;
-        let find = |list: &[(NodeId, u32)]| list.iter().find(|(n, _)| *n == id).map(|x| x.1);
-        if let Some(i) = find(&sim.recorders.spike_recorders) {
-            for r in &net.spike_recording.events[i as usize] {
-                e.senders.push(r.sender.0 as i64);
-                e.times.push(res.ms(r.stamp));
-                e.stamps.push(r.stamp);
-            }
-        } else if let Some(i) = find(&sim.recorders.multimeters) {
-            let d = &net.multimeters[i as usize];
-            let nf = d.fields.len();
-            let mut order: Vec<usize> = (0..d.stamps.len()).collect();
-            order.sort_by_key(|&k| (d.stamps[k], d.senders[k]));
-            e.values = d.fields.iter().map(|f| (f.clone(), Vec::new())).collect();
-            for k in order {
-                e.senders.push(d.senders[k].0 as i64);
-                e.times.push(res.ms(d.stamps[k]));
-                e.stamps.push(d.stamps[k]);
-                for (f, col) in e.values.iter_mut().enumerate() {
-                    col.1.push(d.values[k * nf + f]);
-                }
-            }
-        } else if let Some(i) = find(&sim.recorders.weight_recorders) {
-            let mut rows = net.weight_records[i as usize].clone();
-            rows.sort_by_key(|r| (r.stamp, r.sender, r.target));
-            for r in rows {
-                e.senders.push(r.sender.0 as i64);
-                e.targets.push(r.target.0 as i64);
-                e.times.push(res.ms(r.stamp));
-                e.stamps.push(r.stamp);
-                e.weights.push(r.weight);
-            }
-        }
-        Ok(e)
+        Ok(events_of(sim, id))
     }
 
     /// Moves multimeter samples taken so far to where [`Kernel::events`] reads them.
@@ -1203,6 +1169,48 @@ impl Kernel {
         }
         Ok(())
     }
+}
+
+/// The events recorder `id` of a built network holds, in time order (spikes in the order
+/// they were recorded; samples by stamp, then sender; weights by stamp, sender, target).
+/// Empty for a node that is not a recorder.
+pub fn events_of(sim: &Simulation, id: NodeId) -> Events {
+    let mut e = Events::default();
+    let net = &sim.network;
+    let res = net.res;
+    let find = |list: &[(NodeId, u32)]| list.iter().find(|(n, _)| *n == id).map(|x| x.1);
+    if let Some(i) = find(&sim.recorders.spike_recorders) {
+        for r in &net.spike_recording.events[i as usize] {
+            e.senders.push(r.sender.0 as i64);
+            e.times.push(res.ms(r.stamp));
+            e.stamps.push(r.stamp);
+        }
+    } else if let Some(i) = find(&sim.recorders.multimeters) {
+        let d = &net.multimeters[i as usize];
+        let nf = d.fields.len();
+        let mut order: Vec<usize> = (0..d.stamps.len()).collect();
+        order.sort_by_key(|&k| (d.stamps[k], d.senders[k]));
+        e.values = d.fields.iter().map(|f| (f.clone(), Vec::new())).collect();
+        for k in order {
+            e.senders.push(d.senders[k].0 as i64);
+            e.times.push(res.ms(d.stamps[k]));
+            e.stamps.push(d.stamps[k]);
+            for (f, col) in e.values.iter_mut().enumerate() {
+                col.1.push(d.values[k * nf + f]);
+            }
+        }
+    } else if let Some(i) = find(&sim.recorders.weight_recorders) {
+        let mut rows = net.weight_records[i as usize].clone();
+        rows.sort_by_key(|r| (r.stamp, r.sender, r.target));
+        for r in rows {
+            e.senders.push(r.sender.0 as i64);
+            e.targets.push(r.target.0 as i64);
+            e.times.push(res.ms(r.stamp));
+            e.stamps.push(r.stamp);
+            e.weights.push(r.weight);
+        }
+    }
+    e
 }
 
 /// Overwrites `into` with `p`, table by table (NEST's nested `soma` / `dendritic`).
