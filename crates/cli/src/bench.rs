@@ -85,33 +85,28 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
     let mut k = Kernel::new(cfg, Options::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let m = 2 * a.k;
     let rate_khz = a.rate * 1e-3;
-    let (model, syn_model, w0, params, receptor): (
-        &str,
-        &str,
-        f64,
-        ParamMap,
-        Option<ParamValue>,
-    ) = if a.rule == "clopath" {
-        let tau_m = 281.0 / 30.0;
-        let w0 = 26.0 / (a.k as f64 * rate_khz * tau_m);
-        let mut p = ParamMap::new();
-        p.insert("Wmax".into(), num(100f64.max(10.0 * w0)));
-        ("aeif_psc_delta_clopath", "clopath_synapse", w0, p, None)
-    } else {
-        let c = 300.0;
-        let w0 = 0.2 * 0.3 * c * (200.0 * 10.0) / (a.k as f64 * a.rate);
-        let mut p = ParamMap::new();
-        p.insert("tau_Delta".into(), num(100.0));
-        p.insert("eta".into(), num(0.17));
-        p.insert("Wmax".into(), num(4.5 * c * 1f64.max(w0 / 90.0)));
-        (
-            "pp_cond_exp_mc_urbanczik",
-            "urbanczik_synapse",
-            w0,
-            p,
-            Some(ParamValue::Str("dendritic_exc".into())),
-        )
-    };
+    let (model, syn_model, w0, params, receptor): (&str, &str, f64, ParamMap, Option<ParamValue>) =
+        if a.rule == "clopath" {
+            let tau_m = 281.0 / 30.0;
+            let w0 = 26.0 / (a.k as f64 * rate_khz * tau_m);
+            let mut p = ParamMap::new();
+            p.insert("Wmax".into(), num(100f64.max(10.0 * w0)));
+            ("aeif_psc_delta_clopath", "clopath_synapse", w0, p, None)
+        } else {
+            let c = 300.0;
+            let w0 = 0.2 * 0.3 * c * (200.0 * 10.0) / (a.k as f64 * a.rate);
+            let mut p = ParamMap::new();
+            p.insert("tau_Delta".into(), num(100.0));
+            p.insert("eta".into(), num(0.17));
+            p.insert("Wmax".into(), num(4.5 * c * 1f64.max(w0 / 90.0)));
+            (
+                "pp_cond_exp_mc_urbanczik",
+                "urbanczik_synapse",
+                w0,
+                p,
+                Some(ParamValue::Str("dendritic_exc".into())),
+            )
+        };
     let nrn_params: ParamMap = if a.rule == "clopath" {
         ParamMap::new()
     } else {
@@ -183,7 +178,12 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
     k.connect(&[pg], &ids(parrots, m), &ConnSpec::default(), &feed)
         .map_err(api)?;
     let mut syn = SynapseSpec {
-        synapse_model: if static_syn { "static_synapse" } else { syn_model }.into(),
+        synapse_model: if static_syn {
+            "static_synapse"
+        } else {
+            syn_model
+        }
+        .into(),
         weight: Draw::Fixed(w0),
         delay: Draw::Fixed(a.delay),
         ..SynapseSpec::default()
@@ -202,8 +202,13 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
     };
     k.connect(&ids(parrots, m), &ids(nrn, a.n), &indegree, &syn)
         .map_err(api)?;
-    k.connect(&ids(nrn, a.n), &[sr], &ConnSpec::default(), &SynapseSpec::default())
-        .map_err(api)?;
+    k.connect(
+        &ids(nrn, a.n),
+        &[sr],
+        &ConnSpec::default(),
+        &SynapseSpec::default(),
+    )
+    .map_err(api)?;
     k.prepare().map_err(api)?;
     let build_s = t0.elapsed().as_secs_f64();
     let rss_build = peak_rss_bytes().unwrap_or(0);
