@@ -97,7 +97,14 @@ class _State:
         self.kernel = _GuardedKernel(self.raw)
 
     def remake(self, config):
-        raw = _GuardedKernel(_evplast.Kernel(**config))
+        try:
+            raw = _GuardedKernel(_evplast.Kernel(**config))
+        except _evplast.Error as e:
+            from ._errors import from_kernel
+
+            raise from_kernel(e) from None
+        except (TypeError, OverflowError) as e:
+            raise NESTErrors.BadProperty(f"kernel settings: {e}") from None
         for name, args in self.model_calls:
             getattr(raw, name)(*args)
         self.config = config
@@ -134,8 +141,8 @@ def _status():
             "total_num_virtual_procs": S.config["local_num_threads"],
             "num_processes": 1,
             "mpi_address": "",
-            "node_models": tuple(k.model_names("node")),
-            "synapse_models": tuple(k.model_names("synapse")),
+            "node_models": list(k.model_names("node")),
+            "synapse_models": list(k.model_names("synapse")),
             "connection_rules": (
                 "all_to_all",
                 "fixed_indegree",
@@ -153,7 +160,7 @@ def _status():
             "T_max": (2**31 - 1) * h,
             "to_do": 0,
             "rng_types": ("xoshiro256++",),
-            "recording_backends": ("ascii", "memory"),
+            "recording_backends": ("memory",),
             "stimulation_backends": (),
             "memory_size": -1,
             "max_num_syn_models": 512,

@@ -346,7 +346,11 @@ class SynapseCollection:
         return iter(int(x) for x in self._cols["target"])
 
     def _statuses(self):
-        return _S.kernel.connection_status(self._valid())
+        st = _S.kernel.connection_status(self._valid())
+        for d, s, t in zip(st, self._cols["source"], self._cols["target"]):
+            d["source"] = int(s)
+            d["target"] = int(t)
+        return st
 
     def get(self, keys=None, output=""):
         """PyNEST's get: no key → dict of lists (values for one connection); a key → list (a

@@ -277,7 +277,7 @@ fn from_value<'py>(py: Python<'py>, key: &str, v: &ParamValue) -> PyResult<Bound
                     .iter()
                     .map(|x| from_value(py, key, x))
                     .collect::<PyResult<Vec<_>>>()?;
-                PyTuple::new(py, items)?.into_any()
+                PyList::new(py, items)?.into_any()
             }
         }
     })
