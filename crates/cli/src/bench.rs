@@ -22,7 +22,8 @@ use serde_json::{json, Value};
 use evplast_io::output::peak_rss_bytes;
 use evplast_kernel::NodeId;
 use evplast_models::builder::Scheme;
-use evplast_models::{ConnRequest, KernelConfig, NetworkBuilder, ParamMap, ParamValue, SynSpec};
+use evplast_models::{KernelConfig, ParamMap, ParamValue};
+use evplast_sim::{ConnSpec, Draw, Kernel, NodeParamSpec, Options, Param, SynapseSpec};
 
 /// Options of `evplast bench`.
 #[derive(Args, Clone, Debug)]
@@ -81,36 +82,31 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
         scheme,
         ..Default::default()
     };
-    let mut b = NetworkBuilder::new(cfg)?;
+    let mut k = Kernel::new(cfg, Options::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let m = 2 * a.k;
     let rate_khz = a.rate * 1e-3;
-    let (model, syn_model, w0, mut params, receptor): (
-        &str,
-        &str,
-        f64,
-        ParamMap,
-        Option<ParamValue>,
-    ) = if a.rule == "clopath" {
-        let tau_m = 281.0 / 30.0;
-        let w0 = 26.0 / (a.k as f64 * rate_khz * tau_m);
-        let mut p = ParamMap::new();
-        p.insert("Wmax".into(), num(100f64.max(10.0 * w0)));
-        ("aeif_psc_delta_clopath", "clopath_synapse", w0, p, None)
-    } else {
-        let c = 300.0;
-        let w0 = 0.2 * 0.3 * c * (200.0 * 10.0) / (a.k as f64 * a.rate);
-        let mut p = ParamMap::new();
-        p.insert("tau_Delta".into(), num(100.0));
-        p.insert("eta".into(), num(0.17));
-        p.insert("Wmax".into(), num(4.5 * c * 1f64.max(w0 / 90.0)));
-        (
-            "pp_cond_exp_mc_urbanczik",
-            "urbanczik_synapse",
-            w0,
-            p,
-            Some(ParamValue::Str("dendritic_exc".into())),
-        )
-    };
+    let (model, syn_model, w0, params, receptor): (&str, &str, f64, ParamMap, Option<ParamValue>) =
+        if a.rule == "clopath" {
+            let tau_m = 281.0 / 30.0;
+            let w0 = 26.0 / (a.k as f64 * rate_khz * tau_m);
+            let mut p = ParamMap::new();
+            p.insert("Wmax".into(), num(100f64.max(10.0 * w0)));
+            ("aeif_psc_delta_clopath", "clopath_synapse", w0, p, None)
+        } else {
+            let c = 300.0;
+            let w0 = 0.2 * 0.3 * c * (200.0 * 10.0) / (a.k as f64 * a.rate);
+            let mut p = ParamMap::new();
+            p.insert("tau_Delta".into(), num(100.0));
+            p.insert("eta".into(), num(0.17));
+            p.insert("Wmax".into(), num(4.5 * c * 1f64.max(w0 / 90.0)));
+            (
+                "pp_cond_exp_mc_urbanczik",
+                "urbanczik_synapse",
+                w0,
+                p,
+                Some(ParamValue::Str("dendritic_exc".into())),
+            )
+        };
     let nrn_params: ParamMap = if a.rule == "clopath" {
         ParamMap::new()
     } else {
@@ -147,73 +143,79 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
         p.insert("dendritic".into(), comp(None));
         p
     };
-    let nrn = b.create(model, &vec![nrn_params; a.n])?;
-    let mut pg_params = ParamMap::new();
-    pg_params.insert("rate".into(), num(a.rate));
-    let pg = b.create("poisson_generator", &[pg_params])?;
-    let parrots = b.create("parrot_neuron", &vec![ParamMap::new(); m])?;
-    let sr = b.create("spike_recorder", &[ParamMap::new()])?;
-    let id = |first: NodeId, i: usize| NodeId(first.0 + i as u32);
-    let feed: Vec<ConnRequest> = (0..m)
-        .map(|i| ConnRequest {
-            source: pg,
-            target: id(parrots, i),
-            weight: Some(1.0),
-            delay: Some(0.1),
-        })
-        .collect();
-    b.connect(&SynSpec::default(), &feed)?;
-    // fixed_indegree K without multapses: a partial Fisher–Yates per target.
-    let mut rng = evplast_kernel::rng::stream(a.seed, evplast_kernel::rng::domain::CONNECT, 0);
-    let mut pool: Vec<usize> = (0..m).collect();
-    let spec = if static_syn {
-        params.clear();
-        SynSpec {
-            synapse_model: "static_synapse".into(),
-            receptor_type: receptor,
-            ..Default::default()
-        }
-    } else {
-        SynSpec {
-            synapse_model: syn_model.into(),
-            params,
-            receptor_type: receptor,
-            weight_recorder: None,
-            tag: 0,
-        }
+    // Through the library front end, as a model file or a Python script builds it.
+    let table = |m: &ParamMap| -> Vec<(String, Param)> {
+        m.iter()
+            .map(|(k, v)| (k.clone(), Param::Value(v.clone())))
+            .collect()
     };
-    // One target at a time, so no list of all requests exists next to the tables.
-    let mut conns = Vec::with_capacity(a.k);
-    for j in 0..a.n {
-        conns.clear();
-        for i in 0..a.k {
-            let r = rand::RngExt::random_range(&mut rng, i..m);
-            pool.swap(i, r);
-            conns.push(ConnRequest {
-                source: id(parrots, pool[i]),
-                target: id(nrn, j),
-                weight: Some(w0),
-                delay: Some(a.delay),
-            });
+    let ids = |first: NodeId, n: usize| -> Vec<NodeId> {
+        (0..n as u32).map(|i| NodeId(first.0 + i)).collect()
+    };
+    let api = |e: evplast_sim::ApiError| anyhow::anyhow!("{e}");
+    let nrn_table = table(&nrn_params);
+    let nrn = k
+        .create(model, a.n as u64, NodeParamSpec::Same(&nrn_table))
+        .map_err(api)?;
+    let pg = k
+        .create(
+            "poisson_generator",
+            1,
+            NodeParamSpec::Same(&[("rate".into(), Param::Value(num(a.rate)))]),
+        )
+        .map_err(api)?;
+    let parrots = k
+        .create("parrot_neuron", m as u64, NodeParamSpec::None)
+        .map_err(api)?;
+    let sr = k
+        .create("spike_recorder", 1, NodeParamSpec::None)
+        .map_err(api)?;
+    let feed = SynapseSpec {
+        weight: Draw::Fixed(1.0),
+        delay: Draw::Fixed(0.1),
+        ..SynapseSpec::default()
+    };
+    k.connect(&[pg], &ids(parrots, m), &ConnSpec::default(), &feed)
+        .map_err(api)?;
+    let mut syn = SynapseSpec {
+        synapse_model: if static_syn {
+            "static_synapse"
+        } else {
+            syn_model
         }
-        b.connect(&spec, &conns)?;
+        .into(),
+        weight: Draw::Fixed(w0),
+        delay: Draw::Fixed(a.delay),
+        ..SynapseSpec::default()
+    };
+    if let Some(r) = receptor {
+        syn.params.push(("receptor_type".into(), Param::Value(r)));
     }
-    let rec: Vec<ConnRequest> = (0..a.n)
-        .map(|j| ConnRequest {
-            source: id(nrn, j),
-            target: sr,
-            weight: None,
-            delay: None,
-        })
-        .collect();
-    b.connect(&SynSpec::default(), &rec)?;
-    let mut sim = b.build()?;
+    if !static_syn {
+        syn.params.extend(table(&params));
+    }
+    let indegree = ConnSpec {
+        rule: "fixed_indegree".into(),
+        count: Some(("indegree".into(), a.k as f64)),
+        allow_multapses: false,
+        ..ConnSpec::default()
+    };
+    k.connect(&ids(parrots, m), &ids(nrn, a.n), &indegree, &syn)
+        .map_err(api)?;
+    k.connect(
+        &ids(nrn, a.n),
+        &[sr],
+        &ConnSpec::default(),
+        &SynapseSpec::default(),
+    )
+    .map_err(api)?;
+    k.prepare().map_err(api)?;
     let build_s = t0.elapsed().as_secs_f64();
     let rss_build = peak_rss_bytes().unwrap_or(0);
-    let steps = (a.t * 1e4).round() as i64;
     let t1 = Instant::now();
-    sim.network
-        .simulate(steps, &mut |_| std::ops::ControlFlow::Continue(()))?;
+    k.simulate(a.t * 1e3, &mut |_| std::ops::ControlFlow::Continue(()))
+        .map_err(api)?;
+    let sim = k.simulation().expect("built");
     let sim_s = t1.elapsed().as_secs_f64();
     // Before anything below allocates per-synapse reports.
     let peak = peak_rss_bytes().unwrap_or(0);

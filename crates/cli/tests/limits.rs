@@ -307,13 +307,17 @@ fn delays_and_runs_beyond_their_bits_are_refused() {
 #[test]
 fn models_without_parameters_say_so() {
     let toml = format!(
-        "[[create]]\nlabel = \"sr\"\nmodel = \"spike_recorder\"\nparams = {{ start = 1.0 }}\n\n{SIM}"
+        "[[create]]\nlabel = \"sr\"\nmodel = \"spike_recorder\"\nparams = {{ rate = 1.0 }}\n\n{SIM}"
     );
+    // A recorder takes only the recorders' shared keys (devices/recording.rs).
     refused(
         "spike_recorder_params",
         &toml,
-        &[line_of(&toml, "start")],
-        &["start", "spike_recorder takes no parameters"],
+        &[line_of(&toml, "rate")],
+        &[
+            "'rate'",
+            "valid parameters: origin, start, stop, label, record_to, time_in_steps",
+        ],
     );
     // static_synapse's only parameters are weight and delay.
     let toml = format!(

@@ -15,6 +15,8 @@ use evplast_kernel::archive::RuleCounters;
 use evplast_kernel::{NodeId, Resolution, Step};
 use evplast_models::ParamValue;
 
+use evplast_sim::kernel::{events_of, Events};
+
 use crate::load::Loaded;
 
 /// Wall-clock timings of a run.
@@ -191,82 +193,25 @@ fn write_all(dir: &Path, l: &mut Loaded, t: Timings, dump_network: bool) -> io::
     };
 
     // One file per recorder label; several recorders under one label share it.
-    let mut by_label: Vec<(String, Vec<u32>)> = Vec::new();
-    for (id, idx) in &l.sim.recorders.spike_recorders {
-        push_label(&mut by_label, label_of(l, *id), *idx);
-    }
-    for (label, idxs) in &by_label {
-        let mut rows: Vec<(Step, NodeId)> = idxs
-            .iter()
-            .flat_map(|&i| {
-                l.sim.network.spike_recording.events[i as usize]
-                    .iter()
-                    .map(|e| (e.stamp, e.sender))
-            })
-            .collect();
-        rows.sort();
-        let mut w = st.create(&format!("{label}.csv"))?;
-        writeln!(w, "senders,times")?;
-        for (stamp, s) in rows {
-            writeln!(w, "{s},{}", fmt_time(res, stamp))?;
-        }
-        w.flush()?;
-    }
-
-    let mut by_label: Vec<(String, Vec<u32>)> = Vec::new();
-    for (id, idx) in &l.sim.recorders.multimeters {
-        push_label(&mut by_label, label_of(l, *id), *idx);
-    }
-    for (label, idxs) in &by_label {
-        let fields = l.sim.network.multimeters[idxs[0] as usize].fields.clone();
-        let mut rows: Vec<(Step, NodeId, &[f64])> = Vec::new();
-        for &i in idxs {
-            let d = &l.sim.network.multimeters[i as usize];
-            let nf = d.fields.len();
-            for k in 0..d.stamps.len() {
-                rows.push((d.stamps[k], d.senders[k], &d.values[k * nf..(k + 1) * nf]));
+    let recorders = &l.sim.recorders;
+    for (kind, list) in [
+        (Recorder::Spikes, &recorders.spike_recorders),
+        (Recorder::Samples, &recorders.multimeters),
+        (Recorder::Weights, &recorders.weight_recorders),
+    ] {
+        let mut by_label: Vec<(String, Vec<NodeId>, bool)> = Vec::new();
+        for (id, _) in list {
+            let (to_file, steps) = rec_settings(l, *id);
+            if to_file {
+                push_label(&mut by_label, label_of(l, *id), *id, steps);
             }
         }
-        rows.sort_by_key(|r| (r.0, r.1));
-        let mut w = st.create(&format!("{label}.csv"))?;
-        writeln!(
-            w,
-            "senders,times{}",
-            fields.iter().map(|f| format!(",{f}")).collect::<String>()
-        )?;
-        for (stamp, s, vals) in rows {
-            write!(w, "{s},{}", fmt_time(res, stamp))?;
-            for v in vals {
-                write!(w, ",{v}")?;
-            }
-            writeln!(w)?;
+        for (label, ids, steps) in &by_label {
+            let parts: Vec<Events> = ids.iter().map(|&id| events_of(&l.sim, id)).collect();
+            let mut w = st.create(&format!("{label}.csv"))?;
+            write_events(&mut w, kind, &parts, res, *steps)?;
+            w.flush()?;
         }
-        w.flush()?;
-    }
-
-    let mut by_label: Vec<(String, Vec<u32>)> = Vec::new();
-    for (id, idx) in &l.sim.recorders.weight_recorders {
-        push_label(&mut by_label, label_of(l, *id), *idx);
-    }
-    for (label, idxs) in &by_label {
-        let mut rows: Vec<_> = idxs
-            .iter()
-            .flat_map(|&i| l.sim.network.weight_records[i as usize].iter().copied())
-            .collect();
-        rows.sort_by_key(|r| (r.stamp, r.sender, r.target));
-        let mut w = st.create(&format!("{label}.csv"))?;
-        writeln!(w, "senders,targets,times,weights")?;
-        for r in rows {
-            writeln!(
-                w,
-                "{},{},{},{}",
-                r.sender,
-                r.target,
-                fmt_time(res, r.stamp),
-                r.weight
-            )?;
-        }
-        w.flush()?;
     }
 
     let mut conns = l.sim.network.plastic_connections();
@@ -296,11 +241,116 @@ fn write_all(dir: &Path, l: &mut Loaded, t: Timings, dump_network: bool) -> io::
     st.commit()
 }
 
-fn push_label(v: &mut Vec<(String, Vec<u32>)>, label: &str, idx: u32) {
-    match v.iter_mut().find(|(l, _)| l == label) {
-        Some((_, idxs)) => idxs.push(idx),
-        None => v.push((label.to_string(), vec![idx])),
+/// Recorders under one label share a file; its times are in steps if any of them asks.
+fn push_label(v: &mut Vec<(String, Vec<NodeId>, bool)>, label: &str, idx: NodeId, steps: bool) {
+    match v.iter_mut().find(|(l, _, _)| l == label) {
+        Some((_, idxs, s)) => {
+            idxs.push(idx);
+            *s |= steps;
+        }
+        None => v.push((label.to_string(), vec![idx], steps)),
     }
+}
+
+/// A recorder's file settings as given (`devices/recording.rs`): whether it writes its file
+/// (`record_to` is not `"memory"`) and whether times are whole steps (`time_in_steps`).
+fn rec_settings(l: &Loaded, id: NodeId) -> (bool, bool) {
+    let Some(p) = l
+        .populations
+        .iter()
+        .find(|p| id.0 >= p.first.0 && id.0 < p.first.0 + p.n as u32)
+    else {
+        return (true, false);
+    };
+    let m = &p.params[(id.0 - p.first.0) as usize];
+    (
+        m.get("record_to") != Some(&ParamValue::Str("memory".into())),
+        m.get("time_in_steps") == Some(&ParamValue::Bool(true)),
+    )
+}
+
+/// A recorded time: ms from whole tics, or the stamp itself (`time_in_steps`).
+fn fmt_rec_time(res: Resolution, stamp: Step, steps: bool) -> String {
+    if steps {
+        stamp.to_string()
+    } else {
+        fmt_time(res, stamp)
+    }
+}
+
+/// What a recorder records, for its file's columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recorder {
+    /// `senders,times`
+    Spikes,
+    /// `senders,times,<record_from...>`
+    Samples,
+    /// `senders,targets,times,weights`
+    Weights,
+}
+
+/// Writes the events of one or more recorders of one kind as one CSV file (the format of
+/// `evplast run`, README "Commands"): rows of all parts merged in time order (spikes by stamp
+/// and sender; samples by stamp and sender; weights by stamp, sender and target; rows with
+/// equal keys in the parts' order).
+pub fn write_events(
+    w: &mut impl Write,
+    kind: Recorder,
+    parts: &[Events],
+    res: Resolution,
+    steps: bool,
+) -> io::Result<()> {
+    let t = |stamp: i64| fmt_rec_time(res, stamp, steps);
+    let rows = parts
+        .iter()
+        .flat_map(|e| (0..e.stamps.len()).map(move |k| (e, k)));
+    match kind {
+        Recorder::Spikes => {
+            let mut rows: Vec<(i64, i64)> =
+                rows.map(|(e, k)| (e.stamps[k], e.senders[k])).collect();
+            rows.sort();
+            writeln!(w, "senders,times")?;
+            for (stamp, s) in rows {
+                writeln!(w, "{s},{}", t(stamp))?;
+            }
+        }
+        Recorder::Samples => {
+            let mut rows: Vec<(&Events, usize)> = rows.collect();
+            rows.sort_by_key(|(e, k)| (e.stamps[*k], e.senders[*k]));
+            let fields = parts.first().map_or(&[][..], |e| &e.values[..]);
+            writeln!(
+                w,
+                "senders,times{}",
+                fields
+                    .iter()
+                    .map(|f| format!(",{}", f.0))
+                    .collect::<String>()
+            )?;
+            for (e, k) in rows {
+                write!(w, "{},{}", e.senders[k], t(e.stamps[k]))?;
+                for (_, col) in &e.values {
+                    write!(w, ",{}", col[k])?;
+                }
+                writeln!(w)?;
+            }
+        }
+        Recorder::Weights => {
+            let mut rows: Vec<(&Events, usize)> = rows.collect();
+            rows.sort_by_key(|(e, k)| (e.stamps[*k], e.senders[*k], e.targets[*k]));
+            writeln!(w, "senders,targets,times,weights")?;
+            for (e, k) in rows {
+                writeln!(
+                    w,
+                    "{},{},{},{}",
+                    e.senders[k],
+                    e.targets[k],
+                    t(e.stamps[k]),
+                    e.weights[k]
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn counters_json(c: &RuleCounters) -> Value {
@@ -453,6 +503,54 @@ pub fn network_json(l: &Loaded) -> Value {
         "nodes": nodes,
         "connections": connections,
     })
+}
+
+/// Writes recorder `id`'s events so far to `dir/<label>.csv` (`<model>-<id>.csv` without a
+/// label) in `evplast run`'s format: what `record_to = "ascii"` does in Python after each
+/// `Simulate`. Written to a temporary file first, so the file is always whole. Returns the
+/// path; `None` if the node is not a recorder writing to a file.
+pub fn write_recorder_file(
+    dir: &Path,
+    k: &mut evplast_sim::Kernel,
+    id: NodeId,
+) -> io::Result<Option<PathBuf>> {
+    let other = |e: evplast_sim::ApiError| io::Error::other(e.to_string());
+    let status = k.get_status(id).map_err(other)?;
+    let text = |key: &str| match status.get(key) {
+        Some(ParamValue::Str(s)) => s.clone(),
+        _ => String::new(),
+    };
+    if text("record_to") != "ascii" {
+        return Ok(None);
+    }
+    let kind = match k.model_of(id).map(|m| m.name) {
+        Some("spike_recorder") => Recorder::Spikes,
+        Some("multimeter") => Recorder::Samples,
+        Some("weight_recorder") => Recorder::Weights,
+        _ => return Ok(None),
+    };
+    let steps = status.get("time_in_steps") == Some(&ParamValue::Bool(true));
+    let label = match text("label") {
+        l if l.is_empty() => format!("{}-{id}", text("model")),
+        l => l,
+    };
+    if label.contains(['/', '\\']) || label.starts_with('.') || label.chars().any(char::is_control)
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("recorder {id}: label {label:?} cannot name a file (no / \\, no leading '.', no control characters)"),
+        ));
+    }
+    k.drain_samples();
+    let events = k.events(id).map_err(other)?;
+    let path = dir.join(format!("{label}.csv"));
+    let tmp = dir.join(format!(".{label}.csv.partial"));
+    let mut w = BufWriter::new(fs::File::create(&tmp)?);
+    write_events(&mut w, kind, &[events], k.resolution(), steps)?;
+    w.flush()?;
+    drop(w);
+    fs::rename(&tmp, &path)?;
+    Ok(Some(path))
 }
 
 #[cfg(test)]

@@ -83,6 +83,8 @@ pub struct DeliverCtx<'a> {
     pub inputs: &'a mut InputBuffers,
     pub archives: &'a mut Archives,
     pub weights: &'a mut Vec<Vec<WeightRecord>>,
+    /// Per weight recorder: the stamps it records (`lo < stamp ≤ hi`).
+    pub weight_windows: &'a [(Step, Step)],
     /// The first non-finite weight a table met (the slice then stops with this error).
     pub fault: Option<NumericalInstability>,
 }
@@ -123,6 +125,10 @@ impl DeliverCtx<'_> {
         stamp: Step,
         weight: f64,
     ) {
+        let (lo, hi) = self.weight_windows[recorder as usize];
+        if stamp <= lo || stamp > hi {
+            return;
+        }
         let target = NodeId(self.channel_owner[channel as usize]);
         self.weights[recorder as usize].push(WeightRecord {
             sender,
@@ -255,6 +261,8 @@ pub struct Network {
     /// Per node id: its spikes count in `counters.spikes_emitted` (neurons, not devices).
     pub counts_spikes: Vec<bool>,
     pub weight_records: Vec<Vec<WeightRecord>>,
+    /// Per weight recorder: the stamps it records, `lo < stamp ≤ hi` (NEST's recorder window).
+    pub weight_windows: Vec<(Step, Step)>,
     pub multimeters: Vec<MultimeterData>,
     pub outbox: Outbox,
     /// Steps simulated so far.
@@ -302,6 +310,7 @@ impl Network {
             inputs: &mut self.inputs,
             archives: &mut self.archives,
             weights: &mut self.weight_records,
+            weight_windows: &self.weight_windows,
             fault: None,
         };
         if !self.outbox.spikes.is_empty() {
@@ -358,6 +367,7 @@ impl Network {
                 inputs: &mut self.inputs,
                 archives: &mut self.archives,
                 weights: &mut self.weight_records,
+                weight_windows: &self.weight_windows,
                 fault: None,
             };
             for table in &mut self.synapses {

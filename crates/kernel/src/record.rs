@@ -27,6 +27,8 @@ pub struct SpikeRecording {
     listeners: Vec<Vec<u32>>,
     /// One event list per spike_recorder.
     pub events: Vec<Vec<SpikeRecord>>,
+    /// Per spike_recorder: the stamps it records, `lo < stamp ≤ hi` (NEST's recorder window).
+    pub windows: Vec<(Step, Step)>,
     /// Bytes the recorded spikes may take (`u64::MAX`: no limit but the allocator's), and
     /// bytes taken. A recorder writes a row per copy of a spike (as NEST's), so a spike of
     /// large multiplicity (or a cascade of them) can ask for more than any memory.
@@ -42,6 +44,7 @@ impl SpikeRecording {
         Ok(Self {
             listeners: try_vec(n_nodes + 1, Vec::new(), "the spike recorders' listeners")?,
             events: try_vec(n_recorders, Vec::new(), "the spike recorders")?,
+            windows: try_vec(n_recorders, (Step::MIN, Step::MAX), "the spike recorders")?,
             budget: u64::MAX,
             used: 0,
             overflow: None,
@@ -72,6 +75,10 @@ impl SpikeRecording {
     pub fn spike(&mut self, sender: NodeId, stamp: Step, multiplicity: u32) {
         let row = std::mem::size_of::<SpikeRecord>() as u64;
         for &r in &self.listeners[sender.0 as usize] {
+            let (lo, hi) = self.windows[r as usize];
+            if stamp <= lo || stamp > hi {
+                continue;
+            }
             let need = u64::from(multiplicity) * row;
             let events = &mut self.events[r as usize];
             if self.used.saturating_add(need) > self.budget
@@ -89,13 +96,28 @@ impl SpikeRecording {
 }
 
 /// The samples of one multimeter: for each sample, the node, the stamp and the fields.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct MultimeterData {
     pub fields: Vec<String>,
     pub senders: Vec<NodeId>,
     pub stamps: Vec<Step>,
     /// Row-major, `fields.len()` values per sample.
     pub values: Vec<f64>,
+    /// The stamps it records, `lo < stamp ≤ hi` (NEST's recorder window).
+    pub window: (Step, Step),
+}
+
+impl Default for MultimeterData {
+    /// No samples, recording at every stamp.
+    fn default() -> Self {
+        Self {
+            fields: Vec::new(),
+            senders: Vec::new(),
+            stamps: Vec::new(),
+            values: Vec::new(),
+            window: (Step::MIN, Step::MAX),
+        }
+    }
 }
 
 /// Sampling of one population's neurons by multimeters.
@@ -171,7 +193,11 @@ impl Samplers {
     pub fn drain_into(&mut self, out: &mut [MultimeterData]) {
         for e in &mut self.entries {
             let d = &mut out[e.multimeter as usize];
+            let (lo, hi) = d.window;
             for (k, &s) in e.stamps.iter().enumerate() {
+                if s <= lo || s > hi {
+                    continue;
+                }
                 d.senders.push(e.node);
                 d.stamps.push(s);
                 d.values

@@ -948,6 +948,7 @@ impl NetworkBuilder {
                 };
                 MultimeterData {
                     fields: p.record_from.clone(),
+                    window: p.recording.bounds(),
                     ..Default::default()
                 }
             })
@@ -955,6 +956,25 @@ impl NetworkBuilder {
 
         // Device links.
         let mut spike_recording = SpikeRecording::new(n_nodes, recorders.spike_recorders.len())?;
+        let recording_of = |id: NodeId| -> (Step, Step) {
+            let b = &self.blocks[self.node_block[id.0 as usize] as usize];
+            match &b.params[(id.0 - b.first) as usize] {
+                NodeParams::SpikeRecorder(r) | NodeParams::WeightRecorder(r) => r.bounds(),
+                _ => unreachable!("a recorder"),
+            }
+        };
+        for (w, (id, _)) in spike_recording
+            .windows
+            .iter_mut()
+            .zip(&recorders.spike_recorders)
+        {
+            *w = recording_of(*id);
+        }
+        let weight_windows: Vec<(Step, Step)> = recorders
+            .weight_recorders
+            .iter()
+            .map(|(id, _)| recording_of(*id))
+            .collect();
         let mut direct: Vec<Vec<DirectTarget>> = try_vec(n_nodes + 1, Vec::new(), NODES)?;
         let mut samplings: Vec<(NodeId, NodeId)> = Vec::new();
         for c in &self.conns {
@@ -1214,6 +1234,7 @@ impl NetworkBuilder {
             spike_recording,
             counts_spikes,
             weight_records: vec![Vec::new(); recorders.weight_recorders.len()],
+            weight_windows,
             multimeters,
             outbox: Outbox::default(),
             now: 0,

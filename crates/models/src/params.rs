@@ -73,6 +73,21 @@ impl ParamType for f64 {
     }
 }
 
+impl ParamType for String {
+    fn from_value(v: &ParamValue) -> Result<Self, &'static str> {
+        match v {
+            ParamValue::Str(s) => Ok(s.clone()),
+            _ => Err("expected a string"),
+        }
+    }
+    fn show(&self) -> String {
+        format!("{self:?}")
+    }
+    fn value(&self) -> ParamValue {
+        ParamValue::Str(self.clone())
+    }
+}
+
 impl ParamType for bool {
     fn from_value(v: &ParamValue) -> Result<Self, &'static str> {
         match v {

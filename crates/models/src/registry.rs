@@ -3,6 +3,7 @@
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::Resolution;
 
+use crate::devices::recording::Recording;
 use crate::devices::{
     dc_generator, inhomogeneous_poisson_generator, multimeter, poisson_generator, spike_generator,
     spike_recorder, step_current_generator, weight_recorder,
@@ -194,7 +195,7 @@ pub static MODELS: &[ModelInfo] = &[
         current_receptors: &[],
         recordables: &[],
         archive: None,
-        describe: no_params,
+        describe: crate::devices::recording::Recording::describe,
         node_bytes: 0,
     },
     ModelInfo {
@@ -218,7 +219,7 @@ pub static MODELS: &[ModelInfo] = &[
         current_receptors: &[],
         recordables: &[],
         archive: None,
-        describe: no_params,
+        describe: crate::devices::recording::Recording::describe,
         node_bytes: 0,
     },
     ModelInfo {
@@ -297,9 +298,9 @@ pub enum NodeParams {
     PoissonGenerator(poisson_generator::Params),
     /// `dc_generator` and `step_current_generator`.
     DcGenerator(dc_generator::Params),
-    SpikeRecorder,
+    SpikeRecorder(Recording),
     Multimeter(multimeter::Params),
-    WeightRecorder,
+    WeightRecorder(Recording),
 }
 
 impl NodeParams {
@@ -328,7 +329,8 @@ impl NodeParams {
                     + crate::builder::memory::param_map_bytes(&p.status) as usize
             }
             NodeParams::Multimeter(p) => strings(&p.record_from),
-            NodeParams::Parrot | NodeParams::SpikeRecorder | NodeParams::WeightRecorder => 0,
+            NodeParams::SpikeRecorder(r) | NodeParams::WeightRecorder(r) => r.label.len(),
+            NodeParams::Parrot => 0,
         }
     }
 }
@@ -354,15 +356,9 @@ pub fn parse_node(
             NodeParams::PoissonGenerator(inhomogeneous_poisson_generator::parse(map, res)?)
         }
         dc_generator::MODEL => NodeParams::DcGenerator(dc_generator::parse(map, res)?),
-        spike_recorder::MODEL => {
-            spike_recorder::parse(map)?;
-            NodeParams::SpikeRecorder
-        }
+        spike_recorder::MODEL => NodeParams::SpikeRecorder(spike_recorder::parse(map, res)?),
         multimeter::MODEL => NodeParams::Multimeter(multimeter::parse(map, res)?),
-        weight_recorder::MODEL => {
-            weight_recorder::parse(map)?;
-            NodeParams::WeightRecorder
-        }
+        weight_recorder::MODEL => NodeParams::WeightRecorder(weight_recorder::parse(map, res)?),
         other => {
             return Err(BuildError::Connect(format!(
                 "'{other}' is a synapse model; create nodes of a neuron or device model and use it in syn_spec"

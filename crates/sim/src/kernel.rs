@@ -729,6 +729,8 @@ pub struct Events {
     pub targets: Vec<i64>,
     /// Time stamps in ms (NEST's `times`).
     pub times: Vec<f64>,
+    /// The same as whole steps (NEST's `times` with `time_in_steps`).
+    pub stamps: Vec<i64>,
     pub weights: Vec<f64>,
     /// Multimeter columns by recordable name.
     pub values: Vec<(String, Vec<f64>)>,
@@ -843,7 +845,14 @@ impl Kernel {
         let local = (id.0 - self.creates[c].first.0) as usize;
         let res = self.resolution();
         // Keys NEST reports but that are not the model's to set.
-        for k in ["global_id", "model", "element_type", "local", "recordables", "n_events"] {
+        for k in [
+            "global_id",
+            "model",
+            "element_type",
+            "local",
+            "recordables",
+            "n_events",
+        ] {
             if p.contains_key(k) {
                 return Err(ApiError::new(
                     ErrorKind::BadProperty,
@@ -853,11 +862,7 @@ impl Kernel {
             }
         }
         if info.kind == ModelKind::Recorder && self.sim.is_some() {
-            return Err(ApiError::new(
-                ErrorKind::BadProperty,
-                "params",
-                format!("{} parameters cannot change after the network is built", info.name),
-            ));
+            return self.set_recorder(id, c, local, info, p);
         }
         let loc = self.locate(id)?;
         match (self.sim.as_mut(), loc) {
@@ -887,10 +892,57 @@ impl Kernel {
         Ok(())
     }
 
+    /// A recorder's `SetStatus` after the build: its window and settings change from now on
+    /// (events recorded so far stay); `record_from` and `interval` are fixed by then.
+    fn set_recorder(
+        &mut self,
+        id: NodeId,
+        c: usize,
+        local: usize,
+        info: &'static ModelInfo,
+        p: &ParamMap,
+    ) -> Result<(), ApiError> {
+        for k in ["record_from", "interval"] {
+            if p.contains_key(k) {
+                return Err(ApiError::new(
+                    ErrorKind::BadProperty,
+                    &format!("params.{k}"),
+                    format!("{}'s '{k}' cannot change after the network is built (by Simulate or Prepare)", info.name),
+                ));
+            }
+        }
+        let mut merged = self.creates[c].params[local].clone();
+        merge_into(&mut merged, p);
+        let parsed = registry::parse_node(info, &merged, self.resolution())
+            .map_err(|e| ApiError::build("params", e))?;
+        let bounds = match &parsed {
+            registry::NodeParams::SpikeRecorder(r) | registry::NodeParams::WeightRecorder(r) => {
+                r.bounds()
+            }
+            registry::NodeParams::Multimeter(m) => m.recording.bounds(),
+            _ => unreachable!("a recorder"),
+        };
+        self.drain_samples();
+        let sim = self.sim.as_mut().expect("built");
+        let find =
+            |list: &[(NodeId, u32)]| list.iter().find(|(n, _)| *n == id).map(|x| x.1 as usize);
+        if let Some(i) = find(&sim.recorders.spike_recorders) {
+            sim.network.spike_recording.windows[i] = bounds;
+        } else if let Some(i) = find(&sim.recorders.multimeters) {
+            sim.network.multimeters[i].window = bounds;
+        } else if let Some(i) = find(&sim.recorders.weight_recorders) {
+            sim.network.weight_windows[i] = bounds;
+        }
+        self.creates[c].params[local] = merged;
+        Ok(())
+    }
+
     /// NEST's `GetDefaults(model)`: the status of a node made with the model's defaults, with
     /// `receptor_types` and `recordables`; for a synapse model its parameters.
     pub fn defaults(&self, model: &str) -> Result<ParamMap, ApiError> {
-        let (info, user) = self.resolve(model).map_err(|e| ApiError::build("model", e))?;
+        let (info, user) = self
+            .resolve(model)
+            .map_err(|e| ApiError::build("model", e))?;
         let given = user.map(|u| u.defaults.clone()).unwrap_or_default();
         let mut out = if info.kind == ModelKind::Synapse {
             let mut m = evplast_models::registry::synapse_defaults(info);
@@ -1030,7 +1082,10 @@ impl Kernel {
         let net = &self.sim.as_ref().expect("checked").network;
         let mut m = ParamMap::new();
         net.synapses[t].get_conn(r, net.res, &mut m);
-        m.insert("synapse_model".into(), ParamValue::Str(net.synapses[t].model().into()));
+        m.insert(
+            "synapse_model".into(),
+            ParamValue::Str(net.synapses[t].model().into()),
+        );
         Ok(m)
     }
 
@@ -1056,7 +1111,10 @@ impl Kernel {
             ApiError::new(
                 ErrorKind::BadProperty,
                 "events",
-                format!("node {id} is a {}, not a recorder: it has no events", info.name),
+                format!(
+                    "node {id} is a {}, not a recorder: it has no events",
+                    info.name
+                ),
             )
         };
         if info.kind != ModelKind::Recorder {
@@ -1082,38 +1140,7 @@ impl Kernel {
             }
             return Ok(e);
         };
-        let net = &sim.network;
-        let res = net.res;
-        let find = |list: &[(NodeId, u32)]| list.iter().find(|(n, _)| *n == id).map(|x| x.1);
-        if let Some(i) = find(&sim.recorders.spike_recorders) {
-            for r in &net.spike_recording.events[i as usize] {
-                e.senders.push(r.sender.0 as i64);
-                e.times.push(res.ms(r.stamp));
-            }
-        } else if let Some(i) = find(&sim.recorders.multimeters) {
-            let d = &net.multimeters[i as usize];
-            let nf = d.fields.len();
-            let mut order: Vec<usize> = (0..d.stamps.len()).collect();
-            order.sort_by_key(|&k| (d.stamps[k], d.senders[k]));
-            e.values = d.fields.iter().map(|f| (f.clone(), Vec::new())).collect();
-            for k in order {
-                e.senders.push(d.senders[k].0 as i64);
-                e.times.push(res.ms(d.stamps[k]));
-                for (f, col) in e.values.iter_mut().enumerate() {
-                    col.1.push(d.values[k * nf + f]);
-                }
-            }
-        } else if let Some(i) = find(&sim.recorders.weight_recorders) {
-            let mut rows = net.weight_records[i as usize].clone();
-            rows.sort_by_key(|r| (r.stamp, r.sender, r.target));
-            for r in rows {
-                e.senders.push(r.sender.0 as i64);
-                e.targets.push(r.target.0 as i64);
-                e.times.push(res.ms(r.stamp));
-                e.weights.push(r.weight);
-            }
-        }
-        Ok(e)
+        Ok(events_of(sim, id))
     }
 
     /// Moves multimeter samples taken so far to where [`Kernel::events`] reads them.
@@ -1142,6 +1169,48 @@ impl Kernel {
         }
         Ok(())
     }
+}
+
+/// The events recorder `id` of a built network holds, in time order (spikes in the order
+/// they were recorded; samples by stamp, then sender; weights by stamp, sender, target).
+/// Empty for a node that is not a recorder.
+pub fn events_of(sim: &Simulation, id: NodeId) -> Events {
+    let mut e = Events::default();
+    let net = &sim.network;
+    let res = net.res;
+    let find = |list: &[(NodeId, u32)]| list.iter().find(|(n, _)| *n == id).map(|x| x.1);
+    if let Some(i) = find(&sim.recorders.spike_recorders) {
+        for r in &net.spike_recording.events[i as usize] {
+            e.senders.push(r.sender.0 as i64);
+            e.times.push(res.ms(r.stamp));
+            e.stamps.push(r.stamp);
+        }
+    } else if let Some(i) = find(&sim.recorders.multimeters) {
+        let d = &net.multimeters[i as usize];
+        let nf = d.fields.len();
+        let mut order: Vec<usize> = (0..d.stamps.len()).collect();
+        order.sort_by_key(|&k| (d.stamps[k], d.senders[k]));
+        e.values = d.fields.iter().map(|f| (f.clone(), Vec::new())).collect();
+        for k in order {
+            e.senders.push(d.senders[k].0 as i64);
+            e.times.push(res.ms(d.stamps[k]));
+            e.stamps.push(d.stamps[k]);
+            for (f, col) in e.values.iter_mut().enumerate() {
+                col.1.push(d.values[k * nf + f]);
+            }
+        }
+    } else if let Some(i) = find(&sim.recorders.weight_recorders) {
+        let mut rows = net.weight_records[i as usize].clone();
+        rows.sort_by_key(|r| (r.stamp, r.sender, r.target));
+        for r in rows {
+            e.senders.push(r.sender.0 as i64);
+            e.targets.push(r.target.0 as i64);
+            e.times.push(res.ms(r.stamp));
+            e.stamps.push(r.stamp);
+            e.weights.push(r.weight);
+        }
+    }
+    e
 }
 
 /// Overwrites `into` with `p`, table by table (NEST's nested `soma` / `dendritic`).

@@ -43,7 +43,9 @@ pub fn status_of_params(
             Vec::new(),
             false,
         )),
-        NodeParams::DcGenerator(x) => Box::new(DcGenerator::new(model.name, vec![x], 1, Vec::new())),
+        NodeParams::DcGenerator(x) => {
+            Box::new(DcGenerator::new(model.name, vec![x], 1, Vec::new()))
+        }
         NodeParams::Multimeter(x) => {
             let mut out = ParamMap::new();
             out.insert(
@@ -51,11 +53,15 @@ pub fn status_of_params(
                 ParamValue::Array(x.record_from.into_iter().map(ParamValue::Str).collect()),
             );
             out.insert("interval".into(), ParamValue::Num(x.interval));
+            x.recording.to_map(&mut out);
             return Ok(out);
         }
-        NodeParams::Parrot | NodeParams::SpikeRecorder | NodeParams::WeightRecorder => {
-            return Ok(ParamMap::new())
+        NodeParams::SpikeRecorder(r) | NodeParams::WeightRecorder(r) => {
+            let mut out = ParamMap::new();
+            r.to_map(&mut out);
+            return Ok(out);
         }
+        NodeParams::Parrot => return Ok(ParamMap::new()),
     };
     let mut out = ParamMap::new();
     pop.get_status(0, &mut out);

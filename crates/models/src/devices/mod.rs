@@ -4,6 +4,7 @@ pub mod dc_generator;
 pub mod inhomogeneous_poisson_generator;
 pub mod multimeter;
 pub mod poisson_generator;
+pub mod recording;
 pub mod spike_generator;
 pub mod spike_recorder;
 pub mod step_current_generator;

@@ -9,6 +9,7 @@
 
 use evplast_kernel::{Resolution, Step};
 
+use crate::devices::recording::Recording;
 use crate::error::{require, BuildError};
 use crate::params::{ParamDoc, ParamMap, Reader};
 
@@ -21,6 +22,7 @@ pub struct Params {
     pub record_from: Vec<String>,
     pub interval: f64,
     pub interval_steps: Step,
+    pub recording: Recording,
 }
 
 /// Reads and validates.
@@ -30,6 +32,7 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
     let mut interval = 1.0;
     r.read("record_from", &mut record_from)?;
     r.read("interval", &mut interval)?;
+    let recording = Recording::read(&mut r, res)?;
     r.finish()?;
     require(
         interval >= res.h(),
@@ -45,6 +48,7 @@ pub fn parse(map: &ParamMap, res: Resolution) -> Result<Params, BuildError> {
         record_from,
         interval,
         interval_steps,
+        recording,
     })
 }
 
@@ -62,4 +66,5 @@ pub fn describe(out: &mut Vec<ParamDoc>) {
         unit: "ms",
         doc: "sampling interval",
     });
+    Recording::describe(out);
 }

@@ -1,13 +1,16 @@
 //! `spike_recorder`: records the spikes of the nodes connected to it (`Connect(neuron, sr)`),
-//! as `senders,times` with times the spike stamps in ms. No parameters.
+//! as `senders,times` with times the spike stamps in ms. Parameters: the recorders' shared ones (`devices/recording.rs`).
 
+use evplast_kernel::Resolution;
+
+use crate::devices::recording::{self, Recording};
 use crate::error::BuildError;
-use crate::params::{ParamMap, Reader};
+use crate::params::ParamMap;
 
 /// NEST model name.
 pub const MODEL: &str = "spike_recorder";
 
-/// A spike recorder takes no parameters here.
-pub fn parse(map: &ParamMap) -> Result<(), BuildError> {
-    Reader::new(MODEL, map).finish()
+/// Reads the recorder's settings (`recording.rs`).
+pub fn parse(map: &ParamMap, res: Resolution) -> Result<Recording, BuildError> {
+    recording::parse(MODEL, map, res)
 }

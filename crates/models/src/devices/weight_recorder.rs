@@ -2,13 +2,16 @@
 //! projection names it (`syn_spec.weight_recorder`), `senders,targets,times,weights`: the
 //! presynaptic node, the postsynaptic node, the spike stamp and the weight after the update.
 
+use evplast_kernel::Resolution;
+
+use crate::devices::recording::{self, Recording};
 use crate::error::BuildError;
-use crate::params::{ParamMap, Reader};
+use crate::params::ParamMap;
 
 /// NEST model name.
 pub const MODEL: &str = "weight_recorder";
 
-/// A weight recorder takes no parameters here.
-pub fn parse(map: &ParamMap) -> Result<(), BuildError> {
-    Reader::new(MODEL, map).finish()
+/// Reads the recorder's settings (`recording.rs`).
+pub fn parse(map: &ParamMap, res: Resolution) -> Result<Recording, BuildError> {
+    recording::parse(MODEL, map, res)
 }
