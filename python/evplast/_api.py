@@ -48,6 +48,8 @@ def Create(model, n=1, params=None, positions=None):
         first = k.create(model, n, [_plain(p) for p in params])
     else:
         raise TypeError("params must be a dict or a list of dicts")
+    if k.node_model(first)[1] == "recorder":
+        _S.recorders.extend(range(first, first + n))
     return NodeCollection._range(first, n)
 
 

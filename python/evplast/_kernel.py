@@ -92,13 +92,14 @@ class _State:
         self.passive = dict(_PASSIVE_DEFAULTS)
         self.model_calls = []  # CopyModel / SetDefaults calls, replayed on a new kernel
         self.prepared = False
+        self.recorders = []  # ids of recorder nodes (for record_to = "ascii")
         self.generation += 1
-        self.raw = _evplast.Kernel(**self.config)
+        self.raw = _memory_recorders(_evplast.Kernel(**self.config))
         self.kernel = _GuardedKernel(self.raw)
 
     def remake(self, config):
         try:
-            raw = _GuardedKernel(_evplast.Kernel(**config))
+            raw = _GuardedKernel(_memory_recorders(_evplast.Kernel(**config)))
         except _evplast.Error as e:
             from ._errors import from_kernel
 
@@ -113,7 +114,34 @@ class _State:
         self.generation += 1
 
 
+_RECORDERS = ("spike_recorder", "multimeter", "weight_recorder")
+
+
+def _memory_recorders(raw):
+    # In Python, recorders keep their events in memory unless told otherwise (NEST's
+    # default); a model file's default is "ascii".
+    for m in _RECORDERS:
+        raw.set_defaults(m, {"record_to": "memory"})
+    return raw
+
+
 S = _State()
+
+
+def _write_ascii():
+    """After a run: the recorders with record_to = "ascii" write their files (evplast run's
+    format) into data_path (the working directory if empty)."""
+    if S.recorders:
+        import os
+
+        S.kernel.write_recorder_files(S.recorders, S.passive["data_path"] or os.getcwd())
+
+
+def _run(t):
+    try:
+        S.kernel.simulate(float(t))
+    finally:
+        _write_ascii()
 
 
 def kernel():
@@ -160,7 +188,7 @@ def _status():
             "T_max": (2**31 - 1) * h,
             "to_do": 0,
             "rng_types": ("xoshiro256++",),
-            "recording_backends": ("memory",),
+            "recording_backends": ("ascii", "memory"),
             "stimulation_backends": (),
             "memory_size": -1,
             "max_num_syn_models": 512,
@@ -262,7 +290,7 @@ def Simulate(t):
     """Simulate ``t`` ms more (builds the network on the first call). Ctrl-C stops at a
     ``min_delay`` boundary with KeyboardInterrupt; a later call goes on from there."""
     _check_time(t)
-    S.kernel.simulate(float(t))
+    _run(t)
 
 
 def Prepare():
@@ -276,7 +304,7 @@ def Run(t):
     _check_time(t)
     if not S.prepared:
         raise NESTErrors.KernelException("Run: call Prepare() before Run()")
-    S.kernel.simulate(float(t))
+    _run(t)
 
 
 def Cleanup():

@@ -241,19 +241,53 @@ def test_keyboard_interrupt_stops_cleanly_and_resumes():
     np.testing.assert_array_equal(w_interrupted, np.array(nest.GetConnections().weight))
 
 
-@pytest.mark.parametrize(
-    "params",
-    [{"start": 10.0, "stop": 20.0}, {"origin": 5.0}, {"label": "spikes"}, {"record_to": "memory"}, {"time_in_steps": True}],
-)
-def test_recorder_parameters_pass_through(params):
-    # Recorder start/stop/origin/label/record_to/time_in_steps are the kernel's (being
-    # added); the binding passes them unchanged. Until the kernel accepts them, it refuses.
-    try:
-        sr = nest.Create("spike_recorder", params=params)
-    except nest.NESTErrors.UnaccessedDictionaryEntry:
-        pytest.xfail("the kernel does not take recorder parameter(s) " + ", ".join(params) + " yet")
-    for k, v in params.items():
-        assert sr.get(k) == v
+def spikes_net(sr_params):
+    sg = nest.Create("spike_generator", params={"spike_times": [1.0, 5.0, 10.0, 15.0, 20.0, 25.0]})
+    p = nest.Create("parrot_neuron")
+    sr = nest.Create("spike_recorder", params=sr_params)
+    nest.Connect(sg, p)
+    nest.Connect(p, sr)
+    return sr
+
+
+def test_recorder_window_start_stop_origin():
+    # NEST: recorded iff origin + start < t <= origin + stop; parrot spikes at 2, 6, 11, 16, 21, 26.
+    sr = spikes_net({"start": 6.0, "stop": 21.0})
+    nest.Simulate(30.0)
+    assert sr.events["times"].tolist() == [11.0, 16.0, 21.0]
+    nest.ResetKernel()
+    sr = spikes_net({"origin": 10.0, "start": 1.0, "stop": 6.0})
+    nest.Simulate(18.0)
+    assert sr.events["times"].tolist() == [16.0]
+    assert (sr.origin, sr.start, sr.stop) == (10.0, 1.0, 6.0)
+    sr.stop = 20.0  # settable between runs
+    nest.Simulate(12.0)
+    assert sr.events["times"].tolist() == [16.0, 21.0, 26.0]
+
+
+def test_time_in_steps():
+    sr = spikes_net({"time_in_steps": True})
+    nest.Simulate(12.0)
+    ev = sr.events
+    assert ev["times"].dtype == np.int64 and ev["offsets"].dtype == np.float64
+    assert ev["times"].tolist() == [20, 60, 110]  # steps of 0.1 ms
+    assert ev["offsets"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_record_to_memory_default_and_ascii_file(tmp_path):
+    assert nest.GetDefaults("spike_recorder", "record_to") == "memory"
+    nest.data_path = str(tmp_path)
+    sr = spikes_net({"record_to": "ascii", "label": "spikes"})
+    assert sr.record_to == "ascii" and sr.label == "spikes"
+    nest.Simulate(12.0)
+    f = tmp_path / "spikes.csv"
+    lines = f.read_text().split()
+    assert lines[0] == "senders,times" and len(lines) == 4  # spikes at 2, 6, 11
+    nest.Simulate(10.0)
+    assert len(f.read_text().split()) == 6  # + 16, 21: rewritten after each run
+    assert sr.events["times"].tolist() == [2.0, 6.0, 11.0, 16.0, 21.0]  # "ascii" keeps memory too
+    with pytest.raises(nest.NESTErrors.BadProperty):
+        nest.Create("spike_recorder", params={"record_to": "screen"})
 
 
 def test_create_and_connect_after_simulate():

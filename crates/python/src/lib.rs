@@ -687,17 +687,28 @@ impl Kernel {
     }
 
     /// NEST's `events` of recorder `id`: a dict of NumPy arrays (senders, targets int64;
-    /// times, weights and multimeter columns float64).
+    /// times, weights and multimeter columns float64; with `time_in_steps`, times int64
+    /// steps and offsets float64 zeros, as NEST).
     fn events<'py>(&mut self, py: Python<'py>, id: u32) -> PyResult<Bound<'py, PyDict>> {
-        self.k().drain_samples();
-        let (e, name) = {
-            let k = self.k();
+        let (e, name, steps) = {
+            let mut k = self.k();
+            k.drain_samples();
             let e = k.events(NodeId(id)).map_err(api_err)?;
-            (e, k.model_of(NodeId(id)).map_or("", |m| m.name))
+            let steps = k
+                .get_status(NodeId(id))
+                .map(|s| s.get("time_in_steps") == Some(&ParamValue::Bool(true)))
+                .unwrap_or(false);
+            (e, k.model_of(NodeId(id)).map_or("", |m| m.name), steps)
         };
         let d = PyDict::new(py);
         d.set_item("senders", PyArray1::from_vec(py, e.senders))?;
-        d.set_item("times", PyArray1::from_vec(py, e.times))?;
+        if steps {
+            let n = e.stamps.len();
+            d.set_item("times", PyArray1::from_vec(py, e.stamps))?;
+            d.set_item("offsets", PyArray1::from_vec(py, vec![0.0f64; n]))?;
+        } else {
+            d.set_item("times", PyArray1::from_vec(py, e.times))?;
+        }
         if name == "weight_recorder" {
             d.set_item("targets", PyArray1::from_vec(py, e.targets))?;
             d.set_item("weights", PyArray1::from_vec(py, e.weights))?;
@@ -708,16 +719,38 @@ impl Kernel {
         Ok(d)
     }
 
+    /// Writes the events of the recorders among `ids` whose `record_to` is "ascii" to
+    /// `dir/<label>.csv` (evplast run's files); returns the paths written.
+    fn write_recorder_files(&mut self, ids: Vec<u32>, dir: std::path::PathBuf) -> PyResult<Vec<String>> {
+        let mut k = self.k();
+        let mut out = Vec::new();
+        for i in ids {
+            match evplast_io::output::write_recorder_file(&dir, &mut k, NodeId(i)) {
+                Ok(Some(p)) => out.push(p.display().to_string()),
+                Ok(None) => {}
+                Err(e) => {
+                    return Err(err(
+                        "KernelException",
+                        format!("record_to ascii: recorder {i}: {} ({e})", dir.display()),
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Number of events recorder `id` holds.
     fn n_events(&mut self, id: u32) -> PyResult<usize> {
-        self.k().drain_samples();
-        Ok(self.k().events(NodeId(id)).map_err(api_err)?.times.len())
+        let mut k = self.k();
+        k.drain_samples();
+        Ok(k.events(NodeId(id)).map_err(api_err)?.times.len())
     }
 
     /// Forgets the events of recorder `id` (NEST: `n_events = 0`).
     fn clear_events(&mut self, id: u32) -> PyResult<()> {
-        self.k().drain_samples();
-        self.k().clear_events(NodeId(id)).map_err(api_err)
+        let mut k = self.k();
+        k.drain_samples();
+        k.clear_events(NodeId(id)).map_err(api_err)
     }
 }
 
