@@ -286,6 +286,7 @@ def test_record_to_memory_default_and_ascii_file(tmp_path):
     nest.Simulate(10.0)
     assert len(f.read_text().split()) == 6  # + 16, 21: rewritten after each run
     assert sr.events["times"].tolist() == [2.0, 6.0, 11.0, 16.0, 21.0]  # "ascii" keeps memory too
+    nest.ResetKernel()
     with pytest.raises(nest.NESTErrors.BadProperty):
         nest.Create("spike_recorder", params={"record_to": "screen"})
 
