@@ -45,7 +45,7 @@ def main():
         err = (phi(V_s, nrn_params) - phi(V_d_star, nrn_params)) ** 2
         rep = (t // pd).astype(int)
         loss = np.array([err[rep == r].mean() for r in np.unique(rep)])
-        vloss = np.array([((V_d_star - U_M) ** 2)[rep == r].mean() for r in np.unique(rep)])
+        vloss = np.array([np.nanmean(((V_d_star - U_M) ** 2)[rep == r]) for r in np.unique(rep)])
         senders, weights = np.asarray(g["senders"]), np.asarray(g["weights"])
         last = {}
         for s, w in zip(senders, weights):
