@@ -40,8 +40,8 @@ def main():
     elif name.startswith("urbanczik_synapse_example"):
         for key in ("rate_loss_first_last", "vm_loss_first_last"):
             (e0, e1), (n0, n1) = ev[key], ne[key]
-            checks.append((f"{key}: loss falls (evplast)", e0, e1, e1 < e0))
-            checks.append((f"{key}: loss falls (NEST)", n0, n1, n1 < n0))
+            checks.append((f"{key}: evplast first 5 -> last 5 repetitions falls", e0, e1, e1 < e0))
+            checks.append((f"{key}: NEST first 5 -> last 5 repetitions falls", n0, n1, n1 < n0))
             checks.append((f"{key}: last/first, evplast vs NEST", e1 / e0, n1 / n0, abs(e1 / e0 - n1 / n0) <= 0.25))
         a, b = ev["final_weights"], ne["final_weights"]
         checks.append(("final weights mean", a["mean"], b["mean"], abs(a["mean"] - b["mean"]) <= 0.15 * abs(b["mean"])))
@@ -50,7 +50,8 @@ def main():
     ok = True
     for what, a, b, good in checks:
         ok &= bool(good)
-        print(f"  {'ok  ' if good else 'FAIL'} {what}: evplast {a:.6g}  NEST {b:.6g}")
+        first, second = ("", "-> ") if "falls" in what else ("evplast ", "NEST ")
+        print(f"  {'ok  ' if good else 'FAIL'} {what}: {first}{a:.6g}  {second}{b:.6g}")
     sys.exit(0 if ok else 1)
 
 

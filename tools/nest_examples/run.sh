@@ -2,15 +2,19 @@
 # Runs NEST 3.10's own Clopath / Urbanczik–Senn example scripts and tests with `import nest`
 # replaced by `import evplast as nest` (nothing else changed) and compares with NEST.
 #
-#   tools/nest_examples/run.sh NEST_SOURCE [--nest-python PY] [--python PY] [--work DIR] [--skip-long]
+#   tools/nest_examples/run.sh NEST_SOURCE [--nest-python PY] [--python PY] [--work DIR]
+#                              [--skip-long] [--skip NAME]...
 #
-# NEST_SOURCE: a NEST checkout (a directory) or a git URL; the files are taken at tag v3.10
-# if the checkout has it, else from its work tree. NEST's files are copied to DIR
-# (default: a temporary directory) and never into this repository.
+# NEST_SOURCE: a NEST checkout (a directory) or a git URL — the files are taken at tag v3.10
+# if the checkout has it, else from its work tree — or an installed `nest` package
+# (site-packages/nest of `pip install nest-simulator==3.10.0`, which ships the examples and
+# the testsuite). NEST's files are copied to DIR (default: a temporary directory) and never
+# into this repository.
 # --python: the Python with evplast installed (default: python3).
 # --nest-python: a Python with NEST 3.10 (pip install nest-simulator==3.10.0); without it,
 #   only the evplast side runs (the NEST tests still check NEST's reference numbers).
 # --skip-long: skip the two long examples (small network, Urbanczik–Senn).
+# --skip NAME: skip one example (e.g. clopath_synapse_small_network).
 # Exit status: 0 if every NEST test passes under evplast and every comparison holds.
 set -euo pipefail
 
@@ -21,12 +25,14 @@ py=python3
 nestpy=""
 work=""
 long=1
+skip=" "
 while [ $# -gt 0 ]; do
     case $1 in
         --python) py=$2; shift 2 ;;
         --nest-python) nestpy=$2; shift 2 ;;
         --work) work=$2; shift 2 ;;
         --skip-long) long=0; shift ;;
+        --skip) skip="$skip$2 "; shift 2 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -38,7 +44,12 @@ if [ ! -d "$src" ]; then
     src=$work/checkout
 fi
 get() { # path-in-nest dest
-    if git -C "$src" rev-parse -q --verify v3.10 >/dev/null 2>&1; then
+    if [ -f "$src/__init__.py" ]; then # an installed package
+        case $1 in
+            pynest/examples/*) cp "$src/doc/examples/pynest/${1#pynest/examples/}" "$2" ;;
+            testsuite/*) cp "$src/share/nest/$1" "$2" ;;
+        esac
+    elif git -C "$src" rev-parse -q --verify v3.10 >/dev/null 2>&1; then
         git -C "$src" show "v3.10:$1" > "$2"
     else
         cp "$src/$1" "$2"
@@ -63,6 +74,7 @@ echo "== NEST's tests under evplast"
 run_examples="clopath_synapse_spike_pairing"
 [ $long = 1 ] && run_examples=$examples
 for f in $run_examples; do
+    case $skip in *" $f "*) echo "== $f.py: skipped"; continue ;; esac
     echo "== $f.py"
     (cd "$work/evplast" && /usr/bin/time -f "evplast: %e s" "$py" "$here/summarize.py" "$f.py" > "$f.out" 2> "$f.err") \
         || { tail -20 "$work/evplast/$f.err"; status=1; continue; }

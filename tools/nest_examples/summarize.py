@@ -45,7 +45,8 @@ def main():
         err = (phi(V_s, nrn_params) - phi(V_d_star, nrn_params)) ** 2
         rep = (t // pd).astype(int)
         loss = np.array([err[rep == r].mean() for r in np.unique(rep)])
-        vloss = np.array([np.nanmean(((V_d_star - U_M) ** 2)[rep == r]) for r in np.unique(rep)])
+        with np.errstate(invalid="ignore"):
+            vloss = np.array([np.mean(((V_d_star - U_M) ** 2)[rep == r]) for r in np.unique(rep)])
         senders, weights = np.asarray(g["senders"]), np.asarray(g["weights"])
         last = {}
         for s, w in zip(senders, weights):
@@ -53,8 +54,12 @@ def main():
         out["n_soma_spikes"] = int(len(g["spike_times_soma"]))
         out["final_weights"] = stats(list(last.values()))
         out["n_weight_events"] = int(len(weights))
-        out["rate_loss_first_last"] = [float(loss[1:6].mean()), float(loss[-6:-1].mean())]
-        out["vm_loss_first_last"] = [float(vloss[1:6].mean()), float(vloss[-6:-1].mean())]
+        # Mean loss over the first and the last five repetitions with a teacher (U_M is
+        # undefined while both teacher conductances are 0).
+        with_teacher = np.isfinite(vloss)
+        lo, vlo = loss[with_teacher], vloss[with_teacher]
+        out["rate_loss_first_last"] = [float(lo[:5].mean()), float(lo[-5:].mean())]
+        out["vm_loss_first_last"] = [float(vlo[:5].mean()), float(vlo[-5:].mean())]
     print("SUMMARY " + json.dumps(out))
 
 
