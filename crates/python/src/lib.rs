@@ -107,13 +107,13 @@ fn to_param(o: &Bound<'_, PyAny>, at: &str) -> PyResult<Param> {
         return Ok(Param::Value(ParamValue::Str(o.extract()?)));
     }
     if let Ok(d) = o.cast::<PyDict>() {
-        return Ok(table_param(d, at)?);
+        return table_param(d, at);
     }
     if let Some(d) = as_dist(o, at)? {
         return Ok(Param::Dist(d));
     }
     // NumPy bool scalars.
-    if o.get_type().name()?.to_string() == "bool" {
+    if o.get_type().name()? == "bool" {
         return Ok(Param::Value(ParamValue::Bool(o.is_truthy()?)));
     }
     if let Ok(a) = o.cast::<PyArray1<f64>>() {
@@ -195,7 +195,11 @@ fn to_table(d: &Bound<'_, PyDict>, at: &str) -> PyResult<Vec<(String, Param)>> {
     let mut t = Vec::with_capacity(d.len());
     for (k, v) in d.iter() {
         let k = key_of(&k, at)?;
-        let here = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+        let here = if at.is_empty() {
+            k.clone()
+        } else {
+            format!("{at}.{k}")
+        };
         let p = to_param(&v, &here)?;
         t.push((k, p));
     }
@@ -207,7 +211,11 @@ fn to_map(d: &Bound<'_, PyDict>, at: &str) -> PyResult<ParamMap> {
     let mut m = ParamMap::new();
     for (k, v) in d.iter() {
         let k = key_of(&k, at)?;
-        let here = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+        let here = if at.is_empty() {
+            k.clone()
+        } else {
+            format!("{at}.{k}")
+        };
         m.insert(k, to_value(&v, &here)?);
     }
     Ok(m)
@@ -232,7 +240,12 @@ fn to_draw(o: &Bound<'_, PyAny>, at: &str) -> PyResult<Draw> {
     let np = o.py().import("numpy")?;
     let flat = np
         .call_method1("ravel", (np.call_method1("asarray", (o, "float64"))?,))
-        .map_err(|_| err("BadProperty", format!("{at}: not a number, array or random parameter")))?;
+        .map_err(|_| {
+            err(
+                "BadProperty",
+                format!("{at}: not a number, array or random parameter"),
+            )
+        })?;
     let a = flat.cast::<PyArray1<f64>>()?;
     let ro = a.readonly();
     let v = match ro.as_slice() {
@@ -389,10 +402,15 @@ impl Kernel {
 
     /// `(model name as created, element type)` of node `id`.
     fn node_model(&self, id: u32) -> PyResult<(String, &'static str)> {
-        let c = self
-            .k()
-            .create_of(NodeId(id))
-            .ok_or_else(|| err("UnknownNode", format!("node {id} does not exist ({} nodes were created)", self.k().n_nodes())))?;
+        let c = self.k().create_of(NodeId(id)).ok_or_else(|| {
+            err(
+                "UnknownNode",
+                format!(
+                    "node {id} does not exist ({} nodes were created)",
+                    self.k().n_nodes()
+                ),
+            )
+        })?;
         let info = self.k().model_of(NodeId(id)).expect("exists");
         Ok((self.k().creates()[c].model.clone(), kind_name(info.kind)))
     }
@@ -480,7 +498,12 @@ impl Kernel {
     }
 
     #[pyo3(signature = (old, new, params=None))]
-    fn copy_model(&mut self, old: &str, new: &str, params: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    fn copy_model(
+        &mut self,
+        old: &str,
+        new: &str,
+        params: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
         let p = opt_map(params, "params")?;
         self.k().copy_model(old, new, &p).map_err(api_err)
     }
@@ -496,7 +519,11 @@ impl Kernel {
     }
 
     /// Status dicts of nodes `ids`, one per node.
-    fn get_status<'py>(&mut self, py: Python<'py>, ids: Vec<u32>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    fn get_status<'py>(
+        &mut self,
+        py: Python<'py>,
+        ids: Vec<u32>,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         self.k().drain_samples();
         ids.iter()
             .map(|&i| {
@@ -638,7 +665,11 @@ impl Kernel {
     }
 
     /// Status dicts of connections (handles from `connections`).
-    fn connection_status<'py>(&self, py: Python<'py>, handles: Vec<u64>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    fn connection_status<'py>(
+        &self,
+        py: Python<'py>,
+        handles: Vec<u64>,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         handles
             .iter()
             .map(|&h| {
@@ -650,7 +681,11 @@ impl Kernel {
 
     /// `SetStatus` of connections: one dict for all (random parameters drawn per
     /// connection) or a list of one dict per connection.
-    fn set_connection_status(&mut self, handles: Vec<u64>, params: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn set_connection_status(
+        &mut self,
+        handles: Vec<u64>,
+        params: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         if let Ok(d) = params.cast::<PyDict>() {
             let t = to_table(d, "params")?;
             let call = self.random_sets;
@@ -721,7 +756,11 @@ impl Kernel {
 
     /// Writes the events of the recorders among `ids` whose `record_to` is "ascii" to
     /// `dir/<label>.csv` (evplast run's files); returns the paths written.
-    fn write_recorder_files(&mut self, ids: Vec<u32>, dir: std::path::PathBuf) -> PyResult<Vec<String>> {
+    fn write_recorder_files(
+        &mut self,
+        ids: Vec<u32>,
+        dir: std::path::PathBuf,
+    ) -> PyResult<Vec<String>> {
         let mut k = self.k();
         let mut out = Vec::new();
         for i in ids {
