@@ -1140,7 +1140,23 @@ impl Kernel {
             }
             return Ok(e);
         };
-        Ok(events_of(sim, id))
+        let mut e = events_of(sim, id);
+        if info.name == "multimeter" {
+            // NEST hands a multimeter the samples of a min_delay slice only in the next slice:
+            // after a run, samples after the start of the last (aligned) slice are not there yet
+            // (tools/nest_check/nest_run.py; measured with NEST 3.10, also for runs that end
+            // mid-slice). They appear after the next Simulate.
+            let net = &sim.network;
+            let visible = ((net.now - 1).max(0) / net.min_delay) * net.min_delay;
+            let keep = e.stamps.partition_point(|&s| s <= visible);
+            e.senders.truncate(keep);
+            e.times.truncate(keep);
+            e.stamps.truncate(keep);
+            for (_, col) in &mut e.values {
+                col.truncate(keep);
+            }
+        }
+        Ok(e)
     }
 
     /// Moves multimeter samples taken so far to where [`Kernel::events`] reads them.

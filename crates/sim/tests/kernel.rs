@@ -336,3 +336,40 @@ fn refusals_carry_nest_error_classes() {
     assert_eq!(e.kind, ErrorKind::KernelException);
     assert!(e.message.contains("not supported yet"), "{}", e.message);
 }
+
+/// NEST 3.10 (measured: multimeter interval 0.1 ms onto aeif_psc_delta_clopath, min_delay 1 ms)
+/// shows a multimeter's last sample at 10.0 ms after Simulate(10.5), still 10.0 after 0.2 and
+/// 0.2 ms more, and 11.0 after another 0.2 ms: samples after the start of the last aligned
+/// min_delay slice appear only after the next Simulate.
+#[test]
+fn multimeter_samples_of_the_last_slice_appear_after_the_next_run() {
+    let mut k = Kernel::new(KernelConfig::default(), Options::default()).unwrap();
+    let n = k
+        .create("aeif_psc_delta_clopath", 1, NodeParamSpec::None)
+        .unwrap();
+    let mm = k
+        .create(
+            "multimeter",
+            1,
+            NodeParamSpec::Same(&[
+                (
+                    "record_from".into(),
+                    Param::Value(ParamValue::Array(vec![ParamValue::Str("V_m".into())])),
+                ),
+                ("interval".into(), num(0.1)),
+            ]),
+        )
+        .unwrap();
+    let syn = SynapseSpec {
+        delay: Draw::Fixed(1.0),
+        ..SynapseSpec::default()
+    };
+    k.connect(&[mm], &[n], &ConnSpec::default(), &syn).unwrap();
+    let mut last = Vec::new();
+    for t in [10.5, 0.2, 0.2, 0.2] {
+        run(&mut k, t);
+        k.drain_samples();
+        last.push(*k.events(mm).unwrap().times.last().unwrap());
+    }
+    assert_eq!(last, vec![10.0, 10.0, 10.0, 11.0]);
+}

@@ -311,6 +311,12 @@ impl Population for PoissonGenerator {
                     tr.seg = 0;
                 }
                 loop {
+                    // An event clearly past this slice (for a tiny rate, past any step a run
+                    // reaches: the step index would overflow): nothing more in this slice.
+                    if tr.next / h > ctx.to as f64 + 2.0 {
+                        tr.next_step = ((tr.next / h) as Step).saturating_sub(2).max(ctx.to);
+                        break;
+                    }
                     let mut k = ((tr.next / h).floor() as Step - 1).max(k_min);
                     while ctx.res.ms(k) + h < tr.next {
                         k += 1;
