@@ -67,6 +67,9 @@ impl Dist {
                 .map_or(default, |(_, x)| *x)
         };
         let bad = |why: &str| ApiError::new(ErrorKind::BadParameter, at, format!("{name}: {why}"));
+        if matches!(name, "normal" | "lognormal") && arg("std", 1.0) < 0.0 {
+            return Err(bad("std must be >= 0"));
+        }
         Ok(match name {
             "normal" => Dist::Normal(
                 Normal::new(arg("mean", 0.0), arg("std", 1.0))

@@ -6,9 +6,10 @@ use std::collections::HashMap;
 
 use rand::RngExt;
 
+use evplast_kernel::limits::MAX_CONNECTIONS;
 use evplast_kernel::rng::Rng;
 use evplast_kernel::NodeId;
-use evplast_models::params::shorten;
+use evplast_models::params::{fmt_num, shorten};
 
 use crate::error::{ApiError, ErrorKind};
 
@@ -47,6 +48,21 @@ impl Rule {
     ) -> Result<Self, ApiError> {
         let need = |key: &str| -> Result<f64, ApiError> {
             match count {
+                // A count is a whole number within the connection limit; `p` is checked below.
+                Some((k, v)) if k == key && key != "p" => {
+                    let at = format!("conn_spec.{k}");
+                    if !(v >= 0.0 && v.fract() == 0.0 && v <= MAX_CONNECTIONS as f64) {
+                        return Err(bad(
+                            &at,
+                            &at,
+                            format!(
+                                "{} must be a whole number from 0 to {MAX_CONNECTIONS}, the most connections a network holds (synapse tables index rows with 32 bits)",
+                                fmt_num(v)
+                            ),
+                        ));
+                    }
+                    Ok(v)
+                }
                 Some((k, v)) if k == key => Ok(v),
                 Some((k, _)) => {
                     let at = format!("conn_spec.{k}");

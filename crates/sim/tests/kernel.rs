@@ -373,3 +373,37 @@ fn multimeter_samples_of_the_last_slice_appear_after_the_next_run() {
     }
     assert_eq!(last, vec![10.0, 10.0, 10.0, 11.0]);
 }
+
+/// Counts and distributions are checked by the kernel itself, whichever front end calls it.
+#[test]
+fn counts_and_distributions_are_checked_by_the_kernel() {
+    let mut k = Kernel::new(KernelConfig::default(), Options::default()).unwrap();
+    let a = k.create("parrot_neuron", 5, NodeParamSpec::None).unwrap();
+    let pre = ids(a, 5);
+    for v in [-1.0, 2.5, f64::NAN, 1e300] {
+        let conn = ConnSpec {
+            rule: "fixed_indegree".into(),
+            count: Some(("indegree".into(), v)),
+            ..ConnSpec::default()
+        };
+        let e = k
+            .connect(&pre, &pre, &conn, &SynapseSpec::default())
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.at.as_str()),
+            (ErrorKind::BadParameter, "conn_spec.indegree"),
+            "{v}"
+        );
+        assert!(e.message.contains("whole number"), "{}", e.message);
+    }
+    for name in ["normal", "lognormal"] {
+        let e = Dist::new(name, &[("std", -0.5)], "V_m").unwrap_err();
+        assert!(e.message.contains("std must be >= 0"), "{}", e.message);
+    }
+    assert_eq!(k.n_nodes(), 5, "nothing was made by the refused calls");
+    assert_eq!(
+        k.summary().unwrap().n_connections,
+        0,
+        "nothing was connected by the refused calls"
+    );
+}
