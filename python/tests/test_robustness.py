@@ -49,8 +49,8 @@ def test_odd_create_inputs():
 
 
 def test_odd_random_parameters():
-    assert refused(lambda: nest.random.normal(0.0, -1.0))
-    assert refused(lambda: nest.random.lognormal(0.0, -1.0))
+    assert refused(lambda: nest.Create(M, 1, {"V_m": nest.random.normal(0.0, -1.0)}))
+    assert refused(lambda: nest.Create(M, 1, {"V_m": nest.random.lognormal(0.0, -1.0)}))
     assert refused(lambda: nest.random.uniform("a", 1.0))
     assert refused(lambda: nest.Create(M, 1, {"V_m": nest.random.exponential(-1.0)}))
 

@@ -468,13 +468,6 @@ impl Kernel {
                     let x: f64 = v.extract().map_err(|_| {
                         err("BadProperty", format!("conn_spec.{k}: not a number"))
                     })?;
-                    // A count must be a whole number (the kernel's rule reader casts it).
-                    if k != "p" && !(x.is_finite() && x >= 0.0 && x.fract() == 0.0) {
-                        return Err(err(
-                            "BadParameter",
-                            format!("conn_spec.{k}: {x} must be a whole number >= 0"),
-                        ));
-                    }
                     cs.count = Some((k, x));
                 }
                 _ => {

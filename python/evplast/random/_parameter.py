@@ -14,10 +14,7 @@ class Parameter:
 
                 raise not_supported(f"a {name} parameter whose {k} is not a number")
         self._evplast_dist = (name, {k: float(v) for k, v in args.items()})
-        if args.get("std", 0.0) < 0.0:
-            from .._errors import NESTErrors
 
-            raise NESTErrors.BadParameter(f"nest.random.{name}: std = {args['std']} must be >= 0")
 
     def __repr__(self):
         name, args = self._evplast_dist
