@@ -26,14 +26,18 @@ def main():
         worst = max(abs(a - b) / abs(b) for a, b in zip(ev["syn_weights"], ne["syn_weights"]))
         checks.append(("pairing weights: max relative difference", worst, 0.0, worst <= 1e-6))
     elif name.startswith("clopath_synapse_small_network"):
-        # One unseeded run each: the mean weight change of the 90 recurrent synapses and the
-        # input weights' mean must agree within a few of their standard errors.
+        # One unseeded run each. The per-run mean weight change varies from run to run with
+        # the random sequence of input positions: over 8 runs each (this machine) NEST gave
+        # 0.00329 +- 0.00097 (sd), evplast 0.00383 +- 0.00094. Two single runs therefore
+        # agree within 4 x sqrt(2) x 0.001; both must show net potentiation, the example's
+        # point (bidirectional strengthening).
         a, b = ev["weight_change"], ne["weight_change"]
-        se = math.hypot(a["std"], b["std"]) / math.sqrt(a["n"])
-        checks.append(("recurrent weight change mean", a["mean"], b["mean"], abs(a["mean"] - b["mean"]) <= 4 * se))
+        checks.append(("recurrent weight change mean", a["mean"], b["mean"],
+                       abs(a["mean"] - b["mean"]) <= 4 * math.sqrt(2) * 0.001 and a["mean"] > 0 and b["mean"] > 0))
         checks.append(("recurrent weight change std", a["std"], b["std"], 0.5 <= a["std"] / b["std"] <= 2.0))
+        # Strengthened synapses of 90: NEST 60..88, evplast 78..90 over those runs.
         checks.append(("strengthened of 90", ev["n_strengthened"], ne["n_strengthened"],
-                       abs(ev["n_strengthened"] - ne["n_strengthened"]) <= 20))
+                       abs(ev["n_strengthened"] - ne["n_strengthened"]) <= 30))
         a, b = ev["input_weights"], ne["input_weights"]
         se = math.hypot(a["std"], b["std"]) / math.sqrt(a["n"])
         checks.append(("input weights mean", a["mean"], b["mean"], abs(a["mean"] - b["mean"]) <= 4 * se))
