@@ -1,0 +1,66 @@
+"""Run one of NEST's example scripts unchanged (apart from the import line, already patched
+by run.sh) and print, as JSON, the numbers it computes, for compare.py.
+
+usage: summarize.py SCRIPT.py  (MPLBACKEND=Agg is set here)
+"""
+
+import json
+import os
+import runpy
+import sys
+
+import numpy as np
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def stats(a):
+    a = np.asarray(a, dtype=float).ravel()
+    return {"n": int(a.size), "mean": float(a.mean()), "std": float(a.std()), "min": float(a.min()), "max": float(a.max())}
+
+
+def main():
+    script = sys.argv[1]
+    name = os.path.basename(script)
+    g = runpy.run_path(script, run_name="__main__")
+    out = {"script": name}
+    if name.startswith("clopath_synapse_spike_pairing"):
+        out["syn_weights"] = [float(x) for x in g["syn_weights"]]
+    elif name.startswith("clopath_synapse_small_network"):
+        wm = g["weight_matrix"] - g["init_w_matrix"]
+        off = wm[~np.eye(10, dtype=bool)]
+        w = np.asarray(g["weight_matrix"])
+        # Bidirectional pairs: both directions grew above the initial weight.
+        bi = sum(1 for i in range(10) for j in range(i + 1, 10) if w[i, j] > 0.25 and w[j, i] > 0.25)
+        out["weight_change"] = stats(off)
+        out["n_strengthened"] = int((off > 0).sum())
+        out["n_bidirectional_pairs"] = bi
+        conns = g["nest"].GetConnections(g["pop_input"], g["pop_exc"])
+        out["input_weights"] = stats(conns.weight)
+    elif name.startswith("urbanczik_synapse_example"):
+        nrn_params = g["nrn_params"]
+        t, V_s, V_d_star, U_M = (np.asarray(g[k]) for k in ("t", "V_s", "V_d_star", "U_M"))
+        phi = g["phi"]
+        pd = g["pattern_duration"]
+        err = (phi(V_s, nrn_params) - phi(V_d_star, nrn_params)) ** 2
+        rep = (t // pd).astype(int)
+        loss = np.array([err[rep == r].mean() for r in np.unique(rep)])
+        with np.errstate(invalid="ignore"):
+            vloss = np.array([np.mean(((V_d_star - U_M) ** 2)[rep == r]) for r in np.unique(rep)])
+        senders, weights = np.asarray(g["senders"]), np.asarray(g["weights"])
+        last = {}
+        for s, w in zip(senders, weights):
+            last[int(s)] = float(w)
+        out["n_soma_spikes"] = int(len(g["spike_times_soma"]))
+        out["final_weights"] = stats(list(last.values()))
+        out["n_weight_events"] = int(len(weights))
+        # Mean loss over the first and the last five repetitions with a teacher (U_M is
+        # undefined while both teacher conductances are 0).
+        with_teacher = np.isfinite(vloss)
+        lo, vlo = loss[with_teacher], vloss[with_teacher]
+        out["rate_loss_first_last"] = [float(lo[:5].mean()), float(lo[-5:].mean())]
+        out["vm_loss_first_last"] = [float(vlo[:5].mean()), float(vlo[-5:].mean())]
+    print("SUMMARY " + json.dumps(out))
+
+
+main()
