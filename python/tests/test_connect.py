@@ -122,8 +122,10 @@ def test_connect_errors():
         nest.Connect(n, n, {"rule": "fixed_indegree"})  # needs indegree
     with pytest.raises(nest.NESTErrors.UnaccessedDictionaryEntry):
         nest.Connect(n, n, {"rule": "all_to_all", "bogus": 1})
-    with pytest.raises(nest.NESTError):
-        nest.Connect(n, n, syn_spec={"delay": 0.0})
+    # NEST 3.10 raises BadDelay for delays 0 and -1 (measured).
+    for d in (0.0, -1.0):
+        with pytest.raises(nest.NESTErrors.BadDelay):
+            nest.Connect(n, n, syn_spec={"delay": d})
     with pytest.raises(nest.NESTErrors.BadParameter):
         nest.Connect(p, p, "one_to_one", {"weight": [1.0, 2.0]})  # 2 values for 3 connections
     with pytest.raises(TypeError):

@@ -25,4 +25,6 @@ pub mod domain {
     pub const CONNECT: u64 = 2;
     pub const DYNAMICS: u64 = 3;
     pub const SYNAPSE_PARAMS: u64 = 4;
+    /// Random values given to `SetStatus` (keyed by node and call).
+    pub const SET_STATUS: u64 = 5;
 }

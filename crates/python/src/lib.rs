@@ -18,7 +18,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use evplast_kernel::archive::Scheme;
-use evplast_kernel::rng;
+use evplast_kernel::rng::{self, domain};
 use evplast_kernel::NodeId;
 use evplast_models::registry::ModelKind;
 use evplast_models::{KernelConfig, ParamMap, ParamValue};
@@ -30,10 +30,6 @@ pyo3::create_exception!(
     PyException,
     "A refusal of the kernel: args are (NEST error class name, message)."
 );
-
-/// Stream domain of the values `SetStatus` draws from `nest.random` parameters. The kernel's
-/// domains are 1–4 (`evplast_kernel::rng::domain`); a kernel-owned constant would be better.
-const SET_STATUS_DOMAIN: u64 = 0x5E7;
 
 /// How often `simulate` takes the GIL to look for signals (Ctrl-C), at most.
 const SIGNAL_CHECK_EVERY: Duration = Duration::from_millis(20);
@@ -329,8 +325,6 @@ struct Kernel {
     seed: u64,
     /// `set_status` calls with random parameters so far (keys their draws).
     random_sets: u64,
-    /// NEST's `num_connections` as last counted before the build.
-    n_connections: u64,
 }
 
 impl Kernel {
@@ -376,7 +370,6 @@ impl Kernel {
             kernel: Mutex::new(k),
             seed: rng_seed,
             random_sets: 0,
-            n_connections: 0,
         })
     }
 
@@ -489,12 +482,9 @@ impl Kernel {
                 _ => ss.params.push((k, to_param(&v, &at)?)),
             }
         }
-        let r = self.k().connect(&ids(&pre), &ids(&post), &cs, &ss);
-        let n = self.k().summary().map(|s| s.n_connections);
-        if let Some(n) = n {
-            self.n_connections = n;
-        }
-        r.map_err(api_err)
+        self.k()
+            .connect(&ids(&pre), &ids(&post), &cs, &ss)
+            .map_err(api_err)
     }
 
     #[pyo3(signature = (old, new, params=None))]
@@ -542,20 +532,8 @@ impl Kernel {
     fn set_status(&mut self, ids: Vec<u32>, params: &Bound<'_, PyAny>) -> PyResult<()> {
         if let Ok(d) = params.cast::<PyDict>() {
             let t = to_table(d, "params")?;
-            let random = t.iter().any(|(_, p)| !matches!(p, Param::Value(_)));
-            let call = self.random_sets;
-            if random {
-                self.random_sets += 1;
-            }
-            for &i in &ids {
-                let mut r = rng::stream(self.seed, SET_STATUS_DOMAIN, call << 32 | u64::from(i));
-                let mut m = ParamMap::new();
-                for (k, p) in &t {
-                    m.insert(k.clone(), p.draw(&mut r));
-                }
-                self.k().set_status(NodeId(i), &m).map_err(api_err)?;
-            }
-            return Ok(());
+            let ids: Vec<NodeId> = ids.into_iter().map(NodeId).collect();
+            return self.k().set_status_drawn(&ids, &t).map_err(api_err);
         }
         let items: Vec<Bound<'_, PyAny>> = params.try_iter()?.collect::<PyResult<_>>()?;
         if items.len() != ids.len() {
@@ -622,7 +600,7 @@ impl Kernel {
         let d = PyDict::new(py);
         let k = self.k();
         d.set_item("network_size", k.n_nodes())?;
-        d.set_item("num_connections", self.n_connections)?;
+        d.set_item("num_connections", k.num_connections())?;
         if let Some(sim) = k.simulation() {
             let net = &sim.network;
             d.set_item("min_delay", net.res.ms(net.min_delay))?;
@@ -691,7 +669,7 @@ impl Kernel {
             let call = self.random_sets;
             self.random_sets += 1;
             for (n, &h) in handles.iter().enumerate() {
-                let mut r = rng::stream(self.seed, SET_STATUS_DOMAIN, call << 32 | n as u64);
+                let mut r = rng::stream(self.seed, domain::SET_STATUS, call << 32 | n as u64);
                 let mut m = ParamMap::new();
                 for (k, p) in &t {
                     m.insert(k.clone(), p.draw(&mut r));

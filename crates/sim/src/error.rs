@@ -75,6 +75,8 @@ impl ApiError {
         let kind = match &e {
             BuildError::UnknownModel { .. } => ErrorKind::UnknownModelName,
             BuildError::UnknownParam { .. } => ErrorKind::UnaccessedDictionaryEntry,
+            // NEST raises BadDelay for every refused delay (measured: 0 and -1 ms).
+            BuildError::BadParam { param, .. } if param == "delay" => ErrorKind::BadDelay,
             BuildError::BadParam { .. } => ErrorKind::BadProperty,
             BuildError::Connect(_) => ErrorKind::IllegalConnection,
             BuildError::Limit(_) | BuildError::Kernel(_) => ErrorKind::KernelException,

@@ -167,6 +167,8 @@ pub struct Kernel {
     sim: Option<Simulation>,
     creates: Vec<Created>,
     projections: Vec<Projection>,
+    /// `set_status_drawn` calls so far (part of their streams' keys).
+    set_calls: u64,
 }
 
 impl Kernel {
@@ -186,6 +188,7 @@ impl Kernel {
             sim: None,
             creates: Vec::new(),
             projections: Vec::new(),
+            set_calls: 0,
         })
     }
 
@@ -225,6 +228,40 @@ impl Kernel {
                 ),
             )
         })
+    }
+
+    /// Every connection made so far, device and recorder links included (NEST's
+    /// `num_connections`), before and after the build.
+    pub fn num_connections(&self) -> u64 {
+        match (&self.builder, &self.sim) {
+            (Some(b), _) => b.n_connections(),
+            (None, Some(s)) => s.n_connections,
+            (None, None) => 0,
+        }
+    }
+
+    /// NEST's `SetStatus` of several nodes with one dictionary whose values may be
+    /// distributions: each node draws its own values from a stream keyed by its id and by the
+    /// number of such calls so far, never by worker. Stops at the first node that refuses.
+    pub fn set_status_drawn(
+        &mut self,
+        ids: &[NodeId],
+        params: &[(String, Param)],
+    ) -> Result<(), ApiError> {
+        let call = self.set_calls;
+        self.set_calls += 1;
+        let seed = self.cfg.rng_seed;
+        let maps: Vec<ParamMap> = ids
+            .iter()
+            .map(|id| {
+                let key = (call << 32) ^ id.0 as u64;
+                draw_map(params, &mut rng::stream(seed, domain::SET_STATUS, key))
+            })
+            .collect();
+        for (id, m) in ids.iter().zip(&maps) {
+            self.set_status(*id, m)?;
+        }
+        Ok(())
     }
 
     /// Counts, delays and memory of what was created and connected so far.
