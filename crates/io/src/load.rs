@@ -61,12 +61,7 @@ pub struct Population {
 }
 
 /// One `[[connect]]` block's synapse part, for the network dump.
-#[derive(Clone, Debug)]
-pub struct Projection {
-    pub synapse_model: String,
-    pub params: ParamMap,
-    pub weight_recorder: Option<NodeId>,
-}
+pub use evplast_sim::kernel::Projection;
 
 /// A loaded and built model.
 pub struct Loaded {
@@ -437,16 +432,7 @@ pub fn load(file: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, FileEr
     let mut p = read_network(&ctx, opts, false)?;
     let memory = p.memory;
     let created: Vec<Created> = p.kernel.creates().to_vec();
-    let projections = p
-        .kernel
-        .projections()
-        .iter()
-        .map(|q| Projection {
-            synapse_model: q.synapse_model.clone(),
-            params: q.params.clone(),
-            weight_recorder: q.weight_recorder,
-        })
-        .collect();
+    let projections = p.kernel.projections().to_vec();
     let sim = p
         .kernel
         .into_simulation()

@@ -66,3 +66,25 @@ pub fn write_clopath(ctx: &mut SliceCtx<'_>, a: u32, stamp: Step, v: Voltages) {
     let archives = &mut *ctx.archives;
     archives.clopath[a as usize].write(stamp, ctx.res.h(), v, &mut archives.clopath_counters);
 }
+
+/// Refuses a `SetStatus` that would change the Clopath parameters of a neuron whose archive
+/// holds a copy of them (one with plastic inputs); `population::refuse_archived_change` says why.
+pub fn check_unchanged_if_archived(
+    model: &str,
+    archived: bool,
+    old: &ClopathParams,
+    new: &ClopathParams,
+) -> Result<(), BuildError> {
+    if !archived || old == new {
+        return Ok(());
+    }
+    let mut was = crate::params::ParamMap::new();
+    old.to_map(&mut was);
+    let mut now = crate::params::ParamMap::new();
+    new.to_map(&mut now);
+    let (k, v) = now
+        .iter()
+        .find(|(k, v)| was.get(*k) != Some(*v))
+        .expect("the parameters differ");
+    Err(crate::population::refuse_archived_change(model, k, v))
+}

@@ -18,7 +18,6 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use evplast_kernel::archive::Scheme;
-use evplast_kernel::rng::{self, domain};
 use evplast_kernel::NodeId;
 use evplast_models::registry::ModelKind;
 use evplast_models::{KernelConfig, ParamMap, ParamValue};
@@ -30,6 +29,30 @@ pyo3::create_exception!(
     PyException,
     "A refusal of the kernel: args are (NEST error class name, message)."
 );
+
+/// A list of one dictionary per node or connection (`what`), `n` of them.
+fn dict_list(params: &Bound<'_, PyAny>, n: usize, what: &str) -> PyResult<Vec<ParamMap>> {
+    let items: Vec<Bound<'_, PyAny>> = params.try_iter()?.collect::<PyResult<_>>()?;
+    if items.len() != n {
+        return Err(err(
+            "BadProperty",
+            format!(
+                "params: {} dictionaries for {n} {what}: give one dictionary, or one per {}",
+                items.len(),
+                what.trim_end_matches('s')
+            ),
+        ));
+    }
+    items
+        .iter()
+        .map(|x| {
+            let d = x
+                .cast::<PyDict>()
+                .map_err(|_| err("BadProperty", "params: not a dictionary"))?;
+            to_map(d, "params")
+        })
+        .collect()
+}
 
 /// How often `simulate` takes the GIL to look for signals (Ctrl-C), at most.
 const SIGNAL_CHECK_EVERY: Duration = Duration::from_millis(20);
@@ -322,9 +345,6 @@ struct Kernel {
     /// A pyclass must be `Sync`; the kernel's populations and tables are only `Send`. The
     /// lock is never contended: PyO3's borrow flag already serialises calls.
     kernel: Mutex<evplast_sim::Kernel>,
-    seed: u64,
-    /// `set_status` calls with random parameters so far (keys their draws).
-    random_sets: u64,
 }
 
 impl Kernel {
@@ -368,8 +388,6 @@ impl Kernel {
         let k = evplast_sim::Kernel::new(cfg, Options::default()).map_err(api_err)?;
         Ok(Self {
             kernel: Mutex::new(k),
-            seed: rng_seed,
-            random_sets: 0,
         })
     }
 
@@ -535,23 +553,8 @@ impl Kernel {
             let ids: Vec<NodeId> = ids.into_iter().map(NodeId).collect();
             return self.k().set_status_drawn(&ids, &t).map_err(api_err);
         }
-        let items: Vec<Bound<'_, PyAny>> = params.try_iter()?.collect::<PyResult<_>>()?;
-        if items.len() != ids.len() {
-            return Err(err(
-                "BadProperty",
-                format!(
-                    "params: {} dictionaries for {} nodes: give one dictionary, or one per node",
-                    items.len(),
-                    ids.len()
-                ),
-            ));
-        }
-        for (x, &i) in items.iter().zip(&ids) {
-            let d = x
-                .cast::<PyDict>()
-                .map_err(|_| err("BadProperty", "params: not a dictionary"))?;
-            let m = to_map(d, "params")?;
-            self.k().set_status(NodeId(i), &m).map_err(api_err)?;
+        for (m, &i) in dict_list(params, ids.len(), "nodes")?.iter().zip(&ids) {
+            self.k().set_status(NodeId(i), m).map_err(api_err)?;
         }
         Ok(())
     }
@@ -666,35 +669,16 @@ impl Kernel {
     ) -> PyResult<()> {
         if let Ok(d) = params.cast::<PyDict>() {
             let t = to_table(d, "params")?;
-            let call = self.random_sets;
-            self.random_sets += 1;
-            for (n, &h) in handles.iter().enumerate() {
-                let mut r = rng::stream(self.seed, domain::SET_STATUS, call << 32 | n as u64);
-                let mut m = ParamMap::new();
-                for (k, p) in &t {
-                    m.insert(k.clone(), p.draw(&mut r));
-                }
-                self.k().set_connection_status(h, &m).map_err(api_err)?;
-            }
-            return Ok(());
+            return self
+                .k()
+                .set_connection_status_drawn(&handles, &t)
+                .map_err(api_err);
         }
-        let items: Vec<Bound<'_, PyAny>> = params.try_iter()?.collect::<PyResult<_>>()?;
-        if items.len() != handles.len() {
-            return Err(err(
-                "BadProperty",
-                format!(
-                    "params: {} dictionaries for {} connections: give one dictionary, or one per connection",
-                    items.len(),
-                    handles.len()
-                ),
-            ));
-        }
-        for (x, &h) in items.iter().zip(&handles) {
-            let d = x
-                .cast::<PyDict>()
-                .map_err(|_| err("BadProperty", "params: not a dictionary"))?;
-            let m = to_map(d, "params")?;
-            self.k().set_connection_status(h, &m).map_err(api_err)?;
+        for (m, &h) in dict_list(params, handles.len(), "connections")?
+            .iter()
+            .zip(&handles)
+        {
+            self.k().set_connection_status(h, m).map_err(api_err)?;
         }
         Ok(())
     }

@@ -264,6 +264,25 @@ impl Kernel {
         Ok(())
     }
 
+    /// NEST's `SetStatus` of connections (handles from [`Kernel::connections`]) with one
+    /// dictionary whose values may be distributions, drawn per connection from a stream keyed
+    /// by the call and the connection's place in `handles`. Stops at the first refusal.
+    pub fn set_connection_status_drawn(
+        &mut self,
+        handles: &[u64],
+        params: &[(String, Param)],
+    ) -> Result<(), ApiError> {
+        let call = self.set_calls;
+        self.set_calls += 1;
+        let seed = self.cfg.rng_seed;
+        for (n, &h) in handles.iter().enumerate() {
+            let key = (call << 32) ^ n as u64;
+            let m = draw_map(params, &mut rng::stream(seed, domain::SET_STATUS, key));
+            self.set_connection_status(h, &m)?;
+        }
+        Ok(())
+    }
+
     /// Counts, delays and memory of what was created and connected so far.
     pub fn summary(&self) -> Option<Summary> {
         self.builder.as_ref().map(|b| b.summary())

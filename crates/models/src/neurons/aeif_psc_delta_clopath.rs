@@ -47,7 +47,7 @@ use crate::clopath_archiving::{write_clopath, ClopathParams};
 use crate::error::{require, BuildError};
 use crate::nest_params;
 use crate::params::{ParamDoc, ParamMap, Reader};
-use crate::population::{check_index, merged, refuse_archived_change, Block};
+use crate::population::{check_index, merged, Block};
 
 /// NEST model name.
 pub const MODEL: &str = "aeif_psc_delta_clopath";
@@ -692,17 +692,12 @@ impl Population for AeifPscDeltaClopath {
         let mut current = ParamMap::new();
         self.get_status(i, &mut current);
         let np = parse(&merged(current, p))?;
-        if self.block.archive[i].is_some() && np.clopath != self.clopath[i] {
-            let mut old = ParamMap::new();
-            self.clopath[i].to_map(&mut old);
-            let mut new = ParamMap::new();
-            np.clopath.to_map(&mut new);
-            let (k, v) = new
-                .iter()
-                .find(|(k, v)| old.get(*k) != Some(*v))
-                .expect("differs");
-            return Err(refuse_archived_change(MODEL, k, v));
-        }
+        crate::clopath_archiving::check_unchanged_if_archived(
+            MODEL,
+            self.block.archive[i].is_some(),
+            &self.clopath[i],
+            &np.clopath,
+        )?;
         // Validated: swap in parameters and state, then recalculate what derives from them.
         let n = &mut self.nodes[i];
         let s = &np.init;
