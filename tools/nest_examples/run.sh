@@ -39,6 +39,18 @@ done
 work=${work:-$(mktemp -d)}
 mkdir -p "$work/nest" "$work/evplast"
 
+# The scripts run from inside $work: interpreters given by a relative path must not depend on
+# where run.sh was started.
+absolute() {
+    case $1 in
+        /*) echo "$1" ;;
+        */*) echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")" ;;
+        *) command -v "$1" ;;
+    esac
+}
+py=$(absolute "$py")
+if [ -n "$nestpy" ]; then nestpy=$(absolute "$nestpy"); fi
+
 if [ ! -d "$src" ]; then
     git clone --quiet --depth 1 --branch v3.10 "$src" "$work/checkout"
     src=$work/checkout
