@@ -148,7 +148,7 @@ pub struct StatusCtx {
 }
 
 /// A population of nodes of one model, updated by one loop over its nodes.
-pub trait Population: Send {
+pub trait Population: Send + Sync {
     /// NEST model name.
     fn model(&self) -> &'static str;
     /// Advances every node over steps `ctx.from..ctx.to`.
@@ -202,7 +202,7 @@ pub fn report_rows(
 
 /// The connections of one synapse model, stored by source so a spike reaches its targets
 /// without scanning unrelated synapses.
-pub trait SynapseTable: Send {
+pub trait SynapseTable: Send + Sync {
     /// NEST model name.
     fn model(&self) -> &'static str;
     /// True for plastic models (reported in `connections.csv`).
