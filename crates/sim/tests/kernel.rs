@@ -407,3 +407,36 @@ fn counts_and_distributions_are_checked_by_the_kernel() {
         "nothing was connected by the refused calls"
     );
 }
+
+/// Random values given to SetStatus are drawn per node from streams keyed by node id and
+/// call: the same calls give the same values whatever nodes are set alongside, and each node
+/// and each call draws its own.
+#[test]
+fn set_status_draws_per_node_and_call() {
+    let v_m = |k: &Kernel, id: NodeId| match k.get_status(id).unwrap().get("V_m") {
+        Some(ParamValue::Num(x)) => *x,
+        other => panic!("{other:?}"),
+    };
+    let normal = [(
+        "V_m".to_string(),
+        Param::Dist(Dist::new("normal", &[("mean", -60.0), ("std", 5.0)], "V_m").unwrap()),
+    )];
+    let make = || {
+        let mut k = Kernel::new(KernelConfig::default(), Options::default()).unwrap();
+        let a = k
+            .create("aeif_psc_delta_clopath", 4, NodeParamSpec::None)
+            .unwrap();
+        (k, ids(a, 4))
+    };
+    let (mut all, n) = make();
+    all.set_status_drawn(&n, &normal).unwrap();
+    let (mut some, m) = make();
+    some.set_status_drawn(&m[2..], &normal).unwrap();
+    assert_eq!(v_m(&all, n[2]), v_m(&some, m[2]));
+    assert_eq!(v_m(&all, n[3]), v_m(&some, m[3]));
+    assert_eq!(v_m(&some, m[0]), -70.6, "nodes not set keep NEST's default");
+    let drawn: Vec<f64> = n.iter().map(|&i| v_m(&all, i)).collect();
+    assert!(drawn.windows(2).all(|w| w[0] != w[1]), "{drawn:?}");
+    all.set_status_drawn(&n, &normal).unwrap();
+    assert_ne!(v_m(&all, n[0]), drawn[0], "a second call draws anew");
+}
