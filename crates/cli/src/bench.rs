@@ -246,6 +246,7 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
         "w_init": w0, "w_mean_final": mean_w,
         "post_rate_hz": post_spikes as f64 / (a.n as f64 * a.t),
         "build_s": build_s, "sim_s": sim_s, "rtf": sim_s / a.t,
+        "stage_s": evplast_io::output::stage_json(&sim.network.stage_times),
         "ns_per_syn_event": 1e9 * sim_s / (n_syn as f64 * a.rate * a.t).max(1.0),
         "rss_start_bytes": rss0, "rss_after_build_bytes": rss_build, "peak_rss_bytes": peak,
         "synapse_calls": counters.synapse_calls,

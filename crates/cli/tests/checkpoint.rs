@@ -88,6 +88,7 @@ fn counters(dir: &Path) -> serde_json::Value {
         "build_s",
         "simulate_s",
         "real_time_factor",
+        "stage_s",
         "peak_rss_bytes",
     ] {
         v.as_object_mut().unwrap().remove(k);

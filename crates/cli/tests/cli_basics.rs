@@ -336,6 +336,16 @@ fn run_writes_the_documented_files() {
     assert_eq!(stats["t_reached_ms"], 50.0);
     assert!(stats["build_s"].as_f64().unwrap() >= 0.0);
     assert!(stats["simulate_s"].as_f64().unwrap() >= 0.0);
+    // The stages' times are parts of the simulation's time.
+    let stages: f64 = ["deliver", "advance", "update", "collect"]
+        .iter()
+        .map(|k| {
+            let x = stats["stage_s"][k].as_f64().expect("a stage time");
+            assert!(x >= 0.0, "{k}: {x}");
+            x
+        })
+        .sum();
+    assert!(stages <= stats["simulate_s"].as_f64().unwrap(), "{stats:#}");
     assert!(stats["peak_rss_bytes"].as_u64().unwrap() > 0);
     assert_eq!(stats["n_nodes"], 7);
     // NEST's num_connections: 4 synapses and 4 recorder links.

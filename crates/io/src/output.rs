@@ -353,6 +353,16 @@ pub fn write_events(
     Ok(())
 }
 
+/// Where the simulation's wall-clock time went, per stage of the step loop.
+pub fn stage_json(st: &evplast_kernel::network::StageTimes) -> Value {
+    json!({
+        "deliver": st.deliver,
+        "advance": st.advance,
+        "update": st.update,
+        "collect": st.collect,
+    })
+}
+
 fn counters_json(c: &RuleCounters) -> Value {
     json!({
         "synapse_calls": c.synapse_calls,
@@ -392,6 +402,7 @@ pub fn stats_json(l: &Loaded, t: Timings) -> Value {
         "min_delay_ms": net.res.ms(net.min_delay),
         "max_delay_ms": net.res.ms(net.max_delay),
         "slices": net.counters.slices,
+        "stage_s": stage_json(&net.stage_times),
     });
     if !net.archives.clopath.is_empty() {
         v["clopath"] = counters_json(&net.archives.clopath_counters);

@@ -1241,6 +1241,7 @@ impl NetworkBuilder {
             counters: StageCounters::default(),
             scheme: self.cfg.scheme,
             horizon_entries: (self.cfg.history_horizon / self.res.h()).round().max(1.0) as usize,
+            stage_times: Default::default(),
         };
         Ok(Simulation {
             network,
