@@ -223,8 +223,8 @@ impl Kernel {
                 ErrorKind::KernelException,
                 "",
                 format!(
-                    "{what} after the network was built (by Simulate or Prepare) is not supported yet: \
-                     create and connect everything before the first Simulate, or call ResetKernel"
+                    "{what} after the network was built (by Simulate, Prepare or GetConnections) is not \
+                     supported yet: create and connect everything before the first of these, or call ResetKernel"
                 ),
             )
         })
@@ -930,10 +930,7 @@ impl Kernel {
                 sim.network.populations[pi]
                     .set_status(i, p, &ctx)
                     .map_err(|e| ApiError::build("params", e))?;
-                let given = &mut self.creates[c].params[local];
-                for (k, v) in p {
-                    given.insert(k.clone(), v.clone());
-                }
+                merge_into(&mut self.creates[c].params[local], p);
             }
             _ => {
                 // Not built yet: the merged parameters replace the node's in the builder.
