@@ -11,15 +11,24 @@ import math
 import sys
 
 
-def summary(path):
-    for line in open(path):
-        if line.startswith("SUMMARY "):
-            return json.loads(line[8:])
-    sys.exit(f"compare.py: no SUMMARY line in {path}")
+def summaries(path):
+    out = [json.loads(line[8:]) for line in open(path) if line.startswith("SUMMARY ")]
+    if not out:
+        sys.exit(f"compare.py: no SUMMARY line in {path}")
+    return out
+
+
+def over_seeds(runs, get):
+    """Mean and standard error of the mean of get(run) over runs (one per seed)."""
+    x = [get(r) for r in runs]
+    m = sum(x) / len(x)
+    sd = math.sqrt(sum((v - m) ** 2 for v in x) / (len(x) - 1)) if len(x) > 1 else float("inf")
+    return m, sd / math.sqrt(len(x))
 
 
 def main():
-    ev, ne = summary(sys.argv[1]), summary(sys.argv[2])
+    evs, nes = summaries(sys.argv[1]), summaries(sys.argv[2])
+    ev, ne = evs[0], nes[0]
     name = ev["script"]
     checks = []  # (what, evplast, nest, ok)
     if name.startswith("clopath_synapse_spike_pairing"):
@@ -41,6 +50,23 @@ def main():
         a, b = ev["input_weights"], ne["input_weights"]
         se = math.hypot(a["std"], b["std"]) / math.sqrt(a["n"])
         checks.append(("input weights mean", a["mean"], b["mean"], abs(a["mean"] - b["mean"]) <= 4 * se))
+    elif name.startswith("urbanczik_synapse_example") and min(len(evs), len(nes)) > 2:
+        # Runs over seeds (as docs/URBANCZIK.md compares): learning must show in every run of
+        # both, and the means over seeds must agree within 3 standard errors of their
+        # difference (a false alarm about 1 time in 370 per check if both simulate the same
+        # process).
+        for key in ("rate_loss_first_last", "vm_loss_first_last"):
+            falls = all(r[key][1] < r[key][0] for r in evs + nes)
+            checks.append((f"{key}: learning (last 5 < first 5) in every run of {len(evs)} + {len(nes)} seeds", 1.0, 1.0, falls))
+        for what, get in (
+            ("vm loss last/first", lambda r: r["vm_loss_first_last"][1] / r["vm_loss_first_last"][0]),
+            ("rate loss last/first", lambda r: r["rate_loss_first_last"][1] / r["rate_loss_first_last"][0]),
+            ("final weights mean", lambda r: r["final_weights"]["mean"]),
+            ("somatic spikes", lambda r: r["n_soma_spikes"]),
+        ):
+            (a, sa), (b, sb) = over_seeds(evs, get), over_seeds(nes, get)
+            checks.append((f"{what}, mean over seeds (+- {math.hypot(sa, sb):.3g})", a, b,
+                           abs(a - b) <= 3 * math.hypot(sa, sb)))
     elif name.startswith("urbanczik_synapse_example"):
         for key in ("rate_loss_first_last", "vm_loss_first_last"):
             (e0, e1), (n0, n1) = ev[key], ne[key]

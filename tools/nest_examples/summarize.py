@@ -1,13 +1,19 @@
 """Run one of NEST's example scripts unchanged (apart from the import line, already patched
 by run.sh) and print, as JSON, the numbers it computes, for compare.py.
 
-usage: summarize.py SCRIPT.py  (MPLBACKEND=Agg is set here)
+usage: summarize.py SCRIPT.py [--seed S --module evplast|nest]  (MPLBACKEND=Agg is set here)
+
+With --seed, the simulator module the script imports gets rng_seed = S before the script runs
+and after every ResetKernel: the script itself stays unchanged, and runs over several seeds
+give the statistics of an example whose own seed is fixed.
 """
 
+import importlib
 import json
 import os
 import runpy
 import sys
+import types
 
 import numpy as np
 
@@ -19,8 +25,25 @@ def stats(a):
     return {"n": int(a.size), "mean": float(a.mean()), "std": float(a.std()), "min": float(a.min()), "max": float(a.max())}
 
 
+def seed_module(name, seed):
+    mod = importlib.import_module(name)
+    reset = mod.ResetKernel
+
+    def reset_seeded():
+        reset()
+        mod.rng_seed = seed
+
+    # PyNEST's module refuses new attributes through its own __setattr__; a module's plain one
+    # replaces the function (the script looks it up on the module at each call).
+    types.ModuleType.__setattr__(mod, "ResetKernel", reset_seeded)
+    mod.rng_seed = seed
+
+
 def main():
     script = sys.argv[1]
+    if "--seed" in sys.argv:
+        seed = int(sys.argv[sys.argv.index("--seed") + 1])
+        seed_module(sys.argv[sys.argv.index("--module") + 1], seed)
     name = os.path.basename(script)
     g = runpy.run_path(script, run_name="__main__")
     out = {"script": name}
