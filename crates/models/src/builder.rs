@@ -8,7 +8,9 @@ use evplast_kernel::archive::urbanczik::UrbanczikArchive;
 pub use evplast_kernel::archive::Scheme;
 use evplast_kernel::inputs::{ChannelKind, InputBuffers};
 use evplast_kernel::limits::{self, try_reserve, try_vec};
-use evplast_kernel::network::{Archives, Network, Outbox, Population, StageCounters, SynapseTable};
+use evplast_kernel::network::{
+    Archives, ConnectionInfo, Network, Outbox, Population, StageCounters, SynapseTable,
+};
 use evplast_kernel::record::{MultimeterData, SpikeRecording};
 use evplast_kernel::rng::{self, domain};
 use evplast_kernel::{KernelError, NodeId, Resolution, Step};
@@ -285,6 +287,10 @@ pub struct Simulation {
     pub n_synapses: usize,
     /// Every connection, device and recorder links included, as NEST's `num_connections`.
     pub n_connections: u64,
+    /// The links of devices and recorders (generator → node, node → spike_recorder,
+    /// multimeter → neuron), which live in the devices rather than in synapse tables: for
+    /// `GetConnections`, with their weight and delay as connected.
+    pub device_links: Vec<ConnectionInfo>,
     pub min_delay: Step,
     pub max_delay: Step,
 }
@@ -1243,7 +1249,18 @@ impl NetworkBuilder {
             horizon_entries: (self.cfg.history_horizon / self.res.h()).round().max(1.0) as usize,
             stage_times: Default::default(),
         };
+        let device_links = self
+            .conns
+            .iter()
+            .map(|c| ConnectionInfo {
+                source: c.source,
+                target: c.target,
+                weight: c.weight,
+                delay_ms: self.res.ms(c.delay),
+            })
+            .collect();
         Ok(Simulation {
+            device_links,
             network,
             recorders,
             node_models,

@@ -771,6 +771,9 @@ impl Kernel {
     }
 }
 
+/// The table index that marks a device or recorder link in a connection handle.
+const DEVICE_LINK: u64 = u32::MAX as u64;
+
 /// Where a built node lives.
 enum Loc {
     /// Population index and local index.
@@ -1102,6 +1105,24 @@ impl Kernel {
                 ));
             }
         }
+        // Device and recorder links (NEST lists them too): static_synapse, read-only handles.
+        if model.is_none_or(|m| m == "static_synapse") {
+            for (i, c) in sim.device_links.iter().enumerate() {
+                if source.is_some_and(|s| s.binary_search(&c.source).is_err())
+                    || target.is_some_and(|s| s.binary_search(&c.target).is_err())
+                {
+                    continue;
+                }
+                rows.push((
+                    c.source.0,
+                    c.target.0,
+                    DEVICE_LINK << 32 | i as u64,
+                    c.weight,
+                    c.delay_ms,
+                    "static_synapse",
+                ));
+            }
+        }
         rows.sort_by_key(|r| (r.0, r.1, r.2));
         let mut out = Connections::default();
         for (s, t, h, w, d, m) in rows {
@@ -1113,6 +1134,26 @@ impl Kernel {
             out.synapse_model.push(m);
         }
         Ok(out)
+    }
+
+    /// The status of a device or recorder link (handle from [`Kernel::connections`]).
+    fn device_link(&self, handle: u64) -> Option<ParamMap> {
+        if handle >> 32 != DEVICE_LINK {
+            return None;
+        }
+        let c = self
+            .sim
+            .as_ref()?
+            .device_links
+            .get((handle & 0xFFFF_FFFF) as usize)?;
+        let mut m = ParamMap::new();
+        m.insert("weight".into(), ParamValue::Num(c.weight));
+        m.insert("delay".into(), ParamValue::Num(c.delay_ms));
+        m.insert(
+            "synapse_model".into(),
+            ParamValue::Str("static_synapse".into()),
+        );
+        Some(m)
     }
 
     fn table_row(&self, handle: u64) -> Result<(usize, usize), ApiError> {
@@ -1131,6 +1172,9 @@ impl Kernel {
 
     /// NEST's `GetStatus` of one connection (a handle from [`Kernel::connections`]).
     pub fn connection_status(&self, handle: u64) -> Result<ParamMap, ApiError> {
+        if let Some(m) = self.device_link(handle) {
+            return Ok(m);
+        }
         let (t, r) = self.table_row(handle)?;
         let net = &self.sim.as_ref().expect("checked").network;
         let mut m = ParamMap::new();
@@ -1144,6 +1188,14 @@ impl Kernel {
 
     /// NEST's `SetStatus` of one connection.
     pub fn set_connection_status(&mut self, handle: u64, p: &ParamMap) -> Result<(), ApiError> {
+        if self.device_link(handle).is_some() {
+            return Err(ApiError::new(
+                ErrorKind::BadProperty,
+                "params",
+                "the connection of a device or recorder cannot change after the network is built \
+                 (its weight and delay live in the device): set them in Connect's syn_spec",
+            ));
+        }
         let (t, r) = self.table_row(handle)?;
         let net = &mut self.sim.as_mut().expect("checked").network;
         let mut p = p.clone();

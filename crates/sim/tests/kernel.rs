@@ -440,3 +440,40 @@ fn set_status_draws_per_node_and_call() {
     all.set_status_drawn(&n, &normal).unwrap();
     assert_ne!(v_m(&all, n[0]), drawn[0], "a second call draws anew");
 }
+
+/// As in NEST, GetConnections lists every connection, generator and recorder links included,
+/// so that their number is `num_connections`; the links of devices are read-only.
+#[test]
+fn get_connections_lists_device_links_too() {
+    let mut n = clopath_net(Scheme::Event);
+    let before = n.k.num_connections();
+    let all = n.k.connections(None, None, None).unwrap();
+    assert_eq!(all.source.len() as u64, before);
+    assert_eq!(
+        n.k.num_connections(),
+        before,
+        "the count survives the build"
+    );
+    // Poisson generator -> parrot links: 20, weight 1 (the static_synapse default).
+    let pg = n.k.connections(Some(&n.pg), None, None).unwrap();
+    assert_eq!(pg.source.len(), 20);
+    assert!(pg.weight.iter().all(|&w| w == 1.0));
+    let st = n.k.connection_status(pg.handle[0]).unwrap();
+    assert_eq!(
+        st.get("delay"),
+        Some(&ParamValue::Num(1.0)),
+        "NEST's default delay"
+    );
+    let e =
+        n.k.set_connection_status(pg.handle[0], &map(&[("weight", ParamValue::Num(2.0))]))
+            .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::BadProperty);
+    // Sorted by source, then target.
+    let keys: Vec<(u32, u32)> = all
+        .source
+        .iter()
+        .copied()
+        .zip(all.target.iter().copied())
+        .collect();
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]));
+}
