@@ -240,6 +240,20 @@ impl Kernel {
         }
     }
 
+    /// The draws of one `SetStatus` call with random values: `params` drawn for `key` (a node
+    /// id, or a connection's place in the call) from a stream of its own, keyed by the call.
+    fn set_draws(&mut self) -> impl Fn(&[(String, Param)], u64) -> ParamMap {
+        let call = self.set_calls;
+        self.set_calls += 1;
+        let seed = self.cfg.rng_seed;
+        move |params, key| {
+            draw_map(
+                params,
+                &mut rng::stream(seed, domain::SET_STATUS, (call << 32) ^ key),
+            )
+        }
+    }
+
     /// NEST's `SetStatus` of several nodes with one dictionary whose values may be
     /// distributions: each node draws its own values from a stream keyed by its id and by the
     /// number of such calls so far, never by worker. Stops at the first node that refuses.
@@ -248,18 +262,9 @@ impl Kernel {
         ids: &[NodeId],
         params: &[(String, Param)],
     ) -> Result<(), ApiError> {
-        let call = self.set_calls;
-        self.set_calls += 1;
-        let seed = self.cfg.rng_seed;
-        let maps: Vec<ParamMap> = ids
-            .iter()
-            .map(|id| {
-                let key = (call << 32) ^ id.0 as u64;
-                draw_map(params, &mut rng::stream(seed, domain::SET_STATUS, key))
-            })
-            .collect();
-        for (id, m) in ids.iter().zip(&maps) {
-            self.set_status(*id, m)?;
+        let draw = self.set_draws();
+        for &id in ids {
+            self.set_status(id, &draw(params, id.0 as u64))?;
         }
         Ok(())
     }
@@ -272,13 +277,9 @@ impl Kernel {
         handles: &[u64],
         params: &[(String, Param)],
     ) -> Result<(), ApiError> {
-        let call = self.set_calls;
-        self.set_calls += 1;
-        let seed = self.cfg.rng_seed;
+        let draw = self.set_draws();
         for (n, &h) in handles.iter().enumerate() {
-            let key = (call << 32) ^ n as u64;
-            let m = draw_map(params, &mut rng::stream(seed, domain::SET_STATUS, key));
-            self.set_connection_status(h, &m)?;
+            self.set_connection_status(h, &draw(params, n as u64))?;
         }
         Ok(())
     }
