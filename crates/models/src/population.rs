@@ -167,6 +167,23 @@ pub fn refuse_archived_change(
 }
 
 /// Local node index `i` of a population of `n`, or the error a front end passes on.
+/// The first half of a neuron's `SetStatus` for local node `i` of `n`: its current status
+/// (written by `current`) with the given keys merged in, nested tables key by key, read again
+/// by the model's `parse` — so a refusal is the one Create gives, and nothing changes yet.
+pub fn reparsed<T>(
+    model: &str,
+    i: usize,
+    n: usize,
+    current: impl FnOnce(&mut ParamMap),
+    given: &ParamMap,
+    parse: impl FnOnce(&ParamMap) -> Result<T, BuildError>,
+) -> Result<T, BuildError> {
+    check_index(model, i, n)?;
+    let mut now = ParamMap::new();
+    current(&mut now);
+    parse(&merged(now, given))
+}
+
 pub fn check_index(model: &str, i: usize, n: usize) -> Result<(), BuildError> {
     if i < n {
         Ok(())

@@ -12,6 +12,7 @@ use evplast_kernel::{NodeId, Resolution};
 use evplast_models::builder::memory::{self, Available, MemoryEstimate};
 use evplast_models::builder::Summary;
 use evplast_models::params::{fmt_num, shorten};
+use evplast_models::population::merged;
 use evplast_models::registry::{self, ModelInfo, ModelKind};
 use evplast_models::{
     BuildError, ConnRequest, KernelConfig, NetworkBuilder, ParamMap, ParamValue, Simulation,
@@ -934,12 +935,12 @@ impl Kernel {
                 sim.network.populations[pi]
                     .set_status(i, p, &ctx)
                     .map_err(|e| ApiError::build("params", e))?;
-                merge_into(&mut self.creates[c].params[local], p);
+                let given = std::mem::take(&mut self.creates[c].params[local]);
+                self.creates[c].params[local] = merged(given, p);
             }
             _ => {
                 // Not built yet: the merged parameters replace the node's in the builder.
-                let mut merged = self.creates[c].params[local].clone();
-                merge_into(&mut merged, p);
+                let merged = merged(self.creates[c].params[local].clone(), p);
                 let b = self.builder("SetStatus")?;
                 b.set_node_params(id, &merged)
                     .map_err(|e| ApiError::build("params", e))?;
@@ -968,8 +969,7 @@ impl Kernel {
                 ));
             }
         }
-        let mut merged = self.creates[c].params[local].clone();
-        merge_into(&mut merged, p);
+        let merged = merged(self.creates[c].params[local].clone(), p);
         let parsed = registry::parse_node(info, &merged, self.resolution())
             .map_err(|e| ApiError::build("params", e))?;
         let bounds = match &parsed {
@@ -1002,8 +1002,7 @@ impl Kernel {
             .map_err(|e| ApiError::build("model", e))?;
         let given = user.map(|u| u.defaults.clone()).unwrap_or_default();
         let mut out = if info.kind == ModelKind::Synapse {
-            let mut m = evplast_models::registry::synapse_defaults(info);
-            merge_into(&mut m, &given);
+            let mut m = merged(evplast_models::registry::synapse_defaults(info), &given);
             if let Some(wr) = user.and_then(|u| u.weight_recorder) {
                 m.insert("weight_recorder".into(), ParamValue::Num(wr.0 as f64));
             }
@@ -1333,18 +1332,6 @@ pub fn events_of(sim: &Simulation, id: NodeId) -> Events {
         }
     }
     e
-}
-
-/// Overwrites `into` with `p`, table by table (NEST's nested `soma` / `dendritic`).
-fn merge_into(into: &mut ParamMap, p: &ParamMap) {
-    for (k, v) in p {
-        match (into.get_mut(k), v) {
-            (Some(ParamValue::Table(a)), ParamValue::Table(b)) => merge_into(a, b),
-            _ => {
-                into.insert(k.clone(), v.clone());
-            }
-        }
-    }
 }
 
 /// Connections handed to the builder as they are drawn, a chunk at a time, with their weights

@@ -24,6 +24,20 @@ fn ids(first: NodeId, n: u32) -> Vec<NodeId> {
     (0..n).map(|i| NodeId(first.0 + i)).collect()
 }
 
+/// A multimeter of V_m every `interval` ms.
+fn v_m_multimeter(k: &mut Kernel, interval: f64) -> NodeId {
+    let record_from = ParamValue::Array(vec![ParamValue::Str("V_m".into())]);
+    k.create(
+        "multimeter",
+        1,
+        NodeParamSpec::Same(&[
+            ("record_from".into(), Param::Value(record_from)),
+            ("interval".into(), num(interval)),
+        ]),
+    )
+    .unwrap()
+}
+
 fn run(k: &mut Kernel, t: f64) {
     k.simulate(t, &mut |_| ControlFlow::Continue(())).unwrap();
 }
@@ -78,19 +92,7 @@ fn clopath_net(scheme: Scheme) -> Net {
             ]),
         )
         .unwrap();
-    let mm = k
-        .create(
-            "multimeter",
-            1,
-            NodeParamSpec::Same(&[
-                (
-                    "record_from".into(),
-                    Param::Value(ParamValue::Array(vec![ParamValue::Str("V_m".into())])),
-                ),
-                ("interval".into(), num(0.5)),
-            ]),
-        )
-        .unwrap();
+    let mm = v_m_multimeter(&mut k, 0.5);
     let one_to_one = ConnSpec {
         rule: "one_to_one".into(),
         ..ConnSpec::default()
@@ -347,19 +349,7 @@ fn multimeter_samples_of_the_last_slice_appear_after_the_next_run() {
     let n = k
         .create("aeif_psc_delta_clopath", 1, NodeParamSpec::None)
         .unwrap();
-    let mm = k
-        .create(
-            "multimeter",
-            1,
-            NodeParamSpec::Same(&[
-                (
-                    "record_from".into(),
-                    Param::Value(ParamValue::Array(vec![ParamValue::Str("V_m".into())])),
-                ),
-                ("interval".into(), num(0.1)),
-            ]),
-        )
-        .unwrap();
+    let mm = v_m_multimeter(&mut k, 0.1);
     let syn = SynapseSpec {
         delay: Draw::Fixed(1.0),
         ..SynapseSpec::default()

@@ -32,7 +32,7 @@ use crate::clopath_archiving::{write_clopath, ClopathParams};
 use crate::error::{require, BuildError};
 use crate::nest_params;
 use crate::params::{ParamDoc, ParamMap, Reader};
-use crate::population::{check_index, merged, Block};
+use crate::population::{reparsed, Block};
 
 /// NEST model name.
 pub const MODEL: &str = "hh_psc_alpha_clopath";
@@ -310,10 +310,14 @@ impl Population for HhPscAlphaClopath {
     }
 
     fn set_status(&mut self, i: usize, p: &ParamMap, ctx: &StatusCtx) -> Result<(), BuildError> {
-        check_index(MODEL, i, self.nodes.len())?;
-        let mut current = ParamMap::new();
-        self.get_status(i, &mut current);
-        let np = parse(&merged(current, p))?;
+        let np = reparsed(
+            MODEL,
+            i,
+            self.nodes.len(),
+            |m| self.get_status(i, m),
+            p,
+            parse,
+        )?;
         crate::clopath_archiving::check_unchanged_if_archived(
             MODEL,
             self.block.archive[i].is_some(),

@@ -45,7 +45,7 @@ use evplast_kernel::{NumericalInstability, Resolution, Step};
 use crate::error::{require, BuildError};
 use crate::nest_params;
 use crate::params::{ParamDoc, ParamMap, ParamValue, Reader};
-use crate::population::{check_index, merged, refuse_archived_change, Block};
+use crate::population::{refuse_archived_change, reparsed, Block};
 
 /// NEST model name.
 pub const MODEL: &str = "pp_cond_exp_mc_urbanczik";
@@ -346,10 +346,14 @@ impl Population for PpCondExpMcUrbanczik {
     }
 
     fn set_status(&mut self, i: usize, p: &ParamMap, ctx: &StatusCtx) -> Result<(), BuildError> {
-        check_index(MODEL, i, self.nodes.len())?;
-        let mut current = ParamMap::new();
-        self.get_status(i, &mut current);
-        let np = parse(&merged(current, p))?;
+        let np = reparsed(
+            MODEL,
+            i,
+            self.nodes.len(),
+            |m| self.get_status(i, m),
+            p,
+            parse,
+        )?;
         let old = self.current(i);
         if self.block.archive[i].is_some() && np.rule() != old.rule() {
             // Name the first changed parameter the archive's rule reads.
