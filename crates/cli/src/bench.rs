@@ -82,7 +82,14 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
         scheme,
         ..Default::default()
     };
-    let mut k = Kernel::new(cfg, Options::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut k = Kernel::new(
+        cfg,
+        Options {
+            built_once: true,
+            ..Options::default()
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let m = 2 * a.k;
     let rate_khz = a.rate * 1e-3;
     let (model, syn_model, w0, params, receptor): (&str, &str, f64, ParamMap, Option<ParamValue>) =

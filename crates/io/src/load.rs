@@ -506,6 +506,7 @@ fn read_network(ctx: &Ctx, opts: &LoadOptions, validate_only: bool) -> Result<Re
             keep_trains: opts.keep_trains,
             validate_only,
             memory_available: opts.memory_available.clone(),
+            built_once: true,
         },
     )
     .map_err(|e| {

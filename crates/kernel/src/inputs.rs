@@ -47,6 +47,19 @@ impl InputBuffers {
         ((min_delay + max_delay).max(1) as usize).next_power_of_two()
     }
 
+    /// Appends channels of `kinds` (nodes created after the build), empty.
+    pub fn extend(&mut self, kinds: &[ChannelKind]) -> Result<(), crate::KernelError> {
+        crate::limits::try_reserve(
+            &mut self.data,
+            kinds.len() * self.ring_len,
+            "the input buffers",
+        )?;
+        self.data
+            .resize(self.data.len() + kinds.len() * self.ring_len, 0.0);
+        self.kinds.extend_from_slice(kinds);
+        Ok(())
+    }
+
     /// Number of channels.
     pub fn n_channels(&self) -> usize {
         self.kinds.len()
@@ -113,6 +126,18 @@ mod tests {
             b.add_value(0, s + 4, s as f64);
             assert_eq!(b.take(0, s), if s >= 3 { (s - 3) as f64 } else { 0.0 });
         }
+    }
+
+    #[test]
+    fn extended_channels_start_empty_and_keep_the_old_ones() {
+        let mut b = InputBuffers::new(vec![ChannelKind::Weighted], 1, 3).unwrap();
+        b.add_value(0, 2, 1.5);
+        b.extend(&[ChannelKind::Count]).unwrap();
+        assert_eq!(b.n_channels(), 2);
+        b.add_spike(1, 2, 9.0, 2);
+        assert_eq!(b.take(0, 1), 1.5);
+        assert_eq!(b.take(1, 1), 2.0);
+        assert_eq!(b.take(1, 2), 0.0);
     }
 
     #[test]

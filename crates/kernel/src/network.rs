@@ -148,14 +148,31 @@ pub struct StatusCtx {
     pub now: Step,
 }
 
+/// Access to a population's concrete type (a device gaining connections after the build is
+/// found through it by the builder, which knows the device types; the step loop never uses it).
+pub trait AsAny {
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any;
+}
+
+impl<T: std::any::Any> AsAny for T {
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
 /// A population of nodes of one model, updated by one loop over its nodes.
-pub trait Population: Send + Sync {
+pub trait Population: AsAny + Send + Sync {
     /// NEST model name.
     fn model(&self) -> &'static str;
     /// Advances every node over steps `ctx.from..ctx.to`.
     fn update(&mut self, ctx: &mut SliceCtx<'_>) -> Result<(), NumericalInstability>;
     /// Moves multimeter samples taken so far into `out` (indexed by multimeter).
     fn drain_samples(&mut self, _out: &mut [MultimeterData]) {}
+    /// The multimeter samplers of a population that can be sampled (a multimeter connected
+    /// after the build attaches there).
+    fn samplers_mut(&mut self) -> Option<&mut crate::record::Samplers> {
+        None
+    }
     /// Appends `(source, target, [(stamp, multiplicity)])` for every train a stochastic device
     /// generated, if it was asked to keep them.
     fn generated_trains(&self, _out: &mut Vec<GeneratedTrain>) {}
@@ -285,6 +302,10 @@ pub struct Network {
     pub horizon_entries: usize,
     /// Where the time of `simulate` went, per stage.
     pub stage_times: StageTimes,
+    /// Synapse tables the spikes waiting in the outbox go through: tables added after them
+    /// (connections made between runs) do not get them, as in NEST
+    /// (tools/nest_check/NEST_SEMANTICS.md §11). `usize::MAX`: every table.
+    pub outbox_tables: usize,
 }
 
 impl Network {
@@ -338,7 +359,8 @@ impl Network {
             fault: None,
         };
         if !self.outbox.spikes.is_empty() {
-            for table in &mut self.synapses {
+            let n = self.outbox_tables.min(self.synapses.len());
+            for table in &mut self.synapses[..n] {
                 table.deliver(&self.outbox.spikes, &mut ctx);
             }
             self.counters.spikes_delivered += self.outbox.spikes.len() as u64;
@@ -357,6 +379,7 @@ impl Network {
         self.counters.direct_events += self.outbox.direct.len() as u64;
         self.outbox.spikes.clear();
         self.outbox.direct.clear();
+        self.outbox_tables = usize::MAX;
         ctx.fault.map_or(Ok(()), Err)
     }
 

@@ -1,6 +1,6 @@
 //! What recording devices collect during a run: spikes, sampled state, and weights.
 
-use crate::limits::try_vec;
+use crate::limits::{try_reserve, try_vec};
 use crate::time::Step;
 use crate::{KernelError, NodeId};
 
@@ -49,6 +49,23 @@ impl SpikeRecording {
             used: 0,
             overflow: None,
         })
+    }
+
+    /// Makes room for nodes `1..=n_nodes` and `n_recorders` recorders in all (nodes and
+    /// recorders created after the build; new recorders record everything until their window
+    /// is set).
+    pub fn grow(&mut self, n_nodes: usize, n_recorders: usize) -> Result<(), KernelError> {
+        let more = (n_nodes + 1).saturating_sub(self.listeners.len());
+        try_reserve(&mut self.listeners, more, "the spike recorders' listeners")?;
+        self.listeners
+            .resize(self.listeners.len() + more, Vec::new());
+        let more = n_recorders.saturating_sub(self.events.len());
+        try_reserve(&mut self.events, more, "the spike recorders")?;
+        self.events
+            .resize(n_recorders.max(self.events.len()), Vec::new());
+        self.windows
+            .resize(n_recorders.max(self.windows.len()), (Step::MIN, Step::MAX));
+        Ok(())
     }
 
     /// Recorder `rec` records the spikes of `node`.

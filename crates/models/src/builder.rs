@@ -9,9 +9,9 @@ pub use evplast_kernel::archive::Scheme;
 use evplast_kernel::inputs::{ChannelKind, InputBuffers};
 use evplast_kernel::limits::{self, try_reserve, try_vec};
 use evplast_kernel::network::{
-    Archives, ConnectionInfo, Network, Outbox, Population, StageCounters, SynapseTable,
+    Archives, ConnectionInfo, Network, Outbox, Population, StageCounters,
 };
-use evplast_kernel::record::{MultimeterData, SpikeRecording};
+use evplast_kernel::record::{MultimeterData, Samplers, SpikeRecording};
 use evplast_kernel::rng::{self, domain};
 use evplast_kernel::{KernelError, NodeId, Resolution, Step};
 
@@ -237,6 +237,10 @@ pub struct NetworkBuilder {
     min_delay: Step,
     max_delay: Step,
     keep_trains: bool,
+    /// Set once the network is built: what it holds.
+    built: Option<Built>,
+    /// See [`Self::keep_history_for_growth`].
+    keep_history: bool,
 }
 
 const STATIC: usize = 0;
@@ -319,6 +323,8 @@ impl NetworkBuilder {
             min_delay: Step::MAX,
             max_delay: 0,
             keep_trains: false,
+            built: None,
+            keep_history: false,
         })
     }
 
@@ -332,6 +338,12 @@ impl NetworkBuilder {
     pub fn keep_generated_trains(&mut self, keep: bool) {
         self.keep_trains = keep;
         self.dump = keep.then(Vec::new);
+    }
+
+    /// Archives keep the last `max_delay` of their history even once read (for synapses
+    /// connected between runs, whose first window reaches that far back); call before the build.
+    pub fn keep_history_for_growth(&mut self, keep: bool) {
+        self.keep_history = keep;
     }
 
     /// From now on, validate and count connections without storing them: for a summary of a
@@ -729,6 +741,22 @@ impl NetworkBuilder {
                 ),
             ));
         }
+        if let Some((lo, hi)) = self.built.as_ref().map(|b| b.delays) {
+            if delay < lo || delay > hi {
+                return Err(BuildError::bad(
+                    syn.name,
+                    "delay",
+                    delay_ms,
+                    format!(
+                        "is outside min_delay {} ms .. max_delay {} ms of the built network: as in NEST, \
+                         they cannot change after the network was built (by Simulate, Prepare or GetConnections); \
+                         make a connection with this delay before, or call ResetKernel",
+                        self.res.ms_exact(lo),
+                        self.res.ms_exact(hi)
+                    ),
+                ));
+            }
+        }
         Ok(delay)
     }
 
@@ -776,6 +804,36 @@ impl NetworkBuilder {
                 src.name, c.source
             )));
         }
+        if let Some(b) = self
+            .built
+            .as_ref()
+            .filter(|b| c.target.0 as usize <= b.nodes)
+        {
+            // Built targets: the archive's history from before the connection is partial.
+            if b.archive_of[c.target.0 as usize].is_none() {
+                return Err(BuildError::Connect(format!(
+                    "{rule} from node {} to node {}: node {} had no plastic input when the network was built \
+                     (by Simulate, Prepare or GetConnections), so it kept no history for the rule (Clopath: \
+                     ū± delayed by delay_u_bars): connect a plastic synapse onto it before the build, or call ResetKernel",
+                    c.source, c.target, c.target
+                )));
+            }
+            if let Link::Clopath(p) = link {
+                if p.x_bar != 0.0 {
+                    return Err(BuildError::bad(
+                        rule,
+                        "x_bar",
+                        p.x_bar,
+                        format!(
+                            "must be 0 on a connection made after the build onto node {} (built then): \
+                             its trace would weigh the voltage history from before the connection, \
+                             which the neuron no longer holds whole",
+                            c.target
+                        ),
+                    ));
+                }
+            }
+        }
         match link {
             Link::Clopath(p) => clopath_synapse::check_weight(p, weight)?,
             Link::Urbanczik(p) => urbanczik_synapse::check_weight(p, weight)?,
@@ -786,25 +844,122 @@ impl NetworkBuilder {
 
     /// Lays everything out and returns the simulation.
     pub fn build(mut self) -> Result<Simulation, BuildError> {
+        self.build_kept()
+    }
+
+    /// Lays everything out and returns the simulation; the builder stays, so that nodes and
+    /// connections added later (between runs, as NEST allows) are laid out by [`Self::grow`].
+    pub fn build_kept(&mut self) -> Result<Simulation, BuildError> {
         if self.validate_only {
             return Err(BuildError::Connect(
                 "a builder that only validates connections cannot build".into(),
             ));
         }
-        let n_nodes = self.n_nodes();
+        if self.built.is_some() {
+            return Err(BuildError::Connect("the network is built already".into()));
+        }
         let (min_delay, max_delay) = self.delays();
+        let network = Network {
+            res: self.res,
+            min_delay,
+            max_delay,
+            n_nodes: 0,
+            populations: Vec::new(),
+            synapses: Vec::new(),
+            inputs: InputBuffers::new(Vec::new(), min_delay, max_delay)?,
+            channel_owner: Vec::new(),
+            channel_archive: Vec::new(),
+            archives: Archives::default(),
+            spike_recording: SpikeRecording::new(0, 0)?,
+            counts_spikes: vec![false],
+            weight_records: Vec::new(),
+            weight_windows: Vec::new(),
+            multimeters: Vec::new(),
+            outbox: Outbox::default(),
+            now: 0,
+            counters: StageCounters::default(),
+            scheme: self.cfg.scheme,
+            horizon_entries: (self.cfg.history_horizon / self.res.h()).round().max(1.0) as usize,
+            stage_times: Default::default(),
+            outbox_tables: usize::MAX,
+        };
+        let mut sim = Simulation {
+            device_links: Vec::new(),
+            network,
+            recorders: RecorderIndex::default(),
+            node_models: vec![""],
+            projection_models: Vec::new(),
+            projection_tags: Vec::new(),
+            n_synapses: 0,
+            n_connections: 0,
+            connections: self.dump.as_ref().map(|_| Vec::new()),
+            min_delay,
+            max_delay,
+        };
+        self.built = Some(Built {
+            delays: (min_delay, max_delay),
+            ..Default::default()
+        });
+        self.grow(&mut sim)?;
+        Ok(sim)
+    }
 
-        // Input channels, node by node in block order.
+    /// True if nodes or connections were added since the last build or growth.
+    pub fn has_pending(&self) -> bool {
+        self.built.as_ref().is_none_or(|b| {
+            b.blocks < self.blocks.len()
+                || b.conns < self.conns.len()
+                || self.collected.iter().any(|c| !c.is_empty())
+        })
+    }
+
+    /// Lays out what was added since the last build or growth into the built network `sim`:
+    /// the new nodes (populations, input channels after the old ones, archives, recorders),
+    /// the new device and recorder links, and the new synapses as tables of their own,
+    /// appended after the old tables (so the spikes waiting in the outbox do not reach them,
+    /// as in NEST). Old nodes keep their state; an archive that gains plastic inputs gains
+    /// readers, which read whatever history it still holds (plastic synapses onto an old node
+    /// without an archive are refused at connect). Fails only if memory runs out.
+    pub fn grow(&mut self, sim: &mut Simulation) -> Result<(), BuildError> {
+        let mut built = self
+            .built
+            .take()
+            .ok_or_else(|| BuildError::Connect("grow needs a built network".into()))?;
+        let r = self.grow_into(&mut built, sim);
+        self.built = Some(built);
+        r
+    }
+
+    fn grow_into(&mut self, built: &mut Built, sim: &mut Simulation) -> Result<(), BuildError> {
+        let n_nodes = self.n_nodes();
+        let old_nodes = sim.network.n_nodes;
+        let (min_delay, max_delay) = built.delays;
+        let new_blocks = built.blocks..self.blocks.len();
+        let net = &mut sim.network;
+
+        // Input channels of the new nodes, node by node in block order, after the old ones.
         const NODES: &str = "the per-node tables";
         let mut kinds: Vec<ChannelKind> = Vec::new();
-        try_reserve(&mut kinds, self.n_channels as usize, "the input channels")?;
-        let mut channel_base = try_vec(n_nodes + 1, 0u32, NODES)?;
-        for b in &self.blocks {
+        let old_channels = net.inputs.n_channels();
+        try_reserve(
+            &mut kinds,
+            (self.n_channels as usize).saturating_sub(old_channels),
+            "the input channels",
+        )?;
+        fn grow_to<T: Clone>(v: &mut Vec<T>, n: usize, x: T) -> Result<(), KernelError> {
+            try_reserve(v, n.saturating_sub(v.len()), NODES)?;
+            v.resize(n, x);
+            Ok(())
+        }
+        grow_to(&mut built.channel_base, n_nodes + 1, 0)?;
+        let channel_base = &mut built.channel_base;
+        for b in &self.blocks[new_blocks.clone()] {
             for i in 0..b.params.len() {
-                channel_base[b.first as usize + i] = kinds.len() as u32;
+                channel_base[b.first as usize + i] = (old_channels + kinds.len()) as u32;
                 kinds.extend_from_slice(b.model.inputs);
             }
         }
+        let channel_base = &built.channel_base;
 
         // An archive for every target of a plastic synapse, of the target's rule.
         let mut n_plastic_in = try_vec(n_nodes + 1, 0u32, NODES)?;
@@ -813,11 +968,14 @@ impl NetworkBuilder {
                 n_plastic_in[target as usize] += 1;
             }
         }
+        grow_to(&mut built.archive_of, n_nodes + 1, None)?;
+        let archive_of = &mut built.archive_of;
         // Compressed scheme: one group per (target, delay, kernel) — exactness needs window
-        // ends in order within a group, so one delay and one set of kernels per group.
+        // ends in order within a group, so one delay and one set of kernels per group. Synapses
+        // added after the build get groups of their own, after the target's old ones.
         let compressed = self.cfg.scheme == Scheme::Compressed;
         let mut group_of: [Vec<u16>; 3] = Default::default();
-        // Per target: (delay, kernel bits, window start a0, synapses).
+        // Per target: (delay, kernel bits, window start a0, synapses) of its new groups.
         let mut groups: Vec<Vec<(Step, u64, Step, u32)>> = try_vec(n_nodes + 1, Vec::new(), NODES)?;
         if compressed {
             let t0_urb = -self.res.duration_steps(1.0);
@@ -834,6 +992,13 @@ impl NetworkBuilder {
                     };
                     let delay = col.delay[i] as Step;
                     let target = col.target[i];
+                    let old_groups = archive_of[target as usize].map_or(0, |a| {
+                        if t == CLOPATH {
+                            net.archives.clopath[a as usize].ltp.groups.len()
+                        } else {
+                            net.archives.urbanczik[a as usize].history.groups.len()
+                        }
+                    });
                     let gs = &mut groups[target as usize];
                     let gi = match gs.iter().position(|g| g.0 == delay && g.1 == kernel) {
                         Some(i) => i,
@@ -841,55 +1006,68 @@ impl NetworkBuilder {
                             gs.push((delay, kernel, t0 - delay, 0));
                             gs.len() - 1
                         }
-                    };
+                    } + old_groups;
                     if gi > u16::MAX as usize {
                         return Err(BuildError::Connect(format!(
                             "node {target}: too many distinct (delay, kernel) groups for the compressed scheme"
                         )));
                     }
-                    gs[gi].3 += 1;
+                    gs[gi - old_groups].3 += 1;
                     out.push(gi as u16);
                 }
                 group_of[t] = out;
             }
         }
-        let mut archive_of = try_vec(n_nodes + 1, None, NODES)?;
-        let mut archives = Archives::default();
         let ring = if self.cfg.nest_ltd_ring {
             LtdRing::NestCompatible
         } else {
             LtdRing::Complete
         };
-        for b in &self.blocks {
-            for (i, p) in b.params.iter().enumerate() {
-                let id = b.first as usize + i;
-                let n_in = n_plastic_in[id];
-                if n_in == 0 {
-                    continue;
-                }
-                // The raw history's readers: the synapses, or in the compressed scheme the groups.
-                let n_in = if compressed {
-                    groups[id].len() as u32
-                } else {
-                    n_in
-                };
-                let clopath = match p {
-                    NodeParams::Aeif(np) => Some(&np.clopath),
-                    NodeParams::Hh(np) => Some(&np.clopath),
-                    _ => None,
-                };
-                archive_of[id] = Some(match (p, clopath) {
-                    (_, Some(cp)) => push(
-                        &mut archives.clopath,
-                        ClopathArchive::new(cp.rule(self.res), n_in, min_delay, max_delay, ring),
-                    ),
-                    (NodeParams::Pp(np), None) => push(
-                        &mut archives.urbanczik,
-                        UrbanczikArchive::new(np.rule(), n_in),
-                    ),
-                    _ => unreachable!("checked at connect"),
-                });
+        for (id, &n_in) in n_plastic_in.iter().enumerate() {
+            if n_in == 0 {
+                continue;
             }
+            // The raw history's readers: the synapses, or in the compressed scheme the groups.
+            let n_in = if compressed {
+                groups[id].len() as u32
+            } else {
+                n_in
+            };
+            let b = &self.blocks[self.node_block[id] as usize];
+            let p = &b.params[id - b.first as usize];
+            if let Some(a) = archive_of[id] {
+                let a = a as usize;
+                match p {
+                    NodeParams::Pp(_) => net.archives.urbanczik[a].history.raw.add_readers(n_in),
+                    _ => net.archives.clopath[a].ltp.raw.add_readers(n_in),
+                }
+                continue;
+            }
+            if id <= old_nodes {
+                return Err(BuildError::Connect(format!(
+                    "node {id} gained its first plastic input after the build (refused at connect)"
+                )));
+            }
+            let clopath = match p {
+                NodeParams::Aeif(np) => Some(&np.clopath),
+                NodeParams::Hh(np) => Some(&np.clopath),
+                _ => None,
+            };
+            let keep = if self.keep_history { max_delay } else { 0 };
+            archive_of[id] = Some(match (p, clopath) {
+                (_, Some(cp)) => {
+                    let mut a =
+                        ClopathArchive::new(cp.rule(self.res), n_in, min_delay, max_delay, ring);
+                    a.ltp.raw.set_keep(keep);
+                    push(&mut net.archives.clopath, a)
+                }
+                (NodeParams::Pp(np), None) => {
+                    let mut a = UrbanczikArchive::new(np.rule(), n_in);
+                    a.history.raw.set_keep(keep);
+                    push(&mut net.archives.urbanczik, a)
+                }
+                _ => unreachable!("checked at connect"),
+            });
         }
         if compressed {
             for (id, gs) in groups.iter().enumerate() {
@@ -901,7 +1079,7 @@ impl NetworkBuilder {
                     NodeParams::Pp(np) => {
                         let taus = urbanczik_synapse::group_taus(&np.rule());
                         for &(delay, kernel, a0, n) in gs {
-                            archives.urbanczik[a]
+                            net.archives.urbanczik[a]
                                 .history
                                 .groups
                                 .push(CompressedGroup::new(
@@ -915,23 +1093,28 @@ impl NetworkBuilder {
                     }
                     _ => {
                         for &(delay, kernel, a0, n) in gs {
-                            archives.clopath[a].ltp.groups.push(CompressedGroup::new(
-                                delay,
-                                [f64::from_bits(kernel)],
-                                None,
-                                a0,
-                                n,
-                            ));
+                            net.archives.clopath[a]
+                                .ltp
+                                .groups
+                                .push(CompressedGroup::new(
+                                    delay,
+                                    [f64::from_bits(kernel)],
+                                    None,
+                                    a0,
+                                    n,
+                                ));
                         }
                     }
                 }
             }
         }
+        let archive_of = &built.archive_of;
 
-        // Recorder indices.
-        let mut recorders = RecorderIndex::default();
-        let mut rec_index = try_vec(n_nodes + 1, u32::MAX, NODES)?;
-        for b in &self.blocks {
+        // Recorder indices (new recorders after the old ones).
+        grow_to(&mut built.rec_index, n_nodes + 1, u32::MAX)?;
+        let rec_index = &mut built.rec_index;
+        let recorders = &mut sim.recorders;
+        for b in &self.blocks[new_blocks.clone()] {
             let list = match b.model.name {
                 "spike_recorder" => &mut recorders.spike_recorders,
                 "multimeter" => &mut recorders.multimeters,
@@ -944,50 +1127,50 @@ impl NetworkBuilder {
                 list.push((NodeId(id), list.len() as u32));
             }
         }
-        let mut multimeters: Vec<MultimeterData> = recorders
-            .multimeters
-            .iter()
-            .map(|(id, _)| {
-                let b = &self.blocks[self.node_block[id.0 as usize] as usize];
-                let NodeParams::Multimeter(p) = &b.params[(id.0 - b.first) as usize] else {
-                    unreachable!()
-                };
-                MultimeterData {
-                    fields: p.record_from.clone(),
-                    window: p.recording.bounds(),
-                    ..Default::default()
-                }
-            })
-            .collect();
+        let rec_index = &built.rec_index;
+        let params_of = |id: NodeId| {
+            let b = &self.blocks[self.node_block[id.0 as usize] as usize];
+            &b.params[(id.0 - b.first) as usize]
+        };
+        for (id, _) in &recorders.multimeters[net.multimeters.len()..] {
+            let NodeParams::Multimeter(p) = params_of(*id) else {
+                unreachable!()
+            };
+            net.multimeters.push(MultimeterData {
+                fields: p.record_from.clone(),
+                window: p.recording.bounds(),
+                ..Default::default()
+            });
+        }
 
         // Device links.
-        let mut spike_recording = SpikeRecording::new(n_nodes, recorders.spike_recorders.len())?;
         let recording_of = |id: NodeId| -> (Step, Step) {
-            let b = &self.blocks[self.node_block[id.0 as usize] as usize];
-            match &b.params[(id.0 - b.first) as usize] {
+            match params_of(id) {
                 NodeParams::SpikeRecorder(r) | NodeParams::WeightRecorder(r) => r.bounds(),
                 _ => unreachable!("a recorder"),
             }
         };
-        for (w, (id, _)) in spike_recording
-            .windows
+        let old_spike_recorders = net.spike_recording.windows.len();
+        net.spike_recording
+            .grow(n_nodes, recorders.spike_recorders.len())?;
+        for (w, (id, _)) in net.spike_recording.windows[old_spike_recorders..]
             .iter_mut()
-            .zip(&recorders.spike_recorders)
+            .zip(&recorders.spike_recorders[old_spike_recorders..])
         {
             *w = recording_of(*id);
         }
-        let weight_windows: Vec<(Step, Step)> = recorders
-            .weight_recorders
-            .iter()
-            .map(|(id, _)| recording_of(*id))
-            .collect();
+        for (id, _) in &recorders.weight_recorders[net.weight_windows.len()..] {
+            net.weight_windows.push(recording_of(*id));
+            net.weight_records.push(Vec::new());
+        }
         let mut direct: Vec<Vec<DirectTarget>> = try_vec(n_nodes + 1, Vec::new(), NODES)?;
         let mut samplings: Vec<(NodeId, NodeId)> = Vec::new();
-        for c in &self.conns {
+        let new_conns = &self.conns[built.conns..];
+        for c in new_conns {
             match &self.projections[c.projection as usize].link {
-                Link::RecordSpikes => {
-                    spike_recording.listen(c.source, rec_index[c.target.0 as usize])
-                }
+                Link::RecordSpikes => net
+                    .spike_recording
+                    .listen(c.source, rec_index[c.target.0 as usize]),
                 Link::Sample => samplings.push((c.source, c.target)),
                 Link::Static => direct[c.source.0 as usize].push(DirectTarget {
                     source: c.source,
@@ -1000,12 +1183,13 @@ impl NetworkBuilder {
             }
         }
         // Per table: its projections' parameters and weight recorders.
+        let table_projs = std::mem::take(&mut self.table_projs);
         let weight_recorder = |pid: u32| {
             self.projections[pid as usize]
                 .weight_recorder
                 .map(|w| rec_index[w.0 as usize])
         };
-        let clopath_projs: Vec<_> = self.table_projs[CLOPATH]
+        let clopath_projs: Vec<_> = table_projs[CLOPATH]
             .iter()
             .map(|&pid| match &self.projections[pid as usize].link {
                 Link::Clopath(p) => clopath_synapse::Projection {
@@ -1015,7 +1199,7 @@ impl NetworkBuilder {
                 _ => unreachable!(),
             })
             .collect();
-        let urbanczik_projs: Vec<_> = self.table_projs[URBANCZIK]
+        let urbanczik_projs: Vec<_> = table_projs[URBANCZIK]
             .iter()
             .map(|&pid| match &self.projections[pid as usize].link {
                 Link::Urbanczik(p) => urbanczik_synapse::Projection {
@@ -1025,23 +1209,43 @@ impl NetworkBuilder {
                 _ => unreachable!(),
             })
             .collect();
-        // Node and archive of every input channel (synapses store only the channel).
-        let mut channel_owner = try_vec(kinds.len(), 0u32, "the input channels")?;
-        let mut channel_archive = try_vec(kinds.len(), u32::MAX, "the input channels")?;
-        for b in &self.blocks {
+        // Node and archive of every new input channel (synapses store only the channel).
+        try_reserve(&mut net.channel_owner, kinds.len(), "the input channels")?;
+        try_reserve(&mut net.channel_archive, kinds.len(), "the input channels")?;
+        for b in &self.blocks[new_blocks.clone()] {
             for i in 0..b.params.len() {
                 let id = b.first as usize + i;
-                for o in 0..b.model.inputs.len() {
-                    let ch = channel_base[id] as usize + o;
-                    channel_owner[ch] = id as u32;
-                    channel_archive[ch] = archive_of[id].unwrap_or(u32::MAX);
+                for _ in 0..b.model.inputs.len() {
+                    net.channel_owner.push(id as u32);
+                    net.channel_archive.push(archive_of[id].unwrap_or(u32::MAX));
                 }
             }
         }
+        net.inputs.extend(&kinds)?;
+
+        // Multimeter `mm` samples `target`, local node `local` of `samplers`' population.
+        let attach =
+            |samplers: &mut Samplers, local: usize, mm: NodeId, target: NodeId, tgt: &ModelInfo| {
+                let mi = rec_index[mm.0 as usize];
+                let NodeParams::Multimeter(mp) = params_of(mm) else {
+                    unreachable!()
+                };
+                let fields = mp
+                    .record_from
+                    .iter()
+                    .map(|f| {
+                        tgt.recordables
+                            .iter()
+                            .position(|r| r == f)
+                            .expect("checked at connect")
+                    })
+                    .collect();
+                samplers.attach(local, target, mi, mp.interval_steps, fields);
+            };
 
         // Populations, one per created block that updates.
-        let mut populations: Vec<Box<dyn Population>> = Vec::new();
-        for b in &self.blocks {
+        try_reserve(&mut built.block_pop, new_blocks.len(), NODES)?;
+        for b in &self.blocks[new_blocks.clone()] {
             let n = b.params.len();
             let first = NodeId(b.first);
             let block = || -> Result<Block, BuildError> {
@@ -1054,27 +1258,9 @@ impl NetworkBuilder {
                 )?;
                 for (mm, target) in &samplings {
                     let local = target.0 as i64 - b.first as i64;
-                    if local < 0 || local >= n as i64 {
-                        continue;
+                    if local >= 0 && local < n as i64 {
+                        attach(&mut blk.samplers, local as usize, *mm, *target, b.model);
                     }
-                    let mi = rec_index[mm.0 as usize];
-                    let fields = multimeters[mi as usize]
-                        .fields
-                        .iter()
-                        .map(|f| {
-                            b.model
-                                .recordables
-                                .iter()
-                                .position(|r| r == f)
-                                .expect("checked at connect")
-                        })
-                        .collect();
-                    let mb = &self.blocks[self.node_block[mm.0 as usize] as usize];
-                    let NodeParams::Multimeter(mp) = &mb.params[(mm.0 - mb.first) as usize] else {
-                        unreachable!()
-                    };
-                    blk.samplers
-                        .attach(local as usize, *target, mi, mp.interval_steps, fields);
                 }
                 Ok(blk)
             };
@@ -1151,20 +1337,65 @@ impl NetworkBuilder {
                         .collect();
                     Box::new(DcGenerator::new(b.model.name, ps, b.first, targets))
                 }
-                _ => continue,
+                _ => {
+                    built.block_pop.push(None);
+                    continue;
+                }
             };
-            populations.push(pop);
+            built.block_pop.push(Some(net.populations.len()));
+            net.populations.push(pop);
+        }
+        // Links from old devices and multimeters, or onto old neurons: into their populations.
+        for &(mm, target) in &samplings {
+            let bi = self.node_block[target.0 as usize] as usize;
+            if bi >= built.blocks {
+                continue;
+            }
+            let b = &self.blocks[bi];
+            let pop = built.block_pop[bi].expect("neurons have populations");
+            let samplers = net.populations[pop]
+                .samplers_mut()
+                .expect("checked at connect: the target has recordables");
+            attach(samplers, (target.0 - b.first) as usize, mm, target, b.model);
+        }
+        for (bi, b) in self.blocks[..built.blocks].iter().enumerate() {
+            let Some(pop) = built.block_pop[bi] else {
+                continue;
+            };
+            let any = &mut net.populations[pop].as_any_mut();
+            for i in 0..b.params.len() {
+                let targets = std::mem::take(&mut direct[b.first as usize + i]);
+                if targets.is_empty() {
+                    continue;
+                }
+                if let Some(g) = any.downcast_mut::<PoissonGenerator>() {
+                    let k0 = g.n_targets_of(i);
+                    let streams = targets
+                        .into_iter()
+                        .enumerate()
+                        .map(|(k, t)| {
+                            let key = ((b.first as u64 + i as u64) << 32) | (k0 + k) as u64;
+                            (t, rng::stream(self.cfg.rng_seed, domain::DYNAMICS, key))
+                        })
+                        .collect();
+                    g.add_targets(NodeId(b.first), streams);
+                } else if let Some(g) = any.downcast_mut::<DcGenerator>() {
+                    g.add_targets(targets);
+                } else {
+                    unreachable!("only generators send directly");
+                }
+            }
         }
 
         // Synapse tables: the collected columns are sorted by source in place and their
         // targets turned into channels, so no table exists twice in memory.
-        let mut synapses: Vec<Box<dyn SynapseTable>> = Vec::new();
+        let old_tables = net.synapses.len();
         let [stat, mut clop, mut urb, stat_rec] = std::mem::take(&mut self.collected);
         clop.group = std::mem::take(&mut group_of[CLOPATH]);
         urb.group = std::mem::take(&mut group_of[URBANCZIK]);
         let scheme = self.cfg.scheme;
         if !stat_rec.is_empty() {
-            let recorders = self.table_projs[STATIC_RECORDED]
+            let recorders = table_projs[STATIC_RECORDED]
                 .iter()
                 .map(|&pid| {
                     self.projections[pid as usize]
@@ -1172,8 +1403,8 @@ impl NetworkBuilder {
                         .map_or(u32::MAX, |w| rec_index[w.0 as usize])
                 })
                 .collect();
-            let t = stat_rec.into_table(n_nodes, &channel_base)?;
-            synapses.push(Box::new(StaticTable::recorded(
+            let t = stat_rec.into_table(n_nodes, channel_base)?;
+            net.synapses.push(Box::new(StaticTable::recorded(
                 t.rows,
                 t.channel,
                 t.delay,
@@ -1183,14 +1414,14 @@ impl NetworkBuilder {
             )));
         }
         if !stat.is_empty() {
-            let t = stat.into_table(n_nodes, &channel_base)?;
-            synapses.push(Box::new(StaticTable::new(
+            let t = stat.into_table(n_nodes, channel_base)?;
+            net.synapses.push(Box::new(StaticTable::new(
                 t.rows, t.channel, t.delay, t.weight,
             )));
         }
         if !clop.is_empty() {
-            let t = clop.into_table(n_nodes, &channel_base)?;
-            synapses.push(Box::new(ClopathTable::new(
+            let t = clop.into_table(n_nodes, channel_base)?;
+            net.synapses.push(Box::new(ClopathTable::new(
                 t.rows,
                 t.channel,
                 t.delay,
@@ -1203,8 +1434,8 @@ impl NetworkBuilder {
             )?));
         }
         if !urb.is_empty() {
-            let t = urb.into_table(n_nodes, &channel_base)?;
-            synapses.push(Box::new(UrbanczikTable::new(
+            let t = urb.into_table(n_nodes, channel_base)?;
+            net.synapses.push(Box::new(UrbanczikTable::new(
                 t.rows,
                 t.channel,
                 t.delay,
@@ -1216,63 +1447,58 @@ impl NetworkBuilder {
                 scheme,
             )?));
         }
-        multimeters.shrink_to_fit();
+        if net.synapses.len() > old_tables && !net.outbox.spikes.is_empty() {
+            net.outbox_tables = net.outbox_tables.min(old_tables);
+        }
+        net.multimeters.shrink_to_fit();
 
-        let mut node_models = try_vec(n_nodes + 1, "", NODES)?;
-        let mut counts_spikes = try_vec(n_nodes + 1, false, NODES)?;
-        for b in &self.blocks {
-            for i in 0..b.params.len() {
-                node_models[b.first as usize + i] = b.model.name;
-                counts_spikes[b.first as usize + i] = b.model.kind == ModelKind::Neuron;
+        let more = n_nodes - old_nodes;
+        try_reserve(&mut sim.node_models, more, NODES)?;
+        try_reserve(&mut net.counts_spikes, more, NODES)?;
+        for b in &self.blocks[new_blocks] {
+            for _ in 0..b.params.len() {
+                sim.node_models.push(b.model.name);
+                net.counts_spikes.push(b.model.kind == ModelKind::Neuron);
             }
         }
-        let network = Network {
-            res: self.res,
-            min_delay,
-            max_delay,
-            n_nodes,
-            populations,
-            synapses,
-            inputs: InputBuffers::new(kinds, min_delay, max_delay)?,
-            channel_owner,
-            channel_archive,
-            archives,
-            spike_recording,
-            counts_spikes,
-            weight_records: vec![Vec::new(); recorders.weight_recorders.len()],
-            weight_windows,
-            multimeters,
-            outbox: Outbox::default(),
-            now: 0,
-            counters: StageCounters::default(),
-            scheme: self.cfg.scheme,
-            horizon_entries: (self.cfg.history_horizon / self.res.h()).round().max(1.0) as usize,
-            stage_times: Default::default(),
-        };
-        let device_links = self
-            .conns
-            .iter()
-            .map(|c| ConnectionInfo {
+        net.n_nodes = n_nodes;
+        sim.device_links
+            .extend(new_conns.iter().map(|c| ConnectionInfo {
                 source: c.source,
                 target: c.target,
                 weight: c.weight,
                 delay_ms: self.res.ms(c.delay),
-            })
-            .collect();
-        Ok(Simulation {
-            device_links,
-            network,
-            recorders,
-            node_models,
-            projection_models: self.projections.iter().map(|p| p.model).collect(),
-            projection_tags: self.projections.iter().map(|p| p.tag).collect(),
-            n_synapses: self.n_synapses,
-            n_connections: self.n_connections,
-            connections: self.dump,
-            min_delay,
-            max_delay,
-        })
+            }));
+        sim.projection_models = self.projections.iter().map(|p| p.model).collect();
+        sim.projection_tags = self.projections.iter().map(|p| p.tag).collect();
+        sim.n_synapses = self.n_synapses;
+        sim.n_connections = self.n_connections;
+        if let (Some(all), Some(new)) = (&mut sim.connections, &mut self.dump) {
+            all.append(new);
+        }
+        built.blocks = self.blocks.len();
+        built.conns = self.conns.len();
+        built.nodes = n_nodes;
+        Ok(())
     }
+}
+
+/// What the built network holds already, for [`NetworkBuilder::grow`] and for the checks of
+/// connections made after the build.
+#[derive(Debug, Default)]
+struct Built {
+    /// (min_delay, max_delay) of the built network: fixed from then on, as in NEST.
+    delays: (Step, Step),
+    /// Blocks, device links and nodes laid out so far.
+    blocks: usize,
+    conns: usize,
+    nodes: usize,
+    /// Per node id: its first input channel, archive id, recorder index.
+    channel_base: Vec<u32>,
+    archive_of: Vec<Option<u32>>,
+    rec_index: Vec<u32>,
+    /// Per block: its population's index (recorders have none).
+    block_pop: Vec<Option<usize>>,
 }
 
 /// Appends `x` and returns its index.

@@ -128,6 +128,10 @@ pub struct Options {
     pub validate_only: bool,
     /// Refuse what would not fit this memory; `None` checks nothing.
     pub memory_available: Option<Available>,
+    /// The network is built once and never grows (model files, the benchmark): archives then
+    /// free history entries as soon as their synapses have read them. Otherwise they keep the
+    /// last `max_delay` of it for synapses connected between runs (see `History::set_keep`).
+    pub built_once: bool,
 }
 
 /// One `Create` call.
@@ -178,6 +182,7 @@ impl Kernel {
         let mut b =
             NetworkBuilder::new(cfg.clone()).map_err(|e| ApiError::build("resolution", e))?;
         b.keep_generated_trains(opts.keep_trains);
+        b.keep_history_for_growth(!opts.built_once);
         if opts.validate_only {
             b.validate_only();
         }
@@ -218,17 +223,22 @@ impl Kernel {
             .map_or(0, |c| (c.first.0 as usize) + c.n - 1)
     }
 
-    fn builder(&mut self, what: &str) -> Result<&mut NetworkBuilder, ApiError> {
+    fn builder(&mut self, _what: &str) -> Result<&mut NetworkBuilder, ApiError> {
         self.builder.as_mut().ok_or_else(|| {
             ApiError::new(
                 ErrorKind::KernelException,
                 "",
-                format!(
-                    "{what} after the network was built (by Simulate, Prepare or GetConnections) is not \
-                     supported yet: create and connect everything before the first of these, or call ResetKernel"
-                ),
+                "the network was given away (into_simulation)",
             )
         })
+    }
+
+    /// True if node `id` is part of the built network (not created since the last build or
+    /// growth).
+    fn is_built(&self, id: NodeId) -> bool {
+        self.sim
+            .as_ref()
+            .is_some_and(|s| id.0 as usize <= s.network.n_nodes)
     }
 
     /// Every connection made so far, device and recorder links included (NEST's
@@ -709,15 +719,17 @@ impl Kernel {
         Ok(())
     }
 
-    /// Builds the network (NEST's `Prepare`); later calls do nothing.
+    /// Builds the network (NEST's `Prepare`); later calls lay out what was created and
+    /// connected since (between runs, as NEST allows), keeping the state of the rest.
     pub fn prepare(&mut self) -> Result<(), ApiError> {
-        if self.sim.is_some() {
-            return Ok(());
-        }
-        let b = self.builder.take().ok_or_else(|| {
+        let b = self.builder.as_mut().ok_or_else(|| {
             ApiError::new(ErrorKind::KernelException, "", "the network was given away")
         })?;
-        self.sim = Some(b.build().map_err(|e| ApiError::build("", e))?);
+        match &mut self.sim {
+            None => self.sim = Some(b.build_kept().map_err(|e| ApiError::build("", e))?),
+            Some(sim) if b.has_pending() => b.grow(sim).map_err(|e| ApiError::build("", e))?,
+            Some(_) => {}
+        }
         Ok(())
     }
 
@@ -733,6 +745,7 @@ impl Kernel {
     /// Builds the network and hands it over (the CLI runs it itself, with checkpoints).
     pub fn into_simulation(mut self) -> Result<Simulation, ApiError> {
         self.prepare()?;
+        self.builder = None;
         Ok(self.sim.take().expect("prepared"))
     }
 
@@ -879,8 +892,9 @@ impl Kernel {
         let created = &self.creates[c];
         let info = self.model_of(id).expect("exists");
         let local = (id.0 - created.first.0) as usize;
+        let built = self.is_built(id);
         let mut out = match (&self.sim, self.locate(id)?) {
-            (Some(sim), Loc::Pop(p, i)) => {
+            (Some(sim), Loc::Pop(p, i)) if built => {
                 let mut m = ParamMap::new();
                 sim.network.populations[p].get_status(i, &mut m);
                 m
@@ -922,12 +936,13 @@ impl Kernel {
                 ));
             }
         }
-        if info.kind == ModelKind::Recorder && self.sim.is_some() {
+        let built = self.is_built(id);
+        if info.kind == ModelKind::Recorder && built {
             return self.set_recorder(id, c, local, info, p);
         }
         let loc = self.locate(id)?;
         match (self.sim.as_mut(), loc) {
-            (Some(sim), Loc::Pop(pi, i)) => {
+            (Some(sim), Loc::Pop(pi, i)) if built => {
                 let ctx = evplast_kernel::network::StatusCtx {
                     res,
                     now: sim.network.now,
@@ -1226,7 +1241,7 @@ impl Kernel {
             return Err(not_recorder());
         }
         let mut e = Events::default();
-        let Some(sim) = &self.sim else {
+        let Some(sim) = self.sim.as_ref().filter(|_| self.is_built(id)) else {
             if info.name == "multimeter" {
                 let c = &self.creates[self.create_of(id).expect("exists")];
                 let st = evplast_models::builder::status::status_of_params(

@@ -288,6 +288,9 @@ struct Entry {
 pub struct History {
     entries: VecDeque<Entry>,
     n_incoming: u32,
+    /// Entries within this many steps of the newest stay even when read by every reader
+    /// (0: none stay): a synapse connected between runs reads back that far.
+    keep: Step,
 }
 
 impl History {
@@ -296,6 +299,7 @@ impl History {
         Self {
             entries: VecDeque::new(),
             n_incoming,
+            keep: 0,
         }
     }
 
@@ -386,11 +390,27 @@ impl History {
         first_after(e.len(), |i| Step::from(e[i].stamp), from)
     }
 
-    /// Frees fully read entries at the front (at least one stays, as in NEST).
+    /// Frees fully read entries at the front (at least one stays, as in NEST), except those
+    /// within `keep` steps of the newest ([`History::set_keep`]).
     pub fn prune(&mut self) {
-        while self.entries.len() > 1 && self.entries[0].reads >= self.n_incoming {
+        let Some(newest) = self.entries.back().map(|e| Step::from(e.stamp)) else {
+            return;
+        };
+        let last_free = newest - self.keep;
+        while self.entries.len() > 1
+            && self.entries[0].reads >= self.n_incoming
+            && Step::from(self.entries[0].stamp) <= last_free
+        {
             self.entries.pop_front();
         }
+    }
+
+    /// Keeps the entries within `steps` of the newest even once every reader has read them:
+    /// a synapse connected between runs (at `T`, delay `d ≤ steps`) reads from `T − d` on, and
+    /// the synapses before it may have read that part already. Sums over windows do not
+    /// depend on it (a window reads by stamp); only memory does.
+    pub fn set_keep(&mut self, steps: Step) {
+        self.keep = steps;
     }
 
     /// Number of entries held.
@@ -401,6 +421,13 @@ impl History {
     /// True if no entry is held.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// `k` more readers (synapses, or compressed groups, connected after the build). Like
+    /// readers from the start without a presynaptic spike, they read every entry still held
+    /// at their first window, so no entry is marked read for them.
+    pub fn add_readers(&mut self, k: u32) {
+        self.n_incoming += k;
     }
 
     /// Number of synapses that read this history.

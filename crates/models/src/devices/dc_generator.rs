@@ -91,6 +91,14 @@ impl DcGenerator {
     }
 }
 
+impl DcGenerator {
+    /// Connections made after the build: their currents flow from the next step simulated.
+    pub fn add_targets(&mut self, targets: Vec<DirectTarget>) {
+        self.seg.resize(self.seg.len() + targets.len(), 0);
+        self.targets.extend(targets);
+    }
+}
+
 impl Population for DcGenerator {
     fn get_status(&self, i: usize, out: &mut ParamMap) {
         out.extend(self.gens[i].status.clone());

@@ -196,6 +196,28 @@ impl PoissonGenerator {
         }
     }
 
+    /// Connections made after the build (each with its random stream), whose trains start
+    /// at the next step simulated.
+    pub fn add_targets(&mut self, first: NodeId, targets: Vec<(DirectTarget, Rng)>) {
+        if let Some(g) = &mut self.generated {
+            g.resize(g.len() + targets.len(), Vec::new());
+        }
+        self.trains
+            .extend(targets.into_iter().map(|(t, rng)| Train {
+                gen: (t.source.0 - first.0) as usize,
+                target: t,
+                rng,
+                next: f64::NEG_INFINITY,
+                seg: usize::MAX,
+                next_step: Step::MIN,
+            }));
+    }
+
+    /// Number of connections of generator `i` (local index).
+    pub fn n_targets_of(&self, i: usize) -> usize {
+        self.trains.iter().filter(|t| t.gen == i).count()
+    }
+
     /// The connections in the order of `generated`.
     pub fn targets(&self) -> impl Iterator<Item = &DirectTarget> {
         self.trains.iter().map(|t| &t.target)

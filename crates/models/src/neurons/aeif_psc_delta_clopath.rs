@@ -681,6 +681,10 @@ impl Population for AeifPscDeltaClopath {
         self.block.samplers.drain_into(out);
     }
 
+    fn samplers_mut(&mut self) -> Option<&mut evplast_kernel::record::Samplers> {
+        Some(&mut self.block.samplers)
+    }
+
     fn get_status(&self, i: usize, out: &mut ParamMap) {
         self.nodes[i].p.to_map(out);
         self.clopath[i].to_map(out);

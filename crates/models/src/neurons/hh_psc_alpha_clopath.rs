@@ -418,4 +418,8 @@ impl Population for HhPscAlphaClopath {
     fn drain_samples(&mut self, out: &mut [MultimeterData]) {
         self.block.samplers.drain_into(out);
     }
+
+    fn samplers_mut(&mut self) -> Option<&mut evplast_kernel::record::Samplers> {
+        Some(&mut self.block.samplers)
+    }
 }

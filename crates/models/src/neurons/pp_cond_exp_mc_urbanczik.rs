@@ -481,4 +481,8 @@ impl Population for PpCondExpMcUrbanczik {
     fn drain_samples(&mut self, out: &mut [MultimeterData]) {
         self.block.samplers.drain_into(out);
     }
+
+    fn samplers_mut(&mut self) -> Option<&mut evplast_kernel::record::Samplers> {
+        Some(&mut self.block.samplers)
+    }
 }
