@@ -291,14 +291,61 @@ def test_record_to_memory_default_and_ascii_file(tmp_path):
         nest.Create("spike_recorder", params={"record_to": "screen"})
 
 
+def late_clopath(pre_times, d, late, other_plastic=True):
+    """NEST's probe p13 (tools/nest_check/probes/p13_late_synapse_history.py)."""
+    nest.ResetKernel()
+    nrn = nest.Create("aeif_psc_delta_clopath")
+    sgp = nest.Create("spike_generator", params={"spike_times": [10.0, 20.0, 30.0, 40.0, 47.0, 60.0, 70.0]})
+    nest.Connect(sgp, nrn, syn_spec={"weight": 1000.0, "delay": 0.1})
+    prrt = nest.Create("parrot_neuron")
+    sg = nest.Create("spike_generator", params={"spike_times": pre_times})
+    nest.Connect(sg, prrt, syn_spec={"delay": 0.1})
+    d1, d2 = nest.Create("parrot_neuron", 2)
+    nest.Connect(d1, d2, syn_spec={"delay": 3.0})
+    nest.Connect(d1, d2, syn_spec={"delay": 0.1})
+    if other_plastic:
+        p2 = nest.Create("parrot_neuron")
+        nest.Connect(p2, nrn, syn_spec={"synapse_model": "clopath_synapse", "weight": 1.0, "delay": 1.0})
+    syn = {"synapse_model": "clopath_synapse", "weight": 10.0, "delay": d}
+    if not late:
+        nest.Connect(prrt, nrn, syn_spec=syn)
+    nest.Simulate(50.0)
+    if late:
+        nest.Connect(prrt, nrn, syn_spec=syn)
+    nest.Simulate(100.0)
+    return nest.GetConnections(prrt, nrn).weight
+
+
+@pytest.mark.parametrize(
+    "pre,d,weight",
+    # NEST 3.10's weights (9 decimals), the same whether connected at 0 or at 50 ms.
+    [([50.3, 75.0], 3.0, 10.026139603), ([52.0, 53.0, 75.0], 1.0, 10.025025729)],
+)
+def test_a_synapse_connected_between_runs_ends_at_nest_s_weight(pre, d, weight):
+    for late in (False, True):
+        assert late_clopath(pre, d, late) == pytest.approx(weight, abs=6e-10)
+
+
+def test_a_first_plastic_input_onto_a_simulated_neuron_is_refused_by_name():
+    with pytest.raises(nest.NESTErrors.IllegalConnection, match="had no plastic input"):
+        late_clopath([50.3, 75.0], 3.0, True, other_plastic=False)
+
+
 def test_create_and_connect_after_simulate():
+    sg = nest.Create("spike_generator", params={"spike_times": [2.0, 12.0]})
     n = nest.Create("parrot_neuron")
+    nest.Connect(sg, n)
     nest.Simulate(10.0)
-    try:
-        m = nest.Create("parrot_neuron")
-        nest.Connect(n, m)
-    except nest.NESTErrors.KernelException as e:
-        assert "not supported yet" in str(e)
-        pytest.xfail("the kernel refuses Create/Connect after Simulate (being added)")
+    m = nest.Create("parrot_neuron")
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, m)
+    nest.Connect(n + m, sr)
+    assert nest.network_size == 4
+    assert nest.num_connections == 4
+    with pytest.raises(nest.NESTErrors.BadDelay, match="cannot change after the network was built"):
+        nest.Connect(n, m, syn_spec={"delay": 2.0})
     nest.Simulate(10.0)
-    assert nest.network_size == 2
+    # n repeats 12.0 at 13.0, m one delay later; the spike at 3.0 came before m and sr.
+    ev = sr.events
+    assert list(zip(ev["senders"].tolist(), ev["times"].tolist())) == [(n.global_id, 13.0), (m.global_id, 14.0)]
+    assert nest.GetConnections(n, m).weight == 1.0
