@@ -291,7 +291,7 @@ def test_record_to_memory_default_and_ascii_file(tmp_path):
         nest.Create("spike_recorder", params={"record_to": "screen"})
 
 
-def late_clopath(pre_times, d, late, other_plastic=True):
+def late_clopath(pre_times, d, late, other_plastic=True, x_bar=0.0):
     """NEST's probe p13 (tools/nest_check/probes/p13_late_synapse_history.py)."""
     nest.ResetKernel()
     nrn = nest.Create("aeif_psc_delta_clopath")
@@ -306,7 +306,7 @@ def late_clopath(pre_times, d, late, other_plastic=True):
     if other_plastic:
         p2 = nest.Create("parrot_neuron")
         nest.Connect(p2, nrn, syn_spec={"synapse_model": "clopath_synapse", "weight": 1.0, "delay": 1.0})
-    syn = {"synapse_model": "clopath_synapse", "weight": 10.0, "delay": d}
+    syn = {"synapse_model": "clopath_synapse", "weight": 10.0, "delay": d, "x_bar": x_bar}
     if not late:
         nest.Connect(prrt, nrn, syn_spec=syn)
     nest.Simulate(50.0)
@@ -326,9 +326,12 @@ def test_a_synapse_connected_between_runs_ends_at_nest_s_weight(pre, d, weight):
         assert late_clopath(pre, d, late) == pytest.approx(weight, abs=6e-10)
 
 
-def test_a_first_plastic_input_onto_a_simulated_neuron_is_refused_by_name():
-    with pytest.raises(nest.NESTErrors.IllegalConnection, match="had no plastic input"):
-        late_clopath([50.3, 75.0], 3.0, True, other_plastic=False)
+def test_a_first_plastic_input_onto_a_simulated_neuron_ends_at_nest_s_weight():
+    # Without an earlier plastic input NEST has no history from before the connection
+    # (NEST_SEMANTICS.md §13): 10.008837987, not the 10.026139603 of a synapse from the start.
+    assert late_clopath([50.3, 75.0], 3.0, True, other_plastic=False) == pytest.approx(10.008837987, abs=6e-10)
+    with pytest.raises(nest.NESTErrors.BadProperty, match="x_bar"):
+        late_clopath([50.3, 75.0], 3.0, True, other_plastic=True, x_bar=0.5)
 
 
 def test_create_and_connect_after_simulate():

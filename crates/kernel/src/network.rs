@@ -173,6 +173,11 @@ pub trait Population: AsAny + Send + Sync {
     fn samplers_mut(&mut self) -> Option<&mut crate::record::Samplers> {
         None
     }
+    /// The archive id of each node of a population whose nodes can have plastic inputs (a
+    /// built node that gains its first plastic input between runs gets one there).
+    fn archive_ids_mut(&mut self) -> Option<&mut [Option<u32>]> {
+        None
+    }
     /// Appends `(source, target, [(stamp, multiplicity)])` for every train a stochastic device
     /// generated, if it was asked to keep them.
     fn generated_trains(&self, _out: &mut Vec<GeneratedTrain>) {}

@@ -199,8 +199,8 @@ struct BlockSpec {
     param_heap: u64,
     /// Bytes of the parameter maps as given (the caller keeps them, e.g. for the dump).
     given_bytes: u64,
-    /// Clopath archives: bytes of the delayed ū± buffers of all nodes, if they get archives.
-    archive_extra: u64,
+    /// Clopath neurons: heap bytes of their delayed ū± rings (every one keeps them).
+    delayed_u_bars: u64,
     /// Some plastic synapse targets a node of this block (so its nodes may get archives).
     plastic_in: bool,
 }
@@ -409,15 +409,15 @@ impl NetworkBuilder {
         self.check_create(info, params.len() as u64)?;
         let mut parsed = Vec::new();
         try_reserve(&mut parsed, params.len(), "the node parameters")?;
-        let (mut param_heap, mut given_bytes, mut archive_extra) = (0, 0, 0);
+        let (mut param_heap, mut given_bytes, mut delayed_u_bars) = (0, 0, 0);
         for m in params {
             let p = registry::parse_node(info, m, self.res)?;
             param_heap += p.heap_bytes() as u64;
             given_bytes += memory::param_map_bytes(m);
             if let NodeParams::Aeif(np) = &p {
-                archive_extra += 16 * (np.clopath.rule(self.res).delay_u_bars_steps as u64 + 1);
+                delayed_u_bars += 16 * (np.clopath.rule(self.res).delay_u_bars_steps as u64 + 1);
             } else if let NodeParams::Hh(np) = &p {
-                archive_extra += 16 * (np.clopath.rule(self.res).delay_u_bars_steps as u64 + 1);
+                delayed_u_bars += 16 * (np.clopath.rule(self.res).delay_u_bars_steps as u64 + 1);
             }
             parsed.push(p);
         }
@@ -433,7 +433,7 @@ impl NetworkBuilder {
             params: parsed,
             param_heap,
             given_bytes,
-            archive_extra,
+            delayed_u_bars,
             plastic_in: false,
         });
         Ok(NodeId(first))
@@ -804,20 +804,11 @@ impl NetworkBuilder {
                 src.name, c.source
             )));
         }
-        if let Some(b) = self
-            .built
-            .as_ref()
-            .filter(|b| c.target.0 as usize <= b.nodes)
-        {
-            // Built targets: the archive's history from before the connection is partial.
-            if b.archive_of[c.target.0 as usize].is_none() {
-                return Err(BuildError::Connect(format!(
-                    "{rule} from node {} to node {}: node {} had no plastic input when the network was built \
-                     (by Simulate, Prepare or GetConnections), so it kept no history for the rule (Clopath: \
-                     ū± delayed by delay_u_bars): connect a plastic synapse onto it before the build, or call ResetKernel",
-                    c.source, c.target, c.target
-                )));
-            }
+        // A built target with an archive: its history from before the connection is partial.
+        let archived = self.built.as_ref().is_some_and(|b| {
+            c.target.0 as usize <= b.nodes && b.archive_of[c.target.0 as usize].is_some()
+        });
+        if archived {
             if let Link::Clopath(p) = link {
                 if p.x_bar != 0.0 {
                     return Err(BuildError::bad(
@@ -1023,6 +1014,7 @@ impl NetworkBuilder {
         } else {
             LtdRing::Complete
         };
+        let mut late_archives = Vec::new();
         for (id, &n_in) in n_plastic_in.iter().enumerate() {
             if n_in == 0 {
                 continue;
@@ -1044,9 +1036,10 @@ impl NetworkBuilder {
                 continue;
             }
             if id <= old_nodes {
-                return Err(BuildError::Connect(format!(
-                    "node {id} gained its first plastic input after the build (refused at connect)"
-                )));
+                // A built node's first plastic input: an empty archive from now on, as NEST
+                // writes a neuron's history only while it has plastic inputs (its delayed ū±
+                // live in the neuron).
+                late_archives.push(id);
             }
             let clopath = match p {
                 NodeParams::Aeif(np) => Some(&np.clopath),
@@ -1384,6 +1377,20 @@ impl NetworkBuilder {
                 } else {
                     unreachable!("only generators send directly");
                 }
+            }
+        }
+
+        for id in late_archives {
+            let bi = self.node_block[id] as usize;
+            let b = &self.blocks[bi];
+            let a = archive_of[id];
+            let pop = built.block_pop[bi].expect("neurons have populations");
+            let ids = net.populations[pop]
+                .archive_ids_mut()
+                .expect("checked at connect: the target takes plastic inputs");
+            ids[id - b.first as usize] = a;
+            for o in 0..b.model.inputs.len() {
+                net.channel_archive[channel_base[id] as usize + o] = a.expect("just made");
             }
         }
 

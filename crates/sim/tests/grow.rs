@@ -181,13 +181,34 @@ fn a_clopath_synapse_connected_between_runs_ends_at_nest_s_weight_in_every_schem
 }
 
 #[test]
-fn a_first_plastic_input_onto_a_built_neuron_is_refused_by_name() {
-    // NEST accepts it, but its result then depends on ū± values from before the connection
-    // that evplast keeps only for neurons with plastic inputs (docs/PYTHON.md).
-    let e = late_clopath(Scheme::Event, true, &[10.0], &[55.0], 1.0, &[1.0], false);
-    assert_eq!(e, Err(ErrorKind::IllegalConnection));
-    // Connected before the first run it is fine.
-    assert!(late_clopath(Scheme::Event, false, &[10.0], &[55.0], 1.0, &[1.0], false).is_ok());
+fn a_first_plastic_input_onto_a_simulated_neuron_ends_at_nest_s_weight_in_every_scheme() {
+    // NEST keeps every Clopath neuron's delayed ū± but writes its LTP and LTD histories only
+    // while it has plastic inputs (NEST_SEMANTICS.md §13): where the first window or the LTD
+    // at t_s − d reaches back before the connection, the weight differs from a synapse
+    // connected at 0. (post spikes, pre spikes, delay, other delays, NEST's weight at 50 ms.)
+    let p11 = [10.0, 20.0, 30.0, 40.0, 60.0, 70.0];
+    let p13 = [10.0, 20.0, 30.0, 40.0, 47.0, 60.0, 70.0];
+    type Case<'a> = (&'a [f64], &'a [f64], f64, &'a [f64], f64);
+    let cases: [Case; 9] = [
+        (&p11, &[55.0, 75.0], 1.0, &[1.0], 10.005927222),
+        (&p11, &[49.9, 75.0], 1.0, &[1.0], 9.99765589),
+        (&p11, &[45.0, 75.0], 1.0, &[1.0], 9.99765589),
+        (&p13, &[50.3, 75.0], 1.0, &[3.0, 0.1], 10.011468702),
+        (&p13, &[51.0, 75.0], 1.0, &[3.0, 0.1], 10.008075411),
+        (&p13, &[52.0, 53.0, 75.0], 1.0, &[3.0, 0.1], 10.025025729),
+        (&p13, &[50.3, 75.0], 3.0, &[3.0, 0.1], 10.008837987),
+        (&p13, &[51.0, 75.0], 3.0, &[3.0, 0.1], 10.00923115),
+        (&p13, &[52.0, 53.0, 75.0], 3.0, &[3.0, 0.1], 10.020376187),
+    ];
+    for scheme in [Scheme::Event, Scheme::Compressed, Scheme::Time] {
+        for (post, pre, d, others, nest) in cases {
+            let w = late_clopath(scheme, true, post, pre, d, others, false).unwrap();
+            assert!(
+                (w - nest).abs() <= 6e-10,
+                "{scheme:?} pre {pre:?} d {d}: {w} vs NEST {nest}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -226,9 +247,13 @@ fn delays_outside_the_built_range_and_a_late_initial_trace_are_refused() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::BadProperty);
     assert!(e.message.contains("x_bar"), "{}", e.message);
-    // Onto a neuron created after the run, the trace is as at the start: accepted.
+    // Onto a neuron without history (created after the run, or without plastic inputs before
+    // it), the trace is as at the start: accepted.
     let fresh = create(&mut k, "aeif_psc_delta_clopath", &[]);
-    k.connect(&[p], &[fresh], &ConnSpec::default(), &s).unwrap();
+    let built_without = create(&mut k, "aeif_psc_delta_clopath", &[]);
+    run(&mut k, 5.0);
+    k.connect(&[p], &[fresh, built_without], &ConnSpec::default(), &s)
+        .unwrap();
     run(&mut k, 5.0);
 }
 

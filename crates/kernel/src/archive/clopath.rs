@@ -1,8 +1,10 @@
 //! The Clopath archive, event-driven (full history): what `clopath_synapse` reads from its
 //! postsynaptic neuron (nest-models.md §2).
 //!
-//! Each step the neuron hands over `u = V_m` and the three low-pass filters. The archive delays
-//! `ū+` and `ū−` by `delay_u_bars` (a ring that starts at zero, as NEST's does), then stores
+//! Each step the neuron delays `ū+` and `ū−` by `delay_u_bars` in its own [`UBarDelay`] (a ring
+//! that starts at zero, as NEST's does; every Clopath neuron keeps it, with plastic inputs or
+//! not, as NEST does) and hands `u = V_m`, the delayed filters and `ū̄` to its archive, if it has
+//! plastic inputs. The archive stores
 //! * an LTP entry `A_LTP·(u − θ+)·(ū+_del − θ−)·h` when `u > θ+` and `ū+_del > θ−` (sparse), and
 //! * the LTD value `A_LTD·(ū−_del − θ−)` (× `ū̄²/u_ref²` if homeostatic) when `ū−_del > θ−`,
 //!   in a ring keyed by stamp that is long enough for `max_delay + min_delay` steps.
@@ -35,9 +37,56 @@ pub struct ClopathRule {
 pub struct Voltages {
     /// The membrane potential.
     pub u: f64,
+    /// ū+ and ū− delayed by `delay_u_bars` ([`UBarDelay`]).
     pub u_plus: f64,
     pub u_minus: f64,
     pub u_bar_bar: f64,
+}
+
+/// One neuron's ū+ and ū− delayed by `delay_u_bars`: rings of `delay_u_bars / h + 1` values
+/// that start at zero (NEST's `delayed_u_bar_plus_` / `_minus_`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UBarDelay {
+    plus: Vec<f64>,
+    minus: Vec<f64>,
+    idx: usize,
+}
+
+impl UBarDelay {
+    /// A delay of `steps` steps.
+    pub fn new(steps: usize) -> Self {
+        Self {
+            plus: vec![0.0; steps + 1],
+            minus: vec![0.0; steps + 1],
+            idx: 0,
+        }
+    }
+
+    /// The delay in steps.
+    pub fn steps(&self) -> usize {
+        self.plus.len() - 1
+    }
+
+    /// Stores this step's ū+ and ū− and returns the values of `steps` steps ago (with no
+    /// delay, these).
+    #[inline]
+    pub fn push(&mut self, plus: f64, minus: f64) -> (f64, f64) {
+        self.plus[self.idx] = plus;
+        self.minus[self.idx] = minus;
+        self.idx += 1;
+        if self.idx == self.plus.len() {
+            self.idx = 0;
+        }
+        (self.plus[self.idx], self.minus[self.idx])
+    }
+}
+
+impl crate::snapshot::Snapshot for UBarDelay {
+    fn snapshot(&mut self, s: &mut crate::snapshot::Snap) {
+        s.f64_slice(&mut self.plus, "the delayed u_bar_plus");
+        s.f64_slice(&mut self.minus, "the delayed u_bar_minus");
+        s.usize(&mut self.idx);
+    }
 }
 
 /// How many written LTD values stay visible.
@@ -53,9 +102,6 @@ pub enum LtdRing {
 #[derive(Clone, Debug)]
 pub struct ClopathArchive {
     rule: ClopathRule,
-    delayed_plus: Vec<f64>,
-    delayed_minus: Vec<f64>,
-    delay_idx: usize,
     /// Slot per stamp modulo the length: (stamp, value, index of the write).
     ltd: Vec<(Step, f64, u64)>,
     ltd_writes: u64,
@@ -75,16 +121,12 @@ impl ClopathArchive {
         max_delay: Step,
         ring: LtdRing,
     ) -> Self {
-        let l = rule.delay_u_bars_steps + 1;
         let ltd_visible = match ring {
             LtdRing::Complete => u64::MAX,
             LtdRing::NestCompatible => max_delay as u64 + 1,
         };
         Self {
             rule,
-            delayed_plus: vec![0.0; l],
-            delayed_minus: vec![0.0; l],
-            delay_idx: 0,
             ltd: vec![(Step::MIN, 0.0, 0); (min_delay + max_delay) as usize],
             ltd_writes: 0,
             ltd_visible,
@@ -97,16 +139,11 @@ impl ClopathArchive {
     pub fn write(&mut self, stamp: Step, h: f64, v: Voltages, c: &mut RuleCounters) {
         let Voltages {
             u,
-            u_plus,
-            u_minus,
+            u_plus: del_plus,
+            u_minus: del_minus,
             u_bar_bar,
         } = v;
         let r = &self.rule;
-        self.delayed_plus[self.delay_idx] = u_plus;
-        self.delayed_minus[self.delay_idx] = u_minus;
-        self.delay_idx = (self.delay_idx + 1) % self.delayed_plus.len();
-        let del_plus = self.delayed_plus[self.delay_idx];
-        let del_minus = self.delayed_minus[self.delay_idx];
 
         if u > r.theta_plus && del_plus > r.theta_minus {
             let dw = r.a_ltp * (u - r.theta_plus) * (del_plus - r.theta_minus) * h;
@@ -167,9 +204,6 @@ impl ClopathArchive {
 
 impl crate::snapshot::Snapshot for ClopathArchive {
     fn snapshot(&mut self, s: &mut crate::snapshot::Snap) {
-        s.f64_slice(&mut self.delayed_plus, "the delayed u_bar_plus");
-        s.f64_slice(&mut self.delayed_minus, "the delayed u_bar_minus");
-        s.usize(&mut self.delay_idx);
         s.each(&mut self.ltd, "the LTD ring", |s, (stamp, v, w)| {
             s.i64(stamp);
             s.f64(v);
@@ -200,15 +234,17 @@ mod tests {
     fn ubar_delay_line_starts_at_zero_and_delays_by_n_steps() {
         let mut c = RuleCounters::default();
         // ū− written as −20 (below θ−) every step: the first 2 steps still read the zero fill.
+        let mut d = UBarDelay::new(2);
         let mut a = ClopathArchive::new(rule(2), 1, 1, 4, LtdRing::Complete);
         for s in 1..=4 {
+            let (u_plus, u_minus) = d.push(-20.0, -20.0);
             a.write(
                 s,
                 1.0,
                 Voltages {
                     u: -50.0,
-                    u_plus: -20.0,
-                    u_minus: -20.0,
+                    u_plus,
+                    u_minus,
                     u_bar_bar: 0.0,
                 },
                 &mut c,
@@ -219,6 +255,8 @@ mod tests {
         assert_eq!(a.ltd_value(2), 10.0);
         assert_eq!(a.ltd_value(3), 0.0);
         assert_eq!(a.ltd_value(-1), 0.0);
+        // No delay: the value just stored.
+        assert_eq!(UBarDelay::new(0).push(1.0, 2.0), (1.0, 2.0));
     }
 
     #[test]

@@ -268,14 +268,15 @@ impl NetworkBuilder {
             // Vector parameters exist twice while building: the builder's and the population's.
             e.nodes += n * (NODE_COMMON + b.model.node_bytes + neuron) as u64
                 + 2 * b.param_heap
-                + b.given_bytes;
+                + b.given_bytes
+                // Every Clopath neuron's delayed ū± rings, plastic inputs or not.
+                + b.delayed_u_bars;
             if b.plastic_in {
                 archived += n;
                 e.archives += match b.model.archive {
                     Some(Archive::Clopath) => {
                         n * (size_of::<ClopathArchive>() as u64
                             + (min_delay + max_delay) as u64 * size_of::<(Step, f64, u64)>() as u64)
-                            + b.archive_extra
                     }
                     Some(Archive::Urbanczik) => n * size_of::<UrbanczikArchive>() as u64,
                     None => 0,

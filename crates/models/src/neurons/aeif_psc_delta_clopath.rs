@@ -32,7 +32,7 @@
 //! Deviation from NEST: a non-finite state also stops the run (NEST checks only V_m < −1e3 and
 //! |w| > 1e6, which we check too).
 
-use evplast_kernel::archive::clopath::Voltages;
+use evplast_kernel::archive::clopath::{UBarDelay, Voltages};
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::lanes::{Lanes, Real};
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent, StatusCtx};
@@ -40,7 +40,7 @@ use evplast_kernel::record::MultimeterData;
 use evplast_kernel::rkf45::{
     evolve_apply_cached, evolve_first_lanes, tries_whole, Control, StepSize, MAX_ATTEMPTS_PER_STEP,
 };
-use evplast_kernel::snapshot::Snap;
+use evplast_kernel::snapshot::{Snap, Snapshot};
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
 use crate::clopath_archiving::{write_clopath, ClopathParams};
@@ -209,6 +209,8 @@ struct Node {
     dydt: Option<[f64; 7]>,
     /// `p` as the free right-hand side reads it.
     free: Free<f64>,
+    /// ū± delayed by `delay_u_bars` (kept with plastic inputs or not, as NEST does).
+    delay: UBarDelay,
 }
 
 /// Bytes of one neuron's state in the population (for the memory estimate).
@@ -266,6 +268,7 @@ impl AeifPscDeltaClopath {
                 i_stim: 0.0,
                 dydt: None,
                 free: Free::of(&np.p),
+                delay: UBarDelay::new(np.clopath.rule(res).delay_u_bars_steps),
             }
         }));
         Ok(Self {
@@ -600,11 +603,12 @@ fn step(
             n.dydt = None;
         }
     }
+    let (u_plus, u_minus) = n.delay.push(n.y[U_PLUS], n.y[U_MINUS]);
     if let Some(a) = block.archive[i] {
         let v = Voltages {
             u: n.y[V_M],
-            u_plus: n.y[U_PLUS],
-            u_minus: n.y[U_MINUS],
+            u_plus,
+            u_minus,
             u_bar_bar: n.y[U_BAR_BAR],
         };
         write_clopath(ctx, a, k + 1, v);
@@ -649,6 +653,7 @@ impl Population for AeifPscDeltaClopath {
                         s.f64(x);
                     }
                 });
+                n.delay.snapshot(s);
             },
         );
         self.block.snapshot(s);
@@ -685,6 +690,10 @@ impl Population for AeifPscDeltaClopath {
         Some(&mut self.block.samplers)
     }
 
+    fn archive_ids_mut(&mut self) -> Option<&mut [Option<u32>]> {
+        Some(&mut self.block.archive)
+    }
+
     fn get_status(&self, i: usize, out: &mut ParamMap) {
         self.nodes[i].p.to_map(out);
         self.clopath[i].to_map(out);
@@ -719,6 +728,10 @@ impl Population for AeifPscDeltaClopath {
         n.free = Free::of(&np.p);
         n.p = np.p;
         n.dydt = None;
+        let steps = np.clopath.rule(ctx.res).delay_u_bars_steps;
+        if steps != n.delay.steps() {
+            n.delay = UBarDelay::new(steps);
+        }
         self.clopath[i] = np.clopath;
         Ok(())
     }

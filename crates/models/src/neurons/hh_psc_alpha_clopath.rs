@@ -20,12 +20,12 @@
 //! doi:10.1038/nn.2479. Partners: `clopath_synapse`, `static_synapse`, `dc_generator`.
 //! Deviation from NEST: a non-finite state stops the run with an error.
 
-use evplast_kernel::archive::clopath::Voltages;
+use evplast_kernel::archive::clopath::{UBarDelay, Voltages};
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent, StatusCtx};
 use evplast_kernel::record::MultimeterData;
 use evplast_kernel::rkf45::{evolve_step, Control, StepSize};
-use evplast_kernel::snapshot::Snap;
+use evplast_kernel::snapshot::{Snap, Snapshot};
 use evplast_kernel::{NumericalInstability, Resolution, Step};
 
 use crate::clopath_archiving::{write_clopath, ClopathParams};
@@ -199,6 +199,8 @@ struct Node {
     i_stim: f64,
     psc_init_ex: f64,
     psc_init_in: f64,
+    /// ū± delayed by `delay_u_bars` (kept with plastic inputs or not, as NEST does).
+    delay: UBarDelay,
 }
 
 /// Bytes of one neuron's state in the population (for the memory estimate).
@@ -273,6 +275,7 @@ impl HhPscAlphaClopath {
                 i_stim: 0.0,
                 psc_init_ex: e / np.p.tau_syn_ex,
                 psc_init_in: e / np.p.tau_syn_in,
+                delay: UBarDelay::new(np.clopath.rule(res).delay_u_bars_steps),
             }
         }));
         Ok(Self {
@@ -339,6 +342,10 @@ impl Population for HhPscAlphaClopath {
         n.psc_init_ex = e / np.p.tau_syn_ex;
         n.psc_init_in = e / np.p.tau_syn_in;
         n.p = np.p;
+        let steps = np.clopath.rule(ctx.res).delay_u_bars_steps;
+        if steps != n.delay.steps() {
+            n.delay = UBarDelay::new(steps);
+        }
         self.clopath[i] = np.clopath;
         Ok(())
     }
@@ -354,6 +361,7 @@ impl Population for HhPscAlphaClopath {
                 s.i64(&mut n.r);
                 n.h_int.snapshot(s);
                 s.f64(&mut n.i_stim);
+                n.delay.snapshot(s);
             },
         );
         self.block.snapshot(s);
@@ -385,11 +393,12 @@ impl Population for HhPscAlphaClopath {
                     .check_finite(i, MODEL, ctx.res, k + 1, &y, || format!("V_m = {}", y[V_M]))?;
                 n.y[DI_EX] += ctx.inputs.take(ex_ch, k) * n.psc_init_ex;
                 n.y[DI_IN] += ctx.inputs.take(in_ch, k) * n.psc_init_in;
+                let (u_plus, u_minus) = n.delay.push(n.y[U_PLUS], n.y[U_MINUS]);
                 if let Some(a) = archive {
                     let v = Voltages {
                         u: n.y[V_M],
-                        u_plus: n.y[U_PLUS],
-                        u_minus: n.y[U_MINUS],
+                        u_plus,
+                        u_minus,
                         u_bar_bar: n.y[U_BAR_BAR],
                     };
                     write_clopath(ctx, a, k + 1, v);
@@ -421,5 +430,9 @@ impl Population for HhPscAlphaClopath {
 
     fn samplers_mut(&mut self) -> Option<&mut evplast_kernel::record::Samplers> {
         Some(&mut self.block.samplers)
+    }
+
+    fn archive_ids_mut(&mut self) -> Option<&mut [Option<u32>]> {
+        Some(&mut self.block.archive)
     }
 }

@@ -485,4 +485,8 @@ impl Population for PpCondExpMcUrbanczik {
     fn samplers_mut(&mut self) -> Option<&mut evplast_kernel::record::Samplers> {
         Some(&mut self.block.samplers)
     }
+
+    fn archive_ids_mut(&mut self) -> Option<&mut [Option<u32>]> {
+        Some(&mut self.block.archive)
+    }
 }
