@@ -238,10 +238,11 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
     } else {
         weights.iter().sum::<f64>() / weights.len() as f64
     };
+    let (clopath, urbanczik) = net.rule_counters();
     let counters = if a.rule == "clopath" {
-        net.archives.clopath_counters
+        clopath
     } else {
-        net.archives.urbanczik_counters
+        urbanczik
     };
     let n_syn = a.n * a.k;
     Ok(json!({

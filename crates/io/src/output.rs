@@ -404,11 +404,13 @@ pub fn stats_json(l: &Loaded, t: Timings) -> Value {
         "slices": net.counters.slices,
         "stage_s": stage_json(&net.stage_times),
     });
-    if !net.archives.clopath.is_empty() {
-        v["clopath"] = counters_json(&net.archives.clopath_counters);
+    let (n_clopath, n_urbanczik) = net.n_archives();
+    let (clopath, urbanczik) = net.rule_counters();
+    if n_clopath > 0 {
+        v["clopath"] = counters_json(&clopath);
     }
-    if !net.archives.urbanczik.is_empty() {
-        v["urbanczik"] = counters_json(&net.archives.urbanczik_counters);
+    if n_urbanczik > 0 {
+        v["urbanczik"] = counters_json(&urbanczik);
     }
     v
 }
@@ -466,7 +468,7 @@ pub fn network_json(l: &Loaded) -> Value {
     }
     // Poisson trains, matched to their connections in order.
     let mut trains: Vec<evplast_kernel::network::GeneratedTrain> = Vec::new();
-    for p in &net.populations {
+    for p in net.populations() {
         p.generated_trains(&mut trains);
     }
     let mut connections = Vec::new();

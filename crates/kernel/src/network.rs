@@ -7,6 +7,7 @@ use std::ops::ControlFlow;
 use std::time::Instant;
 
 pub use crate::archive::Archives;
+use crate::archive::RuleCounters;
 use crate::archive::Scheme;
 use crate::build_error::BuildError;
 use crate::error::{GridTime, NumericalInstability, Site};
@@ -267,7 +268,9 @@ pub struct StageCounters {
 }
 
 /// Wall-clock seconds spent in each stage of the step loop (not state: a resumed run counts
-/// from zero).
+/// from zero). With several shards, a stage's time is the longest any shard spent in it
+/// (shards run the stages side by side); `collect` is the merge of their spikes and what
+/// follows it, done once.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct StageTimes {
     pub deliver: f64,
@@ -276,20 +279,208 @@ pub struct StageTimes {
     pub collect: f64,
 }
 
-/// A built network, ready to simulate.
+/// What every shard reads during a slice.
+#[derive(Clone, Copy)]
+struct SliceArgs<'a> {
+    res: Resolution,
+    from: Step,
+    to: Step,
+    scheme: Scheme,
+    horizon: usize,
+    weight_windows: &'a [(Step, Step)],
+    /// The merged spikes of the previous slice.
+    spikes: &'a [SpikeEvent],
+}
+
+/// What one worker owns: its nodes (a share of every create block) and everything only they
+/// touch — their populations, input rings, archives, the synapses onto them (laid out by
+/// source), their devices' per-target trains — with local channel and archive ids.
+/// ARCHITECTURE.md, "Shards".
+pub struct Shard {
+    pub populations: Vec<Box<dyn Population>>,
+    pub synapses: Vec<Box<dyn SynapseTable>>,
+    pub inputs: InputBuffers,
+    /// Node id owning each of this shard's input channels.
+    pub channel_owner: Vec<u32>,
+    /// Archive id (in this shard's archives) of each channel's node, or `u32::MAX`.
+    pub channel_archive: Vec<u32>,
+    pub archives: Archives,
+    /// Spikes this shard's nodes emitted in the current slice (merged by the network after
+    /// it), and device events for this shard's own channels (delivered in the next slice).
+    pub outbox: Outbox,
+    /// Weight records of the current slice, per weight recorder (moved to the network after
+    /// it).
+    pub weights: Vec<Vec<WeightRecord>>,
+    /// Synapse tables the spikes of the previous slice go through: tables added after them
+    /// (connections made between runs) do not get them, as in NEST
+    /// (tools/nest_check/NEST_SEMANTICS.md §11). `usize::MAX`: every table.
+    pub outbox_tables: usize,
+    pub direct_events: u64,
+    pub stage_times: StageTimes,
+    /// The outcome of the current slice: whether archives were caught up, or the error.
+    done: Result<bool, NumericalInstability>,
+}
+
+impl Default for Shard {
+    fn default() -> Self {
+        Self {
+            populations: Vec::new(),
+            synapses: Vec::new(),
+            inputs: InputBuffers::default(),
+            channel_owner: Vec::new(),
+            channel_archive: Vec::new(),
+            archives: Archives::default(),
+            outbox: Outbox::default(),
+            weights: Vec::new(),
+            outbox_tables: usize::MAX,
+            direct_events: 0,
+            stage_times: StageTimes::default(),
+            done: Ok(false),
+        }
+    }
+}
+
+impl Shard {
+    /// An empty shard whose input rings fit delays up to `max_delay` in slices of `min_delay`.
+    pub fn new(min_delay: Step, max_delay: Step) -> Result<Self, crate::KernelError> {
+        Ok(Self {
+            inputs: InputBuffers::new(Vec::new(), min_delay, max_delay)?,
+            ..Self::default()
+        })
+    }
+
+    /// One slice of this shard: deliver, advance, update; the outcome in `self.done`.
+    fn slice(&mut self, a: &SliceArgs<'_>) {
+        self.done = self.run_slice(a);
+    }
+
+    fn run_slice(&mut self, a: &SliceArgs<'_>) -> Result<bool, NumericalInstability> {
+        // Four clock reads per slice: far below the cost of a slice.
+        let t0 = Instant::now();
+        self.deliver(a)?;
+        let t1 = Instant::now();
+        let caught_up = self.advance(a);
+        let t2 = Instant::now();
+        self.update(a)?;
+        self.archives.sample_lengths();
+        let t3 = Instant::now();
+        let st = &mut self.stage_times;
+        st.deliver += (t1 - t0).as_secs_f64();
+        st.advance += (t2 - t1).as_secs_f64();
+        st.update += (t3 - t2).as_secs_f64();
+        Ok(caught_up)
+    }
+
+    /// Stage 1: last slice's spikes through every synapse table; device events into rings.
+    /// Fails if a plastic update produced a non-finite weight.
+    fn deliver(&mut self, a: &SliceArgs<'_>) -> Result<(), NumericalInstability> {
+        let mut ctx = DeliverCtx {
+            res: a.res,
+            channel_owner: &self.channel_owner,
+            channel_archive: &self.channel_archive,
+            inputs: &mut self.inputs,
+            archives: &mut self.archives,
+            weights: &mut self.weights,
+            weight_windows: a.weight_windows,
+            fault: None,
+        };
+        if !a.spikes.is_empty() {
+            let n = self.outbox_tables.min(self.synapses.len());
+            for table in &mut self.synapses[..n] {
+                table.deliver(a.spikes, &mut ctx);
+            }
+        }
+        for e in &self.outbox.direct {
+            match e.value {
+                DirectValue::Spike {
+                    weight,
+                    multiplicity,
+                } => ctx
+                    .inputs
+                    .add_spike(e.channel, e.arrival, weight, multiplicity),
+                DirectValue::Value(v) => ctx.inputs.add_value(e.channel, e.arrival, v),
+            }
+        }
+        self.direct_events += self.outbox.direct.len() as u64;
+        self.outbox.direct.clear();
+        self.outbox_tables = usize::MAX;
+        ctx.fault.map_or(Ok(()), Err)
+    }
+
+    /// Stage 1b: bring synapses up to date with the archives up to the slice origin (minus
+    /// their delay; every later spike is stamped after it): all of them in the time-driven
+    /// scheme; in the event and compressed schemes only those onto archives over the horizon,
+    /// so that memory stays bounded when an input falls silent. Weights are unchanged by this.
+    /// Returns whether anything was caught up.
+    fn advance(&mut self, a: &SliceArgs<'_>) -> bool {
+        let (h, origin, horizon) = (a.res.h(), a.from, a.horizon);
+        let mut any = false;
+        self.archives.each_history(|hist, _| {
+            let over = hist.raw_len() > horizon;
+            *hist.catch_up() = over;
+            any |= over;
+        });
+        let all = a.scheme == Scheme::Time;
+        if !all && !any {
+            return false;
+        }
+        if a.scheme == Scheme::Compressed {
+            self.archives.each_history(|hist, c| {
+                if *hist.catch_up() {
+                    hist.fold_groups(origin, h, c);
+                }
+            });
+        } else {
+            let mut ctx = DeliverCtx {
+                res: a.res,
+                channel_owner: &self.channel_owner,
+                channel_archive: &self.channel_archive,
+                inputs: &mut self.inputs,
+                archives: &mut self.archives,
+                weights: &mut self.weights,
+                weight_windows: a.weight_windows,
+                fault: None,
+            };
+            for table in &mut self.synapses {
+                table.advance(origin, all, &mut ctx);
+            }
+        }
+        self.archives.each_history(|hist, _| {
+            if all || *hist.catch_up() {
+                hist.prune();
+                *hist.catch_up() = false;
+            }
+        });
+        true
+    }
+
+    /// Stage 2: every population over steps `from..to`.
+    fn update(&mut self, a: &SliceArgs<'_>) -> Result<(), NumericalInstability> {
+        let mut ctx = SliceCtx {
+            res: a.res,
+            from: a.from,
+            to: a.to,
+            inputs: &mut self.inputs,
+            archives: &mut self.archives,
+            out: &mut self.outbox,
+        };
+        for p in &mut self.populations {
+            p.update(&mut ctx)?;
+        }
+        Ok(())
+    }
+}
+
+/// A built network, ready to simulate: its shards and what is merged from them.
 pub struct Network {
     pub res: Resolution,
     pub min_delay: Step,
     pub max_delay: Step,
     pub n_nodes: usize,
-    pub populations: Vec<Box<dyn Population>>,
-    pub synapses: Vec<Box<dyn SynapseTable>>,
-    pub inputs: InputBuffers,
-    /// Node id owning each input channel.
-    pub channel_owner: Vec<u32>,
-    /// Archive id of each channel's node (within its rule's archives), or `u32::MAX`.
-    pub channel_archive: Vec<u32>,
-    pub archives: Archives,
+    pub shards: Vec<Shard>,
+    /// The spikes of the last slice, merged from every shard in a total order; delivered at
+    /// the start of the next slice (spikes of a run's last slice wait here, as in NEST).
+    pub spikes: Vec<SpikeEvent>,
     pub spike_recording: SpikeRecording,
     /// Per node id: its spikes count in `counters.spikes_emitted` (neurons, not devices).
     pub counts_spikes: Vec<bool>,
@@ -297,7 +488,6 @@ pub struct Network {
     /// Per weight recorder: the stamps it records, `lo < stamp ≤ hi` (NEST's recorder window).
     pub weight_windows: Vec<(Step, Step)>,
     pub multimeters: Vec<MultimeterData>,
-    pub outbox: Outbox,
     /// Steps simulated so far.
     pub now: Step,
     pub counters: StageCounters,
@@ -307,10 +497,8 @@ pub struct Network {
     pub horizon_entries: usize,
     /// Where the time of `simulate` went, per stage.
     pub stage_times: StageTimes,
-    /// Synapse tables the spikes waiting in the outbox go through: tables added after them
-    /// (connections made between runs) do not get them, as in NEST
-    /// (tools/nest_check/NEST_SEMANTICS.md §11). `usize::MAX`: every table.
-    pub outbox_tables: usize,
+    /// Worker threads for the shards (none with one thread: the shards run in turn).
+    pub pool: Option<rayon::ThreadPool>,
 }
 
 impl Network {
@@ -327,150 +515,99 @@ impl Network {
         while self.now < end {
             let slice_end = ((self.now / self.min_delay) + 1) * self.min_delay;
             let to = slice_end.min(end);
-            // Four clock reads per slice: far below the cost of a slice.
-            let t0 = Instant::now();
-            self.deliver()?;
-            let t1 = Instant::now();
-            self.advance(self.now);
-            let t2 = Instant::now();
-            self.update(self.now, to)?;
-            let t3 = Instant::now();
-            self.collect()?;
-            let t4 = Instant::now();
-            let st = &mut self.stage_times;
-            st.deliver += (t1 - t0).as_secs_f64();
-            st.advance += (t2 - t1).as_secs_f64();
-            st.update += (t3 - t2).as_secs_f64();
-            st.collect += (t4 - t3).as_secs_f64();
+            self.slice(self.now, to)?;
             self.now = to;
             if progress(self.now).is_break() {
                 break;
             }
         }
+        self.stage_times = self.shard_times();
         Ok(())
     }
 
-    /// Stage 1: last slice's spikes through every synapse table; device events into rings.
-    /// Fails if a plastic update produced a non-finite weight.
-    fn deliver(&mut self) -> Result<(), NumericalInstability> {
-        let mut ctx = DeliverCtx {
-            res: self.res,
-            channel_owner: &self.channel_owner,
-            channel_archive: &self.channel_archive,
-            inputs: &mut self.inputs,
-            archives: &mut self.archives,
-            weights: &mut self.weight_records,
-            weight_windows: &self.weight_windows,
-            fault: None,
+    /// The stage times: per stage the longest any shard spent (they run side by side), and the
+    /// network's own merge.
+    fn shard_times(&self) -> StageTimes {
+        let mut t = StageTimes {
+            collect: self.stage_times.collect,
+            ..StageTimes::default()
         };
-        if !self.outbox.spikes.is_empty() {
-            let n = self.outbox_tables.min(self.synapses.len());
-            for table in &mut self.synapses[..n] {
-                table.deliver(&self.outbox.spikes, &mut ctx);
-            }
-            self.counters.spikes_delivered += self.outbox.spikes.len() as u64;
+        for s in &self.shards {
+            t.deliver = t.deliver.max(s.stage_times.deliver);
+            t.advance = t.advance.max(s.stage_times.advance);
+            t.update = t.update.max(s.stage_times.update);
         }
-        for e in &self.outbox.direct {
-            match e.value {
-                DirectValue::Spike {
-                    weight,
-                    multiplicity,
-                } => ctx
-                    .inputs
-                    .add_spike(e.channel, e.arrival, weight, multiplicity),
-                DirectValue::Value(v) => ctx.inputs.add_value(e.channel, e.arrival, v),
-            }
-        }
-        self.counters.direct_events += self.outbox.direct.len() as u64;
-        self.outbox.spikes.clear();
-        self.outbox.direct.clear();
-        self.outbox_tables = usize::MAX;
-        ctx.fault.map_or(Ok(()), Err)
+        t
     }
 
-    /// Stage 1b: bring synapses up to date with the archives up to `origin` (minus their delay;
-    /// every later spike is stamped after `origin`): all of them in the time-driven scheme;
-    /// in the event and compressed schemes only those onto archives over the horizon, so that
-    /// memory stays bounded when an input falls silent. Weights are unchanged by this.
-    fn advance(&mut self, origin: Step) {
-        let h = self.res.h();
-        let horizon = self.horizon_entries;
-        let mut any = false;
-        self.archives.each_history(|hist, _| {
-            let over = hist.raw_len() > horizon;
-            *hist.catch_up() = over;
-            any |= over;
-        });
-        let all = self.scheme == Scheme::Time;
-        if !all && !any {
-            return;
-        }
-        if self.scheme == Scheme::Compressed {
-            self.archives.each_history(|hist, c| {
-                if *hist.catch_up() {
-                    hist.fold_groups(origin, h, c);
-                }
-            });
-        } else {
-            let mut ctx = DeliverCtx {
-                res: self.res,
-                channel_owner: &self.channel_owner,
-                channel_archive: &self.channel_archive,
-                inputs: &mut self.inputs,
-                archives: &mut self.archives,
-                weights: &mut self.weight_records,
-                weight_windows: &self.weight_windows,
-                fault: None,
-            };
-            for table in &mut self.synapses {
-                table.advance(origin, all, &mut ctx);
-            }
-        }
-        self.archives.each_history(|hist, _| {
-            if all || *hist.catch_up() {
-                hist.prune();
-                *hist.catch_up() = false;
-            }
-        });
-        self.counters.catch_ups += 1;
-    }
-
-    /// Stage 2: every population over steps `from..to`.
-    fn update(&mut self, from: Step, to: Step) -> Result<(), NumericalInstability> {
-        let mut ctx = SliceCtx {
+    /// One slice `from..to`: every shard (in parallel with a pool) delivers the previous
+    /// slice's spikes, advances and updates; then their spikes are merged (stage 3, collect).
+    fn slice(&mut self, from: Step, to: Step) -> Result<(), NumericalInstability> {
+        let args = SliceArgs {
             res: self.res,
             from,
             to,
-            inputs: &mut self.inputs,
-            archives: &mut self.archives,
-            out: &mut self.outbox,
+            scheme: self.scheme,
+            horizon: self.horizon_entries,
+            weight_windows: &self.weight_windows,
+            spikes: &self.spikes,
         };
-        for p in &mut self.populations {
-            p.update(&mut ctx)?;
+        match &self.pool {
+            Some(pool) if self.shards.len() > 1 => {
+                use rayon::prelude::*;
+                let shards = &mut self.shards;
+                pool.install(|| shards.par_iter_mut().for_each(|s| s.slice(&args)));
+            }
+            _ => {
+                for s in &mut self.shards {
+                    s.slice(&args);
+                }
+            }
         }
+        // The first failing shard's error (shards hold nodes in creation order, so this is
+        // the first node that failed, as one shard would report it).
+        let mut caught_up = self.scheme == Scheme::Time;
+        for s in &mut self.shards {
+            caught_up |= std::mem::replace(&mut s.done, Ok(false))?;
+        }
+        let t0 = Instant::now();
+        if !self.spikes.is_empty() {
+            self.counters.spikes_delivered += self.spikes.len() as u64;
+        }
+        self.counters.catch_ups += caught_up as u64;
+        self.collect()?;
+        self.stage_times.collect += t0.elapsed().as_secs_f64();
         Ok(())
     }
 
-    /// Stage 3: spikes in stamp order, to spike recorders; archive lengths sampled.
+    /// Stage 3: the shards' spikes merged in a total order, to spike recorders; weight records
+    /// gathered.
     fn collect(&mut self) -> Result<(), NumericalInstability> {
+        self.spikes.clear();
+        for s in &mut self.shards {
+            self.spikes.extend_from_slice(&s.outbox.spikes);
+            s.outbox.spikes.clear();
+            for (all, new) in self.weight_records.iter_mut().zip(&mut s.weights) {
+                all.append(new);
+            }
+        }
         // Populations emit node by node; delivery and recording want time order. The order is
         // total over the events' contents (stamp, source, then multiplicity and weight factor),
         // so events that compare equal are identical and the result does not depend on the
-        // emission order (or, later, on how nodes are split among workers); an unstable sort
-        // needs no scratch buffer, so the slice allocates nothing here.
-        self.outbox.spikes.sort_unstable_by(|a, b| {
+        // emission order or on how nodes are split among shards; an unstable sort needs no
+        // scratch buffer, so the slice allocates nothing here.
+        self.spikes.sort_unstable_by(|a, b| {
             (a.stamp, a.source, a.multiplicity)
                 .cmp(&(b.stamp, b.source, b.multiplicity))
                 .then(a.weight_factor.total_cmp(&b.weight_factor))
         });
-        for s in &self.outbox.spikes {
+        for s in &self.spikes {
             self.spike_recording
                 .spike(s.source, s.stamp, s.multiplicity);
             if self.counts_spikes[s.source.0 as usize] {
                 self.counters.spikes_emitted += s.multiplicity as u64;
             }
         }
-        self.archives.sample_lengths();
         self.counters.slices += 1;
         match self.spike_recording.overflow {
             None => Ok(()),
@@ -494,28 +631,59 @@ impl Network {
 
     /// Moves all multimeter samples taken so far into `self.multimeters`.
     pub fn drain_samples(&mut self) {
-        for p in &mut self.populations {
-            p.drain_samples(&mut self.multimeters);
+        for s in &mut self.shards {
+            for p in &mut s.populations {
+                p.drain_samples(&mut self.multimeters);
+            }
         }
     }
 
-    /// Every connection of the plastic synapse models, with model name.
+    /// Every population of every shard.
+    pub fn populations(&self) -> impl Iterator<Item = &dyn Population> {
+        self.shards
+            .iter()
+            .flat_map(|s| s.populations.iter().map(|p| &**p))
+    }
+
+    /// Both rules' counters summed over the shards (clopath, urbanczik).
+    pub fn rule_counters(&self) -> (RuleCounters, RuleCounters) {
+        let mut c = (RuleCounters::default(), RuleCounters::default());
+        for s in &self.shards {
+            c.0.add(&s.archives.clopath_counters);
+            c.1.add(&s.archives.urbanczik_counters);
+        }
+        c
+    }
+
+    /// Archives of each rule over all shards (clopath, urbanczik).
+    pub fn n_archives(&self) -> (usize, usize) {
+        self.shards.iter().fold((0, 0), |(c, u), s| {
+            (c + s.archives.clopath.len(), u + s.archives.urbanczik.len())
+        })
+    }
+
+    /// Every connection of the plastic synapse models, with model name, by source, then
+    /// target (the same for any split into shards).
     pub fn plastic_connections(&self) -> Vec<(&'static str, ConnectionInfo)> {
         let mut out = Vec::new();
         let mut buf = Vec::new();
-        for t in self.synapses.iter().filter(|t| t.is_plastic()) {
-            buf.clear();
-            t.connections(self.res, &self.channel_owner, &mut buf);
-            out.extend(buf.iter().map(|c| (t.model(), *c)));
+        for s in &self.shards {
+            for t in s.synapses.iter().filter(|t| t.is_plastic()) {
+                buf.clear();
+                t.connections(self.res, &s.channel_owner, &mut buf);
+                out.extend(buf.iter().map(|c| (t.model(), *c)));
+            }
         }
+        // Stable: connections of one source and target (in one shard) keep their order.
+        out.sort_by(|a, b| (a.0, a.1.source, a.1.target).cmp(&(b.0, b.1.source, b.1.target)));
         out
     }
 }
 
 impl Snapshot for Network {
-    /// The whole state of the run: time, counters, input rings, archives, recordings, the
-    /// spikes and device events of the last slice (not delivered yet), every population and
-    /// every synapse table.
+    /// The whole state of the run: time, counters, the spikes of the last slice (not delivered
+    /// yet), spike recordings, weight and multimeter records, then every shard (input rings,
+    /// archives, device events not delivered yet, populations, synapse tables).
     fn snapshot(&mut self, s: &mut Snap) {
         s.tag("network");
         s.i64(&mut self.now);
@@ -529,8 +697,13 @@ impl Snapshot for Network {
         ] {
             s.u64(x);
         }
-        self.inputs.snapshot(s);
-        self.archives.snapshot(s);
+        s.tag("spikes");
+        s.vec(&mut self.spikes, |s, e| {
+            s.u32(&mut e.source.0);
+            s.i64(&mut e.stamp);
+            s.u32(&mut e.multiplicity);
+            s.f64(&mut e.weight_factor);
+        });
         self.spike_recording.snapshot(s);
         s.tag("weight recorders");
         s.each(&mut self.weight_records, "the weight recorders", |s, w| {
@@ -540,42 +713,41 @@ impl Snapshot for Network {
         s.each(&mut self.multimeters, "the multimeters", |s, m| {
             m.snapshot(s)
         });
-        s.tag("outbox");
-        s.vec(&mut self.outbox.spikes, |s, e| {
-            s.u32(&mut e.source.0);
-            s.i64(&mut e.stamp);
-            s.u32(&mut e.multiplicity);
-            s.f64(&mut e.weight_factor);
-        });
-        s.vec(&mut self.outbox.direct, |s, e| {
-            s.u32(&mut e.channel);
-            s.i64(&mut e.arrival);
-            let (mut kind, mut x, mut m) = match e.value {
-                DirectValue::Spike {
-                    weight,
-                    multiplicity,
-                } => (0u8, weight, multiplicity),
-                DirectValue::Value(v) => (1u8, v, 0),
-            };
-            s.u8(&mut kind);
-            s.f64(&mut x);
-            s.u32(&mut m);
-            e.value = if kind == 0 {
-                DirectValue::Spike {
-                    weight: x,
-                    multiplicity: m,
-                }
-            } else {
-                DirectValue::Value(x)
-            };
-        });
-        s.each(&mut self.populations, "the populations", |s, p| {
-            s.tag(p.model());
-            p.snapshot(s);
-        });
-        s.each(&mut self.synapses, "the synapse tables", |s, t| {
-            s.tag(t.model());
-            t.snapshot(s);
+        s.each(&mut self.shards, "the shards", |s, sh| {
+            s.tag("shard");
+            s.u64(&mut sh.direct_events);
+            sh.inputs.snapshot(s);
+            sh.archives.snapshot(s);
+            s.vec(&mut sh.outbox.direct, |s, e| {
+                s.u32(&mut e.channel);
+                s.i64(&mut e.arrival);
+                let (mut kind, mut x, mut m) = match e.value {
+                    DirectValue::Spike {
+                        weight,
+                        multiplicity,
+                    } => (0u8, weight, multiplicity),
+                    DirectValue::Value(v) => (1u8, v, 0),
+                };
+                s.u8(&mut kind);
+                s.f64(&mut x);
+                s.u32(&mut m);
+                e.value = if kind == 0 {
+                    DirectValue::Spike {
+                        weight: x,
+                        multiplicity: m,
+                    }
+                } else {
+                    DirectValue::Value(x)
+                };
+            });
+            s.each(&mut sh.populations, "the populations", |s, p| {
+                s.tag(p.model());
+                p.snapshot(s);
+            });
+            s.each(&mut sh.synapses, "the synapse tables", |s, t| {
+                s.tag(t.model());
+                t.snapshot(s);
+            });
         });
         s.tag("end");
     }

@@ -6,11 +6,9 @@ use evplast_kernel::archive::clopath::{ClopathArchive, LtdRing};
 use evplast_kernel::archive::compressed::CompressedGroup;
 use evplast_kernel::archive::urbanczik::UrbanczikArchive;
 pub use evplast_kernel::archive::Scheme;
-use evplast_kernel::inputs::{ChannelKind, InputBuffers};
+use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::limits::{self, try_reserve, try_vec};
-use evplast_kernel::network::{
-    Archives, ConnectionInfo, Network, Outbox, Population, StageCounters,
-};
+use evplast_kernel::network::{ConnectionInfo, Network, Population, Shard, StageCounters};
 use evplast_kernel::record::{MultimeterData, Samplers, SpikeRecording};
 use evplast_kernel::rng::{self, domain};
 use evplast_kernel::{KernelError, NodeId, Resolution, Step};
@@ -297,6 +295,8 @@ pub struct Simulation {
     pub device_links: Vec<ConnectionInfo>,
     pub min_delay: Step,
     pub max_delay: Step,
+    /// Per create block: where its nodes live among the shards.
+    pub places: Vec<BlockPlace>,
 }
 
 impl NetworkBuilder {
@@ -850,29 +850,41 @@ impl NetworkBuilder {
             return Err(BuildError::Connect("the network is built already".into()));
         }
         let (min_delay, max_delay) = self.delays();
+        let n_shards = self.cfg.local_num_threads.max(1) as usize;
+        let mut shards = Vec::new();
+        for _ in 0..n_shards {
+            shards.push(Shard::new(min_delay, max_delay)?);
+        }
+        let pool = if n_shards > 1 {
+            Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n_shards)
+                    .build()
+                    .map_err(|e| {
+                        BuildError::Connect(format!("cannot start {n_shards} threads: {e}"))
+                    })?,
+            )
+        } else {
+            None
+        };
         let network = Network {
             res: self.res,
             min_delay,
             max_delay,
             n_nodes: 0,
-            populations: Vec::new(),
-            synapses: Vec::new(),
-            inputs: InputBuffers::new(Vec::new(), min_delay, max_delay)?,
-            channel_owner: Vec::new(),
-            channel_archive: Vec::new(),
-            archives: Archives::default(),
+            shards,
+            spikes: Vec::new(),
             spike_recording: SpikeRecording::new(0, 0)?,
             counts_spikes: vec![false],
             weight_records: Vec::new(),
             weight_windows: Vec::new(),
             multimeters: Vec::new(),
-            outbox: Outbox::default(),
             now: 0,
             counters: StageCounters::default(),
             scheme: self.cfg.scheme,
             horizon_entries: (self.cfg.history_horizon / self.res.h()).round().max(1.0) as usize,
             stage_times: Default::default(),
-            outbox_tables: usize::MAX,
+            pool,
         };
         let mut sim = Simulation {
             device_links: Vec::new(),
@@ -886,9 +898,11 @@ impl NetworkBuilder {
             connections: self.dump.as_ref().map(|_| Vec::new()),
             min_delay,
             max_delay,
+            places: Vec::new(),
         };
         self.built = Some(Built {
             delays: (min_delay, max_delay),
+            shard_of: vec![0],
             ..Default::default()
         });
         self.grow(&mut sim)?;
@@ -905,12 +919,13 @@ impl NetworkBuilder {
     }
 
     /// Lays out what was added since the last build or growth into the built network `sim`:
-    /// the new nodes (populations, input channels after the old ones, archives, recorders),
-    /// the new device and recorder links, and the new synapses as tables of their own,
-    /// appended after the old tables (so the spikes waiting in the outbox do not reach them,
-    /// as in NEST). Old nodes keep their state; an archive that gains plastic inputs gains
-    /// readers, which read whatever history it still holds (plastic synapses onto an old node
-    /// without an archive are refused at connect). Fails only if memory runs out.
+    /// the new nodes (split among the shards: each block in contiguous chunks, one per shard;
+    /// populations, input channels after the shard's old ones, archives, recorders), the new
+    /// device and recorder links, and the new synapses as tables of their own in the shard of
+    /// their target, appended after the old tables (so the spikes waiting for delivery do not
+    /// reach them, as in NEST). Old nodes keep their state; an archive that gains plastic
+    /// inputs gains readers, which read whatever history it still holds; a built neuron's
+    /// first plastic input gets an empty archive. Fails only if memory runs out.
     pub fn grow(&mut self, sim: &mut Simulation) -> Result<(), BuildError> {
         let mut built = self
             .built
@@ -927,32 +942,58 @@ impl NetworkBuilder {
         let (min_delay, max_delay) = built.delays;
         let new_blocks = built.blocks..self.blocks.len();
         let net = &mut sim.network;
-
-        // Input channels of the new nodes, node by node in block order, after the old ones.
+        let n_shards = net.shards.len();
         const NODES: &str = "the per-node tables";
-        let mut kinds: Vec<ChannelKind> = Vec::new();
-        let old_channels = net.inputs.n_channels();
-        try_reserve(
-            &mut kinds,
-            (self.n_channels as usize).saturating_sub(old_channels),
-            "the input channels",
-        )?;
         fn grow_to<T: Clone>(v: &mut Vec<T>, n: usize, x: T) -> Result<(), KernelError> {
             try_reserve(v, n.saturating_sub(v.len()), NODES)?;
             v.resize(n, x);
             Ok(())
         }
+
+        // Each new block in contiguous chunks, chunk k to shard k; devices that send to each
+        // target directly are in every shard, each copy with the trains into that shard.
+        grow_to(&mut built.shard_of, n_nodes + 1, 0)?;
+        for (bi, b) in self.blocks.iter().enumerate().skip(built.blocks) {
+            let n = b.params.len();
+            let replicated = is_direct_source(b.model.name);
+            let chunks = (0..n_shards)
+                .map(|k| b.first + (k * n / n_shards) as u32)
+                .chain(std::iter::once(b.first + n as u32))
+                .collect::<Vec<u32>>();
+            for k in 0..n_shards {
+                for id in chunks[k]..chunks[k + 1] {
+                    built.shard_of[id as usize] = k as u16;
+                }
+            }
+            sim.places.push(BlockPlace {
+                first: b.first,
+                n: n as u32,
+                replicated,
+                chunks,
+                pops: vec![None; n_shards],
+            });
+            debug_assert_eq!(sim.places.len(), bi + 1);
+        }
+        let shard_of = &built.shard_of;
+
+        // Input channels of the new nodes, node by node in block order, after the shard's old
+        // ones (channel numbers are the shard's own).
+        let mut kinds: Vec<Vec<ChannelKind>> = vec![Vec::new(); n_shards];
+        let old_channels: Vec<usize> = net.shards.iter().map(|s| s.inputs.n_channels()).collect();
         grow_to(&mut built.channel_base, n_nodes + 1, 0)?;
-        let channel_base = &mut built.channel_base;
         for b in &self.blocks[new_blocks.clone()] {
             for i in 0..b.params.len() {
-                channel_base[b.first as usize + i] = (old_channels + kinds.len()) as u32;
-                kinds.extend_from_slice(b.model.inputs);
+                let id = b.first as usize + i;
+                let k = shard_of[id] as usize;
+                built.channel_base[id] = (old_channels[k] + kinds[k].len()) as u32;
+                try_reserve(&mut kinds[k], b.model.inputs.len(), "the input channels")?;
+                kinds[k].extend_from_slice(b.model.inputs);
             }
         }
         let channel_base = &built.channel_base;
 
-        // An archive for every target of a plastic synapse, of the target's rule.
+        // An archive for every target of a plastic synapse, of the target's rule (ids are the
+        // target shard's own).
         let mut n_plastic_in = try_vec(n_nodes + 1, 0u32, NODES)?;
         for t in [CLOPATH, URBANCZIK] {
             for &target in &self.collected[t].target {
@@ -982,15 +1023,16 @@ impl NetworkBuilder {
                         _ => unreachable!("plastic tables hold plastic links"),
                     };
                     let delay = col.delay[i] as Step;
-                    let target = col.target[i];
-                    let old_groups = archive_of[target as usize].map_or(0, |a| {
+                    let target = col.target[i] as usize;
+                    let archives = &net.shards[shard_of[target] as usize].archives;
+                    let old_groups = archive_of[target].map_or(0, |a| {
                         if t == CLOPATH {
-                            net.archives.clopath[a as usize].ltp.groups.len()
+                            archives.clopath[a as usize].ltp.groups.len()
                         } else {
-                            net.archives.urbanczik[a as usize].history.groups.len()
+                            archives.urbanczik[a as usize].history.groups.len()
                         }
                     });
-                    let gs = &mut groups[target as usize];
+                    let gs = &mut groups[target];
                     let gi = match gs.iter().position(|g| g.0 == delay && g.1 == kernel) {
                         Some(i) => i,
                         None => {
@@ -1027,11 +1069,12 @@ impl NetworkBuilder {
             };
             let b = &self.blocks[self.node_block[id] as usize];
             let p = &b.params[id - b.first as usize];
+            let archives = &mut net.shards[shard_of[id] as usize].archives;
             if let Some(a) = archive_of[id] {
                 let a = a as usize;
                 match p {
-                    NodeParams::Pp(_) => net.archives.urbanczik[a].history.raw.add_readers(n_in),
-                    _ => net.archives.clopath[a].ltp.raw.add_readers(n_in),
+                    NodeParams::Pp(_) => archives.urbanczik[a].history.raw.add_readers(n_in),
+                    _ => archives.clopath[a].ltp.raw.add_readers(n_in),
                 }
                 continue;
             }
@@ -1052,12 +1095,12 @@ impl NetworkBuilder {
                     let mut a =
                         ClopathArchive::new(cp.rule(self.res), n_in, min_delay, max_delay, ring);
                     a.ltp.raw.set_keep(keep);
-                    push(&mut net.archives.clopath, a)
+                    push(&mut archives.clopath, a)
                 }
                 (NodeParams::Pp(np), None) => {
                     let mut a = UrbanczikArchive::new(np.rule(), n_in);
                     a.history.raw.set_keep(keep);
-                    push(&mut net.archives.urbanczik, a)
+                    push(&mut archives.urbanczik, a)
                 }
                 _ => unreachable!("checked at connect"),
             });
@@ -1065,14 +1108,14 @@ impl NetworkBuilder {
         if compressed {
             for (id, gs) in groups.iter().enumerate() {
                 let Some(a) = archive_of[id] else { continue };
-                let a = a as usize;
+                let (a, archives) = (a as usize, &mut net.shards[shard_of[id] as usize].archives);
                 match &self.blocks[self.node_block[id] as usize].params
                     [id - self.blocks[self.node_block[id] as usize].first as usize]
                 {
                     NodeParams::Pp(np) => {
                         let taus = urbanczik_synapse::group_taus(&np.rule());
                         for &(delay, kernel, a0, n) in gs {
-                            net.archives.urbanczik[a]
+                            archives.urbanczik[a]
                                 .history
                                 .groups
                                 .push(CompressedGroup::new(
@@ -1086,16 +1129,13 @@ impl NetworkBuilder {
                     }
                     _ => {
                         for &(delay, kernel, a0, n) in gs {
-                            net.archives.clopath[a]
-                                .ltp
-                                .groups
-                                .push(CompressedGroup::new(
-                                    delay,
-                                    [f64::from_bits(kernel)],
-                                    None,
-                                    a0,
-                                    n,
-                                ));
+                            archives.clopath[a].ltp.groups.push(CompressedGroup::new(
+                                delay,
+                                [f64::from_bits(kernel)],
+                                None,
+                                a0,
+                                n,
+                            ));
                         }
                     }
                 }
@@ -1155,8 +1195,13 @@ impl NetworkBuilder {
         for (id, _) in &recorders.weight_recorders[net.weight_windows.len()..] {
             net.weight_windows.push(recording_of(*id));
             net.weight_records.push(Vec::new());
+            for s in &mut net.shards {
+                s.weights.push(Vec::new());
+            }
         }
-        let mut direct: Vec<Vec<DirectTarget>> = try_vec(n_nodes + 1, Vec::new(), NODES)?;
+        // Per generator: its new targets, each with its rank among all the generator's
+        // targets (its train's stream key) — then handed to the target's shard.
+        let mut direct: Vec<Vec<(usize, DirectTarget)>> = try_vec(n_nodes + 1, Vec::new(), NODES)?;
         let mut samplings: Vec<(NodeId, NodeId)> = Vec::new();
         let new_conns = &self.conns[built.conns..];
         for c in new_conns {
@@ -1165,15 +1210,27 @@ impl NetworkBuilder {
                     .spike_recording
                     .listen(c.source, rec_index[c.target.0 as usize]),
                 Link::Sample => samplings.push((c.source, c.target)),
-                Link::Static => direct[c.source.0 as usize].push(DirectTarget {
-                    source: c.source,
-                    target: c.target,
-                    channel: channel_base[c.target.0 as usize] + c.channel_offset,
-                    weight: c.weight,
-                    delay: c.delay,
-                }),
+                Link::Static => {
+                    let src = c.source.0 as usize;
+                    let rank =
+                        built.n_direct.get(src).copied().unwrap_or(0) as usize + direct[src].len();
+                    direct[src].push((
+                        rank,
+                        DirectTarget {
+                            source: c.source,
+                            target: c.target,
+                            channel: channel_base[c.target.0 as usize] + c.channel_offset,
+                            weight: c.weight,
+                            delay: c.delay,
+                        },
+                    ))
+                }
                 _ => unreachable!("synapses are collected by table"),
             }
+        }
+        grow_to(&mut built.n_direct, n_nodes + 1, 0)?;
+        for (src, d) in direct.iter().enumerate() {
+            built.n_direct[src] += d.len() as u32;
         }
         // Per table: its projections' parameters and weight recorders.
         let table_projs = std::mem::take(&mut self.table_projs);
@@ -1203,18 +1260,23 @@ impl NetworkBuilder {
             })
             .collect();
         // Node and archive of every new input channel (synapses store only the channel).
-        try_reserve(&mut net.channel_owner, kinds.len(), "the input channels")?;
-        try_reserve(&mut net.channel_archive, kinds.len(), "the input channels")?;
+        for (k, s) in net.shards.iter_mut().enumerate() {
+            try_reserve(&mut s.channel_owner, kinds[k].len(), "the input channels")?;
+            try_reserve(&mut s.channel_archive, kinds[k].len(), "the input channels")?;
+        }
         for b in &self.blocks[new_blocks.clone()] {
             for i in 0..b.params.len() {
                 let id = b.first as usize + i;
+                let s = &mut net.shards[shard_of[id] as usize];
                 for _ in 0..b.model.inputs.len() {
-                    net.channel_owner.push(id as u32);
-                    net.channel_archive.push(archive_of[id].unwrap_or(u32::MAX));
+                    s.channel_owner.push(id as u32);
+                    s.channel_archive.push(archive_of[id].unwrap_or(u32::MAX));
                 }
             }
         }
-        net.inputs.extend(&kinds)?;
+        for (s, k) in net.shards.iter_mut().zip(&kinds) {
+            s.inputs.extend(k)?;
+        }
 
         // Multimeter `mm` samples `target`, local node `local` of `samplers`' population.
         let attach =
@@ -1235,108 +1297,127 @@ impl NetworkBuilder {
                     .collect();
                 samplers.attach(local, target, mi, mp.interval_steps, fields);
             };
+        // A generator's connections into shard `k`, with their trains' streams.
+        let seed = self.cfg.rng_seed;
+        let trains_into = |direct: &[Vec<(usize, DirectTarget)>], id: usize, k: usize| {
+            direct[id]
+                .iter()
+                .filter(|(_, t)| shard_of[t.target.0 as usize] as usize == k)
+                .map(|(rank, t)| {
+                    // A stream per (generator, rank of the connection): independent of threads.
+                    let key = ((id as u64) << 32) | *rank as u64;
+                    (t.clone(), rng::stream(seed, domain::DYNAMICS, key))
+                })
+                .collect::<Vec<_>>()
+        };
 
-        // Populations, one per created block that updates.
-        try_reserve(&mut built.block_pop, new_blocks.len(), NODES)?;
-        for b in &self.blocks[new_blocks.clone()] {
-            let n = b.params.len();
-            let first = NodeId(b.first);
-            let block = || -> Result<Block, BuildError> {
-                let mut blk = Block::new(
-                    first,
-                    n,
-                    channel_base[b.first as usize],
-                    b.model.inputs.len() as u32,
-                    &archive_of[b.first as usize..b.first as usize + n],
-                )?;
-                for (mm, target) in &samplings {
-                    let local = target.0 as i64 - b.first as i64;
-                    if local >= 0 && local < n as i64 {
-                        attach(&mut blk.samplers, local as usize, *mm, *target, b.model);
-                    }
-                }
-                Ok(blk)
-            };
-            let pop: Box<dyn Population> = match b.model.name {
-                "aeif_psc_delta_clopath" => {
-                    let ps = node_params(&b.params, |p| match p {
-                        NodeParams::Aeif(x) => Some(&**x),
-                        _ => None,
-                    })?;
-                    Box::new(AeifPscDeltaClopath::new(&ps, block()?, self.res)?)
-                }
-                "hh_psc_alpha_clopath" => {
-                    let ps = node_params(&b.params, |p| match p {
-                        NodeParams::Hh(x) => Some(&**x),
-                        _ => None,
-                    })?;
-                    Box::new(HhPscAlphaClopath::new(&ps, block()?, self.res)?)
-                }
-                "pp_cond_exp_mc_urbanczik" => {
-                    let ps = node_params(&b.params, |p| match p {
-                        NodeParams::Pp(x) => Some(&**x),
-                        _ => None,
-                    })?;
-                    // Each neuron's spikes come from its own stream: independent of threads.
-                    let rngs = (0..n)
-                        .map(|i| {
-                            rng::stream(
-                                self.cfg.rng_seed,
-                                domain::DYNAMICS,
-                                (b.first as u64 + i as u64) << 32 | 0xFFFF_FFFF,
-                            )
-                        })
-                        .collect();
-                    Box::new(PpCondExpMcUrbanczik::new(&ps, block()?, self.res, rngs)?)
-                }
-                "parrot_neuron" => Box::new(ParrotNeuron::new(n, block()?)),
-                "spike_generator" => {
-                    let ps = node_params(&b.params, |p| match p {
-                        NodeParams::SpikeGenerator(x) => Some(x),
-                        _ => None,
-                    })?;
-                    Box::new(SpikeGenerator::new(first, ps))
-                }
-                "poisson_generator" | "inhomogeneous_poisson_generator" => {
-                    let ps = node_params(&b.params, |p| match p {
-                        NodeParams::PoissonGenerator(x) => Some(x),
-                        _ => None,
-                    })?;
-                    let mut targets = Vec::new();
-                    for i in 0..n {
-                        for (k, t) in direct[b.first as usize + i].drain(..).enumerate() {
-                            // A stream per (generator, k-th connection): independent of threads.
-                            let key = ((b.first as u64 + i as u64) << 32) | k as u64;
-                            targets
-                                .push((t, rng::stream(self.cfg.rng_seed, domain::DYNAMICS, key)));
-                        }
-                    }
-                    Box::new(PoissonGenerator::new(
-                        b.model.name,
-                        ps,
-                        self.res,
-                        first,
-                        targets,
-                        self.keep_trains,
-                    ))
-                }
-                "dc_generator" | "step_current_generator" => {
-                    let ps = node_params(&b.params, |p| match p {
-                        NodeParams::DcGenerator(x) => Some(x),
-                        _ => None,
-                    })?;
-                    let targets = (0..n)
-                        .flat_map(|i| std::mem::take(&mut direct[b.first as usize + i]))
-                        .collect();
-                    Box::new(DcGenerator::new(b.model.name, ps, b.first, targets))
-                }
-                _ => {
-                    built.block_pop.push(None);
+        // Populations: per created block that updates, one per shard (its chunk of the block,
+        // or for generators that send directly a copy with the trains into that shard).
+        for (bi, b) in self.blocks.iter().enumerate().skip(built.blocks) {
+            let place = &mut sim.places[bi];
+            for k in 0..n_shards {
+                let (lo, hi) = if place.replicated {
+                    (b.first, b.first + b.params.len() as u32)
+                } else {
+                    (place.chunks[k], place.chunks[k + 1])
+                };
+                if lo == hi {
                     continue;
                 }
-            };
-            built.block_pop.push(Some(net.populations.len()));
-            net.populations.push(pop);
+                let n = (hi - lo) as usize;
+                let params = &b.params[(lo - b.first) as usize..(hi - b.first) as usize];
+                let first = NodeId(lo);
+                let block = || -> Result<Block, BuildError> {
+                    let mut blk = Block::new(
+                        first,
+                        n,
+                        channel_base[lo as usize],
+                        b.model.inputs.len() as u32,
+                        &archive_of[lo as usize..hi as usize],
+                    )?;
+                    for (mm, target) in &samplings {
+                        if target.0 >= lo && target.0 < hi {
+                            attach(
+                                &mut blk.samplers,
+                                (target.0 - lo) as usize,
+                                *mm,
+                                *target,
+                                b.model,
+                            );
+                        }
+                    }
+                    Ok(blk)
+                };
+                let pop: Box<dyn Population> = match b.model.name {
+                    "aeif_psc_delta_clopath" => {
+                        let ps = node_params(params, |p| match p {
+                            NodeParams::Aeif(x) => Some(&**x),
+                            _ => None,
+                        })?;
+                        Box::new(AeifPscDeltaClopath::new(&ps, block()?, self.res)?)
+                    }
+                    "hh_psc_alpha_clopath" => {
+                        let ps = node_params(params, |p| match p {
+                            NodeParams::Hh(x) => Some(&**x),
+                            _ => None,
+                        })?;
+                        Box::new(HhPscAlphaClopath::new(&ps, block()?, self.res)?)
+                    }
+                    "pp_cond_exp_mc_urbanczik" => {
+                        let ps = node_params(params, |p| match p {
+                            NodeParams::Pp(x) => Some(&**x),
+                            _ => None,
+                        })?;
+                        // Each neuron's spikes come from its own stream: independent of threads.
+                        let rngs = (lo..hi)
+                            .map(|id| {
+                                rng::stream(seed, domain::DYNAMICS, (id as u64) << 32 | 0xFFFF_FFFF)
+                            })
+                            .collect();
+                        Box::new(PpCondExpMcUrbanczik::new(&ps, block()?, self.res, rngs)?)
+                    }
+                    "parrot_neuron" => Box::new(ParrotNeuron::new(n, block()?)),
+                    "spike_generator" => {
+                        let ps = node_params(params, |p| match p {
+                            NodeParams::SpikeGenerator(x) => Some(x),
+                            _ => None,
+                        })?;
+                        Box::new(SpikeGenerator::new(first, ps))
+                    }
+                    "poisson_generator" | "inhomogeneous_poisson_generator" => {
+                        let ps = node_params(params, |p| match p {
+                            NodeParams::PoissonGenerator(x) => Some(x),
+                            _ => None,
+                        })?;
+                        let targets = (lo..hi)
+                            .flat_map(|id| trains_into(&direct, id as usize, k))
+                            .collect();
+                        Box::new(PoissonGenerator::new(
+                            b.model.name,
+                            ps,
+                            self.res,
+                            first,
+                            targets,
+                            self.keep_trains,
+                        ))
+                    }
+                    "dc_generator" | "step_current_generator" => {
+                        let ps = node_params(params, |p| match p {
+                            NodeParams::DcGenerator(x) => Some(x),
+                            _ => None,
+                        })?;
+                        let targets = (lo..hi)
+                            .flat_map(|id| trains_into(&direct, id as usize, k))
+                            .map(|(t, _)| t)
+                            .collect();
+                        Box::new(DcGenerator::new(b.model.name, ps, lo, targets))
+                    }
+                    _ => continue,
+                };
+                let pops = &mut net.shards[k].populations;
+                place.pops[k] = Some(pops.len());
+                pops.push(pop);
+            }
         }
         // Links from old devices and multimeters, or onto old neurons: into their populations.
         for &(mm, target) in &samplings {
@@ -1344,118 +1425,135 @@ impl NetworkBuilder {
             if bi >= built.blocks {
                 continue;
             }
-            let b = &self.blocks[bi];
-            let pop = built.block_pop[bi].expect("neurons have populations");
-            let samplers = net.populations[pop]
+            let (k, pop, local) = sim.places[bi].place_of(target.0, shard_of);
+            let samplers = net.shards[k].populations[pop]
                 .samplers_mut()
                 .expect("checked at connect: the target has recordables");
-            attach(samplers, (target.0 - b.first) as usize, mm, target, b.model);
+            attach(samplers, local, mm, target, self.blocks[bi].model);
         }
         for (bi, b) in self.blocks[..built.blocks].iter().enumerate() {
-            let Some(pop) = built.block_pop[bi] else {
+            if !sim.places[bi].replicated {
                 continue;
-            };
-            let any = &mut net.populations[pop].as_any_mut();
-            for i in 0..b.params.len() {
-                let targets = std::mem::take(&mut direct[b.first as usize + i]);
-                if targets.is_empty() {
+            }
+            for k in 0..n_shards {
+                let Some(pop) = sim.places[bi].pops[k] else {
                     continue;
-                }
-                if let Some(g) = any.downcast_mut::<PoissonGenerator>() {
-                    let k0 = g.n_targets_of(i);
-                    let streams = targets
-                        .into_iter()
-                        .enumerate()
-                        .map(|(k, t)| {
-                            let key = ((b.first as u64 + i as u64) << 32) | (k0 + k) as u64;
-                            (t, rng::stream(self.cfg.rng_seed, domain::DYNAMICS, key))
-                        })
-                        .collect();
-                    g.add_targets(NodeId(b.first), streams);
-                } else if let Some(g) = any.downcast_mut::<DcGenerator>() {
-                    g.add_targets(targets);
-                } else {
-                    unreachable!("only generators send directly");
+                };
+                let any = net.shards[k].populations[pop].as_any_mut();
+                for id in b.first as usize..b.first as usize + b.params.len() {
+                    let trains = trains_into(&direct, id, k);
+                    if trains.is_empty() {
+                        continue;
+                    }
+                    if let Some(g) = any.downcast_mut::<PoissonGenerator>() {
+                        g.add_targets(NodeId(b.first), trains);
+                    } else if let Some(g) = any.downcast_mut::<DcGenerator>() {
+                        g.add_targets(trains.into_iter().map(|(t, _)| t).collect());
+                    } else {
+                        unreachable!("only generators send directly");
+                    }
                 }
             }
         }
-
         for id in late_archives {
             let bi = self.node_block[id] as usize;
             let b = &self.blocks[bi];
             let a = archive_of[id];
-            let pop = built.block_pop[bi].expect("neurons have populations");
-            let ids = net.populations[pop]
+            let (k, pop, local) = sim.places[bi].place_of(id as u32, shard_of);
+            let s = &mut net.shards[k];
+            let ids = s.populations[pop]
                 .archive_ids_mut()
                 .expect("checked at connect: the target takes plastic inputs");
-            ids[id - b.first as usize] = a;
+            ids[local] = a;
             for o in 0..b.model.inputs.len() {
-                net.channel_archive[channel_base[id] as usize + o] = a.expect("just made");
+                s.channel_archive[channel_base[id] as usize + o] = a.expect("just made");
             }
         }
 
-        // Synapse tables: the collected columns are sorted by source in place and their
-        // targets turned into channels, so no table exists twice in memory.
-        let old_tables = net.synapses.len();
+        // Synapse tables, per shard the synapses onto its nodes: the collected columns are
+        // split by the target's shard, then sorted by source in place and their targets turned
+        // into channels, so no table exists twice in memory.
+        let old_tables: Vec<usize> = net.shards.iter().map(|s| s.synapses.len()).collect();
         let [stat, mut clop, mut urb, stat_rec] = std::mem::take(&mut self.collected);
         clop.group = std::mem::take(&mut group_of[CLOPATH]);
         urb.group = std::mem::take(&mut group_of[URBANCZIK]);
         let scheme = self.cfg.scheme;
-        if !stat_rec.is_empty() {
-            let recorders = table_projs[STATIC_RECORDED]
-                .iter()
-                .map(|&pid| {
-                    self.projections[pid as usize]
-                        .weight_recorder
-                        .map_or(u32::MAX, |w| rec_index[w.0 as usize])
-                })
-                .collect();
-            let t = stat_rec.into_table(n_nodes, channel_base)?;
-            net.synapses.push(Box::new(StaticTable::recorded(
-                t.rows,
-                t.channel,
-                t.delay,
-                t.weight,
-                t.projection,
-                recorders,
-            )));
+        let rec_of_stat: Vec<u32> = table_projs[STATIC_RECORDED]
+            .iter()
+            .map(|&pid| {
+                self.projections[pid as usize]
+                    .weight_recorder
+                    .map_or(u32::MAX, |w| rec_index[w.0 as usize])
+            })
+            .collect();
+        let split = |c: Collected| -> Result<Vec<Collected>, KernelError> {
+            if c.is_empty() {
+                Ok(vec![Collected::default(); n_shards])
+            } else {
+                c.split(shard_of, n_shards)
+            }
+        };
+        let (stat_rec, stat, clop, urb) =
+            (split(stat_rec)?, split(stat)?, split(clop)?, split(urb)?);
+        for (k, (((stat_rec, stat), clop), urb)) in stat_rec
+            .into_iter()
+            .zip(stat)
+            .zip(clop)
+            .zip(urb)
+            .enumerate()
+        {
+            let synapses = &mut net.shards[k].synapses;
+            if !stat_rec.is_empty() {
+                let t = stat_rec.into_table(n_nodes, channel_base)?;
+                synapses.push(Box::new(StaticTable::recorded(
+                    t.rows,
+                    t.channel,
+                    t.delay,
+                    t.weight,
+                    t.projection,
+                    rec_of_stat.clone(),
+                )));
+            }
+            if !stat.is_empty() {
+                let t = stat.into_table(n_nodes, channel_base)?;
+                synapses.push(Box::new(StaticTable::new(
+                    t.rows, t.channel, t.delay, t.weight,
+                )));
+            }
+            if !clop.is_empty() {
+                let t = clop.into_table(n_nodes, channel_base)?;
+                synapses.push(Box::new(ClopathTable::new(
+                    t.rows,
+                    t.channel,
+                    t.delay,
+                    t.projection,
+                    t.weight,
+                    t.group,
+                    clopath_projs.clone(),
+                    self.res,
+                    scheme,
+                )?));
+            }
+            if !urb.is_empty() {
+                let t = urb.into_table(n_nodes, channel_base)?;
+                synapses.push(Box::new(UrbanczikTable::new(
+                    t.rows,
+                    t.channel,
+                    t.delay,
+                    t.projection,
+                    t.weight,
+                    t.group,
+                    urbanczik_projs.clone(),
+                    self.res,
+                    scheme,
+                )?));
+            }
         }
-        if !stat.is_empty() {
-            let t = stat.into_table(n_nodes, channel_base)?;
-            net.synapses.push(Box::new(StaticTable::new(
-                t.rows, t.channel, t.delay, t.weight,
-            )));
-        }
-        if !clop.is_empty() {
-            let t = clop.into_table(n_nodes, channel_base)?;
-            net.synapses.push(Box::new(ClopathTable::new(
-                t.rows,
-                t.channel,
-                t.delay,
-                t.projection,
-                t.weight,
-                t.group,
-                clopath_projs,
-                self.res,
-                scheme,
-            )?));
-        }
-        if !urb.is_empty() {
-            let t = urb.into_table(n_nodes, channel_base)?;
-            net.synapses.push(Box::new(UrbanczikTable::new(
-                t.rows,
-                t.channel,
-                t.delay,
-                t.projection,
-                t.weight,
-                t.group,
-                urbanczik_projs,
-                self.res,
-                scheme,
-            )?));
-        }
-        if net.synapses.len() > old_tables && !net.outbox.spikes.is_empty() {
-            net.outbox_tables = net.outbox_tables.min(old_tables);
+        let pending = !net.spikes.is_empty();
+        for (s, old) in net.shards.iter_mut().zip(old_tables) {
+            if s.synapses.len() > old && pending {
+                s.outbox_tables = s.outbox_tables.min(old);
+            }
         }
         net.multimeters.shrink_to_fit();
 
@@ -1490,6 +1588,57 @@ impl NetworkBuilder {
     }
 }
 
+impl Simulation {
+    /// Every (shard, population, local index) that holds node `id`: one, or one per shard
+    /// for a generator that sends directly; none for a recorder.
+    pub fn places_of(&self, id: NodeId) -> Vec<(usize, usize, usize)> {
+        let bi = self.places.partition_point(|b| b.first <= id.0);
+        match bi.checked_sub(1).map(|i| &self.places[i]) {
+            Some(b) if id.0 < b.first + b.n => b.places(id.0).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Where the nodes of one create block live among the shards.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlockPlace {
+    pub first: u32,
+    pub n: u32,
+    /// Devices that send to each target directly: every shard holds a copy of all of the
+    /// block's nodes (with the trains into that shard); otherwise shard `k` holds the nodes
+    /// `chunks[k]..chunks[k + 1]`.
+    pub replicated: bool,
+    pub chunks: Vec<u32>,
+    /// Per shard: its population of this block, if any (recorders have none).
+    pub pops: Vec<Option<usize>>,
+}
+
+impl BlockPlace {
+    /// (shard, population, local index) of node `id` of a block that is not replicated
+    /// (`shard_of`: every node's shard).
+    fn place_of(&self, id: u32, shard_of: &[u16]) -> (usize, usize, usize) {
+        let k = shard_of[id as usize] as usize;
+        let pop = self.pops[k].expect("the node's shard holds its population");
+        (k, pop, (id - self.chunks[k]) as usize)
+    }
+
+    /// Every (shard, population, local index) that holds node `id`: one place, or one per
+    /// shard for a replicated block.
+    pub fn places(&self, id: u32) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+        self.pops.iter().enumerate().filter_map(move |(k, p)| {
+            let pop = (*p)?;
+            if self.replicated {
+                Some((k, pop, (id - self.first) as usize))
+            } else if id >= self.chunks[k] && id < self.chunks[k + 1] {
+                Some((k, pop, (id - self.chunks[k]) as usize))
+            } else {
+                None
+            }
+        })
+    }
+}
+
 /// What the built network holds already, for [`NetworkBuilder::grow`] and for the checks of
 /// connections made after the build.
 #[derive(Debug, Default)]
@@ -1500,12 +1649,13 @@ struct Built {
     blocks: usize,
     conns: usize,
     nodes: usize,
-    /// Per node id: its first input channel, archive id, recorder index.
+    /// Per node id: its shard, its first input channel and archive id (both the shard's own),
+    /// its recorder index, and the connections it sends directly (a generator's).
+    shard_of: Vec<u16>,
     channel_base: Vec<u32>,
     archive_of: Vec<Option<u32>>,
     rec_index: Vec<u32>,
-    /// Per block: its population's index (recorders have none).
-    block_pop: Vec<Option<usize>>,
+    n_direct: Vec<u32>,
 }
 
 /// Appends `x` and returns its index.

@@ -60,7 +60,7 @@ fn counts(
         .simulate(steps, &mut |_| std::ops::ControlFlow::Continue(()))
         .unwrap();
     let mut trains = Vec::new();
-    for p in &sim.network.populations {
+    for p in sim.network.populations() {
         p.generated_trains(&mut trains);
     }
     assert_eq!(trains.len(), n);

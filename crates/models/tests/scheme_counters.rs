@@ -95,7 +95,7 @@ fn network(trains: &[Vec<i64>], delays: &[f64], scheme: Scheme, horizon_ms: f64)
 }
 
 fn counters(sim: &Simulation) -> RuleCounters {
-    sim.network.archives.urbanczik_counters
+    sim.network.rule_counters().1
 }
 
 #[test]
@@ -226,7 +226,12 @@ fn a_silent_input_keeps_memory_bounded_and_weights_exact() {
                 sim.network
                     .simulate(1000, &mut |_| std::ops::ControlFlow::Continue(()))
                     .unwrap();
-                max_raw = max_raw.max(sim.network.archives.urbanczik[0].history.raw.len());
+                max_raw = max_raw.max(
+                    sim.network.shards[0].archives.urbanczik[0]
+                        .history
+                        .raw
+                        .len(),
+                );
             }
             // Caught up at the start of the slice after it exceeds the horizon; a slice adds one.
             assert!(

@@ -32,7 +32,7 @@ fn conn(s: NodeId, t: NodeId, w: f64) -> ConnRequest {
 }
 
 fn pop<'a>(sim: &'a mut Simulation, model: &str) -> &'a mut Box<dyn Population> {
-    sim.network
+    sim.network.shards[0]
         .populations
         .iter_mut()
         .find(|p| p.model() == model)
@@ -325,8 +325,7 @@ fn synapse_status_reports_and_refuses_as_documented() {
     b.connect(&SynSpec::default(), &[conn(m, n, 3.0)]).unwrap();
     let mut s = b.build().unwrap();
     let res = s.network.res;
-    let t = s
-        .network
+    let t = s.network.shards[0]
         .synapses
         .iter_mut()
         .find(|t| t.model() == "clopath_synapse")
@@ -364,8 +363,7 @@ fn synapse_status_reports_and_refuses_as_documented() {
         assert!(e.contains("clopath_synapse") && e.contains(want), "{e}");
         assert_eq!(get(t.as_ref()), before, "refused {p:?} changed nothing");
     }
-    let st = s
-        .network
+    let st = s.network.shards[0]
         .synapses
         .iter_mut()
         .find(|t| t.model() == "static_synapse")

@@ -786,15 +786,9 @@ impl Kernel {
     }
 }
 
-/// The table index that marks a device or recorder link in a connection handle.
+/// The upper 32 bits that mark a device or recorder link in a connection handle; a synapse's
+/// handle is `shard << 48 | table << 32 | row` (shards and tables fit 16 bits).
 const DEVICE_LINK: u64 = u32::MAX as u64;
-
-/// Where a built node lives.
-enum Loc {
-    /// Population index and local index.
-    Pop(usize, usize),
-    Recorder,
-}
 
 /// Recorded events of one recorder, as columns (NEST's `events` dictionary).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -868,22 +862,6 @@ impl Kernel {
         )
     }
 
-    /// The built population (or recorder) of node `id`.
-    fn locate(&self, id: NodeId) -> Result<Loc, ApiError> {
-        let c = self
-            .create_of(id)
-            .ok_or_else(|| Self::unknown_node(id, self.n_nodes()))?;
-        let info = self.model_of(id).expect("exists");
-        if info.kind == ModelKind::Recorder {
-            return Ok(Loc::Recorder);
-        }
-        let pop = self.creates[..c]
-            .iter()
-            .filter(|x| self.model_of(x.first).map(|m| m.kind) != Some(ModelKind::Recorder))
-            .count();
-        Ok(Loc::Pop(pop, (id.0 - self.creates[c].first.0) as usize))
-    }
-
     /// NEST's `GetStatus` of node `id`: parameters, state and NEST's common keys.
     pub fn get_status(&self, id: NodeId) -> Result<ParamMap, ApiError> {
         let c = self
@@ -893,10 +871,15 @@ impl Kernel {
         let info = self.model_of(id).expect("exists");
         let local = (id.0 - created.first.0) as usize;
         let built = self.is_built(id);
-        let mut out = match (&self.sim, self.locate(id)?) {
-            (Some(sim), Loc::Pop(p, i)) if built => {
+        let place = self
+            .sim
+            .as_ref()
+            .filter(|_| built)
+            .and_then(|sim| Some((sim, *sim.places_of(id).first()?)));
+        let mut out = match place {
+            Some((sim, (k, p, i))) => {
                 let mut m = ParamMap::new();
-                sim.network.populations[p].get_status(i, &mut m);
+                sim.network.shards[k].populations[p].get_status(i, &mut m);
                 m
             }
             _ => evplast_models::builder::status::status_of_params(
@@ -940,16 +923,19 @@ impl Kernel {
         if info.kind == ModelKind::Recorder && built {
             return self.set_recorder(id, c, local, info, p);
         }
-        let loc = self.locate(id)?;
-        match (self.sim.as_mut(), loc) {
-            (Some(sim), Loc::Pop(pi, i)) if built => {
+        match self.sim.as_mut() {
+            Some(sim) if built => {
                 let ctx = evplast_kernel::network::StatusCtx {
                     res,
                     now: sim.network.now,
                 };
-                sim.network.populations[pi]
-                    .set_status(i, p, &ctx)
-                    .map_err(|e| ApiError::build("params", e))?;
+                // Every copy (a generator that sends directly has one per shard); they hold
+                // the same values, so the first refuses what all would.
+                for (k, pi, i) in sim.places_of(id) {
+                    sim.network.shards[k].populations[pi]
+                        .set_status(i, p, &ctx)
+                        .map_err(|e| ApiError::build("params", e))?;
+                }
                 let given = std::mem::take(&mut self.creates[c].params[local]);
                 self.creates[c].params[local] = merged(given, p);
             }
@@ -1098,26 +1084,28 @@ impl Kernel {
         let net = &sim.network;
         let mut rows: Vec<(u32, u32, u64, f64, f64, &'static str)> = Vec::new();
         let mut buf = Vec::new();
-        for (ti, t) in net.synapses.iter().enumerate() {
-            if model.is_some_and(|m| m != t.model()) {
-                continue;
-            }
-            buf.clear();
-            t.connections(net.res, &net.channel_owner, &mut buf);
-            for (r, c) in buf.iter().enumerate() {
-                if source.is_some_and(|s| s.binary_search(&c.source).is_err())
-                    || target.is_some_and(|s| s.binary_search(&c.target).is_err())
-                {
+        for (si, sh) in net.shards.iter().enumerate() {
+            for (ti, t) in sh.synapses.iter().enumerate() {
+                if model.is_some_and(|m| m != t.model()) {
                     continue;
                 }
-                rows.push((
-                    c.source.0,
-                    c.target.0,
-                    (ti as u64) << 32 | r as u64,
-                    c.weight,
-                    c.delay_ms,
-                    t.model(),
-                ));
+                buf.clear();
+                t.connections(net.res, &sh.channel_owner, &mut buf);
+                for (r, c) in buf.iter().enumerate() {
+                    if source.is_some_and(|s| s.binary_search(&c.source).is_err())
+                        || target.is_some_and(|s| s.binary_search(&c.target).is_err())
+                    {
+                        continue;
+                    }
+                    rows.push((
+                        c.source.0,
+                        c.target.0,
+                        (si as u64) << 48 | (ti as u64) << 32 | r as u64,
+                        c.weight,
+                        c.delay_ms,
+                        t.model(),
+                    ));
+                }
             }
         }
         // Device and recorder links (NEST lists them too): static_synapse, read-only handles.
@@ -1171,12 +1159,18 @@ impl Kernel {
         Some(m)
     }
 
-    fn table_row(&self, handle: u64) -> Result<(usize, usize), ApiError> {
-        let (t, r) = ((handle >> 32) as usize, (handle & 0xFFFF_FFFF) as usize);
+    fn table_row(&self, handle: u64) -> Result<(usize, usize, usize), ApiError> {
+        let (k, t, r) = (
+            (handle >> 48) as usize,
+            (handle >> 32 & 0xFFFF) as usize,
+            (handle & 0xFFFF_FFFF) as usize,
+        );
+        let fits = |sim: &Simulation| {
+            let sh = sim.network.shards.get(k)?;
+            (r < sh.synapses.get(t)?.len()).then_some(())
+        };
         match &self.sim {
-            Some(sim) if t < sim.network.synapses.len() && r < sim.network.synapses[t].len() => {
-                Ok((t, r))
-            }
+            Some(sim) if fits(sim).is_some() => Ok((k, t, r)),
             _ => Err(ApiError::new(
                 ErrorKind::BadParameter,
                 "connection",
@@ -1190,13 +1184,14 @@ impl Kernel {
         if let Some(m) = self.device_link(handle) {
             return Ok(m);
         }
-        let (t, r) = self.table_row(handle)?;
+        let (k, t, r) = self.table_row(handle)?;
         let net = &self.sim.as_ref().expect("checked").network;
+        let table = &net.shards[k].synapses[t];
         let mut m = ParamMap::new();
-        net.synapses[t].get_conn(r, net.res, &mut m);
+        table.get_conn(r, net.res, &mut m);
         m.insert(
             "synapse_model".into(),
-            ParamValue::Str(net.synapses[t].model().into()),
+            ParamValue::Str(table.model().into()),
         );
         Ok(m)
     }
@@ -1211,13 +1206,13 @@ impl Kernel {
                  (its weight and delay live in the device): set them in Connect's syn_spec",
             ));
         }
-        let (t, r) = self.table_row(handle)?;
+        let (k, t, r) = self.table_row(handle)?;
         let net = &mut self.sim.as_mut().expect("checked").network;
         let mut p = p.clone();
         for k in ["source", "target", "synapse_model"] {
             p.remove(k);
         }
-        net.synapses[t]
+        net.shards[k].synapses[t]
             .set_conn(r, &p, net.res)
             .map_err(|e| ApiError::build("params", e))
     }

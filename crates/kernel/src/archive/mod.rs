@@ -511,6 +511,16 @@ pub struct RuleCounters {
 }
 
 impl RuleCounters {
+    /// Adds another shard's counts (the largest length is the larger one).
+    pub fn add(&mut self, o: &RuleCounters) {
+        self.synapse_calls += o.synapse_calls;
+        self.weight_change_computations += o.weight_change_computations;
+        self.history_manipulations += o.history_manipulations;
+        self.history_entries_max = self.history_entries_max.max(o.history_entries_max);
+        self.history_entries_sum += o.history_entries_sum;
+        self.history_samples += o.history_samples;
+    }
+
     /// Mean archive length per neuron over the slice-end samples.
     pub fn history_entries_mean(&self) -> f64 {
         if self.history_samples == 0 {

@@ -93,6 +93,55 @@ impl Collected {
         self.weight.is_empty()
     }
 
+    /// Splits the synapses by `shard[target]` into `n` collections (each in connection order),
+    /// one column at a time, so the whole table exists at most once plus one column.
+    pub fn split(mut self, shard: &[u16], n: usize) -> Result<Vec<Collected>, KernelError> {
+        if n == 1 {
+            return Ok(vec![self]);
+        }
+        let key: Vec<u16> = self.target.iter().map(|&t| shard[t as usize]).collect();
+        let mut counts = vec![0usize; n];
+        for &k in &key {
+            counts[k as usize] += 1;
+        }
+        fn column<T: Copy>(
+            col: &mut Vec<T>,
+            key: &[u16],
+            counts: &[usize],
+        ) -> Result<Vec<Vec<T>>, KernelError> {
+            if col.is_empty() {
+                return Ok(vec![Vec::new(); counts.len()]);
+            }
+            let mut out: Vec<Vec<T>> = Vec::with_capacity(counts.len());
+            for &c in counts {
+                let mut v = Vec::new();
+                try_reserve(&mut v, c, "the synapse columns of the shards")?;
+                out.push(v);
+            }
+            for (&x, &k) in col.iter().zip(key) {
+                out[k as usize].push(x);
+            }
+            *col = Vec::new();
+            Ok(out)
+        }
+        let mut parts = vec![Collected::default(); n];
+        macro_rules! split_column {
+            ($f:ident) => {
+                for (p, c) in parts.iter_mut().zip(column(&mut self.$f, &key, &counts)?) {
+                    p.$f = c;
+                }
+            };
+        }
+        split_column!(source);
+        split_column!(target);
+        split_column!(offset);
+        split_column!(delay);
+        split_column!(projection);
+        split_column!(weight);
+        split_column!(group);
+        Ok(parts)
+    }
+
     /// Sorts every column by source in place, then turns the targets into input channels
     /// (`channel_base[target] + offset`) in place.
     pub fn into_table(
