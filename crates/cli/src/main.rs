@@ -66,6 +66,10 @@ enum Command {
         /// Update scheme of voltage-based synapses (overrides kernel.scheme).
         #[arg(long, value_enum)]
         scheme: Option<SchemeArg>,
+        /// Threads (1 to 1024; overrides kernel.local_num_threads; default: every available
+        /// core). The results are the same bytes for any number.
+        #[arg(long, value_parser = parse_threads)]
+        threads: Option<u32>,
         /// Also write network.json: the realised network (for tools/nest_check).
         #[arg(long)]
         dump_network: bool,
@@ -114,6 +118,26 @@ enum Command {
     },
 }
 
+/// `--threads`: 1 to [`limits::MAX_THREADS`].
+fn parse_threads(s: &str) -> Result<u32, String> {
+    let max = evplast_kernel::limits::MAX_THREADS;
+    match s.trim().parse::<i64>() {
+        Ok(n) if n >= 1 && n as u64 <= max => Ok(n as u32),
+        Ok(n) if n < 1 => Err(format!("{n} threads: must be at least 1")),
+        Ok(n) => Err(format!(
+            "{n} threads: more than {max}, the most a run uses (shard numbers are 16-bit; no machine has more cores)"
+        )),
+        Err(_) => Err(format!("{s:?} is not a whole number of threads")),
+    }
+}
+
+/// Every core this process may use (1 if that cannot be told).
+fn available_threads() -> u32 {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get() as u32)
+        .min(evplast_kernel::limits::MAX_THREADS as u32)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -121,6 +145,7 @@ fn main() -> ExitCode {
             model,
             out,
             scheme,
+            threads,
             dump_network,
             quiet,
             nest_ltd_ring,
@@ -134,6 +159,7 @@ fn main() -> ExitCode {
                     SchemeArg::Event => Scheme::Event,
                     SchemeArg::Compressed => Scheme::Compressed,
                 }),
+                threads,
                 dump_network,
                 quiet,
                 nest_ltd_ring,
@@ -246,6 +272,7 @@ fn test_interrupt_at() -> Result<Option<f64>> {
 /// What `evplast run` was asked for.
 struct RunArgs {
     scheme: Option<Scheme>,
+    threads: Option<u32>,
     dump_network: bool,
     quiet: bool,
     nest_ltd_ring: bool,
@@ -257,6 +284,8 @@ struct Start {
     model_path: String,
     model_text: String,
     scheme: Option<Scheme>,
+    /// `--threads`, or a resumed run's shard count.
+    threads: Option<u32>,
     dump_network: bool,
     nest_ltd_ring: bool,
     /// `--checkpoint-every` in ms (fresh runs; a resumed run keeps its interval in steps, in
@@ -288,6 +317,7 @@ fn run(model: &Path, out: &Path, a: RunArgs) -> Result<()> {
             model_path: model.display().to_string(),
             model_text: text,
             scheme: a.scheme,
+            threads: a.threads,
             dump_network: a.dump_network,
             nest_ltd_ring: a.nest_ltd_ring,
             checkpoint_every_ms: a.checkpoint_every,
@@ -320,6 +350,7 @@ fn resume(dir: &Path, more_ms: Option<f64>, quiet: bool) -> Result<()> {
         model_path: c.model_path,
         model_text: c.model_text,
         scheme: c.options.scheme,
+        threads: Some(c.options.threads),
         dump_network: c.options.dump_network,
         nest_ltd_ring: c.options.nest_ltd_ring,
         checkpoint_every_ms: None,
@@ -379,6 +410,8 @@ fn simulate_and_write(mut start: Start, out: &Path, quiet: bool) -> Result<()> {
         keep_trains: start.dump_network,
         nest_ltd_ring: start.nest_ltd_ring,
         memory_available: memory::available().map_err(anyhow::Error::msg)?,
+        threads: start.threads,
+        default_threads: available_threads(),
     };
     let mut loaded = load(&start.model_path, &start.model_text, &opts)?;
     // What the network leaves of the memory available bounds what spike recorders may hold.
@@ -401,6 +434,7 @@ fn simulate_and_write(mut start: Start, out: &Path, quiet: bool) -> Result<()> {
         }),
         end: loaded.steps,
         now: 0,
+        threads: loaded.sim.network.shards.len() as u32,
     };
     if let Some(r) = start.resume.take() {
         checkpoint::restore(&r.path, r.state, &mut loaded.sim.network)?;

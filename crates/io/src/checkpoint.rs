@@ -46,6 +46,9 @@ pub struct RunOptions {
     /// The step the checkpoint was taken at (also in the state; here so that a finished run
     /// is recognised before anything is rebuilt).
     pub now: i64,
+    /// Threads (shards) of the run: its state is laid out per shard, so it resumes with as
+    /// many.
+    pub threads: u32,
 }
 
 /// A checkpoint read back: the model, the options, and the state to load.
@@ -117,6 +120,7 @@ fn visit(s: &mut Snap, model_path: &mut String, model_text: &mut String, o: &mut
     s.i64(&mut o.checkpoint_every);
     s.i64(&mut o.end);
     s.i64(&mut o.now);
+    s.u32(&mut o.threads);
 }
 
 /// Writes the checkpoint of `net` into `dir` atomically (a temporary file, synced, then
@@ -134,6 +138,7 @@ pub fn write(
     let (mut p, mut t) = (model_path.to_string(), model_text.to_string());
     let mut o = RunOptions {
         now: net.now,
+        threads: net.shards.len() as u32,
         ..options.clone()
     };
     visit(&mut s, &mut p, &mut t, &mut o);
@@ -189,6 +194,7 @@ pub fn read(path: &Path) -> Result<Checkpoint, CheckpointError> {
         checkpoint_every: 0,
         end: 0,
         now: 0,
+        threads: 1,
     };
     visit(&mut s, &mut model_path, &mut model_text, &mut options);
     let mut state = Vec::new();

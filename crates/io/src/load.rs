@@ -47,6 +47,10 @@ pub struct LoadOptions {
     /// Refuse a network whose memory estimate exceeds this (`memory::available()`); `None`
     /// checks nothing.
     pub memory_available: Option<Available>,
+    /// Overrides `kernel.local_num_threads` (`evplast run --threads`).
+    pub threads: Option<u32>,
+    /// Threads when neither the file nor `threads` says (0: NEST's default, 1).
+    pub default_threads: u32,
 }
 
 /// One `[[create]]` block after building.
@@ -645,9 +649,14 @@ fn read_kernel(
                 v,
                 "kernel.local_num_threads",
                 1,
-                u32::MAX as u64,
-                "the most threads (32 bits)",
+                evplast_kernel::limits::MAX_THREADS,
+                "the most threads a run uses (shard numbers are 16-bit; no machine has more cores)",
             )? as u32;
+        } else if opts.default_threads > 0 {
+            kernel.local_num_threads = opts.default_threads;
+        }
+        if let Some(t) = opts.threads {
+            kernel.local_num_threads = t;
         }
         if let Some(v) = k.get("history_horizon") {
             let x = as_f64(ctx, v, "kernel.history_horizon")?;

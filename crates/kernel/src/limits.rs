@@ -30,6 +30,10 @@ pub const MAX_TIME_TICS: i64 = 1 << 62;
 pub const MAX_PROJECTIONS_PER_TABLE: usize = u16::MAX as usize + 1;
 
 /// Compressed scheme: groups (distinct delay and kernel) per target: a `u16` per synapse.
+/// Threads (shards) a run may use: far more than any machine's cores, and shard numbers fit the
+/// 16 bits of a connection handle.
+pub const MAX_THREADS: u64 = 1024;
+
 pub const MAX_GROUPS_PER_TARGET: usize = u16::MAX as usize + 1;
 
 /// `n` values of `value` in a vector, or an error naming `what` if the memory is not there
