@@ -393,6 +393,8 @@ pub fn stats_json(l: &Loaded, t: Timings) -> Value {
         "real_time_factor": if t_reached > 0.0 { t.simulate_s / (t_reached / 1000.0) } else { 0.0 },
         "peak_rss_bytes": peak_rss_bytes(),
         "n_nodes": net.n_nodes,
+        "threads": net.shards.len(),
+        "ranks": 1,
         "n_connections": n_connections,
         "scheme": l.scheme.as_str(),
         "spikes": net.counters.spikes_emitted,

@@ -69,6 +69,8 @@ pub enum Kind {
     CheckVsRun,
     /// One update scheme succeeds where another fails, or a `# expect: ok` file fails.
     Scheme,
+    /// Another number of threads wrote other bytes (every output but the timings).
+    Split,
 }
 
 /// One thing wrong with one input.
@@ -441,6 +443,24 @@ pub fn run_case(
         );
     }
 
+    // The same bytes for any number of threads: a quick successful run again with 1 and 3.
+    if run.ok() && run.secs < 2.0 && !args.iter().any(|a| a == "--threads") {
+        let first = outputs(&out);
+        for t in ["1", "3"] {
+            let mut a = args.to_vec();
+            a.extend(["--threads".to_string(), t.to_string()]);
+            let (e, j) = run_with(&a);
+            add(j, &a, false);
+            if e.ok() {
+                if let Some(f) = first_difference(&first, &outputs(&out)) {
+                    let s = format!("--threads {t} writes other bytes than the default: {f}");
+                    let sig = format!("threads differ: {}", mask_digits(&f));
+                    add(Some((Kind::Split, s, sig)), &a, true);
+                }
+            }
+        }
+    }
+
     let plastic = text.contains("clopath_synapse") || text.contains("urbanczik_synapse");
     if lim.cross_schemes && plastic && (run.ok() || run.unstable()) && run.secs < 2.0 {
         let first = scheme_of(text, args);
@@ -468,6 +488,49 @@ pub fn run_case(
         run,
         findings,
     }
+}
+
+/// Every file of a run directory (name → bytes); stats.json without what depends on the
+/// machine or the number of threads (times, memory, the thread count).
+fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| {
+                let e = e.ok()?;
+                let name = e.file_name().to_string_lossy().into_owned();
+                let mut bytes = fs::read(e.path()).ok()?;
+                if name == "stats.json" {
+                    let mut j: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+                    if let Some(o) = j.as_object_mut() {
+                        o.retain(|k, _| {
+                            !(k.ends_with("_s")
+                                || k == "real_time_factor"
+                                || k == "peak_rss_bytes"
+                                || k == "threads"
+                                || k == "memory")
+                        });
+                    }
+                    bytes = j.to_string().into_bytes();
+                }
+                Some((name, bytes))
+            })
+            .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The first file that differs between two run directories' [`outputs`], if any.
+fn first_difference(a: &[(String, Vec<u8>)], b: &[(String, Vec<u8>)]) -> Option<String> {
+    let names = |v: &[(String, Vec<u8>)]| v.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+    if names(a) != names(b) {
+        return Some(format!("files {:?} against {:?}", names(a), names(b)));
+    }
+    a.iter()
+        .zip(b)
+        .find(|(x, y)| x.1 != y.1)
+        .map(|(x, _)| format!("{} differs", x.0))
 }
 
 #[test]
