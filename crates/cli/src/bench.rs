@@ -49,6 +49,10 @@ pub struct BenchArgs {
     /// Update schemes to run, comma-separated (time, event, compressed).
     #[arg(long, default_value = "event,compressed,time", value_delimiter = ',')]
     pub schemes: Vec<String>,
+    /// Thread counts to run each scheme with, comma-separated (strong scaling); the runs'
+    /// `digest` (of the neurons' spikes and the final weights) is the same for every count.
+    #[arg(long, default_value = "1", value_delimiter = ',')]
+    pub threads: Vec<u32>,
     /// Also run the same network with static synapses (the plasticity overhead baseline).
     #[arg(long = "static")]
     pub with_static: bool,
@@ -77,9 +81,11 @@ fn num(x: f64) -> ParamValue {
 fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
     let t0 = Instant::now();
     let rss0 = peak_rss_bytes().unwrap_or(0);
+    let threads = a.threads.first().copied().unwrap_or(1);
     let cfg = KernelConfig {
         rng_seed: a.seed,
         scheme,
+        local_num_threads: threads,
         ..Default::default()
     };
     let mut k = Kernel::new(
@@ -238,6 +244,21 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
     } else {
         weights.iter().sum::<f64>() / weights.len() as f64
     };
+    // FNV-1a over the neurons' spikes (sender, stamp) and the final weights' bits: equal
+    // digests, equal results.
+    let mut digest = 0xcbf2_9ce4_8422_2325u64;
+    let mut eat = |x: u64| {
+        for b in x.to_le_bytes() {
+            digest = (digest ^ b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+    };
+    for s in &net.spike_recording.events[0] {
+        eat(s.sender.0 as u64);
+        eat(s.stamp as u64);
+    }
+    for w in &weights {
+        eat(w.to_bits());
+    }
     let (clopath, urbanczik) = net.rule_counters();
     let counters = if a.rule == "clopath" {
         clopath
@@ -263,6 +284,8 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
         "history_entries_max": counters.history_entries_max,
         "history_entries_mean": counters.history_entries_mean(),
         "seed": a.seed,
+        "threads": threads,
+        "digest": format!("{digest:016x}"),
     }))
 }
 
@@ -293,6 +316,8 @@ const COLUMNS: &[&str] = &[
     "history_entries_max",
     "history_entries_mean",
     "seed",
+    "threads",
+    "digest",
 ];
 
 fn cell(v: &Value) -> String {
@@ -338,9 +363,17 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
     if !a.static_only {
         runs.extend(schemes.iter().map(|s| (Some(*s), false)));
     }
+    let max = evplast_kernel::limits::MAX_THREADS;
+    if let Some(t) = a.threads.iter().find(|&&t| t == 0 || t as u64 > max) {
+        bail!("--threads {t}: each count must be 1 to {max}");
+    }
+    let runs: Vec<(Option<Scheme>, bool, u32)> = runs
+        .into_iter()
+        .flat_map(|(s, st)| a.threads.iter().map(move |&t| (s, st, t)))
+        .collect();
     let exe = std::env::current_exe().context("cannot find the evplast executable")?;
     let mut results = Vec::new();
-    for (scheme, static_syn) in runs {
+    for (scheme, static_syn, threads) in runs {
         let mut cmd = std::process::Command::new(&exe);
         cmd.arg("bench")
             .arg("--child")
@@ -354,6 +387,7 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
             "--schemes={}",
             scheme.unwrap_or(Scheme::Event).as_str()
         ));
+        cmd.arg(format!("--threads={threads}"));
         if static_syn {
             cmd.arg("--static-only");
         }
@@ -373,19 +407,20 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
     let mut o = std::io::stdout().lock();
     writeln!(
         o,
-        "{:<10} {:<11} {:>5} {:>5} {:>6} {:>5} {:>9} {:>9} {:>7} {:>9} {:>10} {:>12} {:>12} {:>10} {:>8}",
-        "rule", "scheme", "N", "K", "rate", "T", "build_s", "sim_s", "rtf", "rss_MB", "post_Hz", "M", "C", "H", "L_max"
+        "{:<10} {:<11} {:>5} {:>5} {:>6} {:>5} {:>7} {:>9} {:>9} {:>7} {:>9} {:>10} {:>12} {:>12} {:>10} {:>8} {:>16}",
+        "rule", "scheme", "N", "K", "rate", "T", "threads", "build_s", "sim_s", "rtf", "rss_MB", "post_Hz", "M", "C", "H", "L_max", "digest"
     )?;
     for v in &results {
         writeln!(
             o,
-            "{:<10} {:<11} {:>5} {:>5} {:>6} {:>5} {:>9.3} {:>9.3} {:>7.3} {:>9.1} {:>10.2} {:>12} {:>12} {:>10} {:>8}",
+            "{:<10} {:<11} {:>5} {:>5} {:>6} {:>5} {:>7} {:>9.3} {:>9.3} {:>7.3} {:>9.1} {:>10.2} {:>12} {:>12} {:>10} {:>8} {:>16}",
             v["rule"].as_str().unwrap_or(""),
             v["scheme"].as_str().unwrap_or(""),
             v["N"].as_u64().unwrap_or(0),
             v["K"].as_u64().unwrap_or(0),
             v["rate_hz"].as_f64().unwrap_or(0.0),
             v["T_s"].as_f64().unwrap_or(0.0),
+            v["threads"].as_u64().unwrap_or(0),
             v["build_s"].as_f64().unwrap_or(0.0),
             v["sim_s"].as_f64().unwrap_or(0.0),
             v["rtf"].as_f64().unwrap_or(0.0),
@@ -395,6 +430,7 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
             v["weight_change_computations"].as_u64().unwrap_or(0),
             v["history_manipulations"].as_u64().unwrap_or(0),
             v["history_entries_max"].as_u64().unwrap_or(0),
+            v["digest"].as_str().unwrap_or(""),
         )?;
     }
     if let Some(path) = &a.csv {

@@ -167,20 +167,45 @@ fn same_seed_same_bytes_other_seed_other_spikes() {
 #[test]
 fn thread_count_does_not_change_results() {
     // Random streams belong to nodes and connections, not to threads (model-file.md,
-    // NEST's local_num_threads): 1 and 3 threads give the same bytes.
+    // NEST's local_num_threads), and the shards' spikes merge in a total order: 1, 2, 3 and
+    // 4 threads (shards) give the same bytes.
     let dir = scratch("determinism_threads");
-    let one = run_seed(&dir, 777, "one");
-    let model = write(
-        &dir,
-        "threads.toml",
-        &MODEL.replace("SEED", "777\nlocal_num_threads = 3"),
+    let run = |n: u32| {
+        let model = write(
+            &dir,
+            &format!("threads{n}.toml"),
+            &MODEL.replace("SEED", &format!("777\nlocal_num_threads = {n}")),
+        );
+        let out = dir.join(format!("t{n}"));
+        assert_ok(&run_model(&model, &out), &format!("run with {n} threads"));
+        assert_eq!(stats(&out)["threads"], n, "the run used {n} shards");
+        out
+    };
+    let one = run(1);
+    assert!(
+        stats(&one)["spikes"].as_u64().unwrap() > 0,
+        "the network spikes"
     );
-    let three = dir.join("three");
-    assert_ok(&run_model(&model, &three), "run with 3 threads");
-    for name in OUTPUTS {
-        assert!(
-            fs::read(one.join(name)).unwrap() == fs::read(three.join(name)).unwrap(),
-            "{name} differs between 1 and 3 threads"
+    for n in [2, 3, 4] {
+        let other = run(n);
+        for name in OUTPUTS {
+            assert!(
+                fs::read(one.join(name)).unwrap() == fs::read(other.join(name)).unwrap(),
+                "{name} differs between 1 and {n} threads"
+            );
+        }
+        let counters = |out: &Path| {
+            let s = stats(out);
+            (
+                s["clopath"].clone(),
+                s["spikes"].clone(),
+                s["slices"].clone(),
+            )
+        };
+        assert_eq!(
+            counters(&one),
+            counters(&other),
+            "stats between 1 and {n} threads"
         );
     }
     let _ = fs::remove_dir_all(&dir);
