@@ -497,7 +497,8 @@ pub struct Network {
     pub horizon_entries: usize,
     /// Where the time of `simulate` went, per stage.
     pub stage_times: StageTimes,
-    /// Worker threads for the shards (none with one thread: the shards run in turn).
+    /// Worker threads for all shards but the first, which the calling thread runs (none with
+    /// one shard).
     pub pool: Option<rayon::ThreadPool>,
 }
 
@@ -554,9 +555,15 @@ impl Network {
         };
         match &self.pool {
             Some(pool) if self.shards.len() > 1 => {
-                use rayon::prelude::*;
-                let shards = &mut self.shards;
-                pool.install(|| shards.par_iter_mut().for_each(|s| s.slice(&args)));
+                // The calling thread runs shard 0 itself while the pool's threads run the
+                // others: no hand-over to the pool and back for the thread that merges.
+                let (first, rest) = self.shards.split_first_mut().expect("several shards");
+                pool.in_place_scope(|s| {
+                    for sh in rest {
+                        s.spawn(move |_| sh.slice(&args));
+                    }
+                    first.slice(&args);
+                });
             }
             _ => {
                 for s in &mut self.shards {

@@ -858,7 +858,7 @@ impl NetworkBuilder {
         let pool = if n_shards > 1 {
             Some(
                 rayon::ThreadPoolBuilder::new()
-                    .num_threads(n_shards)
+                    .num_threads(n_shards - 1)
                     .build()
                     .map_err(|e| {
                         BuildError::Connect(format!("cannot start {n_shards} threads: {e}"))
