@@ -3,6 +3,7 @@ return types; NEST 3.10's defaults: resolution 0.1, rng_seed 1 in evplast, one t
 
 import warnings
 
+import numpy as np
 import pytest
 
 import evplast as nest
@@ -160,3 +161,48 @@ def test_set_verbosity_warns_only_once_per_call():
         warnings.simplefilter("always")
         nest.set_verbosity("M_WARNING")
     assert len(w) == 1
+
+
+def _plastic_run(threads):
+    """A small plastic network (Poisson inputs through parrots, Clopath synapses with drawn
+    weights, a weight recorder, spike recorder and multimeter) run with `threads`."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": threads, "rng_seed": 5})
+    pg = nest.Create("poisson_generator", 10, {"rate": 50.0})
+    prt = nest.Create("parrot_neuron", 10)
+    nrn = nest.Create("aeif_psc_delta_clopath", 5, {"V_m": nest.random.uniform(-70.0, -60.0)})
+    wr = nest.Create("weight_recorder")
+    sr = nest.Create("spike_recorder")
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.5})
+    nest.Connect(pg, prt, "one_to_one")
+    nest.CopyModel("clopath_synapse", "clopath_rec", {"weight_recorder": wr, "Wmax": 60.0})
+    nest.Connect(prt, nrn, {"rule": "fixed_indegree", "indegree": 6},
+                 {"synapse_model": "clopath_rec", "weight": nest.random.uniform(20.0, 40.0)})
+    nest.Connect(prt + nrn, sr)
+    nest.Connect(mm, nrn)
+    nest.Simulate(60.0)
+    late = nest.Create("aeif_psc_delta_clopath")
+    nest.Connect(prt[:4], late, syn_spec={"synapse_model": "clopath_synapse", "weight": 30.0, "Wmax": 60.0})
+    nest.Connect(late, sr)
+    nest.Simulate(60.0)
+    c = nest.GetConnections(synapse_model="clopath_synapse")
+    return sr.events, wr.events, mm.events, c.get(["source", "target", "weight"])
+
+
+def test_results_do_not_depend_on_local_num_threads():
+    one = _plastic_run(1)
+    assert len(one[0]["times"]) > 50 and len(one[1]["times"]) > 10
+    for threads in (2, 3):
+        other = _plastic_run(threads)
+        assert nest.local_num_threads == threads
+        for a, b in zip(one, other):
+            assert a.keys() == b.keys()
+            for k in a:
+                assert np.array_equal(a[k], b[k]), (threads, k)
+
+
+def test_local_num_threads_refusals():
+    for bad in (0, -1, 1025):
+        with pytest.raises(nest.NESTErrors.BadProperty, match="local_num_threads"):
+            nest.SetKernelStatus({"local_num_threads": bad})
+    assert nest.local_num_threads == 1

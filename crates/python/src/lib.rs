@@ -362,7 +362,7 @@ impl Kernel {
     fn new(
         resolution: f64,
         rng_seed: u64,
-        local_num_threads: u32,
+        local_num_threads: i64,
         scheme: &str,
         history_horizon: f64,
     ) -> PyResult<Self> {
@@ -377,6 +377,7 @@ impl Kernel {
                 ))
             }
         };
+        let local_num_threads = evplast_sim::kernel::check_threads(local_num_threads).map_err(api_err)?;
         let cfg = KernelConfig {
             resolution,
             rng_seed,

@@ -176,9 +176,25 @@ pub struct Kernel {
     set_calls: u64,
 }
 
+/// NEST's `local_num_threads`: 1 to [`evplast_kernel::limits::MAX_THREADS`].
+pub fn check_threads(n: i64) -> Result<u32, ApiError> {
+    let max = evplast_kernel::limits::MAX_THREADS;
+    if n < 1 || n as u64 > max {
+        return Err(ApiError::new(
+            ErrorKind::BadProperty,
+            "local_num_threads",
+            format!(
+                "{n} threads: must be 1 to {max} (shard numbers are 16-bit; no machine has more cores)"
+            ),
+        ));
+    }
+    Ok(n as u32)
+}
+
 impl Kernel {
     /// An empty kernel with settings `cfg`.
     pub fn new(cfg: KernelConfig, opts: Options) -> Result<Self, ApiError> {
+        check_threads(cfg.local_num_threads as i64)?;
         let mut b =
             NetworkBuilder::new(cfg.clone()).map_err(|e| ApiError::build("resolution", e))?;
         b.keep_generated_trains(opts.keep_trains);
