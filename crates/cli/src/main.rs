@@ -138,8 +138,43 @@ fn available_threads() -> u32 {
         .min(evplast_kernel::limits::MAX_THREADS as u32)
 }
 
+/// Started by `mpirun` as one of several ranks, but built without the `mpi` feature: every
+/// rank would run the whole network into the same directory.
+fn refuse_mpi_launch() -> Result<()> {
+    for var in [
+        "OMPI_COMM_WORLD_SIZE",
+        "PMI_SIZE",
+        "PMIX_SIZE",
+        "MPI_LOCALNRANKS",
+    ] {
+        if let Some(n) = std::env::var(var)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            if n > 1 {
+                anyhow::bail!(
+                    "started as one of {n} MPI ranks ({var}={n}), but this evplast was built \
+                     without MPI: every rank would simulate the whole network into the same \
+                     directory. Build it with `cargo build --release --features mpi` (needs \
+                     OpenMPI), or run it without mpirun (threads: --threads)"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Run { .. } | Command::Resume { .. } | Command::Bench(_)
+    ) {
+        if let Err(e) = refuse_mpi_launch() {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(1);
+        }
+    }
     let result = match cli.command {
         Command::Run {
             model,

@@ -560,3 +560,74 @@ fn device_stop_may_be_inf() {
         );
     }
 }
+
+#[test]
+fn thread_counts_outside_1_to_1024_are_refused() {
+    // kernel.local_num_threads (NEST's name) in the model file: located, with the limit.
+    for (v, needle) in [("0", ">= 1"), ("-2", ">= 1"), ("1025", "1024")] {
+        let toml = format!(
+            "[kernel]\nlocal_num_threads = {v}\n\n{}[simulate]\nt = 1.0\n",
+            parrots("a", "1")
+        );
+        refused(
+            &format!("threads_{v}"),
+            &toml,
+            &[2],
+            &["kernel.local_num_threads", v, needle],
+        );
+    }
+    // --threads on the command line: refused before anything is read.
+    let dir = scratch("threads_flag");
+    let model = write(
+        &dir,
+        "m.toml",
+        &format!("{}[simulate]\nt = 1.0\n", parrots("a", "1")),
+    );
+    for (v, needle) in [
+        ("0", "at least 1"),
+        ("1025", "more than 1024"),
+        ("two", "not a whole number"),
+    ] {
+        let o = run(&[
+            "run",
+            &model.display().to_string(),
+            "--out",
+            &dir.join("out").display().to_string(),
+            "--threads",
+            v,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "--threads {v}: a usage error");
+        assert!(stderr(&o).contains(needle), "--threads {v}: {}", stderr(&o));
+        assert!(!dir.join("out").exists(), "--threads {v} wrote results");
+    }
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_launch_by_mpirun_without_the_mpi_feature_is_refused() {
+    // Without the `mpi` feature every rank would run the whole network into the same
+    // directory; the binary says so instead (OpenMPI's and PMI's variables).
+    let dir = scratch("mpi_without_feature");
+    let model = write(
+        &dir,
+        "m.toml",
+        &format!("{}[simulate]\nt = 1.0\n", parrots("a", "1")),
+    );
+    let out = dir.join("out");
+    for var in ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"] {
+        let o = run_model_env(&model, &out, &[(var, "2")]);
+        assert_clean_failure(&o, var);
+        let e = stderr(&o);
+        assert!(
+            e.contains("without MPI") && e.contains("--features mpi"),
+            "{var}: {e}"
+        );
+        assert!(run_outputs(&out).is_empty(), "{var}: results written");
+    }
+    // One rank of one is a plain run.
+    assert_ok(
+        &run_model_env(&model, &out, &[("OMPI_COMM_WORLD_SIZE", "1")]),
+        "one rank",
+    );
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -377,7 +377,8 @@ impl Kernel {
                 ))
             }
         };
-        let local_num_threads = evplast_sim::kernel::check_threads(local_num_threads).map_err(api_err)?;
+        let local_num_threads =
+            evplast_sim::kernel::check_threads(local_num_threads).map_err(api_err)?;
         let cfg = KernelConfig {
             resolution,
             rng_seed,
