@@ -1099,6 +1099,15 @@ impl Kernel {
         let sim = self.sim.as_ref().expect("prepared");
         let net = &sim.network;
         let mut rows: Vec<(u32, u32, u64, f64, f64, &'static str)> = Vec::new();
+        // A connection passes the source and target filters, and goes in with its handle.
+        let mut keep =
+            |c: &evplast_kernel::network::ConnectionInfo, handle: u64, model: &'static str| {
+                if source.is_none_or(|s| s.binary_search(&c.source).is_ok())
+                    && target.is_none_or(|s| s.binary_search(&c.target).is_ok())
+                {
+                    rows.push((c.source.0, c.target.0, handle, c.weight, c.delay_ms, model));
+                }
+            };
         let mut buf = Vec::new();
         for (si, sh) in net.shards.iter().enumerate() {
             for (ti, t) in sh.synapses.iter().enumerate() {
@@ -1108,38 +1117,18 @@ impl Kernel {
                 buf.clear();
                 t.connections(net.res, &sh.channel_owner, &mut buf);
                 for (r, c) in buf.iter().enumerate() {
-                    if source.is_some_and(|s| s.binary_search(&c.source).is_err())
-                        || target.is_some_and(|s| s.binary_search(&c.target).is_err())
-                    {
-                        continue;
-                    }
-                    rows.push((
-                        c.source.0,
-                        c.target.0,
+                    keep(
+                        c,
                         (si as u64) << 48 | (ti as u64) << 32 | r as u64,
-                        c.weight,
-                        c.delay_ms,
                         t.model(),
-                    ));
+                    );
                 }
             }
         }
         // Device and recorder links (NEST lists them too): static_synapse, read-only handles.
         if model.is_none_or(|m| m == "static_synapse") {
             for (i, c) in sim.device_links.iter().enumerate() {
-                if source.is_some_and(|s| s.binary_search(&c.source).is_err())
-                    || target.is_some_and(|s| s.binary_search(&c.target).is_err())
-                {
-                    continue;
-                }
-                rows.push((
-                    c.source.0,
-                    c.target.0,
-                    DEVICE_LINK << 32 | i as u64,
-                    c.weight,
-                    c.delay_ms,
-                    "static_synapse",
-                ));
+                keep(c, DEVICE_LINK << 32 | i as u64, "static_synapse");
             }
         }
         rows.sort_by_key(|r| (r.0, r.1, r.2));

@@ -176,28 +176,19 @@ impl PoissonGenerator {
                     .collect()
             })
             .collect();
-        let trains = targets
-            .into_iter()
-            .map(|(t, rng)| Train {
-                gen: (t.source.0 - first.0) as usize,
-                target: t,
-                rng,
-                next: f64::NEG_INFINITY,
-                seg: usize::MAX,
-                next_step: Step::MIN,
-            })
-            .collect();
-        Self {
+        let mut g = Self {
             model,
             gens,
             counts,
-            trains,
-            generated: keep_trains.then(|| vec![Vec::new(); n]),
-        }
+            trains: Vec::with_capacity(n),
+            generated: keep_trains.then(Vec::new),
+        };
+        g.add_targets(first, targets);
+        g
     }
 
-    /// Connections made after the build (each with its random stream), whose trains start
-    /// at the next step simulated.
+    /// Connections (each with its random stream); those made after the build start their
+    /// trains at the next step simulated, as every train starts at the first step it is run.
     pub fn add_targets(&mut self, first: NodeId, targets: Vec<(DirectTarget, Rng)>) {
         if let Some(g) = &mut self.generated {
             g.resize(g.len() + targets.len(), Vec::new());
