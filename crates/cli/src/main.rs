@@ -14,6 +14,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod bench;
+#[cfg(feature = "mpi")]
+mod ranks;
+
+use evplast_kernel::network::Exchange;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -138,6 +142,7 @@ fn available_threads() -> u32 {
         .min(evplast_kernel::limits::MAX_THREADS as u32)
 }
 
+#[cfg(not(feature = "mpi"))]
 /// Started by `mpirun` as one of several ranks, but built without the `mpi` feature: every
 /// rank would run the whole network into the same directory.
 fn refuse_mpi_launch() -> Result<()> {
@@ -170,6 +175,7 @@ fn main() -> ExitCode {
         cli.command,
         Command::Run { .. } | Command::Resume { .. } | Command::Bench(_)
     ) {
+        #[cfg(not(feature = "mpi"))]
         if let Err(e) = refuse_mpi_launch() {
             eprintln!("error: {e:#}");
             return ExitCode::from(1);
@@ -185,22 +191,25 @@ fn main() -> ExitCode {
             quiet,
             nest_ltd_ring,
             checkpoint_every,
-        } => run(
-            &model,
-            &out,
-            RunArgs {
-                scheme: scheme.map(|s| match s {
-                    SchemeArg::Time => Scheme::Time,
-                    SchemeArg::Event => Scheme::Event,
-                    SchemeArg::Compressed => Scheme::Compressed,
-                }),
-                threads,
-                dump_network,
-                quiet,
-                nest_ltd_ring,
-                checkpoint_every,
-            },
-        ),
+        } => with_ranks(|ex| {
+            run(
+                &model,
+                &out,
+                RunArgs {
+                    scheme: scheme.map(|s| match s {
+                        SchemeArg::Time => Scheme::Time,
+                        SchemeArg::Event => Scheme::Event,
+                        SchemeArg::Compressed => Scheme::Compressed,
+                    }),
+                    threads,
+                    dump_network,
+                    quiet,
+                    nest_ltd_ring,
+                    checkpoint_every,
+                },
+                ex,
+            )
+        }),
         Command::Resume { dir, t, quiet } => resume(&dir, t, quiet),
         Command::Check { model } => check(&model),
         Command::Models { name } => models(name.as_deref()),
@@ -340,14 +349,52 @@ struct Resumed {
 
 /// `evplast run`: removes the previous run's results from `out`, then loads, simulates and
 /// writes. Any failure leaves no results in `out`, and its message says so.
-fn run(model: &Path, out: &Path, a: RunArgs) -> Result<()> {
+/// Runs `f` with the MPI ranks of this run if there are several (`--features mpi` under
+/// `mpirun`), else with none.
+fn with_ranks<T>(f: impl FnOnce(Option<&dyn Exchange>) -> Result<T>) -> Result<T> {
+    #[cfg(feature = "mpi")]
+    {
+        let r = ranks::Ranks::start()?;
+        f((r.ranks() > 1).then_some(&r as &dyn Exchange))
+    }
+    #[cfg(not(feature = "mpi"))]
+    f(None)
+}
+
+fn run(model: &Path, out: &Path, a: RunArgs, ex: Option<&dyn Exchange>) -> Result<()> {
     if let Some(t) = a.checkpoint_every.filter(|t| !(t.is_finite() && *t > 0.0)) {
         anyhow::bail!("--checkpoint-every {t}: must be a positive time in ms");
     }
+    if let Some(ex) = ex {
+        let n = ex.ranks();
+        if a.checkpoint_every.is_some() {
+            anyhow::bail!("--checkpoint-every: checkpoints of a run of {n} MPI ranks are not supported (run it in one process)");
+        }
+        if a.dump_network {
+            anyhow::bail!("--dump-network: the network dump of a run of {n} MPI ranks is not supported (run it in one process)");
+        }
+        if ex.rank() != 0 {
+            // Rank 0 alone owns the output directory.
+            let start = Start {
+                model_path: model.display().to_string(),
+                model_text: read_model_agreed(model, ex)?,
+                scheme: a.scheme,
+                threads: a.threads,
+                dump_network: false,
+                nest_ltd_ring: a.nest_ltd_ring,
+                checkpoint_every_ms: None,
+                resume: None,
+            };
+            return simulate_and_write(start, out, true, Some(ex));
+        }
+    }
     let removed = remove_previous(out)?;
     let start = || -> Result<Start> {
-        let text = std::fs::read_to_string(model)
-            .with_context(|| format!("cannot read model file {}", model.display()))?;
+        let text = match ex {
+            Some(ex) => read_model_agreed(model, ex)?,
+            None => std::fs::read_to_string(model)
+                .with_context(|| format!("cannot read model file {}", model.display()))?,
+        };
         Ok(Start {
             model_path: model.display().to_string(),
             model_text: text,
@@ -359,8 +406,28 @@ fn run(model: &Path, out: &Path, a: RunArgs) -> Result<()> {
             resume: None,
         })
     };
-    let result = start().and_then(|s| simulate_and_write(s, out, a.quiet));
+    let result = start().and_then(|s| simulate_and_write(s, out, a.quiet, ex));
     explain_failure(result, out, removed)
+}
+
+/// Every rank reads the model file itself; if any rank cannot, all stop (the one that could
+/// not says why), instead of the others waiting for it.
+fn read_model_agreed(model: &Path, ex: &dyn Exchange) -> Result<String> {
+    let text = std::fs::read_to_string(model).with_context(|| {
+        format!(
+            "cannot read model file {} (MPI rank {})",
+            model.display(),
+            ex.rank()
+        )
+    });
+    if ex.any(text.is_err()) {
+        text?;
+        anyhow::bail!(
+            "another MPI rank cannot read model file {} (its message says why)",
+            model.display()
+        );
+    }
+    text
 }
 
 /// `evplast resume DIR`: reads the checkpoint, removes the run's other results, rebuilds the
@@ -396,7 +463,7 @@ fn resume(dir: &Path, more_ms: Option<f64>, quiet: bool) -> Result<()> {
             more_ms,
         }),
     };
-    explain_failure(simulate_and_write(start, dir, quiet), dir, removed)
+    explain_failure(simulate_and_write(start, dir, quiet, None), dir, removed)
 }
 
 fn remove_previous(out: &Path) -> Result<usize> {
@@ -437,24 +504,47 @@ fn save_checkpoint(
         .with_context(|| format!("cannot write the checkpoint into {}", out.display()))
 }
 
-fn simulate_and_write(mut start: Start, out: &Path, quiet: bool) -> Result<()> {
+fn simulate_and_write(
+    mut start: Start,
+    out: &Path,
+    quiet: bool,
+    ex: Option<&dyn Exchange>,
+) -> Result<()> {
     let interrupt_at = test_interrupt_at()?;
     let t0 = Instant::now();
+    let (rank, ranks) = ex.map_or((0, 1), |e| (e.rank(), e.ranks()));
     let opts = LoadOptions {
         scheme: start.scheme,
         keep_trains: start.dump_network,
         nest_ltd_ring: start.nest_ltd_ring,
         memory_available: memory::available().map_err(anyhow::Error::msg)?,
         threads: start.threads,
-        default_threads: available_threads(),
+        // The cores are shared by the ranks of one machine.
+        default_threads: (available_threads() / ranks as u32).max(1),
+        rank: rank as u32,
+        ranks: ranks as u32,
     };
-    let mut loaded = load(&start.model_path, &start.model_text, &opts)?;
+    let loaded = load(&start.model_path, &start.model_text, &opts);
+    if let Some(ex) = ex {
+        // A rank that cannot build (bad input, memory) stops every rank with its message.
+        if ex.any(loaded.is_err()) {
+            loaded?;
+            anyhow::bail!(
+                "another MPI rank refused {} (its message says why)",
+                start.model_path
+            );
+        }
+    }
+    let mut loaded = loaded?;
+    loaded.sim.network.ranks = ranks;
     // What the network leaves of the memory available bounds what spike recorders may hold.
     if let Some(a) = &opts.memory_available {
         loaded.sim.network.spike_recording.budget = a.bytes.saturating_sub(loaded.memory.total());
     }
-    output::prepare_dir(out)
-        .with_context(|| format!("cannot use output directory {}", out.display()))?;
+    if rank == 0 {
+        output::prepare_dir(out)
+            .with_context(|| format!("cannot use output directory {}", out.display()))?;
+    }
     let res = loaded.sim.network.res;
     let min_delay = loaded.sim.network.min_delay;
     // Checkpoints fall on slice boundaries (multiples of min_delay), where a run can be cut
@@ -514,7 +604,8 @@ fn simulate_and_write(mut start: Start, out: &Path, quiet: bool) -> Result<()> {
     let model_name = start.model_path.clone();
     loop {
         let now = loaded.sim.network.now;
-        if now >= end || signal.load(Ordering::Relaxed) != 0 {
+        let signalled = signal.load(Ordering::Relaxed) != 0;
+        if now >= end || ex.map_or(signalled, |e| e.any(signalled)) {
             break;
         }
         let next = if every > 0 {
@@ -522,25 +613,29 @@ fn simulate_and_write(mut start: Start, out: &Path, quiet: bool) -> Result<()> {
         } else {
             end
         };
-        let result = loaded.sim.network.simulate(next - now, &mut |now| {
-            // Only runs longer than a couple of seconds get a bar.
-            if show && !shown && t1.elapsed() > Duration::from_secs(2) {
-                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-                shown = true;
-            }
-            if shown {
-                bar.set_position(now as u64);
-                bar.set_message(format!("{} ms", output::fmt_time(res, now)));
-            }
-            if interrupt_at.is_some_and(|at| now >= at) {
-                signal.store(SIGINT as usize, Ordering::Relaxed);
-            }
-            // The one check per slice: a relaxed load, no lock, no allocation.
-            match signal.load(Ordering::Relaxed) {
-                0 => ControlFlow::Continue(()),
-                _ => ControlFlow::Break(()),
-            }
-        });
+        let result = loaded.sim.network.simulate_exchanging(
+            next - now,
+            &mut |now| {
+                // Only runs longer than a couple of seconds get a bar.
+                if show && !shown && t1.elapsed() > Duration::from_secs(2) {
+                    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                    shown = true;
+                }
+                if shown {
+                    bar.set_position(now as u64);
+                    bar.set_message(format!("{} ms", output::fmt_time(res, now)));
+                }
+                if interrupt_at.is_some_and(|at| now >= at) {
+                    signal.store(SIGINT as usize, Ordering::Relaxed);
+                }
+                // The one check per slice: a relaxed load, no lock, no allocation.
+                match signal.load(Ordering::Relaxed) {
+                    0 => ControlFlow::Continue(()),
+                    _ => ControlFlow::Break(()),
+                }
+            },
+            ex,
+        );
         if let Err(e) = result {
             bar.finish_and_clear();
             return Err(e).with_context(|| format!("simulation of {model_name} stopped"));
@@ -552,6 +647,13 @@ fn simulate_and_write(mut start: Start, out: &Path, quiet: bool) -> Result<()> {
     }
     bar.finish_and_clear();
     let simulate_s = t1.elapsed().as_secs_f64();
+    if let Some(ex) = ex {
+        // Rank 0 gathers the other ranks' recorders and connections and writes alone.
+        loaded.sim.network.gather(ex);
+        if rank != 0 {
+            return Ok(());
+        }
+    }
     output::write_run(
         out,
         &mut loaded,

@@ -51,6 +51,9 @@ pub struct LoadOptions {
     pub threads: Option<u32>,
     /// Threads when neither the file nor `threads` says (0: NEST's default, 1).
     pub default_threads: u32,
+    /// This process's MPI rank among `ranks` (0 of 1 for one process; `ranks` 0 counts as 1).
+    pub rank: u32,
+    pub ranks: u32,
 }
 
 /// One `[[create]]` block after building.
@@ -658,6 +661,8 @@ fn read_kernel(
         if let Some(t) = opts.threads {
             kernel.local_num_threads = t;
         }
+        kernel.rank = opts.rank;
+        kernel.ranks = opts.ranks.max(1);
         if let Some(v) = k.get("history_horizon") {
             let x = as_f64(ctx, v, "kernel.history_horizon")?;
             if x <= 0.0 {

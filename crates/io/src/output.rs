@@ -394,7 +394,7 @@ pub fn stats_json(l: &Loaded, t: Timings) -> Value {
         "peak_rss_bytes": peak_rss_bytes(),
         "n_nodes": net.n_nodes,
         "threads": net.shards.len(),
-        "ranks": 1,
+        "ranks": net.ranks,
         "n_connections": n_connections,
         "scheme": l.scheme.as_str(),
         "spikes": net.counters.spikes_emitted,

@@ -279,6 +279,121 @@ pub struct StageTimes {
     pub collect: f64,
 }
 
+/// How the processes of a run (MPI ranks) share what each slice needs
+/// ([`Network::simulate_exchanging`]). Every method is a collective: every rank calls it at
+/// the same point, in the same order.
+pub trait Exchange {
+    /// This process's rank and the number of ranks.
+    fn rank(&self) -> usize;
+    fn ranks(&self) -> usize;
+    /// Every rank's `mine`, in rank order.
+    fn all_gather(&self, mine: &[u8]) -> Vec<Vec<u8>>;
+    /// Every rank's `mine` at rank 0 only (`None` elsewhere), as one buffer and each rank's
+    /// range in it, in rank order.
+    fn gather_to_root(&self, mine: &[u8]) -> Option<(Vec<u8>, Vec<std::ops::Range<usize>>)>;
+    /// True if any rank says true.
+    fn any(&self, mine: bool) -> bool;
+}
+
+/// The bytes of a spike in the exchange.
+const SPIKE_BYTES: usize = 4 + 8 + 4 + 8;
+
+/// A slice's spikes and this rank's error, if any, for the exchange.
+fn encode_slice(spikes: &[SpikeEvent], fault: Option<&NumericalInstability>, out: &mut Vec<u8>) {
+    out.clear();
+    match fault {
+        None => out.push(0),
+        Some(e) => {
+            out.push(1);
+            encode_fault(e, out);
+            return;
+        }
+    }
+    for s in spikes {
+        out.extend_from_slice(&s.source.0.to_le_bytes());
+        out.extend_from_slice(&s.stamp.to_le_bytes());
+        out.extend_from_slice(&s.multiplicity.to_le_bytes());
+        out.extend_from_slice(&s.weight_factor.to_le_bytes());
+    }
+}
+
+fn encode_fault(e: &NumericalInstability, out: &mut Vec<u8>) {
+    let (kind, a, b, model) = match &e.site {
+        Site::Node { node, model } => (0u8, *node, 0, *model),
+        Site::Recording { node } => (1, *node, 0, ""),
+        Site::Synapse {
+            model,
+            source,
+            target,
+        } => (2, *source, *target, *model),
+    };
+    out.push(kind);
+    out.extend_from_slice(&a.to_le_bytes());
+    out.extend_from_slice(&b.to_le_bytes());
+    out.extend_from_slice(&e.time.tics.to_le_bytes());
+    for s in [model, e.what.as_str()] {
+        out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    }
+}
+
+fn decode_fault(b: &[u8]) -> NumericalInstability {
+    let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+    let (kind, a, c) = (b[0], u32_at(1), u32_at(5));
+    let tics = i64::from_le_bytes(b[9..17].try_into().expect("8 bytes"));
+    let mut at = 17;
+    let mut text = || {
+        let n = u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes")) as usize;
+        let s = String::from_utf8_lossy(&b[at + 8..at + 8 + n]).into_owned();
+        at += 8 + n;
+        s
+    };
+    // A model name of another process's error: leaked once, as the run stops with it.
+    let model: &'static str = Box::leak(text().into_boxed_str());
+    let what = text();
+    let site = match kind {
+        0 => Site::Node { node: a, model },
+        1 => Site::Recording { node: a },
+        _ => Site::Synapse {
+            model,
+            source: a,
+            target: c,
+        },
+    };
+    NumericalInstability {
+        site,
+        time: GridTime { tics },
+        what,
+    }
+}
+
+/// Every rank's spikes of the slice appended to `spikes` (this rank's first removed and put
+/// back in rank order), or the error of the lowest rank that failed.
+fn exchange_slice(
+    ex: &dyn Exchange,
+    spikes: &mut Vec<SpikeEvent>,
+    fault: Option<NumericalInstability>,
+    buf: &mut Vec<u8>,
+) -> Result<(), NumericalInstability> {
+    encode_slice(spikes, fault.as_ref(), buf);
+    let all = ex.all_gather(buf);
+    if let Some(b) = all.iter().find(|b| b[0] == 1) {
+        return Err(fault.unwrap_or_else(|| decode_fault(&b[1..])));
+    }
+    spikes.clear();
+    for b in &all {
+        for c in b[1..].chunks_exact(SPIKE_BYTES) {
+            spikes.push(SpikeEvent {
+                source: NodeId(u32::from_le_bytes(c[0..4].try_into().expect("4"))),
+                stamp: Step::from_le_bytes(c[4..12].try_into().expect("8")),
+                multiplicity: u32::from_le_bytes(c[12..16].try_into().expect("4")),
+                weight_factor: f64::from_le_bytes(c[16..24].try_into().expect("8")),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// What every shard reads during a slice.
 #[derive(Clone, Copy)]
 struct SliceArgs<'a> {
@@ -500,6 +615,69 @@ pub struct Network {
     /// Worker threads for all shards but the first, which the calling thread runs (none with
     /// one shard).
     pub pool: Option<rayon::ThreadPool>,
+    /// The exchange's byte buffer (kept, so a slice allocates nothing new once it has grown).
+    pub exchange_buf: Vec<u8>,
+    /// What the other processes hold, gathered to rank 0 for output ([`Network::gather`]).
+    pub remote: Remote,
+    /// Processes (MPI ranks) of the run, each with `shards.len()` shards.
+    pub ranks: usize,
+}
+
+/// Results of the other processes (MPI ranks) that rank 0 writes.
+#[derive(Debug, Default)]
+pub struct Remote {
+    /// Their plastic connections.
+    pub connections: Vec<(&'static str, ConnectionInfo)>,
+    /// Their rules' counters (clopath, urbanczik) and archives.
+    pub counters: (RuleCounters, RuleCounters),
+    pub archives: (usize, usize),
+    /// Their device events.
+    pub direct_events: u64,
+}
+
+/// Little-endian writing and reading of what [`Network::gather`] moves.
+struct Bytes<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl Bytes<'_> {
+    fn u64(&mut self) -> u64 {
+        let x = u64::from_le_bytes(self.b[self.at..self.at + 8].try_into().expect("8 bytes"));
+        self.at += 8;
+        x
+    }
+    fn f64(&mut self) -> f64 {
+        f64::from_bits(self.u64())
+    }
+}
+
+fn put(out: &mut Vec<u8>, x: u64) {
+    out.extend_from_slice(&x.to_le_bytes());
+}
+
+fn put_counters(out: &mut Vec<u8>, c: &RuleCounters) {
+    for x in [
+        c.synapse_calls,
+        c.weight_change_computations,
+        c.history_manipulations,
+        c.history_entries_max,
+        c.history_entries_sum,
+        c.history_samples,
+    ] {
+        put(out, x);
+    }
+}
+
+fn get_counters(b: &mut Bytes<'_>) -> RuleCounters {
+    RuleCounters {
+        synapse_calls: b.u64(),
+        weight_change_computations: b.u64(),
+        history_manipulations: b.u64(),
+        history_entries_max: b.u64(),
+        history_entries_sum: b.u64(),
+        history_samples: b.u64(),
+    }
 }
 
 impl Network {
@@ -512,13 +690,27 @@ impl Network {
         steps: Step,
         progress: &mut dyn FnMut(Step) -> ControlFlow<()>,
     ) -> Result<(), NumericalInstability> {
+        self.simulate_exchanging(steps, progress, None)
+    }
+
+    /// [`Network::simulate`] as one of several processes (MPI ranks) that hold the other
+    /// shards: every slice's spikes (or the first error) are exchanged through `ex`, and all
+    /// ranks stop at the same slice.
+    pub fn simulate_exchanging(
+        &mut self,
+        steps: Step,
+        progress: &mut dyn FnMut(Step) -> ControlFlow<()>,
+        ex: Option<&dyn Exchange>,
+    ) -> Result<(), NumericalInstability> {
         let end = self.now + steps;
         while self.now < end {
             let slice_end = ((self.now / self.min_delay) + 1) * self.min_delay;
             let to = slice_end.min(end);
-            self.slice(self.now, to)?;
+            self.slice(self.now, to, ex)?;
             self.now = to;
-            if progress(self.now).is_break() {
+            let stop = progress(self.now).is_break();
+            // Every rank stops at the same slice (an interrupt reaches them at different ones).
+            if ex.map_or(stop, |ex| ex.any(stop)) {
                 break;
             }
         }
@@ -543,7 +735,12 @@ impl Network {
 
     /// One slice `from..to`: every shard (in parallel with a pool) delivers the previous
     /// slice's spikes, advances and updates; then their spikes are merged (stage 3, collect).
-    fn slice(&mut self, from: Step, to: Step) -> Result<(), NumericalInstability> {
+    fn slice(
+        &mut self,
+        from: Step,
+        to: Step,
+        ex: Option<&dyn Exchange>,
+    ) -> Result<(), NumericalInstability> {
         let args = SliceArgs {
             res: self.res,
             from,
@@ -574,22 +771,42 @@ impl Network {
         // The first failing shard's error (shards hold nodes in creation order, so this is
         // the first node that failed, as one shard would report it).
         let mut caught_up = self.scheme == Scheme::Time;
+        let mut fault = None;
         for s in &mut self.shards {
-            caught_up |= std::mem::replace(&mut s.done, Ok(false))?;
+            match std::mem::replace(&mut s.done, Ok(false)) {
+                Ok(c) => caught_up |= c,
+                Err(e) => {
+                    fault.get_or_insert(e);
+                }
+            }
         }
         let t0 = Instant::now();
         if !self.spikes.is_empty() {
             self.counters.spikes_delivered += self.spikes.len() as u64;
         }
+        self.counters.direct_events = self.shards.iter().map(|s| s.direct_events).sum();
+        match ex {
+            // Ranks catch up together or not: the counter is the same for any split.
+            Some(ex) => caught_up = ex.any(caught_up),
+            None => {
+                if let Some(e) = fault.take() {
+                    return Err(e);
+                }
+            }
+        }
         self.counters.catch_ups += caught_up as u64;
-        self.collect()?;
+        self.collect(fault, ex)?;
         self.stage_times.collect += t0.elapsed().as_secs_f64();
         Ok(())
     }
 
     /// Stage 3: the shards' spikes merged in a total order, to spike recorders; weight records
     /// gathered.
-    fn collect(&mut self) -> Result<(), NumericalInstability> {
+    fn collect(
+        &mut self,
+        fault: Option<NumericalInstability>,
+        ex: Option<&dyn Exchange>,
+    ) -> Result<(), NumericalInstability> {
         self.spikes.clear();
         for s in &mut self.shards {
             self.spikes.extend_from_slice(&s.outbox.spikes);
@@ -597,6 +814,9 @@ impl Network {
             for (all, new) in self.weight_records.iter_mut().zip(&mut s.weights) {
                 all.append(new);
             }
+        }
+        if let Some(ex) = ex {
+            exchange_slice(ex, &mut self.spikes, fault, &mut self.exchange_buf)?;
         }
         // Populations emit node by node; delivery and recording want time order. The order is
         // total over the events' contents (stamp, source, then multiplicity and weight factor),
@@ -645,6 +865,120 @@ impl Network {
         }
     }
 
+    /// Collective over the processes (MPI ranks): rank 0 gathers the other ranks'
+    /// multimeter samples and weight records (appended to its own; output sorts them), their
+    /// plastic connections, counters and device events ([`Network::remote`]). Spike
+    /// recordings need nothing: every rank recorded the merged spikes of every slice.
+    pub fn gather(&mut self, ex: &dyn Exchange) {
+        self.drain_samples();
+        if ex.rank() != 0 {
+            let _ = ex.gather_to_root(&self.encode_results());
+            return;
+        }
+        // Rank 0 keeps its own results and sends nothing.
+        let Some((all, ranges)) = ex.gather_to_root(&[]) else {
+            return;
+        };
+        for r in &ranges[1..] {
+            self.decode_results(&mut Bytes {
+                b: &all[r.clone()],
+                at: 0,
+            });
+        }
+        self.counters.direct_events += self.remote.direct_events;
+    }
+
+    /// This rank's results for [`Network::gather`].
+    fn encode_results(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for m in &self.multimeters {
+            put(&mut out, m.senders.len() as u64);
+            for (s, t) in m.senders.iter().zip(&m.stamps) {
+                put(&mut out, s.0 as u64);
+                put(&mut out, *t as u64);
+            }
+            for v in &m.values {
+                put(&mut out, v.to_bits());
+            }
+        }
+        for w in &self.weight_records {
+            put(&mut out, w.len() as u64);
+            for r in w {
+                for x in [r.sender.0 as u64, r.target.0 as u64, r.stamp as u64] {
+                    put(&mut out, x);
+                }
+                put(&mut out, r.weight.to_bits());
+            }
+        }
+        let conns = self.plastic_connections();
+        put(&mut out, conns.len() as u64);
+        for (m, c) in &conns {
+            put(&mut out, (*m == "urbanczik_synapse") as u64);
+            for x in [c.source.0 as u64, c.target.0 as u64] {
+                put(&mut out, x);
+            }
+            put(&mut out, c.weight.to_bits());
+            put(&mut out, c.delay_ms.to_bits());
+        }
+        let (c, u) = self.rule_counters();
+        put_counters(&mut out, &c);
+        put_counters(&mut out, &u);
+        let (nc, nu) = self.n_archives();
+        put(&mut out, nc as u64);
+        put(&mut out, nu as u64);
+        put(&mut out, self.shards.iter().map(|s| s.direct_events).sum());
+        out
+    }
+
+    /// Adds another rank's [`Network::encode_results`] to rank 0's.
+    fn decode_results(&mut self, b: &mut Bytes<'_>) {
+        for m in &mut self.multimeters {
+            let n = b.u64() as usize;
+            for _ in 0..n {
+                m.senders.push(NodeId(b.u64() as u32));
+                m.stamps.push(b.u64() as Step);
+            }
+            for _ in 0..n * m.fields.len() {
+                m.values.push(b.f64());
+            }
+        }
+        for w in &mut self.weight_records {
+            for _ in 0..b.u64() {
+                w.push(WeightRecord {
+                    sender: NodeId(b.u64() as u32),
+                    target: NodeId(b.u64() as u32),
+                    stamp: b.u64() as Step,
+                    weight: b.f64(),
+                });
+            }
+        }
+        let n = b.u64() as usize;
+        self.remote.connections.reserve(n);
+        for _ in 0..n {
+            let model = if b.u64() == 1 {
+                "urbanczik_synapse"
+            } else {
+                "clopath_synapse"
+            };
+            let (source, target) = (NodeId(b.u64() as u32), NodeId(b.u64() as u32));
+            let (weight, delay_ms) = (b.f64(), b.f64());
+            self.remote.connections.push((
+                model,
+                ConnectionInfo {
+                    source,
+                    target,
+                    weight,
+                    delay_ms,
+                },
+            ));
+        }
+        self.remote.counters.0.add(&get_counters(b));
+        self.remote.counters.1.add(&get_counters(b));
+        self.remote.archives.0 += b.u64() as usize;
+        self.remote.archives.1 += b.u64() as usize;
+        self.remote.direct_events += b.u64();
+    }
+
     /// Every population of every shard.
     pub fn populations(&self) -> impl Iterator<Item = &dyn Population> {
         self.shards
@@ -654,7 +988,7 @@ impl Network {
 
     /// Both rules' counters summed over the shards (clopath, urbanczik).
     pub fn rule_counters(&self) -> (RuleCounters, RuleCounters) {
-        let mut c = (RuleCounters::default(), RuleCounters::default());
+        let mut c = self.remote.counters;
         for s in &self.shards {
             c.0.add(&s.archives.clopath_counters);
             c.1.add(&s.archives.urbanczik_counters);
@@ -664,7 +998,7 @@ impl Network {
 
     /// Archives of each rule over all shards (clopath, urbanczik).
     pub fn n_archives(&self) -> (usize, usize) {
-        self.shards.iter().fold((0, 0), |(c, u), s| {
+        self.shards.iter().fold(self.remote.archives, |(c, u), s| {
             (c + s.archives.clopath.len(), u + s.archives.urbanczik.len())
         })
     }
@@ -672,7 +1006,7 @@ impl Network {
     /// Every connection of the plastic synapse models, with model name, by source, then
     /// target (the same for any split into shards).
     pub fn plastic_connections(&self) -> Vec<(&'static str, ConnectionInfo)> {
-        let mut out = Vec::new();
+        let mut out = self.remote.connections.clone();
         let mut buf = Vec::new();
         for s in &self.shards {
             for t in s.synapses.iter().filter(|t| t.is_plastic()) {

@@ -45,6 +45,10 @@ pub struct KernelConfig {
     /// Event and compressed schemes: an archive holding more than `history_horizon / h`
     /// entries is caught up (its lagging synapses or groups brought up to date), in ms.
     pub history_horizon: f64,
+    /// This process's rank among `ranks` MPI processes: the run has `ranks ×
+    /// local_num_threads` shards, and this process builds only its own `local_num_threads`.
+    pub rank: u32,
+    pub ranks: u32,
 }
 
 impl Default for KernelConfig {
@@ -56,6 +60,8 @@ impl Default for KernelConfig {
             nest_ltd_ring: false,
             scheme: Scheme::Event,
             history_horizon: 1000.0,
+            rank: 0,
+            ranks: 1,
         }
     }
 }
@@ -387,6 +393,26 @@ impl NetworkBuilder {
         }
     }
 
+    /// The global shards (`ranks × local_num_threads`), the first of this process's, and how
+    /// many it has.
+    fn shard_range(&self) -> (usize, usize, usize) {
+        let t = self.cfg.local_num_threads.max(1) as usize;
+        let ranks = self.cfg.ranks.max(1) as usize;
+        (ranks * t, self.cfg.rank as usize * t, t)
+    }
+
+    /// True if node `id` lives in one of this process's shards (always with one process):
+    /// global shard g holds nodes `g·n/S .. (g+1)·n/S` of each block of n.
+    fn owns(&self, id: NodeId) -> bool {
+        if self.cfg.ranks <= 1 {
+            return true;
+        }
+        let (s, base, t) = self.shard_range();
+        let b = &self.blocks[self.node_block[id.0 as usize] as usize];
+        let (n, i) = (b.params.len(), (id.0 - b.first) as usize);
+        i >= base * n / s && i < (base + t) * n / s
+    }
+
     /// Number of nodes created so far.
     pub fn n_nodes(&self) -> usize {
         self.node_block.len() - 1
@@ -495,8 +521,16 @@ impl NetworkBuilder {
 
     /// Announces `n` connections about to be made (in one or many `connect` calls), so that
     /// their table grows once, not by doubling (which copies it).
-    pub fn expect_connections(&mut self, n: u64) {
-        self.expected = n;
+    /// With several processes, only this one's share is expected: `n` times the fraction of
+    /// `post` (the call's targets) that live here — exact for rules that give every target
+    /// the same number of connections.
+    pub fn expect_connections(&mut self, n: u64, post: &[NodeId]) {
+        self.expected = if self.cfg.ranks > 1 && !post.is_empty() {
+            let owned = post.iter().filter(|&&t| self.owns(t)).count() as u128;
+            (n as u128 * owned).div_ceil(post.len() as u128) as u64
+        } else {
+            n
+        };
     }
 
     /// Every connection made so far, device and recorder links included.
@@ -541,8 +575,15 @@ impl NetworkBuilder {
         }
         // One projection per distinct link kind used by this call.
         let mut proj_ids: [Option<u32>; 3] = [None; 3];
+        // With several processes, room is made only for the synapses onto this one's nodes.
+        let split = self.cfg.ranks > 1;
+        let mut owned_left = if split {
+            conns.iter().filter(|c| self.owns(c.target)).count()
+        } else {
+            conns.len()
+        };
         for (i, c) in conns.iter().enumerate() {
-            let left = conns.len() - i;
+            let left = if split { owned_left } else { conns.len() - i };
             let src = self.model_of(c.source).ok_or_else(|| {
                 BuildError::Connect(format!("source node {} does not exist", c.source))
             })?;
@@ -659,9 +700,10 @@ impl NetworkBuilder {
                     }
                     self.table_len[t] += 1;
                     self.n_synapses += 1;
-                    if self.validate_only {
+                    if self.validate_only || !self.owns(c.target) {
                         continue;
                     }
+                    owned_left = owned_left.saturating_sub(1);
                     let want = left.max(usize::try_from(self.expected).unwrap_or(usize::MAX));
                     self.collected[t].reserve_for_push(want)?;
                     self.expected = self.expected.saturating_sub(1);
@@ -850,7 +892,7 @@ impl NetworkBuilder {
             return Err(BuildError::Connect("the network is built already".into()));
         }
         let (min_delay, max_delay) = self.delays();
-        let n_shards = self.cfg.local_num_threads.max(1) as usize;
+        let (_, _, n_shards) = self.shard_range();
         let mut shards = Vec::new();
         for _ in 0..n_shards {
             shards.push(Shard::new(min_delay, max_delay)?);
@@ -885,6 +927,9 @@ impl NetworkBuilder {
             horizon_entries: (self.cfg.history_horizon / self.res.h()).round().max(1.0) as usize,
             stage_times: Default::default(),
             pool,
+            exchange_buf: Vec::new(),
+            remote: Default::default(),
+            ranks: self.cfg.ranks.max(1) as usize,
         };
         let mut sim = Simulation {
             device_links: Vec::new(),
@@ -950,15 +995,16 @@ impl NetworkBuilder {
             Ok(())
         }
 
-        // Each new block in contiguous chunks, chunk k to shard k; devices that send to each
-        // target directly are in every shard, each copy with the trains into that shard.
-        grow_to(&mut built.shard_of, n_nodes + 1, 0)?;
+        // Each new block in contiguous chunks, chunk g to global shard g (of all processes'
+        // shards); devices that send to each target directly are in every shard, each copy
+        // with the trains into that shard. Nodes of other processes' shards: `OTHER`.
+        grow_to(&mut built.shard_of, n_nodes + 1, OTHER)?;
+        let (global, base, _) = self.shard_range();
         for (bi, b) in self.blocks.iter().enumerate().skip(built.blocks) {
             let n = b.params.len();
             let replicated = is_direct_source(b.model.name);
-            let chunks = (0..n_shards)
-                .map(|k| b.first + (k * n / n_shards) as u32)
-                .chain(std::iter::once(b.first + n as u32))
+            let chunks = (base..=base + n_shards)
+                .map(|g| b.first + (g * n / global) as u32)
                 .collect::<Vec<u32>>();
             for k in 0..n_shards {
                 for id in chunks[k]..chunks[k + 1] {
@@ -985,6 +1031,9 @@ impl NetworkBuilder {
             for i in 0..b.params.len() {
                 let id = b.first as usize + i;
                 let k = shard_of[id] as usize;
+                if shard_of[id] == OTHER {
+                    continue;
+                }
                 built.channel_base[id] = (old_channels[k] + kinds[k].len()) as u32;
                 try_reserve(&mut kinds[k], b.model.inputs.len(), "the input channels")?;
                 kinds[k].extend_from_slice(b.model.inputs);
@@ -1267,6 +1316,9 @@ impl NetworkBuilder {
         for b in &self.blocks[new_blocks.clone()] {
             for i in 0..b.params.len() {
                 let id = b.first as usize + i;
+                if shard_of[id] == OTHER {
+                    continue;
+                }
                 let s = &mut net.shards[shard_of[id] as usize];
                 for _ in 0..b.model.inputs.len() {
                     s.channel_owner.push(id as u32);
@@ -1422,7 +1474,7 @@ impl NetworkBuilder {
         // Links from old devices and multimeters, or onto old neurons: into their populations.
         for &(mm, target) in &samplings {
             let bi = self.node_block[target.0 as usize] as usize;
-            if bi >= built.blocks {
+            if bi >= built.blocks || shard_of[target.0 as usize] == OTHER {
                 continue;
             }
             let (k, pop, local) = sim.places[bi].place_of(target.0, shard_of);
@@ -1657,6 +1709,9 @@ struct Built {
     rec_index: Vec<u32>,
     n_direct: Vec<u32>,
 }
+
+/// The shard of a node that lives in another process.
+const OTHER: u16 = u16::MAX;
 
 /// Appends `x` and returns its index.
 fn push<T>(v: &mut Vec<T>, x: T) -> u32 {

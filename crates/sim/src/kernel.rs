@@ -711,7 +711,7 @@ impl Kernel {
             field: n_at.into(),
             ..ApiError::build(n_at, e)
         })?;
-        b.expect_connections(n);
+        b.expect_connections(n, post);
 
         let mut sink = Sink {
             b,

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The same bytes for any number of MPI ranks: every example and NEST case, in every scheme, run
+# by `mpirun -np R` (R = 1, 2, 3; oversubscribed is fine) with 1 and 2 threads per rank, every
+# output file compared with the one-process, one-thread run's (stats.json without times,
+# memory, threads and ranks). Needs a binary built with `--features mpi`.
+#   tools/check_ranks.sh [path/to/evplast]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="${1:-target/release/evplast}"
+MPIRUN=(mpirun --allow-run-as-root --oversubscribe)
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+strip_stats() {
+    python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in list(d):
+    if k.endswith("_s") or k in ("real_time_factor", "peak_rss_bytes", "threads", "ranks", "memory"):
+        del d[k]
+print(json.dumps(d, sort_keys=True))' "$1"
+}
+fail=0
+runs=0
+for model in ${CHECK_RANKS_MODELS:-examples/*.toml tests/nest_cases/*.toml}; do
+    for scheme in event compressed time; do
+        name="$(basename "$model" .toml)-$scheme"
+        ref="$TMP/$name-ref"
+        "$BIN" run "$model" --out "$ref" --scheme "$scheme" --threads 1 --quiet >/dev/null 2>&1
+        for r in 1 2 3; do
+            for t in 1 2; do
+                out="$TMP/$name-r$r-t$t"
+                "${MPIRUN[@]}" -np "$r" "$BIN" run "$model" --out "$out" --scheme "$scheme" --threads "$t" --quiet >/dev/null 2>&1
+                runs=$((runs + 1))
+                for f in "$ref"/*; do
+                    b="$(basename "$f")"
+                    if [ "$b" = stats.json ]; then
+                        if [ "$(strip_stats "$f")" != "$(strip_stats "$out/$b")" ]; then
+                            echo "DIFFER: $name stats.json with $r ranks x $t threads"; fail=1
+                        fi
+                    elif ! cmp -s "$f" "$out/$b"; then
+                        echo "DIFFER: $name $b with $r ranks x $t threads"; fail=1
+                    fi
+                done
+                if [ "$(stat -c %s "$out/stats.json")" = 0 ] || ! grep -q "\"ranks\": $r" "$out/stats.json"; then
+                    echo "DIFFER: $name did not run as $r ranks"; fail=1
+                fi
+            done
+        done
+    done
+done
+# A rank that fails stops every rank with its error, and none hangs: node 2 lives on rank 1
+# of 2 and blows up at 50 ms; node 1 (rank 0) is fine. Then input every rank refuses.
+cat > "$TMP/unstable.toml" <<'TOML'
+[[create]]
+label = "n"
+model = "aeif_psc_delta_clopath"
+n = 2
+
+[[create]]
+label = "dc"
+model = "dc_generator"
+n = 2
+
+[[create.params]]
+amplitude = 0.0
+
+[[create.params]]
+amplitude = -1e9
+start = 50.0
+
+[[connect]]
+pre = "dc"
+post = "n"
+conn_spec = { rule = "one_to_one" }
+syn_spec = { delay = 1.0 }
+
+[simulate]
+t = 100.0
+TOML
+printf '[[create]]\nlabel = "x"\nmodel = "no_such_model"\n\n[simulate]\nt = 1.0\n' > "$TMP/bad.toml"
+for case in unstable:"node 2" bad:"no_such_model"; do
+    model="${case%%:*}"; want="${case#*:}"
+    set +e
+    timeout 120 "${MPIRUN[@]}" -np 2 "$BIN" run "$TMP/$model.toml" --out "$TMP/$model-out" --quiet >"$TMP/$model.log" 2>&1
+    code=$?
+    set -e
+    if [ "$code" = 124 ]; then
+        echo "FAILED: $model.toml hangs under 2 ranks"; fail=1
+    elif [ "$code" = 0 ] || ! grep -q "$want" "$TMP/$model.log"; then
+        echo "FAILED: $model.toml under 2 ranks: exit $code, want an error naming $want:"; cat "$TMP/$model.log"; fail=1
+    elif [ -e "$TMP/$model-out/stats.json" ]; then
+        echo "FAILED: $model.toml under 2 ranks left stats.json"; fail=1
+    else
+        echo "refused as one process would: $model.toml ($want; exit $code)"
+    fi
+done
+
+if [ "$fail" != 0 ]; then
+    echo "check_ranks: FAILED ($runs runs)"
+    exit 1
+fi
+echo "check_ranks: the same bytes for 1 to 3 ranks x 1 and 2 threads ($runs runs)"
