@@ -29,6 +29,20 @@ impl Ranks {
     }
 }
 
+/// Where each rank's bytes go in a receive buffer of `counts[r]` bytes per rank, and the
+/// buffer.
+fn receive_buffer(counts: &[Count]) -> (Vec<Count>, Vec<u8>) {
+    let displs = counts
+        .iter()
+        .scan(0, |acc, &x| {
+            let at = *acc;
+            *acc += x;
+            Some(at)
+        })
+        .collect();
+    (displs, vec![0u8; counts.iter().map(|&c| c as usize).sum()])
+}
+
 impl Exchange for Ranks {
     fn rank(&self) -> usize {
         self.world.rank() as usize
@@ -42,15 +56,7 @@ impl Exchange for Ranks {
         let n = mine.len() as Count;
         let mut counts = vec![0 as Count; self.ranks()];
         self.world.all_gather_into(&n, &mut counts[..]);
-        let displs: Vec<Count> = counts
-            .iter()
-            .scan(0, |acc, &x| {
-                let at = *acc;
-                *acc += x;
-                Some(at)
-            })
-            .collect();
-        let mut all = vec![0u8; counts.iter().map(|&c| c as usize).sum()];
+        let (displs, mut all) = receive_buffer(&counts);
         {
             let mut p = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
             self.world.all_gather_varcount_into(mine, &mut p);
@@ -72,15 +78,7 @@ impl Exchange for Ranks {
         }
         let mut counts = vec![0 as Count; self.ranks()];
         root.gather_into_root(&n, &mut counts[..]);
-        let displs: Vec<Count> = counts
-            .iter()
-            .scan(0, |acc, &x| {
-                let at = *acc;
-                *acc += x;
-                Some(at)
-            })
-            .collect();
-        let mut all = vec![0u8; counts.iter().map(|&c| c as usize).sum()];
+        let (displs, mut all) = receive_buffer(&counts);
         {
             let mut p = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
             root.gather_varcount_into_root(mine, &mut p);
