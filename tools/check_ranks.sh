@@ -4,6 +4,7 @@
 # output file compared with the one-process, one-thread run's (stats.json without times,
 # memory, threads and ranks). Needs a binary built with `--features mpi`.
 #   tools/check_ranks.sh [path/to/evplast]
+#   CHECK_RANKS_MODELS="examples/spike_pairing.toml" tools/check_ranks.sh   # fewer models
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${1:-target/release/evplast}"
