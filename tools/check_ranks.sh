@@ -11,15 +11,8 @@ BIN="${1:-target/release/evplast}"
 MPIRUN=(mpirun --allow-run-as-root --oversubscribe)
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-strip_stats() {
-    python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-for k in list(d):
-    if k.endswith("_s") or k in ("real_time_factor", "peak_rss_bytes", "threads", "ranks", "memory"):
-        del d[k]
-print(json.dumps(d, sort_keys=True))' "$1"
-}
+# shellcheck source=tools/compare_runs.sh
+. tools/compare_runs.sh
 fail=0
 runs=0
 for model in ${CHECK_RANKS_MODELS:-examples/*.toml tests/nest_cases/*.toml}; do
@@ -32,16 +25,7 @@ for model in ${CHECK_RANKS_MODELS:-examples/*.toml tests/nest_cases/*.toml}; do
                 out="$TMP/$name-r$r-t$t"
                 "${MPIRUN[@]}" -np "$r" "$BIN" run "$model" --out "$out" --scheme "$scheme" --threads "$t" --quiet >/dev/null 2>&1
                 runs=$((runs + 1))
-                for f in "$ref"/*; do
-                    b="$(basename "$f")"
-                    if [ "$b" = stats.json ]; then
-                        if [ "$(strip_stats "$f")" != "$(strip_stats "$out/$b")" ]; then
-                            echo "DIFFER: $name stats.json with $r ranks x $t threads"; fail=1
-                        fi
-                    elif ! cmp -s "$f" "$out/$b"; then
-                        echo "DIFFER: $name $b with $r ranks x $t threads"; fail=1
-                    fi
-                done
+                compare_runs "$ref" "$out" "$name with $r ranks x $t threads" || fail=1
                 if [ "$(stat -c %s "$out/stats.json")" = 0 ] || ! grep -q "\"ranks\": $r" "$out/stats.json"; then
                     echo "DIFFER: $name did not run as $r ranks"; fail=1
                 fi

@@ -5,23 +5,17 @@
 # Urbanczik–Senn, shortened to T = 0.2 s) with 1 to 4 threads: their digests of spikes and
 # final weights must agree.
 #   tools/check_threads.sh [path/to/evplast]
+#   CHECK_THREADS_MODELS="examples/spike_pairing.toml" tools/check_threads.sh   # fewer models
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${1:-target/release/evplast}"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-strip_stats() {
-    python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-for k in list(d):
-    if k.endswith("_s") or k in ("real_time_factor", "peak_rss_bytes", "threads", "memory"):
-        del d[k]
-print(json.dumps(d, sort_keys=True))' "$1"
-}
+# shellcheck source=tools/compare_runs.sh
+. tools/compare_runs.sh
 fail=0
 runs=0
-for model in examples/*.toml tests/nest_cases/*.toml; do
+for model in ${CHECK_THREADS_MODELS:-examples/*.toml tests/nest_cases/*.toml}; do
     for scheme in event compressed time; do
         name="$(basename "$model" .toml)-$scheme"
         for t in 1 2 3 4; do
@@ -29,16 +23,7 @@ for model in examples/*.toml tests/nest_cases/*.toml; do
             "$BIN" run "$model" --out "$out" --scheme "$scheme" --threads "$t" --dump-network --quiet >/dev/null 2>&1
             runs=$((runs + 1))
             [ "$t" = 1 ] && continue
-            for f in "$TMP/$name-t1"/*; do
-                b="$(basename "$f")"
-                if [ "$b" = stats.json ]; then
-                    if [ "$(strip_stats "$f")" != "$(strip_stats "$out/$b")" ]; then
-                        echo "DIFFER: $name stats.json with $t threads"; fail=1
-                    fi
-                elif ! cmp -s "$f" "$out/$b"; then
-                    echo "DIFFER: $name $b with $t threads"; fail=1
-                fi
-            done
+            compare_runs "$TMP/$name-t1" "$out" "$name with $t threads" || fail=1
         done
     done
 done
