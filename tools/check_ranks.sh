@@ -2,7 +2,8 @@
 # The same bytes for any number of MPI ranks: every example and NEST case, in every scheme, run
 # by `mpirun -np R` (R = 1, 2, 3; oversubscribed is fine) with 1 and 2 threads per rank, every
 # output file compared with the one-process, one-thread run's (stats.json without times,
-# memory, threads and ranks). Needs a binary built with `--features mpi`.
+# memory, threads and ranks), and both benchmark networks' digests and counters. Needs a binary
+# built with `--features mpi`.
 #   tools/check_ranks.sh [path/to/evplast]
 #   CHECK_RANKS_MODELS="examples/spike_pairing.toml" tools/check_ranks.sh   # fewer models
 set -euo pipefail
@@ -33,6 +34,30 @@ for model in ${CHECK_RANKS_MODELS:-examples/*.toml tests/nest_cases/*.toml}; do
         done
     done
 done
+# Both benchmark networks: `evplast bench` under mpirun gives the one-process digests (spikes
+# and final weights) and Table 1 counters in every scheme, for 1 to 3 ranks x 1 and 2 threads.
+for rule in "clopath --K=500" "urbanczik --K=250"; do
+    # shellcheck disable=SC2086  # the rule and its K are two arguments
+    "$BIN" bench --rule $rule --N=200 --T=0.2 --threads 1 --json "$TMP/bench-ref.json" >/dev/null
+    for r in 1 2 3; do
+        # shellcheck disable=SC2086
+        "${MPIRUN[@]}" -np "$r" "$BIN" bench --rule $rule --N=200 --T=0.2 --threads 1,2 --json "$TMP/bench-r$r.json" >/dev/null 2>&1
+        runs=$((runs + 6))
+        python3 - "$TMP/bench-ref.json" "$TMP/bench-r$r.json" "$rule" "$r" <<'PY' || fail=1
+import json, sys
+ref = {x["scheme"]: x for x in json.load(open(sys.argv[1]))}
+runs = json.load(open(sys.argv[2]))
+keys = ["digest", "synapse_calls", "weight_change_computations", "history_manipulations", "history_entries_max"]
+bad = [(x["scheme"], x["threads"], k) for x in runs for k in keys if x[k] != ref[x["scheme"]][k]]
+bad += [("ranks", x["ranks"]) for x in runs if x["ranks"] != int(sys.argv[4])]
+if len(runs) != 2 * len(ref) or bad:
+    print(f"DIFFER: bench {sys.argv[3]} with {sys.argv[4]} ranks: {bad or 'runs missing'}")
+    sys.exit(1)
+print(f"bench {sys.argv[3]} with {sys.argv[4]} ranks x 1, 2 threads: " + ", ".join(f"{s} {x['digest']}" for s, x in ref.items()))
+PY
+    done
+done
+
 # A rank that fails stops every rank with its error, and none hangs: node 2 lives on rank 1
 # of 2 and blows up at 50 ms; node 1 (rank 0) is fine. Then input every rank refuses.
 cat > "$TMP/unstable.toml" <<'TOML'

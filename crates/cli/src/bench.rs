@@ -9,7 +9,9 @@
 //! Wmax `4.5·C_m·max(1, w0/90)`. `--static` runs the same network with static synapses.
 //!
 //! Several schemes (or `--static`) run as separate child processes so that each peak RSS is
-//! its own.
+//! its own. Under `mpirun` (a build with `--features mpi`) every configuration runs in the
+//! ranks themselves, one after another: each rank builds its share, and rank 0 reports; the
+//! peak RSS is then the largest rank's, and includes the configurations run before.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -20,6 +22,7 @@ use clap::Args;
 use serde_json::{json, Value};
 
 use evplast_io::output::peak_rss_bytes;
+use evplast_kernel::network::Exchange;
 use evplast_kernel::NodeId;
 use evplast_models::builder::Scheme;
 use evplast_models::{KernelConfig, ParamMap, ParamValue};
@@ -77,15 +80,35 @@ fn num(x: f64) -> ParamValue {
     ParamValue::Num(x)
 }
 
-/// Builds and simulates one configuration; returns its measurements.
-fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
+/// The largest of the ranks' `x` (collective), or `x`.
+fn max_over_ranks(x: u64, ex: Option<&dyn Exchange>) -> u64 {
+    let Some(ex) = ex else { return x };
+    let (mut all, mut ranges) = (Vec::new(), Vec::new());
+    ex.all_gather(&x.to_le_bytes(), &mut all, &mut ranges);
+    ranges
+        .iter()
+        .map(|r| u64::from_le_bytes(all[r.clone()].try_into().unwrap_or_default()))
+        .max()
+        .unwrap_or(x)
+}
+
+/// Builds and simulates one configuration with `threads` threads (per rank, with `ex`);
+/// returns its measurements (on rank 0; `None` on the others).
+fn run_one(
+    a: &BenchArgs,
+    scheme: Scheme,
+    static_syn: bool,
+    threads: u32,
+    ex: Option<&dyn Exchange>,
+) -> Result<Option<Value>> {
     let t0 = Instant::now();
-    let rss0 = peak_rss_bytes().unwrap_or(0);
-    let threads = a.threads.first().copied().unwrap_or(1);
+    let rss0 = max_over_ranks(peak_rss_bytes().unwrap_or(0), ex);
     let cfg = KernelConfig {
         rng_seed: a.seed,
         scheme,
         local_num_threads: threads,
+        rank: ex.map_or(0, |e| e.rank() as u32),
+        ranks: ex.map_or(1, |e| e.ranks() as u32),
         ..Default::default()
     };
     let mut k = Kernel::new(
@@ -224,28 +247,24 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
     .map_err(api)?;
     k.prepare().map_err(api)?;
     let build_s = t0.elapsed().as_secs_f64();
-    let rss_build = peak_rss_bytes().unwrap_or(0);
+    let rss_build = max_over_ranks(peak_rss_bytes().unwrap_or(0), ex);
     let t1 = Instant::now();
-    k.simulate(a.t * 1e3, &mut |_| std::ops::ControlFlow::Continue(()))
-        .map_err(api)?;
-    let sim = k.simulation().expect("built");
+    let sim = k.simulation_mut().expect("built");
+    let steps = sim.network.res.duration_steps(a.t * 1e3);
+    sim.network
+        .simulate_exchanging(steps, &mut |_| std::ops::ControlFlow::Continue(()), ex)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let sim_s = t1.elapsed().as_secs_f64();
-    // Before anything below allocates per-synapse reports.
-    let peak = peak_rss_bytes().unwrap_or(0);
-    let net = &sim.network;
+    // Before anything below allocates.
+    let peak = max_over_ranks(peak_rss_bytes().unwrap_or(0), ex);
+    let net = &mut sim.network;
+    if let Some(ex) = ex {
+        net.gather(ex);
+    }
+    // Every rank recorded every spike (they are exchanged each slice).
     let post_spikes = net.spike_recording.events[0].len();
-    let weights: Vec<f64> = net
-        .plastic_connections()
-        .iter()
-        .map(|(_, c)| c.weight)
-        .collect();
-    let mean_w = if weights.is_empty() {
-        w0
-    } else {
-        weights.iter().sum::<f64>() / weights.len() as f64
-    };
-    // FNV-1a over the neurons' spikes (sender, stamp) and the final weights' bits: equal
-    // digests, equal results.
+    // FNV-1a over the neurons' spikes (sender, stamp) and the final weights' bits (by
+    // source, then target): equal digests, equal results.
     let mut digest = 0xcbf2_9ce4_8422_2325u64;
     let mut eat = |x: u64| {
         for b in x.to_le_bytes() {
@@ -256,9 +275,16 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
         eat(s.sender.0 as u64);
         eat(s.stamp as u64);
     }
-    for w in &weights {
-        eat(w.to_bits());
+    let (mut n_w, mut sum_w) = (0u64, 0.0);
+    net.each_plastic_connection(ex, &mut |_, c| {
+        eat(c.weight.to_bits());
+        n_w += 1;
+        sum_w += c.weight;
+    });
+    if ex.is_some_and(|e| e.rank() != 0) {
+        return Ok(None);
     }
+    let mean_w = if n_w == 0 { w0 } else { sum_w / n_w as f64 };
     let (clopath, urbanczik) = net.rule_counters();
     let counters = if a.rule == "clopath" {
         clopath
@@ -266,7 +292,7 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
         urbanczik
     };
     let n_syn = a.n * a.k;
-    Ok(json!({
+    Ok(Some(json!({
         "simulator": "evplast",
         "rule": if static_syn { format!("{}_static", a.rule) } else { a.rule.clone() },
         "scheme": if static_syn { "static" } else { scheme.as_str() },
@@ -285,8 +311,9 @@ fn run_one(a: &BenchArgs, scheme: Scheme, static_syn: bool) -> Result<Value> {
         "history_entries_mean": counters.history_entries_mean(),
         "seed": a.seed,
         "threads": threads,
+        "ranks": ex.map_or(1, |e| e.ranks()),
         "digest": format!("{digest:016x}"),
-    }))
+    })))
 }
 
 const COLUMNS: &[&str] = &[
@@ -317,6 +344,7 @@ const COLUMNS: &[&str] = &[
     "history_entries_mean",
     "seed",
     "threads",
+    "ranks",
     "digest",
 ];
 
@@ -327,8 +355,8 @@ fn cell(v: &Value) -> String {
     }
 }
 
-/// Runs `evplast bench`.
-pub fn bench(a: &BenchArgs) -> Result<()> {
+/// Runs `evplast bench` (as one of several MPI ranks with `ex`).
+pub fn bench(a: &BenchArgs, ex: Option<&dyn Exchange>) -> Result<()> {
     let schemes: Vec<Scheme> = a
         .schemes
         .iter()
@@ -352,8 +380,10 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
     }
     if a.child {
         let scheme = schemes.first().copied().unwrap_or(Scheme::Event);
-        let v = run_one(a, scheme, a.static_only)?;
-        println!("{v}");
+        let threads = a.threads.first().copied().unwrap_or(1);
+        if let Some(v) = run_one(a, scheme, a.static_only, threads, None)? {
+            println!("{v}");
+        }
         return Ok(());
     }
     let mut runs: Vec<(Option<Scheme>, bool)> = Vec::new();
@@ -371,8 +401,19 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
         .into_iter()
         .flat_map(|(s, st)| a.threads.iter().map(move |&t| (s, st, t)))
         .collect();
-    let exe = std::env::current_exe().context("cannot find the evplast executable")?;
     let mut results = Vec::new();
+    if let Some(ex) = ex {
+        // Ranks cannot start child processes that are ranks too: each configuration runs here.
+        for (scheme, static_syn, threads) in runs {
+            let scheme = scheme.unwrap_or(Scheme::Event);
+            results.extend(run_one(a, scheme, static_syn, threads, Some(ex))?);
+        }
+        if ex.rank() != 0 {
+            return Ok(());
+        }
+        return report(a, &results);
+    }
+    let exe = std::env::current_exe().context("cannot find the evplast executable")?;
     for (scheme, static_syn, threads) in runs {
         let mut cmd = std::process::Command::new(&exe);
         cmd.arg("bench")
@@ -404,13 +445,18 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
             serde_json::from_slice(&out.stdout).context("benchmark child wrote no JSON")?;
         results.push(v);
     }
+    report(a, &results)
+}
+
+/// The table on stdout, and the CSV and JSON files asked for.
+fn report(a: &BenchArgs, results: &[Value]) -> Result<()> {
     let mut o = std::io::stdout().lock();
     writeln!(
         o,
         "{:<10} {:<11} {:>5} {:>5} {:>6} {:>5} {:>7} {:>9} {:>9} {:>7} {:>9} {:>10} {:>12} {:>12} {:>10} {:>8} {:>16}",
         "rule", "scheme", "N", "K", "rate", "T", "threads", "build_s", "sim_s", "rtf", "rss_MB", "post_Hz", "M", "C", "H", "L_max", "digest"
     )?;
-    for v in &results {
+    for v in results {
         writeln!(
             o,
             "{:<10} {:<11} {:>5} {:>5} {:>6} {:>5} {:>7} {:>9.3} {:>9.3} {:>7.3} {:>9.1} {:>10.2} {:>12} {:>12} {:>10} {:>8} {:>16}",
@@ -443,7 +489,7 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
         if new {
             writeln!(f, "{}", COLUMNS.join(","))?;
         }
-        for v in &results {
+        for v in results {
             writeln!(
                 f,
                 "{}",
@@ -456,7 +502,7 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
         }
     }
     if let Some(path) = &a.json {
-        std::fs::write(path, serde_json::to_string_pretty(&Value::Array(results))?)
+        std::fs::write(path, serde_json::to_string_pretty(results)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())

@@ -142,29 +142,33 @@ fn available_threads() -> u32 {
         .min(evplast_kernel::limits::MAX_THREADS as u32)
 }
 
-#[cfg(not(feature = "mpi"))]
-/// Started by `mpirun` as one of several ranks, but built without the `mpi` feature: every
-/// rank would run the whole network into the same directory.
-fn refuse_mpi_launch() -> Result<()> {
-    for var in [
+/// The number of ranks `mpirun` (OpenMPI, MPICH, PMIx) says this process is one of, and the
+/// variable that says it, if more than one.
+fn launched_ranks() -> Option<(&'static str, u64)> {
+    [
         "OMPI_COMM_WORLD_SIZE",
         "PMI_SIZE",
         "PMIX_SIZE",
         "MPI_LOCALNRANKS",
-    ] {
-        if let Some(n) = std::env::var(var)
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-        {
-            if n > 1 {
-                anyhow::bail!(
-                    "started as one of {n} MPI ranks ({var}={n}), but this evplast was built \
-                     without MPI: every rank would simulate the whole network into the same \
-                     directory. Build it with `cargo build --release --features mpi` (needs \
-                     OpenMPI), or run it without mpirun (threads: --threads)"
-                );
-            }
-        }
+    ]
+    .into_iter()
+    .find_map(|var| {
+        let n = std::env::var(var).ok()?.trim().parse::<u64>().ok()?;
+        (n > 1).then_some((var, n))
+    })
+}
+
+#[cfg(not(feature = "mpi"))]
+/// Started by `mpirun` as one of several ranks, but built without the `mpi` feature: every
+/// rank would run the whole network into the same directory.
+fn refuse_mpi_launch() -> Result<()> {
+    if let Some((var, n)) = launched_ranks() {
+        anyhow::bail!(
+            "started as one of {n} MPI ranks ({var}={n}), but this evplast was built \
+             without MPI: every rank would simulate the whole network into the same \
+             directory. Build it with `cargo build --release --features mpi` (needs \
+             OpenMPI), or run it without mpirun (threads: --threads)"
+        );
     }
     Ok(())
 }
@@ -213,7 +217,10 @@ fn main() -> ExitCode {
         Command::Resume { dir, t, quiet } => resume(&dir, t, quiet),
         Command::Check { model } => check(&model),
         Command::Models { name } => models(name.as_deref()),
-        Command::Bench(a) => bench::bench(&a),
+        // Under mpirun every configuration runs in the ranks themselves; otherwise each runs
+        // in a child process (which never starts MPI).
+        Command::Bench(a) if launched_ranks().is_some() => with_ranks(|ex| bench::bench(&a, ex)),
+        Command::Bench(a) => bench::bench(&a, None),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -648,9 +655,14 @@ fn simulate_and_write(
     bar.finish_and_clear();
     let simulate_s = t1.elapsed().as_secs_f64();
     if let Some(ex) = ex {
-        // Rank 0 gathers the other ranks' recorders and connections and writes alone.
+        // Rank 0 gathers the other ranks' recorders and writes alone; the connections
+        // come from every rank a batch at a time while it writes them.
         loaded.sim.network.gather(ex);
         if rank != 0 {
+            loaded
+                .sim
+                .network
+                .each_plastic_connection(Some(ex), &mut |_, _| {});
             return Ok(());
         }
     }
@@ -662,6 +674,7 @@ fn simulate_and_write(
             simulate_s,
         },
         start.dump_network,
+        ex,
     )
     .with_context(|| format!("cannot write results to {}", out.display()))?;
     let net = &loaded.sim.network;

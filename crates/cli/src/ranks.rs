@@ -3,6 +3,8 @@
 //! slices' spikes are all-gathered ([`evplast_kernel::network::Exchange`]), and rank 0 gathers
 //! the recorders' data and connections and writes the files one process would write.
 
+use std::cell::RefCell;
+
 use mpi::datatype::PartitionMut;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
@@ -14,6 +16,10 @@ use evplast_kernel::network::Exchange;
 pub struct Ranks {
     _universe: mpi::environment::Universe,
     world: SimpleCommunicator,
+    /// Each rank's byte count and offset in the last all-gather (kept: no allocation per
+    /// slice).
+    counts: RefCell<Vec<Count>>,
+    displs: RefCell<Vec<Count>>,
 }
 
 impl Ranks {
@@ -25,6 +31,8 @@ impl Ranks {
         Ok(Self {
             _universe: universe,
             world,
+            counts: RefCell::new(Vec::new()),
+            displs: RefCell::new(Vec::new()),
         })
     }
 }
@@ -52,20 +60,23 @@ impl Exchange for Ranks {
         self.world.size() as usize
     }
 
-    fn all_gather(&self, mine: &[u8]) -> Vec<Vec<u8>> {
-        let n = mine.len() as Count;
-        let mut counts = vec![0 as Count; self.ranks()];
-        self.world.all_gather_into(&n, &mut counts[..]);
-        let (displs, mut all) = receive_buffer(&counts);
-        {
-            let mut p = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
-            self.world.all_gather_varcount_into(mine, &mut p);
+    fn all_gather(&self, mine: &[u8], all: &mut Vec<u8>, ranges: &mut Vec<std::ops::Range<usize>>) {
+        let mut counts = self.counts.borrow_mut();
+        let mut displs = self.displs.borrow_mut();
+        counts.resize(self.ranks(), 0);
+        self.world
+            .all_gather_into(&(mine.len() as Count), &mut counts[..]);
+        displs.clear();
+        ranges.clear();
+        let mut at = 0;
+        for &c in counts.iter() {
+            displs.push(at as Count);
+            ranges.push(at..at + c as usize);
+            at += c as usize;
         }
-        counts
-            .iter()
-            .zip(&displs)
-            .map(|(&c, &d)| all[d as usize..(d + c) as usize].to_vec())
-            .collect()
+        all.resize(at, 0);
+        let mut p = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
+        self.world.all_gather_varcount_into(mine, &mut p);
     }
 
     fn gather_to_root(&self, mine: &[u8]) -> Option<(Vec<u8>, Vec<std::ops::Range<usize>>)> {

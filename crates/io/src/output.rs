@@ -12,6 +12,7 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use evplast_kernel::archive::RuleCounters;
+use evplast_kernel::network::Exchange;
 use evplast_kernel::{NodeId, Resolution, Step};
 use evplast_models::ParamValue;
 
@@ -176,14 +177,29 @@ fn label_of(l: &Loaded, id: NodeId) -> &str {
 /// Writes every output of a run into `dir`: a complete one, or one stopped early (whatever was
 /// recorded up to `l.sim.network.now`; `stats.json` says `"complete": false`). On failure
 /// whatever this call wrote is removed again, so that a failed write leaves no results.
-pub fn write_run(dir: &Path, l: &mut Loaded, t: Timings, dump_network: bool) -> io::Result<()> {
-    write_all(dir, l, t, dump_network).inspect_err(|_| {
+///
+/// With several MPI ranks (`ex`), rank 0 calls this while every other rank calls
+/// [`evplast_kernel::network::Network::each_plastic_connection`], which this takes part in.
+pub fn write_run(
+    dir: &Path,
+    l: &mut Loaded,
+    t: Timings,
+    dump_network: bool,
+    ex: Option<&dyn Exchange>,
+) -> io::Result<()> {
+    write_all(dir, l, t, dump_network, ex).inspect_err(|_| {
         // Best effort: the write error is the one to report.
         let _ = remove_previous(dir);
     })
 }
 
-fn write_all(dir: &Path, l: &mut Loaded, t: Timings, dump_network: bool) -> io::Result<()> {
+fn write_all(
+    dir: &Path,
+    l: &mut Loaded,
+    t: Timings,
+    dump_network: bool,
+    ex: Option<&dyn Exchange>,
+) -> io::Result<()> {
     let net = &mut l.sim.network;
     net.drain_samples();
     let res = net.res;
@@ -191,6 +207,9 @@ fn write_all(dir: &Path, l: &mut Loaded, t: Timings, dump_network: bool) -> io::
         dir: dir.to_path_buf(),
         done: Vec::new(),
     };
+    // First, as every rank lists the connections together: a failure before it would leave
+    // the other ranks waiting.
+    write_connections(&mut st, net, ex)?;
 
     // One file per recorder label; several recorders under one label share it.
     let recorders = &l.sim.recorders;
@@ -214,19 +233,6 @@ fn write_all(dir: &Path, l: &mut Loaded, t: Timings, dump_network: bool) -> io::
         }
     }
 
-    let mut conns = l.sim.network.plastic_connections();
-    conns.sort_by_key(|(_, c)| (c.source, c.target));
-    let mut w = st.create("connections.csv")?;
-    writeln!(w, "source,target,synapse_model,weight,delay")?;
-    for (model, c) in &conns {
-        writeln!(
-            w,
-            "{},{},{model},{},{}",
-            c.source, c.target, c.weight, c.delay_ms
-        )?;
-    }
-    w.flush()?;
-
     if dump_network {
         let mut w = st.create("network.json")?;
         serde_json::to_writer(&mut w, &network_json(l))?;
@@ -239,6 +245,36 @@ fn write_all(dir: &Path, l: &mut Loaded, t: Timings, dump_network: bool) -> io::
     w.flush()?;
     drop(w);
     st.commit()
+}
+
+/// `connections.csv`: every plastic connection's final weight, by source, then target, listed
+/// a batch at a time. A failed write still lists to the end (other ranks take part), then
+/// reports the first error.
+fn write_connections(
+    st: &mut Staged,
+    net: &evplast_kernel::network::Network,
+    ex: Option<&dyn Exchange>,
+) -> io::Result<()> {
+    let mut w = st.create("connections.csv");
+    let mut failed = match &mut w {
+        Ok(w) => writeln!(w, "source,target,synapse_model,weight,delay").err(),
+        Err(_) => None,
+    };
+    net.each_plastic_connection(ex, &mut |model, c| {
+        if let (Ok(w), None) = (&mut w, &failed) {
+            failed = writeln!(
+                w,
+                "{},{},{model},{},{}",
+                c.source, c.target, c.weight, c.delay_ms
+            )
+            .err();
+        }
+    });
+    let mut w = w?;
+    match failed {
+        Some(e) => Err(e),
+        None => w.flush(),
+    }
 }
 
 /// Recorders under one label share a file; its times are in steps if any of them asks.

@@ -53,6 +53,15 @@ impl BySource {
         self.offsets[i] as usize..self.offsets[i + 1] as usize
     }
 
+    /// The rows of connections leaving the sources in `sources` (clamped to the layout).
+    pub fn rows_of(&self, sources: std::ops::Range<u32>) -> std::ops::Range<usize> {
+        let at = |i: u32| self.offsets[(i as usize).min(self.n_sources())] as usize;
+        if self.offsets.is_empty() || sources.start >= sources.end {
+            return 0..0;
+        }
+        at(sources.start)..at(sources.end)
+    }
+
     /// Number of source node numbers the layout covers (`0..n_sources()`).
     pub fn n_sources(&self) -> usize {
         self.offsets.len().saturating_sub(1)

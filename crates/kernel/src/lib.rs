@@ -16,6 +16,7 @@ pub mod rng;
 pub mod snapshot;
 pub mod time;
 pub mod value;
+pub mod workers;
 
 pub use build_error::BuildError;
 pub use error::{GridTime, KernelError, NumericalInstability, Site};

@@ -205,6 +205,7 @@ pub struct ConnectionInfo {
 
 /// Appends every row of a table laid out by source (`channel`, `delay` in steps, `weight`
 /// columns) as a [`ConnectionInfo`], the target found through `channel_owner`.
+#[allow(clippy::too_many_arguments)] // the table's columns, then what to list and where
 pub fn report_rows(
     rows: &crate::csr::BySource,
     channel: &[u32],
@@ -212,9 +213,10 @@ pub fn report_rows(
     weight: &[f64],
     res: Resolution,
     channel_owner: &[u32],
+    sources: std::ops::Range<u32>,
     out: &mut Vec<ConnectionInfo>,
 ) {
-    for r in 0..weight.len() {
+    for r in rows.rows_of(sources) {
         out.push(ConnectionInfo {
             source: rows.source_of(r),
             target: NodeId(channel_owner[channel[r] as usize]),
@@ -243,8 +245,15 @@ pub trait SynapseTable: Send + Sync {
     /// all of them if `all` (time-driven scheme), else those whose target archive is flagged
     /// `catch_up` (event scheme over its horizon). Weights stay as at the last spike.
     fn advance(&mut self, _upto: Step, _all: bool, _ctx: &mut DeliverCtx<'_>) {}
-    /// Every connection with its current weight (`channel_owner`: node of each channel).
-    fn connections(&self, res: Resolution, channel_owner: &[u32], out: &mut Vec<ConnectionInfo>);
+    /// The connections from the nodes in `sources` with their current weights, in row order
+    /// (`channel_owner`: node of each channel; `0..u32::MAX`: every connection).
+    fn connections(
+        &self,
+        res: Resolution,
+        channel_owner: &[u32],
+        sources: std::ops::Range<u32>,
+        out: &mut Vec<ConnectionInfo>,
+    );
     /// Saves or restores the weights and the rule's state for a checkpoint (`snapshot.rs`).
     fn snapshot(&mut self, s: &mut Snap);
     /// NEST's GetStatus of connection `row` (rows in the table's own order, as `connections()` lists them):
@@ -286,8 +295,9 @@ pub trait Exchange {
     /// This process's rank and the number of ranks.
     fn rank(&self) -> usize;
     fn ranks(&self) -> usize;
-    /// Every rank's `mine`, in rank order.
-    fn all_gather(&self, mine: &[u8]) -> Vec<Vec<u8>>;
+    /// Every rank's `mine` into `all`, in rank order, with each rank's range in it. The
+    /// buffers are reused: once they are large enough, nothing is allocated.
+    fn all_gather(&self, mine: &[u8], all: &mut Vec<u8>, ranges: &mut Vec<std::ops::Range<usize>>);
     /// Every rank's `mine` at rank 0 only (`None` elsewhere), as one buffer and each rank's
     /// range in it, in rank order.
     fn gather_to_root(&self, mine: &[u8]) -> Option<(Vec<u8>, Vec<std::ops::Range<usize>>)>;
@@ -298,9 +308,15 @@ pub trait Exchange {
 /// The bytes of a spike in the exchange.
 const SPIKE_BYTES: usize = 4 + 8 + 4 + 8;
 
-/// A slice's spikes and this rank's error, if any, for the exchange.
-fn encode_slice(spikes: &[SpikeEvent], fault: Option<&NumericalInstability>, out: &mut Vec<u8>) {
+/// A slice's spikes, or this rank's error, and the flags of [`SliceFlags`], for the exchange.
+fn encode_slice(
+    spikes: &[SpikeEvent],
+    fault: Option<&NumericalInstability>,
+    flags: SliceFlags,
+    out: &mut Vec<u8>,
+) {
     out.clear();
+    out.push(flags.caught_up as u8 | (flags.stop as u8) << 1);
     match fault {
         None => out.push(0),
         Some(e) => {
@@ -315,6 +331,24 @@ fn encode_slice(spikes: &[SpikeEvent], fault: Option<&NumericalInstability>, out
         out.extend_from_slice(&s.multiplicity.to_le_bytes());
         out.extend_from_slice(&s.weight_factor.to_le_bytes());
     }
+}
+
+/// What a slice ends with besides its spikes; with several ranks, true if true on any rank.
+#[derive(Clone, Copy, Debug, Default)]
+struct SliceFlags {
+    /// Synapses were brought up to date outside spikes (counted once per slice, whichever
+    /// shard or rank did it, so the counter is the same for any split).
+    caught_up: bool,
+    /// The progress callback asked to stop after this slice.
+    stop: bool,
+}
+
+/// The buffers of the per-slice exchange, kept from slice to slice.
+#[derive(Debug, Default)]
+pub struct ExchangeBuffers {
+    mine: Vec<u8>,
+    all: Vec<u8>,
+    ranges: Vec<std::ops::Range<usize>>,
 }
 
 fn encode_fault(e: &NumericalInstability, out: &mut Vec<u8>) {
@@ -373,16 +407,21 @@ fn exchange_slice(
     ex: &dyn Exchange,
     spikes: &mut Vec<SpikeEvent>,
     fault: Option<NumericalInstability>,
-    buf: &mut Vec<u8>,
-) -> Result<(), NumericalInstability> {
-    encode_slice(spikes, fault.as_ref(), buf);
-    let all = ex.all_gather(buf);
-    if let Some(b) = all.iter().find(|b| b[0] == 1) {
-        return Err(fault.unwrap_or_else(|| decode_fault(&b[1..])));
+    flags: SliceFlags,
+    b: &mut ExchangeBuffers,
+) -> Result<SliceFlags, NumericalInstability> {
+    encode_slice(spikes, fault.as_ref(), flags, &mut b.mine);
+    ex.all_gather(&b.mine, &mut b.all, &mut b.ranges);
+    let theirs = || b.ranges.iter().map(|r| &b.all[r.clone()]);
+    if let Some(m) = theirs().find(|m| m[1] == 1) {
+        return Err(fault.unwrap_or_else(|| decode_fault(&m[2..])));
     }
     spikes.clear();
-    for b in &all {
-        for c in b[1..].chunks_exact(SPIKE_BYTES) {
+    let mut any = SliceFlags::default();
+    for m in theirs() {
+        any.caught_up |= m[0] & 1 != 0;
+        any.stop |= m[0] & 2 != 0;
+        for c in m[2..].chunks_exact(SPIKE_BYTES) {
             spikes.push(SpikeEvent {
                 source: NodeId(u32::from_le_bytes(c[0..4].try_into().expect("4"))),
                 stamp: Step::from_le_bytes(c[4..12].try_into().expect("8")),
@@ -391,7 +430,7 @@ fn exchange_slice(
             });
         }
     }
-    Ok(())
+    Ok(any)
 }
 
 /// What every shard reads during a slice.
@@ -614,9 +653,9 @@ pub struct Network {
     pub stage_times: StageTimes,
     /// Worker threads for all shards but the first, which the calling thread runs (none with
     /// one shard).
-    pub pool: Option<rayon::ThreadPool>,
+    pub pool: Option<crate::workers::Workers>,
     /// The exchange's byte buffer (kept, so a slice allocates nothing new once it has grown).
-    pub exchange_buf: Vec<u8>,
+    pub exchange: ExchangeBuffers,
     /// What the other processes hold, gathered to rank 0 for output ([`Network::gather`]).
     pub remote: Remote,
     /// Processes (MPI ranks) of the run, each with `shards.len()` shards.
@@ -626,8 +665,6 @@ pub struct Network {
 /// Results of the other processes (MPI ranks) that rank 0 writes.
 #[derive(Debug, Default)]
 pub struct Remote {
-    /// Their plastic connections.
-    pub connections: Vec<(&'static str, ConnectionInfo)>,
     /// Their rules' counters (clopath, urbanczik) and archives.
     pub counters: (RuleCounters, RuleCounters),
     pub archives: (usize, usize),
@@ -706,11 +743,10 @@ impl Network {
         while self.now < end {
             let slice_end = ((self.now / self.min_delay) + 1) * self.min_delay;
             let to = slice_end.min(end);
-            self.slice(self.now, to, ex)?;
+            let stop = self.slice(self.now, to, ex, progress)?;
             self.now = to;
-            let stop = progress(self.now).is_break();
             // Every rank stops at the same slice (an interrupt reaches them at different ones).
-            if ex.map_or(stop, |ex| ex.any(stop)) {
+            if stop {
                 break;
             }
         }
@@ -734,13 +770,16 @@ impl Network {
     }
 
     /// One slice `from..to`: every shard (in parallel with a pool) delivers the previous
-    /// slice's spikes, advances and updates; then their spikes are merged (stage 3, collect).
+    /// slice's spikes, advances and updates; then `progress(to)` says whether to stop after it,
+    /// and the spikes are merged (stage 3, collect). With ranks, the spikes, the first error
+    /// and both flags go in one exchange. Returns whether to stop.
     fn slice(
         &mut self,
         from: Step,
         to: Step,
         ex: Option<&dyn Exchange>,
-    ) -> Result<(), NumericalInstability> {
+        progress: &mut dyn FnMut(Step) -> ControlFlow<()>,
+    ) -> Result<bool, NumericalInstability> {
         let args = SliceArgs {
             res: self.res,
             from,
@@ -752,15 +791,9 @@ impl Network {
         };
         match &self.pool {
             Some(pool) if self.shards.len() > 1 => {
-                // The calling thread runs shard 0 itself while the pool's threads run the
-                // others: no hand-over to the pool and back for the thread that merges.
-                let (first, rest) = self.shards.split_first_mut().expect("several shards");
-                pool.in_place_scope(|s| {
-                    for sh in rest {
-                        s.spawn(move |_| sh.slice(&args));
-                    }
-                    first.slice(&args);
-                });
+                // The calling thread runs shard 0 itself while the workers run the others: no
+                // hand-over and back for the thread that merges.
+                pool.run_each(&mut self.shards, &|s| s.slice(&args));
             }
             _ => {
                 for s in &mut self.shards {
@@ -780,24 +813,21 @@ impl Network {
                 }
             }
         }
+        if ex.is_none() {
+            if let Some(e) = fault.take() {
+                return Err(e);
+            }
+        }
+        let stop = progress(to).is_break();
         let t0 = Instant::now();
         if !self.spikes.is_empty() {
             self.counters.spikes_delivered += self.spikes.len() as u64;
         }
         self.counters.direct_events = self.shards.iter().map(|s| s.direct_events).sum();
-        match ex {
-            // Ranks catch up together or not: the counter is the same for any split.
-            Some(ex) => caught_up = ex.any(caught_up),
-            None => {
-                if let Some(e) = fault.take() {
-                    return Err(e);
-                }
-            }
-        }
-        self.counters.catch_ups += caught_up as u64;
-        self.collect(fault, ex)?;
+        let flags = self.collect(fault, SliceFlags { caught_up, stop }, ex)?;
+        self.counters.catch_ups += flags.caught_up as u64;
         self.stage_times.collect += t0.elapsed().as_secs_f64();
-        Ok(())
+        Ok(flags.stop)
     }
 
     /// Stage 3: the shards' spikes merged in a total order, to spike recorders; weight records
@@ -805,8 +835,9 @@ impl Network {
     fn collect(
         &mut self,
         fault: Option<NumericalInstability>,
+        mut flags: SliceFlags,
         ex: Option<&dyn Exchange>,
-    ) -> Result<(), NumericalInstability> {
+    ) -> Result<SliceFlags, NumericalInstability> {
         self.spikes.clear();
         for s in &mut self.shards {
             self.spikes.extend_from_slice(&s.outbox.spikes);
@@ -816,7 +847,7 @@ impl Network {
             }
         }
         if let Some(ex) = ex {
-            exchange_slice(ex, &mut self.spikes, fault, &mut self.exchange_buf)?;
+            flags = exchange_slice(ex, &mut self.spikes, fault, flags, &mut self.exchange)?;
         }
         // Populations emit node by node; delivery and recording want time order. The order is
         // total over the events' contents (stamp, source, then multiplicity and weight factor),
@@ -837,7 +868,7 @@ impl Network {
         }
         self.counters.slices += 1;
         match self.spike_recording.overflow {
-            None => Ok(()),
+            None => Ok(flags),
             Some((node, stamp, multiplicity)) => Err(NumericalInstability {
                 site: Site::Recording { node: node.0 },
                 time: GridTime::of(self.res, stamp),
@@ -867,8 +898,9 @@ impl Network {
 
     /// Collective over the processes (MPI ranks): rank 0 gathers the other ranks'
     /// multimeter samples and weight records (appended to its own; output sorts them), their
-    /// plastic connections, counters and device events ([`Network::remote`]). Spike
-    /// recordings need nothing: every rank recorded the merged spikes of every slice.
+    /// counters and device events ([`Network::remote`]). Spike recordings need nothing: every
+    /// rank recorded the merged spikes of every slice. Plastic connections are listed apart, a
+    /// batch at a time ([`Network::each_plastic_connection`]).
     pub fn gather(&mut self, ex: &dyn Exchange) {
         self.drain_samples();
         if ex.rank() != 0 {
@@ -910,16 +942,6 @@ impl Network {
                 put(&mut out, r.weight.to_bits());
             }
         }
-        let conns = self.plastic_connections();
-        put(&mut out, conns.len() as u64);
-        for (m, c) in &conns {
-            put(&mut out, (*m == "urbanczik_synapse") as u64);
-            for x in [c.source.0 as u64, c.target.0 as u64] {
-                put(&mut out, x);
-            }
-            put(&mut out, c.weight.to_bits());
-            put(&mut out, c.delay_ms.to_bits());
-        }
         let (c, u) = self.rule_counters();
         put_counters(&mut out, &c);
         put_counters(&mut out, &u);
@@ -952,26 +974,6 @@ impl Network {
                 });
             }
         }
-        let n = b.u64() as usize;
-        self.remote.connections.reserve(n);
-        for _ in 0..n {
-            let model = if b.u64() == 1 {
-                "urbanczik_synapse"
-            } else {
-                "clopath_synapse"
-            };
-            let (source, target) = (NodeId(b.u64() as u32), NodeId(b.u64() as u32));
-            let (weight, delay_ms) = (b.f64(), b.f64());
-            self.remote.connections.push((
-                model,
-                ConnectionInfo {
-                    source,
-                    target,
-                    weight,
-                    delay_ms,
-                },
-            ));
-        }
         self.remote.counters.0.add(&get_counters(b));
         self.remote.counters.1.add(&get_counters(b));
         self.remote.archives.0 += b.u64() as usize;
@@ -1003,23 +1005,141 @@ impl Network {
         })
     }
 
-    /// Every connection of the plastic synapse models, with model name, by source, then
-    /// target (the same for any split into shards).
-    pub fn plastic_connections(&self) -> Vec<(&'static str, ConnectionInfo)> {
-        let mut out = self.remote.connections.clone();
-        let mut buf = Vec::new();
-        for s in &self.shards {
-            for t in s.synapses.iter().filter(|t| t.is_plastic()) {
-                buf.clear();
-                t.connections(self.res, &s.channel_owner, &mut buf);
-                out.extend(buf.iter().map(|c| (t.model(), *c)));
-            }
-        }
-        // Stable: connections of one source and target (in one shard) keep their order.
-        out.sort_by(|a, b| (a.0, a.1.source, a.1.target).cmp(&(b.0, b.1.source, b.1.target)));
+    /// Every connection of the plastic synapse models, with model name, in the order of
+    /// [`Network::each_plastic_connection`] (this process's shards only).
+    pub fn plastic_connections(&self) -> Vec<(String, ConnectionInfo)> {
+        let mut out = Vec::new();
+        self.each_plastic_connection(None, &mut |m, c| out.push((m.to_string(), *c)));
         out
     }
+
+    /// Visits every plastic connection with its model name, by source, then target, then
+    /// model, with connections equal in all three in their table's order (the same for any
+    /// split into shards or ranks). Collective over the ranks if `ex` is given: rank 0 visits
+    /// every rank's connections, the others none.
+    ///
+    /// The connections come a batch of sources at a time, about [`CONNECTION_BATCH`] of them
+    /// per batch, so no process ever holds a list of them all: rank 0 holds one batch of
+    /// every rank's.
+    pub fn each_plastic_connection(
+        &self,
+        ex: Option<&dyn Exchange>,
+        visit: &mut dyn FnMut(&str, &ConnectionInfo),
+    ) {
+        let plastic = || {
+            self.shards.iter().flat_map(|s| {
+                s.synapses
+                    .iter()
+                    .filter(|t| t.is_plastic())
+                    .map(move |t| (s, t))
+            })
+        };
+        let local: u64 = plastic().map(|(_, t)| t.len() as u64).sum();
+        // Every rank must cut the same batches: from the total count and the node count.
+        let total: u64 = match ex {
+            Some(ex) => {
+                let (mut all, mut ranges) = (Vec::new(), Vec::new());
+                ex.all_gather(&local.to_le_bytes(), &mut all, &mut ranges);
+                ranges
+                    .iter()
+                    .map(|r| {
+                        Bytes {
+                            b: &all,
+                            at: r.start,
+                        }
+                        .u64()
+                    })
+                    .sum()
+            }
+            None => local,
+        };
+        let n = self.n_nodes as u64;
+        let per = (n.saturating_mul(CONNECTION_BATCH) / total.max(1)).clamp(1, n.max(1));
+        // Model names as indices into `names` (another rank's come as text).
+        let mut names: Vec<String> = Vec::new();
+        fn name_of(names: &mut Vec<String>, m: &str) -> usize {
+            names.iter().position(|x| x == m).unwrap_or_else(|| {
+                names.push(m.to_string());
+                names.len() - 1
+            })
+        }
+        let (mut batch, mut buf, mut bytes) = (Vec::new(), Vec::new(), Vec::new());
+        let mut from = 0;
+        while from < n {
+            let to = (from + per).min(n);
+            batch.clear();
+            for (s, t) in plastic() {
+                buf.clear();
+                t.connections(self.res, &s.channel_owner, from as u32..to as u32, &mut buf);
+                let m = name_of(&mut names, t.model());
+                batch.extend(buf.iter().map(|c| (m, *c)));
+            }
+            from = to;
+            if let Some(ex) = ex {
+                if ex.rank() != 0 {
+                    bytes.clear();
+                    for (m, c) in &batch {
+                        put(&mut bytes, *m as u64);
+                        put(&mut bytes, c.source.0 as u64);
+                        put(&mut bytes, c.target.0 as u64);
+                        put(&mut bytes, c.weight.to_bits());
+                        put(&mut bytes, c.delay_ms.to_bits());
+                    }
+                    // This rank's names so far, then its connections.
+                    let mut msg = Vec::new();
+                    put(&mut msg, names.len() as u64);
+                    for name in &names {
+                        put(&mut msg, name.len() as u64);
+                        msg.extend_from_slice(name.as_bytes());
+                    }
+                    msg.extend_from_slice(&bytes);
+                    ex.gather_to_root(&msg);
+                    continue;
+                }
+                let (all, ranges) = ex.gather_to_root(&[]).expect("rank 0 receives");
+                for r in &ranges[1..] {
+                    let mut b = Bytes {
+                        b: &all[..r.end],
+                        at: r.start,
+                    };
+                    let theirs: Vec<usize> = (0..b.u64())
+                        .map(|_| {
+                            let len = b.u64() as usize;
+                            let name = String::from_utf8_lossy(&b.b[b.at..b.at + len]);
+                            b.at += len;
+                            name_of(&mut names, &name)
+                        })
+                        .collect();
+                    while b.at < r.end {
+                        let model = theirs[b.u64() as usize];
+                        let (source, target) = (NodeId(b.u64() as u32), NodeId(b.u64() as u32));
+                        let (weight, delay_ms) = (b.f64(), b.f64());
+                        batch.push((
+                            model,
+                            ConnectionInfo {
+                                source,
+                                target,
+                                weight,
+                                delay_ms,
+                            },
+                        ));
+                    }
+                }
+            }
+            // Stable: connections equal in source, target and model are in one table (a
+            // target is in one shard), in its row order.
+            batch.sort_by(|a, b| {
+                (a.1.source, a.1.target, &names[a.0]).cmp(&(b.1.source, b.1.target, &names[b.0]))
+            });
+            for (m, c) in &batch {
+                visit(&names[*m], c);
+            }
+        }
+    }
 }
+
+/// Plastic connections listed per batch ([`Network::each_plastic_connection`]), on average.
+pub const CONNECTION_BATCH: u64 = 1 << 16;
 
 impl Snapshot for Network {
     /// The whole state of the run: time, counters, the spikes of the last slice (not delivered

@@ -899,12 +899,9 @@ impl NetworkBuilder {
         }
         let pool = if n_shards > 1 {
             Some(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n_shards - 1)
-                    .build()
-                    .map_err(|e| {
-                        BuildError::Connect(format!("cannot start {n_shards} threads: {e}"))
-                    })?,
+                evplast_kernel::workers::Workers::new(n_shards).map_err(|e| {
+                    BuildError::Connect(format!("cannot start {n_shards} threads: {e}"))
+                })?,
             )
         } else {
             None
@@ -927,7 +924,7 @@ impl NetworkBuilder {
             horizon_entries: (self.cfg.history_horizon / self.res.h()).round().max(1.0) as usize,
             stage_times: Default::default(),
             pool,
-            exchange_buf: Vec::new(),
+            exchange: Default::default(),
             remote: Default::default(),
             ranks: self.cfg.ranks.max(1) as usize,
         };

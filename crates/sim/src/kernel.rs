@@ -1115,7 +1115,7 @@ impl Kernel {
                     continue;
                 }
                 buf.clear();
-                t.connections(net.res, &sh.channel_owner, &mut buf);
+                t.connections(net.res, &sh.channel_owner, 0..u32::MAX, &mut buf);
                 for (r, c) in buf.iter().enumerate() {
                     keep(
                         c,

@@ -531,7 +531,13 @@ impl SynapseTable for ClopathTable {
         }
     }
 
-    fn connections(&self, res: Resolution, channel_owner: &[u32], out: &mut Vec<ConnectionInfo>) {
+    fn connections(
+        &self,
+        res: Resolution,
+        channel_owner: &[u32],
+        sources: std::ops::Range<u32>,
+        out: &mut Vec<ConnectionInfo>,
+    ) {
         report_rows(
             &self.rows,
             &self.channel,
@@ -539,6 +545,7 @@ impl SynapseTable for ClopathTable {
             &self.weight,
             res,
             channel_owner,
+            sources,
             out,
         );
     }

@@ -122,7 +122,13 @@ impl SynapseTable for StaticTable {
         }
     }
 
-    fn connections(&self, res: Resolution, channel_owner: &[u32], out: &mut Vec<ConnectionInfo>) {
+    fn connections(
+        &self,
+        res: Resolution,
+        channel_owner: &[u32],
+        sources: std::ops::Range<u32>,
+        out: &mut Vec<ConnectionInfo>,
+    ) {
         report_rows(
             &self.rows,
             &self.channel,
@@ -130,6 +136,7 @@ impl SynapseTable for StaticTable {
             &self.weight,
             res,
             channel_owner,
+            sources,
             out,
         );
     }

@@ -457,7 +457,13 @@ impl SynapseTable for UrbanczikTable {
         }
     }
 
-    fn connections(&self, res: Resolution, channel_owner: &[u32], out: &mut Vec<ConnectionInfo>) {
+    fn connections(
+        &self,
+        res: Resolution,
+        channel_owner: &[u32],
+        sources: std::ops::Range<u32>,
+        out: &mut Vec<ConnectionInfo>,
+    ) {
         report_rows(
             &self.rows,
             &self.channel,
@@ -465,6 +471,7 @@ impl SynapseTable for UrbanczikTable {
             &self.weight,
             res,
             channel_owner,
+            sources,
             out,
         );
     }
