@@ -300,6 +300,10 @@ pub struct History {
     reads: Vec<u32>,
     /// Index of the front entry in the columns (those before it are freed).
     head: usize,
+    /// The stamps of the front and the newest entry (when there is one): a window search
+    /// starts from them without loading the columns' ends.
+    front: i32,
+    back: i32,
     /// The read-count difference of the next entry pushed: minus the windows read so far that
     /// ended at the newest entry (so all differences plus this sum to 0).
     reads_next: u32,
@@ -330,6 +334,10 @@ impl History {
             // (growing only once three quarters are live), as a ring would.
             self.drop_freed();
         }
+        if self.is_empty() {
+            self.front = stamp as i32;
+        }
+        self.back = stamp as i32;
         self.stamps.push(stamp as i32);
         self.values.push(value);
         self.reads.push(std::mem::take(&mut self.reads_next));
@@ -365,12 +373,24 @@ impl History {
         (&self.stamps[start..end], &self.values[start..end])
     }
 
-    /// The column range of the entries with `from < stamp ≤ to`.
+    /// The column range of the entries with `from < stamp ≤ to`. Window ends are recent, so
+    /// the end is most often past the newest entry, found from `back` alone; the start is
+    /// searched among the entries before the end.
     #[inline]
     fn window(&self, from: Step, to: Step) -> (usize, usize) {
         let s = self.live_stamps();
-        let end = first_after(s.len(), |i| Step::from(s[i]), to);
-        let start = first_after(end, |i| Step::from(s[i]), from);
+        let n = s.len();
+        if n == 0 {
+            return (self.head, self.head);
+        }
+        let at = |i: usize| Step::from(s[i]);
+        let (first, last) = (Step::from(self.front), Step::from(self.back));
+        let end = first_after_between(n, first, last, at, to);
+        let start = match end {
+            0 => 0,
+            _ if end == n => first_after_between(n, first, last, at, from),
+            _ => first_after_between(end, first, at(end - 1), at, from),
+        };
         (self.head + start, self.head + end)
     }
 
@@ -400,10 +420,10 @@ impl History {
     /// Frees fully read entries at the front (at least one stays, as in NEST), except those
     /// within `keep` steps of the newest ([`History::set_keep`]).
     pub fn prune(&mut self) {
-        let Some(&newest) = self.stamps.last() else {
+        if self.is_empty() {
             return;
-        };
-        let last_free = Step::from(newest) - self.keep;
+        }
+        let last_free = Step::from(self.back) - self.keep;
         let last = self.stamps.len() - 1;
         let mut h = self.head;
         while h < last
@@ -414,7 +434,10 @@ impl History {
             self.reads[h + 1] = self.reads[h + 1].wrapping_add(self.reads[h]);
             h += 1;
         }
-        self.head = h;
+        if h != self.head {
+            self.head = h;
+            self.front = self.stamps[h];
+        }
     }
 
     /// Keeps the entries within `steps` of the newest even once every reader has read them:
@@ -475,6 +498,8 @@ impl History {
             })
             .collect();
         self.reads_next = 0u32.wrapping_sub(prev);
+        self.front = self.stamps.first().copied().unwrap_or(0);
+        self.back = self.stamps.last().copied().unwrap_or(0);
     }
 }
 
@@ -512,6 +537,22 @@ pub fn sum4(stamps: &[i32], values: &[f64], term: impl Fn(Step, f64) -> f64) -> 
 /// probe.
 #[inline]
 pub(crate) fn first_after(n: usize, at: impl Fn(usize) -> Step, from: Step) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    first_after_between(n, at(0), at(n - 1), at, from)
+}
+
+/// [`first_after`] for `n > 0` values from `first = at(0)` to `last = at(n − 1)`, given by the
+/// caller (a history keeps its ends at hand, so a search needs no load for them).
+#[inline]
+fn first_after_between(
+    n: usize,
+    first: Step,
+    last: Step,
+    at: impl Fn(usize) -> Step,
+    from: Step,
+) -> usize {
     // First index in lo..hi with at(i) > from (hi if none).
     let bisect = |mut lo: usize, mut hi: usize| {
         while lo < hi {
@@ -524,15 +565,20 @@ pub(crate) fn first_after(n: usize, at: impl Fn(usize) -> Step, from: Step) -> u
         }
         lo
     };
-    if n == 0 || from < at(0) {
+    if from < first {
         return 0;
     }
-    let (first, last) = (at(0), at(n - 1));
     if from >= last {
         return n;
     }
-    // at(0) ≤ from < at(n − 1), so 0 ≤ guess < n − 1.
-    let guess = ((from - first) as i128 * (n - 1) as i128 / (last - first) as i128) as usize;
+    // first ≤ from < last, so 0 ≤ guess < n − 1. Both factors are below 2^32 (32-bit stamps;
+    // at most one value per step), so the product fits 64 bits; i128 would call a division
+    // routine.
+    let span = (last - first) as u64;
+    let guess = match ((from - first) as u64).checked_mul((n - 1) as u64) {
+        Some(x) => (x / span) as usize,
+        None => ((from - first) as i128 * (n - 1) as i128 / span as i128) as usize,
+    };
     let mut step = 1;
     if at(guess) <= from {
         // The answer is above the guess: gallop up until a value exceeds `from`.
