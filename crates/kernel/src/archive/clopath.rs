@@ -179,16 +179,11 @@ impl ClopathArchive {
         }
     }
 
-    /// `(Σ term(stamp, value), count)` over the LTP entries with `from < stamp ≤ to`, marking
-    /// them read (see `History::read_sum`).
+    /// The stamps and values of the LTP entries with `from < stamp ≤ to`, marked read (see
+    /// `History::read_window`).
     #[inline]
-    pub fn read_ltp_sum(
-        &mut self,
-        from: Step,
-        to: Step,
-        term: impl Fn(Step, f64) -> f64,
-    ) -> (f64, u64) {
-        self.ltp.read_sum(from, to, term)
+    pub fn read_ltp_window(&mut self, from: Step, to: Step) -> (&[i32], &[f64]) {
+        self.ltp.read_window(from, to)
     }
 
     /// Number of LTP entries held.

@@ -40,15 +40,10 @@ impl<const N: usize> SchemeHistory<N> {
         self.raw.read(from, to, visit);
     }
 
-    /// [`History::read_sum`] over the raw entries.
+    /// [`History::read_window`] over the raw entries.
     #[inline]
-    pub fn read_sum(
-        &mut self,
-        from: Step,
-        to: Step,
-        term: impl Fn(Step, f64) -> f64,
-    ) -> (f64, u64) {
-        self.raw.read_sum(from, to, term)
+    pub fn read_window(&mut self, from: Step, to: Step) -> (&[i32], &[f64]) {
+        self.raw.read_window(from, to)
     }
 
     /// Compressed scheme: the sums of group `g` for the window `(a, b]` of one synapse, which
@@ -110,6 +105,16 @@ impl DecayTable {
             rate,
             values: (0..Self::LEN).map(|k| (-(k as f64) * rate).exp()).collect(),
         }
+    }
+
+    /// The values for `k0..=k1`, if the table holds them all: a window whose decays all lie
+    /// in the table is summed with no `exp` call in its loop.
+    #[inline]
+    pub fn range(&self, k0: Step, k1: Step) -> Option<&[f64]> {
+        if k0 < 0 || k1 < k0 {
+            return None;
+        }
+        self.values.get(k0 as usize..=k1 as usize)
     }
 
     /// `e^{−k·h/τ}`.
@@ -265,28 +270,43 @@ impl<const N: usize> RuleHistory for SchemeHistory<N> {
     }
 }
 
-use std::collections::VecDeque;
-
 use crate::time::Step;
 use clopath::ClopathArchive;
 use urbanczik::UrbanczikArchive;
 
-/// One history entry: stamp (end of the step it describes; runs fit 32 bits,
-/// [`MAX_RUN_STEPS`](crate::time::MAX_RUN_STEPS)), how many incoming synapses have read it, and
-/// the value. 16 bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-struct Entry {
-    stamp: i32,
-    reads: u32,
-    value: f64,
-}
-
 /// A full (event-driven) history of one neuron, read by its `n_incoming` plastic synapses over
 /// half-open stamp windows. An entry is freed from the front once every synapse has read it
 /// (NEST's access counters; at least one entry stays, as in NEST).
+///
+/// The entries are parallel columns (12 bytes an entry: stamp, value; read counts apart):
+/// a window read streams only stamps and values and writes nothing per entry, and the search
+/// for a window's ends walks 4-byte stamps. Entry `i` (from the front) is at `head + i` of
+/// every column; the freed front is dropped from the columns in one move once it is a quarter
+/// of their length, so each column stays one contiguous slice.
+///
+/// Read counts are stored as differences: `reads[head + i]` is the count of entry `i` minus
+/// that of entry `i − 1` (for the front entry, its count). A window read adds 1 at its first
+/// entry and subtracts 1 after its last (from `reads_next`, the difference of the entry pushed
+/// next, if the window reaches the newest entry): two stores per window instead of one per
+/// entry. Freeing the front entry carries its count into the next one, so the front's
+/// difference is always its real count, the only one pruning tests.
 #[derive(Clone, Debug, Default)]
 pub struct History {
-    entries: VecDeque<Entry>,
+    /// Stamp: end of the step the entry describes (runs fit 32 bits,
+    /// [`MAX_RUN_STEPS`](crate::time::MAX_RUN_STEPS)).
+    stamps: Vec<i32>,
+    values: Vec<f64>,
+    /// Read counts as differences (wrapping: a difference may be negative).
+    reads: Vec<u32>,
+    /// Index of the front entry in the columns (those before it are freed).
+    head: usize,
+    /// The stamps of the front and the newest entry (when there is one): a window search
+    /// starts from them without loading the columns' ends.
+    front: i32,
+    back: i32,
+    /// The read-count difference of the next entry pushed: minus the windows read so far that
+    /// ended at the newest entry (so all differences plus this sum to 0).
+    reads_next: u32,
     n_incoming: u32,
     /// Entries within this many steps of the newest stay even when read by every reader
     /// (0: none stay): a synapse connected between runs reads back that far.
@@ -297,9 +317,8 @@ impl History {
     /// An empty history read by `n_incoming` synapses.
     pub fn new(n_incoming: u32) -> Self {
         Self {
-            entries: VecDeque::new(),
             n_incoming,
-            keep: 0,
+            ..Self::default()
         }
     }
 
@@ -308,30 +327,85 @@ impl History {
     pub fn push(&mut self, stamp: Step, value: f64) {
         self.prune();
         debug_assert!(stamp <= crate::time::MAX_RUN_STEPS);
-        self.entries.push_back(Entry {
-            stamp: stamp as i32,
-            reads: 0,
-            value,
-        });
+        let full = self.stamps.len() == self.stamps.capacity();
+        if full && self.head > 0 && self.head >= self.stamps.len() / 4 {
+            // Moving the live entries down costs at most 3 copies per push since the last move
+            // (the freed quarter), and keeps the columns within about twice the live entries
+            // (growing only once three quarters are live), as a ring would.
+            self.drop_freed();
+        }
+        if self.is_empty() {
+            self.front = stamp as i32;
+        }
+        self.back = stamp as i32;
+        self.stamps.push(stamp as i32);
+        self.values.push(value);
+        self.reads.push(std::mem::take(&mut self.reads_next));
+    }
+
+    /// Moves the live entries to the start of the columns.
+    fn drop_freed(&mut self) {
+        let h = std::mem::take(&mut self.head);
+        self.stamps.drain(..h);
+        self.values.drain(..h);
+        self.reads.drain(..h);
+    }
+
+    /// The stamps of the live entries.
+    #[inline]
+    fn live_stamps(&self) -> &[i32] {
+        &self.stamps[self.head..]
+    }
+
+    /// Marks the entries with `from < stamp ≤ to` read (once) and returns their stamps and
+    /// values, in time order.
+    #[inline]
+    pub fn read_window(&mut self, from: Step, to: Step) -> (&[i32], &[f64]) {
+        let (start, end) = self.window(from, to);
+        if start < end {
+            let r = &mut self.reads;
+            r[start] = r[start].wrapping_add(1);
+            match r.get_mut(end) {
+                Some(x) => *x = x.wrapping_sub(1),
+                None => self.reads_next = self.reads_next.wrapping_sub(1),
+            }
+        }
+        (&self.stamps[start..end], &self.values[start..end])
+    }
+
+    /// The column range of the entries with `from < stamp ≤ to`. Window ends are recent, so
+    /// the end is most often past the newest entry, found from `back` alone; the start is
+    /// searched among the entries before the end.
+    #[inline]
+    fn window(&self, from: Step, to: Step) -> (usize, usize) {
+        let s = self.live_stamps();
+        let n = s.len();
+        if n == 0 {
+            return (self.head, self.head);
+        }
+        let at = |i: usize| Step::from(s[i]);
+        let (first, last) = (Step::from(self.front), Step::from(self.back));
+        let end = first_after_between(n, first, last, at, to);
+        let start = match end {
+            0 => 0,
+            _ if end == n => first_after_between(n, first, last, at, from),
+            _ => first_after_between(end, first, at(end - 1), at, from),
+        };
+        (self.head + start, self.head + end)
     }
 
     /// Visits `(stamp, value)` of the entries with `from < stamp ≤ to` in time order, marking
     /// them read.
     #[inline]
     pub fn read(&mut self, from: Step, to: Step, mut visit: impl FnMut(Step, f64)) {
-        let start = self.first_after(from);
-        for e in self.entries.range_mut(start..) {
-            if Step::from(e.stamp) > to {
-                break;
-            }
-            e.reads += 1;
-            visit(Step::from(e.stamp), e.value);
+        let (stamps, values) = self.read_window(from, to);
+        for (&s, &v) in stamps.iter().zip(values) {
+            visit(Step::from(s), v);
         }
     }
 
     /// `(Σ term(stamp, value), count)` over the entries with `from < stamp ≤ to`, marking them
-    /// read. The sum runs in four interleaved partial sums, so consecutive terms do not wait
-    /// for each other; it differs from a left-to-right sum by rounding only.
+    /// read, summed by [`sum4`].
     #[inline]
     pub fn read_sum(
         &mut self,
@@ -339,69 +413,30 @@ impl History {
         to: Step,
         term: impl Fn(Step, f64) -> f64,
     ) -> (f64, u64) {
-        let (start, end) = (self.first_after(from), self.first_after(to));
-        if start >= end {
-            return (0.0, 0);
-        }
-        let (x, y) = self.entries.as_mut_slices();
-        let nx = x.len();
-        let (p, q) = if end <= nx {
-            (&mut x[start..end], &mut y[..0])
-        } else if start >= nx {
-            (&mut x[..0], &mut y[start - nx..end - nx])
-        } else {
-            (&mut x[start..], &mut y[..end - nx])
-        };
-        // The j-th entry of the window goes to partial sum j mod 4 wherever the ring wraps, so
-        // the rounding depends on the window only, not on the storage layout (a history
-        // restored from a checkpoint is laid out from its start).
-        let mut acc = [0.0; 4];
-        let add = |a: &mut f64, e: &mut Entry| {
-            e.reads += 1;
-            *a += term(Step::from(e.stamp), e.value);
-        };
-        let mut done = 0;
-        for part in [p, q] {
-            // Finish the group of four the previous part left open, then whole groups.
-            let lane = done % 4;
-            done += part.len();
-            let head = ((4 - lane) % 4).min(part.len());
-            let (open, rest) = part.split_at_mut(head);
-            for (a, e) in acc[lane..].iter_mut().zip(open) {
-                add(a, e);
-            }
-            let mut chunks = rest.chunks_exact_mut(4);
-            for c in &mut chunks {
-                for (a, e) in acc.iter_mut().zip(c.iter_mut()) {
-                    add(a, e);
-                }
-            }
-            for (a, e) in acc.iter_mut().zip(chunks.into_remainder()) {
-                add(a, e);
-            }
-        }
-        ((acc[0] + acc[1]) + (acc[2] + acc[3]), (end - start) as u64)
-    }
-
-    /// The index of the first entry stamped after `from` (see [`first_after`]).
-    #[inline]
-    fn first_after(&self, from: Step) -> usize {
-        let e = &self.entries;
-        first_after(e.len(), |i| Step::from(e[i].stamp), from)
+        let (stamps, values) = self.read_window(from, to);
+        (sum4(stamps, values, term), stamps.len() as u64)
     }
 
     /// Frees fully read entries at the front (at least one stays, as in NEST), except those
     /// within `keep` steps of the newest ([`History::set_keep`]).
     pub fn prune(&mut self) {
-        let Some(newest) = self.entries.back().map(|e| Step::from(e.stamp)) else {
+        if self.is_empty() {
             return;
-        };
-        let last_free = newest - self.keep;
-        while self.entries.len() > 1
-            && self.entries[0].reads >= self.n_incoming
-            && Step::from(self.entries[0].stamp) <= last_free
+        }
+        let last_free = Step::from(self.back) - self.keep;
+        let last = self.stamps.len() - 1;
+        let mut h = self.head;
+        while h < last
+            && self.reads[h] >= self.n_incoming
+            && Step::from(self.stamps[h]) <= last_free
         {
-            self.entries.pop_front();
+            // The next entry's count is its difference plus this one's.
+            self.reads[h + 1] = self.reads[h + 1].wrapping_add(self.reads[h]);
+            h += 1;
+        }
+        if h != self.head {
+            self.head = h;
+            self.front = self.stamps[h];
         }
     }
 
@@ -415,12 +450,12 @@ impl History {
 
     /// Number of entries held.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.stamps.len() - self.head
     }
 
     /// True if no entry is held.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     /// `k` more readers (synapses, or compressed groups, connected after the build). Like
@@ -434,6 +469,63 @@ impl History {
     pub fn n_incoming(&self) -> u32 {
         self.n_incoming
     }
+
+    /// The live entries as `(stamp, read count, value)`: the counts summed from their
+    /// differences.
+    fn entries(&self) -> Vec<(i32, u32, f64)> {
+        let mut count = 0u32;
+        (self.head..self.stamps.len())
+            .map(|i| {
+                count = count.wrapping_add(self.reads[i]);
+                (self.stamps[i], count, self.values[i])
+            })
+            .collect()
+    }
+
+    /// Replaces the entries by `entries` (`(stamp, read count, value)`, as [`History::entries`]
+    /// gives them).
+    fn set_entries(&mut self, entries: &[(i32, u32, f64)]) {
+        self.head = 0;
+        self.stamps = entries.iter().map(|e| e.0).collect();
+        self.values = entries.iter().map(|e| e.2).collect();
+        let mut prev = 0u32;
+        self.reads = entries
+            .iter()
+            .map(|e| {
+                let d = e.1.wrapping_sub(prev);
+                prev = e.1;
+                d
+            })
+            .collect();
+        self.reads_next = 0u32.wrapping_sub(prev);
+        self.front = self.stamps.first().copied().unwrap_or(0);
+        self.back = self.stamps.last().copied().unwrap_or(0);
+    }
+}
+
+/// `Σ term(stamp, value)` over a window in four interleaved partial sums, so consecutive terms
+/// do not wait for each other: the j-th entry of the window goes to partial sum j mod 4, and
+/// the sum is `(s0 + s1) + (s2 + s3)`. It differs from a left-to-right sum by rounding only,
+/// and depends on the window alone, not on where it is stored.
+#[inline]
+pub fn sum4(stamps: &[i32], values: &[f64], term: impl Fn(Step, f64) -> f64) -> f64 {
+    let n = stamps.len().min(values.len());
+    let (stamps, values) = (&stamps[..n], &values[..n]);
+    let mut acc = [0.0; 4];
+    let mut s4 = stamps.chunks_exact(4);
+    let mut v4 = values.chunks_exact(4);
+    for (s, v) in (&mut s4).zip(&mut v4) {
+        for k in 0..4 {
+            acc[k] += term(Step::from(s[k]), v[k]);
+        }
+    }
+    for (a, (&s, &v)) in acc
+        .iter_mut()
+        .zip(s4.remainder().iter().zip(v4.remainder()))
+    {
+        *a += term(Step::from(s), v);
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 /// The first index `i < n` with `at(i) > from` (`n` if none), for increasing `at`.
@@ -445,6 +537,22 @@ impl History {
 /// probe.
 #[inline]
 pub(crate) fn first_after(n: usize, at: impl Fn(usize) -> Step, from: Step) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    first_after_between(n, at(0), at(n - 1), at, from)
+}
+
+/// [`first_after`] for `n > 0` values from `first = at(0)` to `last = at(n − 1)`, given by the
+/// caller (a history keeps its ends at hand, so a search needs no load for them).
+#[inline]
+fn first_after_between(
+    n: usize,
+    first: Step,
+    last: Step,
+    at: impl Fn(usize) -> Step,
+    from: Step,
+) -> usize {
     // First index in lo..hi with at(i) > from (hi if none).
     let bisect = |mut lo: usize, mut hi: usize| {
         while lo < hi {
@@ -457,15 +565,20 @@ pub(crate) fn first_after(n: usize, at: impl Fn(usize) -> Step, from: Step) -> u
         }
         lo
     };
-    if n == 0 || from < at(0) {
+    if from < first {
         return 0;
     }
-    let (first, last) = (at(0), at(n - 1));
     if from >= last {
         return n;
     }
-    // at(0) ≤ from < at(n − 1), so 0 ≤ guess < n − 1.
-    let guess = ((from - first) as i128 * (n - 1) as i128 / (last - first) as i128) as usize;
+    // first ≤ from < last, so 0 ≤ guess < n − 1. Both factors are below 2^32 (32-bit stamps;
+    // at most one value per step), so the product fits 64 bits; i128 would call a division
+    // routine.
+    let span = (last - first) as u64;
+    let guess = match ((from - first) as u64).checked_mul((n - 1) as u64) {
+        Some(x) => (x / span) as usize,
+        None => ((from - first) as i128 * (n - 1) as i128 / span as i128) as usize,
+    };
     let mut step = 1;
     if at(guess) <= from {
         // The answer is above the guess: gallop up until a value exceeds `from`.
@@ -552,12 +665,22 @@ impl Snapshot for RuleCounters {
 }
 
 impl Snapshot for History {
+    /// Entries as `(stamp, read count, value)`, each count whole (not a difference), so the
+    /// checkpoint does not depend on how the counts are kept.
     fn snapshot(&mut self, s: &mut Snap) {
-        s.deque(&mut self.entries, |s, e| {
-            s.i32(&mut e.stamp);
-            s.u32(&mut e.reads);
-            s.f64(&mut e.value);
+        let mut entries = if s.is_loading() {
+            Vec::new()
+        } else {
+            self.entries()
+        };
+        s.vec(&mut entries, |s, e| {
+            s.i32(&mut e.0);
+            s.u32(&mut e.1);
+            s.f64(&mut e.2);
         });
+        if s.is_loading() {
+            self.set_entries(&entries);
+        }
     }
 }
 
@@ -609,9 +732,10 @@ mod decay_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::VecDeque;
 
-    /// `read_sum` over a history whose ring has wrapped gives the count and, up to rounding,
-    /// the sum of `read`, and marks the same entries read (they are then pruned alike).
+    /// `read_sum` over a history with a freed front gives the count and, up to rounding, the
+    /// sum of `read`, and marks the same entries read (they are then pruned alike).
     #[test]
     fn read_sum_equals_read() {
         let mk = || {
@@ -619,13 +743,13 @@ mod tests {
             for t in 1..=500 {
                 h.push(t, (t as f64 * 0.037).sin());
             }
-            // Wrap the ring: read and prune the front, then append again.
+            // Free the front: read it twice, then append again.
             h.read(0, 450, |_, _| {});
             h.read(0, 450, |_, _| {});
             for t in 501..=700 {
                 h.push(t, (t as f64 * 0.037).sin());
             }
-            assert!(!h.entries.as_slices().1.is_empty(), "the ring wraps");
+            assert!(h.len() < 300, "the front was freed");
             h
         };
         for (from, to) in [(440, 700), (451, 452), (600, 599), (460, 633), (0, 1000)] {
@@ -642,53 +766,180 @@ mod tests {
                 (got.0 - want.0).abs() <= 1e-12 * (1.0 + want.0.abs()),
                 "({from}, {to}]"
             );
-            assert_eq!(a.entries, b.entries, "same entries marked read");
+            assert_eq!(a.entries(), b.entries(), "same entries marked read");
         }
     }
 
-    /// `read_sum` gives the same bits whether the window lies contiguously or across the
-    /// ring's wrap, at every wrap position: its rounding depends on the window only (a history
-    /// restored from a checkpoint is laid out afresh).
+    /// `read_sum` gives the same bits for a history whose front was freed (at every offset,
+    /// before and after the freed part is dropped from the columns) as for the same entries
+    /// pushed afresh (as a history restored from a checkpoint is laid out).
     #[test]
-    fn read_sum_is_independent_of_the_ring_layout() {
+    fn read_sum_is_independent_of_the_freed_front() {
         let value = |t: Step| (t as f64 * 0.37).sin() * 1e3f64.powf((t % 7) as f64 - 3.0);
         let term = |s: Step, v: f64| v * (-(s as f64) * 0.01).exp();
-        let mut wraps = 0;
-        for shift in 0..12 {
-            // Wrapped: pushes, a pruned front, more pushes (built afresh for every read: a
-            // clone of a VecDeque is laid out contiguously).
-            let wrapped = || {
-                let mut h = History::new(1);
-                for t in 1..=(16 + shift) {
-                    h.push(t, value(t));
+        let (mut offset, mut dropped) = (0, 0);
+        for last in [30, 40] {
+            for shift in 0..12 {
+                let freed = || {
+                    let mut h = History::new(1);
+                    for t in 1..=20 {
+                        h.push(t, value(t));
+                    }
+                    h.read(0, 8 + shift, |_, _| {});
+                    for t in 21..=last {
+                        h.push(t, value(t));
+                    }
+                    h
+                };
+                if freed().head > 0 {
+                    offset += 1;
+                } else {
+                    dropped += 1;
                 }
-                h.read(0, 8 + shift, |_, _| {});
-                for t in (17 + shift)..=40 {
-                    h.push(t, value(t));
+                let flat = || {
+                    let mut h = History::new(1);
+                    for t in (9 + shift)..=last {
+                        h.push(t, value(t));
+                    }
+                    h
+                };
+                assert_eq!(freed().entries(), flat().entries());
+                for (from, to) in [(8 + shift, last), (9 + shift, 23), (10 + shift, 21 + shift)] {
+                    let x = freed().read_sum(from, to, term);
+                    let y = flat().read_sum(from, to, term);
+                    assert_eq!(x.1, y.1);
+                    assert_eq!(
+                        x.0.to_bits(),
+                        y.0.to_bits(),
+                        "shift {shift}, ({from}, {to}]"
+                    );
                 }
-                h
+            }
+        }
+        assert!(
+            offset >= 4 && dropped >= 4,
+            "{offset} offset, {dropped} dropped"
+        );
+    }
+
+    /// The history with per-entry read counters it replaces: every read entry counted, the
+    /// front freed while read by every reader (at least one stays, `keep` steps stay).
+    struct Counted {
+        entries: VecDeque<(i32, u32, f64)>,
+        n_incoming: u32,
+        keep: Step,
+    }
+
+    impl Counted {
+        fn prune(&mut self) {
+            let Some(&(newest, _, _)) = self.entries.back() else {
+                return;
             };
-            wraps += !wrapped().entries.as_slices().1.is_empty() as usize;
-            // Contiguous: the same live entries pushed into a fresh history.
-            let flat = || {
-                let mut h = History::new(1);
-                for t in (9 + shift)..=40 {
-                    h.push(t, value(t));
+            while self.entries.len() > 1
+                && self.entries[0].1 >= self.n_incoming
+                && Step::from(self.entries[0].0) <= Step::from(newest) - self.keep
+            {
+                self.entries.pop_front();
+            }
+        }
+        fn read(&mut self, from: Step, to: Step) -> Vec<(Step, f64)> {
+            let mut got = Vec::new();
+            for e in &mut self.entries {
+                let s = Step::from(e.0);
+                if s > from && s <= to {
+                    e.1 += 1;
+                    got.push((s, e.2));
                 }
-                h
+            }
+            got
+        }
+    }
+
+    /// Read counts kept as differences free exactly the entries per-entry counters free, at
+    /// the same pushes and prunes, through random windows of several readers (windows that end
+    /// at the newest entry, empty ones, repeated ones), readers added later, `keep`, and
+    /// checkpoint round trips in between.
+    #[test]
+    fn difference_counts_prune_as_per_entry_counts() {
+        let mut x: u64 = 99;
+        let mut rnd = |m: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        for (readers, keep) in [(1, 0), (3, 0), (5, 7), (20, 0), (4, 30)] {
+            let mut h = History::new(readers);
+            h.set_keep(keep);
+            let mut want = Counted {
+                entries: VecDeque::new(),
+                n_incoming: readers,
+                keep,
             };
-            for (from, to) in [(8 + shift, 40), (9 + shift, 33), (10 + shift, 21 + shift)] {
-                let x = wrapped().read_sum(from, to, term);
-                let y = flat().read_sum(from, to, term);
-                assert_eq!(x.1, y.1);
+            let mut upd: Vec<Step> = vec![0; readers as usize];
+            let mut t: Step = 0;
+            for i in 0..4000 {
+                match rnd(10) {
+                    0..=4 => {
+                        t += 1 + if rnd(4) == 0 { rnd(40) as Step } else { 0 };
+                        let v = rnd(1000) as f64 * 0.5;
+                        h.push(t, v);
+                        want.prune();
+                        want.entries.push_back((t as i32, 0, v));
+                    }
+                    5..=7 => {
+                        // One reader moves its window on, up to the newest entry or before.
+                        let r = rnd(upd.len() as u64) as usize;
+                        let to = (t - rnd(20) as Step).max(upd[r]);
+                        let got: Vec<(Step, f64)> = {
+                            let (s, v) = h.read_window(upd[r], to);
+                            s.iter()
+                                .map(|&s| Step::from(s))
+                                .zip(v.iter().copied())
+                                .collect()
+                        };
+                        assert_eq!(got, want.read(upd[r], to), "case {i}");
+                        upd[r] = to;
+                    }
+                    8 => {
+                        h.prune();
+                        want.prune();
+                    }
+                    _ => {
+                        if rnd(8) == 0 {
+                            h.add_readers(1);
+                            want.n_incoming += 1;
+                            upd.push(t - rnd(5) as Step);
+                        } else {
+                            let mut s = Snap::saver();
+                            h.snapshot(&mut s);
+                            let bytes = s.finish().unwrap();
+                            let mut fresh = History::new(h.n_incoming());
+                            fresh.set_keep(keep);
+                            let mut l = Snap::loader(bytes.clone());
+                            fresh.snapshot(&mut l);
+                            l.finish().unwrap();
+                            // The same bytes as the per-entry counts would write.
+                            let mut w = Snap::saver();
+                            let mut e: Vec<_> = want.entries.iter().copied().collect();
+                            w.vec(&mut e, |s, e| {
+                                s.i32(&mut e.0);
+                                s.u32(&mut e.1);
+                                s.f64(&mut e.2);
+                            });
+                            assert_eq!(bytes, w.finish().unwrap(), "case {i}");
+                            h = fresh;
+                        }
+                    }
+                }
+                let have: Vec<_> = want.entries.iter().copied().collect();
                 assert_eq!(
-                    x.0.to_bits(),
-                    y.0.to_bits(),
-                    "shift {shift}, ({from}, {to}]"
+                    h.entries(),
+                    have,
+                    "readers {readers}, keep {keep}, case {i}"
                 );
             }
         }
-        assert!(wraps >= 4, "the ring wrapped in only {wraps} layouts");
     }
 
     /// The interpolation search finds what a binary search finds, for evenly spread,
@@ -712,9 +963,11 @@ mod tests {
                 };
                 h.push(t, 1.0);
             }
+            let s = h.live_stamps();
             for from in 0..=t + 2 {
-                let want = h.entries.partition_point(|x| Step::from(x.stamp) <= from);
-                assert_eq!(h.first_after(from), want, "layout {layout}, from {from}");
+                let want = s.partition_point(|&x| Step::from(x) <= from);
+                let got = first_after(s.len(), |i| Step::from(s[i]), from);
+                assert_eq!(got, want, "layout {layout}, from {from}");
             }
         }
     }

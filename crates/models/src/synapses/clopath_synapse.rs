@@ -23,7 +23,7 @@
 //! Reference: Clopath, Büsing, Vasilaki & Gerstner (2010) Nat Neurosci 13:344,
 //! doi:10.1038/nn.2479. Matches NEST 3.10's `clopath_synapse` (nest-models.md §3).
 
-use evplast_kernel::archive::{DecayTable, Scheme};
+use evplast_kernel::archive::{sum4, DecayTable, Scheme};
 use evplast_kernel::csr::BySource;
 use evplast_kernel::limits::{try_reserve, try_vec};
 use evplast_kernel::network::{
@@ -205,11 +205,25 @@ impl ClopathTable {
         let decay = &self.decay[self.projection_decay[self.projection[r] as usize] as usize];
         // The trace at synapse time t_e + d: e^{−(t_e + d − t_last)/τ_x}.
         let origin = tl - d;
-        let (sum, n) = archives.clopath[archive as usize].read_ltp_sum(
-            self.t_upd[r] as Step - d,
-            upto - d,
-            |stamp, value| value * decay.at(stamp - origin),
-        );
+        let (stamps, values) =
+            archives.clopath[archive as usize].read_ltp_window(self.t_upd[r] as Step - d, upto - d);
+        let n = stamps.len() as u64;
+        let sum = match (stamps.first(), stamps.last()) {
+            (Some(&first), Some(&last)) => {
+                let first = Step::from(first);
+                match decay.range(first - origin, Step::from(last) - origin) {
+                    // The same table values as `decay.at`, with no `exp` fallback in the loop
+                    // (whose call would keep the partial sums in memory).
+                    Some(table) => sum4(stamps, values, |stamp, value| {
+                        value * table[(stamp - first) as usize]
+                    }),
+                    None => sum4(stamps, values, |stamp, value| {
+                        value * decay.at(stamp - origin)
+                    }),
+                }
+            }
+            _ => 0.0,
+        };
         if n > 0 {
             let p = &mut self.pending[r];
             *p = if p.is_nan() { sum } else { *p + sum };
