@@ -10,6 +10,7 @@ pub mod inputs;
 pub mod lanes;
 pub mod limits;
 pub mod network;
+pub mod prefetch;
 pub mod record;
 pub mod rkf45;
 pub mod rng;

@@ -186,6 +186,15 @@ impl ClopathArchive {
         self.ltp.read_window(from, to)
     }
 
+    /// Prefetches what a synapse's spike will read: its LTP window starting after `from`,
+    /// and the LTD value at `ltd_stamp`.
+    #[inline]
+    pub fn prefetch(&self, from: Step, ltd_stamp: Step) {
+        self.ltp.raw.prefetch_window(from);
+        let slot = ltd_stamp.rem_euclid(self.ltd.len() as Step) as usize;
+        crate::prefetch::prefetch(self.ltd.as_ptr().wrapping_add(slot));
+    }
+
     /// Number of LTP entries held.
     pub fn ltp_len(&self) -> usize {
         self.ltp.raw.len()

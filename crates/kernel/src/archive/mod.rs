@@ -373,6 +373,23 @@ impl History {
         (&self.stamps[start..end], &self.values[start..end])
     }
 
+    /// Prefetches the columns where a window starting after `from` likely starts (the guess
+    /// of the interpolation search) and the read counts there.
+    #[inline]
+    pub fn prefetch_window(&self, from: Step) {
+        let n = self.stamps.len() - self.head;
+        if n < 2 || from <= Step::from(self.front) {
+            return;
+        }
+        let (first, last) = (Step::from(self.front), Step::from(self.back));
+        let span = (last - first).max(1) as u64;
+        let off = ((from - first).min(last - first) as u64 * (n as u64 - 1) / span) as usize;
+        let i = self.head + off;
+        crate::prefetch::prefetch(self.stamps.as_ptr().wrapping_add(i));
+        crate::prefetch::prefetch(self.values.as_ptr().wrapping_add(i));
+        crate::prefetch::prefetch(self.reads.as_ptr().wrapping_add(i));
+    }
+
     /// The column range of the entries with `from < stamp ≤ to`. Window ends are recent, so
     /// the end is most often past the newest entry, found from `back` alone; the start is
     /// searched among the entries before the end.

@@ -312,12 +312,35 @@ impl ClopathTable {
         self.runs.x_bar[j] = x_end;
     }
 
+    /// Prefetches for the rows ahead of row `r` (a spike at `stamp` reaches them next; rows
+    /// past the source's are wasted hints, not errors): the archive of row `r + FAR`, and the
+    /// window and LTD value of row `r + NEAR`, whose archive the first hint brought in.
+    #[inline]
+    fn prefetch_rows(&self, r: usize, stamp: Step, ctx: &DeliverCtx<'_>) {
+        const FAR: usize = 8;
+        const NEAR: usize = 3;
+        let archive = |r: usize| {
+            let c = *self.channel.get(r)?;
+            let a = ctx.channel_archive[c as usize];
+            ctx.archives.clopath.get(a as usize)
+        };
+        if let Some(a) = archive(r + FAR) {
+            evplast_kernel::prefetch::prefetch(a);
+            evplast_kernel::prefetch::prefetch(&a.ltp);
+        }
+        if let Some(a) = archive(r + NEAR) {
+            let d = self.delay[r + NEAR] as Step;
+            a.prefetch(self.t_upd[r + NEAR] as Step - d, stamp - d);
+        }
+    }
+
     fn deliver_windowed(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
         let h = ctx.res.h();
         for s in spikes {
             for j in self.runs.of(s.source) {
                 // NEST runs the whole update once per unit of multiplicity.
                 self.deliver_run(j, s, h, |t, r, tl, x_bar| {
+                    t.prefetch_rows(r, s.stamp, ctx);
                     let archive = ctx.channel_archive[t.channel[r] as usize];
                     t.read_window(r, tl, s.stamp, archive, ctx.archives);
                     let ltp = std::mem::replace(&mut t.pending[r], f64::NAN);
