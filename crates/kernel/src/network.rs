@@ -203,27 +203,13 @@ pub struct ConnectionInfo {
     pub delay_ms: f64,
 }
 
-/// Appends every row of a table laid out by source (`channel`, `delay` in steps, `weight`
-/// columns) as a [`ConnectionInfo`], the target found through `channel_owner`.
-#[allow(clippy::too_many_arguments)] // the table's columns, then what to list and where
-pub fn report_rows(
-    rows: &crate::csr::BySource,
-    channel: &[u32],
-    delay: &[u16],
-    weight: &[f64],
-    res: Resolution,
-    channel_owner: &[u32],
-    sources: std::ops::Range<u32>,
-    out: &mut Vec<ConnectionInfo>,
-) {
-    for r in rows.rows_of(sources) {
-        out.push(ConnectionInfo {
-            source: rows.source_of(r),
-            target: NodeId(channel_owner[channel[r] as usize]),
-            weight: weight[r],
-            delay_ms: res.ms(delay[r] as Step),
-        });
-    }
+/// The columns every table keeps by source: its layout and, per row, the target's input
+/// channel, the delay in steps and the weight.
+pub struct RowColumns<'a> {
+    pub rows: &'a crate::csr::BySource,
+    pub channel: &'a [u32],
+    pub delay: &'a [u16],
+    pub weight: &'a [f64],
 }
 
 /// The connections of one synapse model, stored by source so a spike reaches its targets
@@ -245,15 +231,27 @@ pub trait SynapseTable: Send + Sync {
     /// all of them if `all` (time-driven scheme), else those whose target archive is flagged
     /// `catch_up` (event scheme over its horizon). Weights stay as at the last spike.
     fn advance(&mut self, _upto: Step, _all: bool, _ctx: &mut DeliverCtx<'_>) {}
-    /// The connections from the nodes in `sources` with their current weights, in row order
-    /// (`channel_owner`: node of each channel; `0..u32::MAX`: every connection).
+    /// The table's columns by source, for [`SynapseTable::connections`].
+    fn columns(&self) -> RowColumns<'_>;
+    /// Appends the connections from the nodes in `sources` with their current weights, in row
+    /// order (`channel_owner`: node of each channel; `0..u32::MAX`: every connection).
     fn connections(
         &self,
         res: Resolution,
         channel_owner: &[u32],
         sources: std::ops::Range<u32>,
         out: &mut Vec<ConnectionInfo>,
-    );
+    ) {
+        let c = self.columns();
+        for r in c.rows.rows_of(sources) {
+            out.push(ConnectionInfo {
+                source: c.rows.source_of(r),
+                target: NodeId(channel_owner[c.channel[r] as usize]),
+                weight: c.weight[r],
+                delay_ms: res.ms(c.delay[r] as Step),
+            });
+        }
+    }
     /// Saves or restores the weights and the rule's state for a checkpoint (`snapshot.rs`).
     fn snapshot(&mut self, s: &mut Snap);
     /// NEST's GetStatus of connection `row` (rows in the table's own order, as `connections()` lists them):

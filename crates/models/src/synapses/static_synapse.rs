@@ -7,7 +7,7 @@
 //! | `delay` | 1.0 | ms (≥ resolution) |
 
 use evplast_kernel::csr::BySource;
-use evplast_kernel::network::{report_rows, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable};
+use evplast_kernel::network::{DeliverCtx, RowColumns, SpikeEvent, SynapseTable};
 use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{BuildError, Resolution, Step};
 
@@ -122,22 +122,12 @@ impl SynapseTable for StaticTable {
         }
     }
 
-    fn connections(
-        &self,
-        res: Resolution,
-        channel_owner: &[u32],
-        sources: std::ops::Range<u32>,
-        out: &mut Vec<ConnectionInfo>,
-    ) {
-        report_rows(
-            &self.rows,
-            &self.channel,
-            &self.delay,
-            &self.weight,
-            res,
-            channel_owner,
-            sources,
-            out,
-        );
+    fn columns(&self) -> RowColumns<'_> {
+        RowColumns {
+            rows: &self.rows,
+            channel: &self.channel,
+            delay: &self.delay,
+            weight: &self.weight,
+        }
     }
 }

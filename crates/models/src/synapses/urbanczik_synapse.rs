@@ -31,9 +31,7 @@
 use evplast_kernel::archive::{DecayAt, Scheme};
 use evplast_kernel::csr::BySource;
 use evplast_kernel::limits::{try_reserve, try_vec};
-use evplast_kernel::network::{
-    report_rows, Archives, ConnectionInfo, DeliverCtx, SpikeEvent, SynapseTable,
-};
+use evplast_kernel::network::{Archives, DeliverCtx, RowColumns, SpikeEvent, SynapseTable};
 use evplast_kernel::snapshot::Snap;
 use evplast_kernel::{KernelError, Resolution, Step};
 
@@ -457,22 +455,12 @@ impl SynapseTable for UrbanczikTable {
         }
     }
 
-    fn connections(
-        &self,
-        res: Resolution,
-        channel_owner: &[u32],
-        sources: std::ops::Range<u32>,
-        out: &mut Vec<ConnectionInfo>,
-    ) {
-        report_rows(
-            &self.rows,
-            &self.channel,
-            &self.delay,
-            &self.weight,
-            res,
-            channel_owner,
-            sources,
-            out,
-        );
+    fn columns(&self) -> RowColumns<'_> {
+        RowColumns {
+            rows: &self.rows,
+            channel: &self.channel,
+            delay: &self.delay,
+            weight: &self.weight,
+        }
     }
 }
