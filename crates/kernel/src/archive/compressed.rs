@@ -325,6 +325,30 @@ impl<const N: usize> CompressedGroup<N> {
         out
     }
 
+    /// Prefetches the group's first and last keys, the ends of a later search
+    /// ([`CompressedGroup::prefetch_entry`]).
+    #[inline]
+    pub fn prefetch_ends(&self) {
+        crate::prefetch::prefetch(self.keys.as_ptr());
+        crate::prefetch::prefetch(self.keys.as_ptr().wrapping_add(self.keys.len().max(1) - 1));
+    }
+
+    /// Prefetches where the entry of a window starting at `a` likely is (the first guess of
+    /// `find`'s search, from the first and last keys): its key, counts and sums.
+    #[inline]
+    pub fn prefetch_entry(&self, a: Step) {
+        let n = self.keys.len();
+        if n < 2 {
+            return;
+        }
+        let (first, last) = (Step::from(self.keys[0]), Step::from(self.keys[n - 1]));
+        let span = (last - first).max(1);
+        let off = ((a - 1 - first).clamp(0, span) as u64 * (n as u64 - 1) / span as u64) as usize;
+        crate::prefetch::prefetch(self.keys.as_ptr().wrapping_add(off));
+        crate::prefetch::prefetch(self.meta.as_ptr().wrapping_add(off));
+        crate::prefetch::prefetch(self.s.as_ptr().wrapping_add(off));
+    }
+
     /// The first entry whose window start is ≥ `a` (`keys.partition_point(|k| k < a)`),
     /// by the archives' interpolation search.
     #[inline]

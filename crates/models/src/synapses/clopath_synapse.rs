@@ -332,6 +332,32 @@ impl ClopathTable {
         }
     }
 
+    /// Compressed scheme: prefetches for the rows ahead of row `r`, in three steps that each
+    /// use what the previous one brought in: the archive of row `r + 12`, the group and its
+    /// first and last keys of row `r + 6`, the likely entry of row `r + 3` (whose window starts at the
+    /// run's last spike `tl` minus its delay, if it is in the same run).
+    #[inline]
+    fn prefetch_groups(&self, r: usize, tl: Step, ctx: &DeliverCtx<'_>) {
+        use evplast_kernel::prefetch::prefetch;
+        let archive = |r: usize| {
+            let c = *self.channel.get(r)?;
+            let a = ctx.channel_archive[c as usize];
+            ctx.archives.clopath.get(a as usize)
+        };
+        let group = |r: usize| archive(r)?.ltp.groups.get(self.group[r] as usize);
+        if let Some(a) = archive(r + 12) {
+            prefetch(a);
+            prefetch(&a.ltp);
+        }
+        if let Some(g) = group(r + 6) {
+            prefetch(g);
+            g.prefetch_ends();
+        }
+        if let Some(g) = group(r + 3) {
+            g.prefetch_entry(tl - self.delay[r + 3] as Step);
+        }
+    }
+
     fn deliver_windowed(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
         let h = ctx.res.h();
         for s in spikes {
@@ -353,6 +379,7 @@ impl ClopathTable {
         for s in spikes {
             for j in self.runs.of(s.source) {
                 self.deliver_run(j, s, h, |t, r, tl, x_bar| {
+                    t.prefetch_groups(r, tl, ctx);
                     let d = t.delay[r] as Step;
                     let archive = ctx.channel_archive[t.channel[r] as usize];
                     let archives = &mut *ctx.archives;
