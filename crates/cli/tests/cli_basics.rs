@@ -337,7 +337,7 @@ fn run_writes_the_documented_files() {
     assert!(stats["build_s"].as_f64().unwrap() >= 0.0);
     assert!(stats["simulate_s"].as_f64().unwrap() >= 0.0);
     // The stages' times are parts of the simulation's time.
-    let stages: f64 = ["deliver", "advance", "update", "collect"]
+    let stages: f64 = ["deliver", "advance", "update", "collect", "exchange"]
         .iter()
         .map(|k| {
             let x = stats["stage_s"][k].as_f64().expect("a stage time");

@@ -396,6 +396,7 @@ pub fn stage_json(st: &evplast_kernel::network::StageTimes) -> Value {
         "advance": st.advance,
         "update": st.update,
         "collect": st.collect,
+        "exchange": st.exchange,
     })
 }
 

@@ -277,13 +277,15 @@ pub struct StageCounters {
 /// Wall-clock seconds spent in each stage of the step loop (not state: a resumed run counts
 /// from zero). With several shards, a stage's time is the longest any shard spent in it
 /// (shards run the stages side by side); `collect` is the merge of their spikes and what
-/// follows it, done once.
+/// follows it, done once; `exchange` the time in the ranks' per-slice exchange (0 in one
+/// process), which includes waiting for the slowest rank.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct StageTimes {
     pub deliver: f64,
     pub advance: f64,
     pub update: f64,
     pub collect: f64,
+    pub exchange: f64,
 }
 
 /// How the processes of a run (MPI ranks) share what each slice needs
@@ -654,6 +656,8 @@ pub struct Network {
     pub pool: Option<crate::workers::Workers>,
     /// The exchange's byte buffer (kept, so a slice allocates nothing new once it has grown).
     pub exchange: ExchangeBuffers,
+    /// Seconds of the last slice's exchange (kept out of `collect`).
+    pub last_exchange_s: f64,
     /// What the other processes hold, gathered to rank 0 for output ([`Network::gather`]).
     pub remote: Remote,
     /// Processes (MPI ranks) of the run, each with `shards.len()` shards.
@@ -757,6 +761,7 @@ impl Network {
     fn shard_times(&self) -> StageTimes {
         let mut t = StageTimes {
             collect: self.stage_times.collect,
+            exchange: self.stage_times.exchange,
             ..StageTimes::default()
         };
         for s in &self.shards {
@@ -824,7 +829,8 @@ impl Network {
         self.counters.direct_events = self.shards.iter().map(|s| s.direct_events).sum();
         let flags = self.collect(fault, SliceFlags { caught_up, stop }, ex)?;
         self.counters.catch_ups += flags.caught_up as u64;
-        self.stage_times.collect += t0.elapsed().as_secs_f64();
+        // The exchange is timed apart (`collect` adds it to its own time).
+        self.stage_times.collect += t0.elapsed().as_secs_f64() - self.last_exchange_s;
         Ok(flags.stop)
     }
 
@@ -844,8 +850,12 @@ impl Network {
                 all.append(new);
             }
         }
+        self.last_exchange_s = 0.0;
         if let Some(ex) = ex {
+            let t0 = Instant::now();
             flags = exchange_slice(ex, &mut self.spikes, fault, flags, &mut self.exchange)?;
+            self.last_exchange_s = t0.elapsed().as_secs_f64();
+            self.stage_times.exchange += self.last_exchange_s;
         }
         // Populations emit node by node; delivery and recording want time order. The order is
         // total over the events' contents (stamp, source, then multiplicity and weight factor),
