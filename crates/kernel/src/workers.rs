@@ -9,7 +9,7 @@
 //! `unsafe` here, and only here (the workspace denies it elsewhere): a job borrowed from the
 //! caller's stack is run on threads that outlive the call. The measured reason: rayon's
 //! `in_place_scope`, used before, boxes a job per shard per slice and wakes its sleeping
-//! threads through a mutex and condition variable (docs/SCALING.md, "Threads").
+//! threads through a mutex and condition variable (docs/SCALING.md, "Strong scaling here").
 #![allow(unsafe_code)]
 
 use std::cell::UnsafeCell;
