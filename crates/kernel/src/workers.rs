@@ -2,7 +2,7 @@
 //!
 //! A slice is short (`min_delay`: 10,000 slices per simulated second at 0.1 ms), so handing
 //! the shards to threads must cost little and allocate nothing: [`Workers::run`] publishes a
-//! borrowed job and a new epoch in atomics; each worker spins briefly, then parks, until the
+//! borrowed job and a new epoch in atomics; each worker spins, yields, then parks, until the
 //! epoch changes, runs its index of the job, and the last one to finish unparks the caller.
 //! No lock and no allocation per slice (parking is a futex, not a mutex).
 //!
@@ -18,10 +18,27 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle, Thread};
 
-/// Spin iterations before a waiting thread parks: about as long as a short slice's merge, so
-/// that on free cores the next slice starts without a wake-up, while oversubscribed cores
-/// (several ranks on one machine) are soon given back.
+/// How a waiting thread waits: `SPINS` spin-loop hints, then up to `YIELDS` yields of its
+/// core, then it parks. Parking costs a wake-up (a futex and the scheduler) at every slice,
+/// which the merge and an uneven split between shards often outlast with spinning alone; a
+/// yield returns at once on a free core and gives the core away on an oversubscribed one
+/// (several ranks on one machine). Clopath N=1000 K=1000 at 2 threads: docs/PERFORMANCE.md.
 const SPINS: u32 = 1 << 10;
+const YIELDS: u32 = 1 << 10;
+
+/// One round of waiting (`round` counts from 0); false once the thread should park.
+#[inline]
+fn wait_a_little(round: u32) -> bool {
+    if round < SPINS {
+        std::hint::spin_loop();
+        true
+    } else if round < SPINS + YIELDS {
+        thread::yield_now();
+        true
+    } else {
+        false
+    }
+}
 
 /// A job: called once per index `0..n`, each index on one thread.
 type Job = dyn Fn(usize) + Sync;
@@ -128,14 +145,12 @@ impl Workers {
             t.thread().unpark();
         }
         let mine = catch_unwind(AssertUnwindSafe(|| job(0)));
-        let mut spins = 0;
+        let mut round = 0;
         while s.remaining.load(Ordering::Acquire) != 0 {
-            if spins < SPINS {
-                spins += 1;
-                std::hint::spin_loop();
-            } else {
+            if !wait_a_little(round) {
                 thread::park();
             }
+            round = round.saturating_add(1);
         }
         // SAFETY: every worker has finished with the job.
         unsafe { *s.job.get() = None };
@@ -162,12 +177,10 @@ fn work(s: &Shared, i: usize) {
                 seen = e;
                 break;
             }
-            if spins < SPINS {
-                spins += 1;
-                std::hint::spin_loop();
-            } else {
+            if !wait_a_little(spins) {
                 thread::park();
             }
+            spins = spins.saturating_add(1);
         }
         // SAFETY: a new epoch was published after the job was set, and `run` keeps it alive
         // until `remaining` reaches 0, which happens only after this call.
