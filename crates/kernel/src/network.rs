@@ -656,8 +656,6 @@ pub struct Network {
     pub pool: Option<crate::workers::Workers>,
     /// The exchange's byte buffer (kept, so a slice allocates nothing new once it has grown).
     pub exchange: ExchangeBuffers,
-    /// Seconds of the last slice's exchange (kept out of `collect`).
-    pub last_exchange_s: f64,
     /// What the other processes hold, gathered to rank 0 for output ([`Network::gather`]).
     pub remote: Remote,
     /// Processes (MPI ranks) of the run, each with `shards.len()` shards.
@@ -823,6 +821,7 @@ impl Network {
         }
         let stop = progress(to).is_break();
         let t0 = Instant::now();
+        let exchange_before = self.stage_times.exchange;
         if !self.spikes.is_empty() {
             self.counters.spikes_delivered += self.spikes.len() as u64;
         }
@@ -830,7 +829,8 @@ impl Network {
         let flags = self.collect(fault, SliceFlags { caught_up, stop }, ex)?;
         self.counters.catch_ups += flags.caught_up as u64;
         // The exchange is timed apart (`collect` adds it to its own time).
-        self.stage_times.collect += t0.elapsed().as_secs_f64() - self.last_exchange_s;
+        let exchange_s = self.stage_times.exchange - exchange_before;
+        self.stage_times.collect += t0.elapsed().as_secs_f64() - exchange_s;
         Ok(flags.stop)
     }
 
@@ -850,12 +850,10 @@ impl Network {
                 all.append(new);
             }
         }
-        self.last_exchange_s = 0.0;
         if let Some(ex) = ex {
             let t0 = Instant::now();
             flags = exchange_slice(ex, &mut self.spikes, fault, flags, &mut self.exchange)?;
-            self.last_exchange_s = t0.elapsed().as_secs_f64();
-            self.stage_times.exchange += self.last_exchange_s;
+            self.stage_times.exchange += t0.elapsed().as_secs_f64();
         }
         // Populations emit node by node; delivery and recording want time order. The order is
         // total over the events' contents (stamp, source, then multiplicity and weight factor),

@@ -925,7 +925,6 @@ impl NetworkBuilder {
             stage_times: Default::default(),
             pool,
             exchange: Default::default(),
-            last_exchange_s: 0.0,
             remote: Default::default(),
             ranks: self.cfg.ranks.max(1) as usize,
         };
