@@ -1,8 +1,8 @@
 """Compares the summaries (summarize.py) of one NEST example run by evplast and by NEST.
 
 The spike-pairing weights must agree to rtol 1e-6 (the same deterministic input). The other
-two examples are driven by random numbers that the two simulators draw differently (the small
-network is even unseeded), so only their statistics are compared, with the tolerances below.
+two examples are driven by random numbers that the two simulators draw differently, so only
+their statistics over seeds are compared, with the tolerances below.
 usage: compare.py EVPLAST.out NEST.out
 """
 
@@ -26,6 +26,19 @@ def over_seeds(runs, get):
     return m, sd / math.sqrt(len(x))
 
 
+# Means over seeds agree when they differ by at most this many standard errors of their
+# difference. With 6 to 8 seeds a side, Welch's t has 5 to 14 degrees of freedom, and
+# |t| > 5 happens by chance in 0.4% (5) down to 0.02% (14) of comparisons of the same process
+# (3 standard errors, the normal rule of thumb, would be 3% to 1%: a CI run compares 7 means).
+SE_LIMIT = 5
+
+
+def agree_over_seeds(what, evs, nes, get):
+    (a, sa), (b, sb) = over_seeds(evs, get), over_seeds(nes, get)
+    se = math.hypot(sa, sb)
+    return (f"{what}, mean over seeds (+- {se:.3g})", a, b, abs(a - b) <= SE_LIMIT * se)
+
+
 def main():
     evs, nes = summaries(sys.argv[1]), summaries(sys.argv[2])
     ev, ne = evs[0], nes[0]
@@ -34,27 +47,23 @@ def main():
     if name.startswith("clopath_synapse_spike_pairing"):
         worst = max(abs(a - b) / abs(b) for a, b in zip(ev["syn_weights"], ne["syn_weights"]))
         checks.append(("pairing weights: max relative difference", worst, 0.0, worst <= 1e-6))
-    elif name.startswith("clopath_synapse_small_network"):
-        # One unseeded run each. The per-run mean weight change varies from run to run with
-        # the random sequence of input positions: over 8 runs each (this machine) NEST gave
-        # 0.00329 +- 0.00097 (sd), evplast 0.00383 +- 0.00094. Two single runs therefore
-        # agree within 4 x sqrt(2) x 0.001; both must show net potentiation, the example's
-        # point (bidirectional strengthening).
-        a, b = ev["weight_change"], ne["weight_change"]
-        checks.append(("recurrent weight change mean", a["mean"], b["mean"],
-                       abs(a["mean"] - b["mean"]) <= 4 * math.sqrt(2) * 0.001 and a["mean"] > 0 and b["mean"] > 0))
-        checks.append(("recurrent weight change std", a["std"], b["std"], 0.5 <= a["std"] / b["std"] <= 2.0))
-        # Strengthened synapses of 90: NEST 60..88, evplast 78..90 over those runs.
-        checks.append(("strengthened of 90", ev["n_strengthened"], ne["n_strengthened"],
-                       abs(ev["n_strengthened"] - ne["n_strengthened"]) <= 30))
-        a, b = ev["input_weights"], ne["input_weights"]
-        se = math.hypot(a["std"], b["std"]) / math.sqrt(a["n"])
-        checks.append(("input weights mean", a["mean"], b["mean"], abs(a["mean"] - b["mean"]) <= 4 * se))
+    elif name.startswith("clopath_synapse_small_network") and min(len(evs), len(nes)) > 2:
+        # Runs over seeds (run.sh; Python's generator, which places the input, seeded too).
+        # One run says little: NEST strengthened 68 to 90 of the 90 recurrent synapses over
+        # seeds 1-12 (59 in one unseeded CI run, where evplast's 90 failed a single-run check),
+        # its mean weight change 0.0025 to 0.0067. Every run of both must show net
+        # potentiation (the example's point), and the means over seeds must agree.
+        falls = all(r["weight_change"]["mean"] > 0 for r in evs + nes)
+        checks.append((f"net potentiation in every run of {len(evs)} + {len(nes)} seeds", 1.0, 1.0, falls))
+        for what, get in (
+            ("recurrent weight change mean", lambda r: r["weight_change"]["mean"]),
+            ("strengthened of 90", lambda r: r["n_strengthened"]),
+            ("input weights mean", lambda r: r["input_weights"]["mean"]),
+        ):
+            checks.append(agree_over_seeds(what, evs, nes, get))
     elif name.startswith("urbanczik_synapse_example") and min(len(evs), len(nes)) > 2:
         # Runs over seeds (as docs/URBANCZIK.md compares): learning must show in every run of
-        # both, and the means over seeds must agree within 3 standard errors of their
-        # difference (a false alarm about 1 time in 370 per check if both simulate the same
-        # process).
+        # both, and the means over seeds must agree.
         for key in ("rate_loss_first_last", "vm_loss_first_last"):
             falls = all(r[key][1] < r[key][0] for r in evs + nes)
             checks.append((f"{key}: learning (last 5 < first 5) in every run of {len(evs)} + {len(nes)} seeds", 1.0, 1.0, falls))
@@ -64,9 +73,7 @@ def main():
             ("final weights mean", lambda r: r["final_weights"]["mean"]),
             ("somatic spikes", lambda r: r["n_soma_spikes"]),
         ):
-            (a, sa), (b, sb) = over_seeds(evs, get), over_seeds(nes, get)
-            checks.append((f"{what}, mean over seeds (+- {math.hypot(sa, sb):.3g})", a, b,
-                           abs(a - b) <= 3 * math.hypot(sa, sb)))
+            checks.append(agree_over_seeds(what, evs, nes, get))
     elif name.startswith("urbanczik_synapse_example"):
         for key in ("rate_loss_first_last", "vm_loss_first_last"):
             (e0, e1), (n0, n1) = ev[key], ne[key]
@@ -77,6 +84,8 @@ def main():
         checks.append(("final weights mean", a["mean"], b["mean"], abs(a["mean"] - b["mean"]) <= 0.15 * abs(b["mean"])))
         r = ev["n_soma_spikes"] / ne["n_soma_spikes"]
         checks.append(("somatic spikes", ev["n_soma_spikes"], ne["n_soma_spikes"], 0.8 <= r <= 1.25))
+    if not checks:
+        sys.exit(f"compare.py: nothing to compare for {name} with {len(evs)} + {len(nes)} runs (at least 3 seeds a side)")
     ok = True
     for what, a, b, good in checks:
         ok &= bool(good)

@@ -85,23 +85,28 @@ echo "== NEST's tests under evplast"
 
 run_examples="clopath_synapse_spike_pairing"
 [ $long = 1 ] && run_examples=$examples
-# The Urbanczik-Senn example fixes its seed; its statistics come from runs over seeds (the
-# script unchanged, the seed set through summarize.py --seed).
+# The Urbanczik-Senn example fixes its seed and the small network draws unseeded: their
+# statistics come from runs over seeds (the script unchanged, the seeds set through
+# summarize.py --seed), as one run of either tells little.
 useeds=${EVPLAST_URBANCZIK_SEEDS:-6}
-run_seeds() { # side python file
-    local side=$1 python=$2 f=$3 mod=evplast
+nseeds=${EVPLAST_SMALL_NETWORK_SEEDS:-8}
+run_seeds() { # side python file seeds
+    local side=$1 python=$2 f=$3 n=$4 mod=evplast
     [ "$side" = nest ] && mod=nest
     : > "$work/$side/$f.out"
-    for s in $(seq 1 "$useeds"); do
+    for s in $(seq 1 "$n"); do
         (cd "$work/$side" && "$python" "$here/summarize.py" "$f.py" --seed "$s" --module $mod >> "$f.out" 2> "$f.err") || return 1
     done
 }
 for f in $run_examples; do
     case $skip in *" $f "*) echo "== $f.py: skipped"; continue ;; esac
-    if [ "$f" = urbanczik_synapse_example ] && [ -n "$nestpy" ]; then
-        echo "== $f.py, seeds 1-$useeds"
-        run_seeds evplast "$py" "$f" || { tail -20 "$work/evplast/$f.err"; status=1; continue; }
-        run_seeds nest "$nestpy" "$f" || { tail -20 "$work/nest/$f.err"; status=1; continue; }
+    n=0
+    [ "$f" = urbanczik_synapse_example ] && n=$useeds
+    [ "$f" = clopath_synapse_small_network ] && n=$nseeds
+    if [ "$n" -gt 0 ] && [ -n "$nestpy" ]; then
+        echo "== $f.py, seeds 1-$n"
+        run_seeds evplast "$py" "$f" "$n" || { tail -20 "$work/evplast/$f.err"; status=1; continue; }
+        run_seeds nest "$nestpy" "$f" "$n" || { tail -20 "$work/nest/$f.err"; status=1; continue; }
         "$py" "$here/compare.py" "$work/evplast/$f.out" "$work/nest/$f.out" || status=1
         continue
     fi

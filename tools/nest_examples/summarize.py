@@ -4,13 +4,15 @@ by run.sh) and print, as JSON, the numbers it computes, for compare.py.
 usage: summarize.py SCRIPT.py [--seed S --module evplast|nest]  (MPLBACKEND=Agg is set here)
 
 With --seed, the simulator module the script imports gets rng_seed = S before the script runs
-and after every ResetKernel: the script itself stays unchanged, and runs over several seeds
-give the statistics of an example whose own seed is fixed.
+and after every ResetKernel, and Python's and NumPy's global generators are seeded with S (the
+small network draws its input positions from `random`, unseeded): the script itself stays
+unchanged, and runs over several seeds give the statistics of an example.
 """
 
 import importlib
 import json
 import os
+import random
 import runpy
 import sys
 import types
@@ -44,6 +46,8 @@ def main():
     if "--seed" in sys.argv:
         seed = int(sys.argv[sys.argv.index("--seed") + 1])
         seed_module(sys.argv[sys.argv.index("--module") + 1], seed)
+        random.seed(seed)
+        np.random.seed(seed)
     name = os.path.basename(script)
     g = runpy.run_path(script, run_name="__main__")
     out = {"script": name}
