@@ -4,6 +4,7 @@
 
 use evplast_kernel::archive::clopath::{ClopathArchive, LtdRing};
 use evplast_kernel::archive::compressed::CompressedGroup;
+use evplast_kernel::archive::decay_rate;
 use evplast_kernel::archive::urbanczik::UrbanczikArchive;
 pub use evplast_kernel::archive::Scheme;
 use evplast_kernel::inputs::ChannelKind;
@@ -1184,6 +1185,25 @@ impl NetworkBuilder {
                             ));
                         }
                     }
+                }
+            }
+        }
+        if !compressed {
+            // The windowed schemes sum the LTP history decayed at τ_x: each archive keeps a
+            // column decayed at the rate of its first Clopath projection (in connection
+            // order, so the same for any split); projections with another τ_x sum per entry.
+            let h = self.res.h();
+            let col = &self.collected[CLOPATH];
+            for i in 0..col.len() {
+                let target = col.target[i] as usize;
+                let pid = self.table_projs[CLOPATH][col.projection[i] as usize];
+                if let (Some(a), Link::Clopath(p)) =
+                    (archive_of[target], &self.projections[pid as usize].link)
+                {
+                    net.shards[shard_of[target] as usize].archives.clopath[a as usize]
+                        .ltp
+                        .raw
+                        .set_decay(decay_rate(h, p.tau_x));
                 }
             }
         }

@@ -179,13 +179,6 @@ impl ClopathArchive {
         }
     }
 
-    /// The stamps and values of the LTP entries with `from < stamp ≤ to`, marked read (see
-    /// `History::read_window`).
-    #[inline]
-    pub fn read_ltp_window(&mut self, from: Step, to: Step) -> (&[i32], &[f64]) {
-        self.ltp.read_window(from, to)
-    }
-
     /// Prefetches what a synapse's spike will read: its LTP window starting after `from`,
     /// and the LTD value at `ltd_stamp`.
     #[inline]

@@ -84,6 +84,14 @@ impl<const N: usize> SchemeHistory<N> {
     }
 }
 
+/// The exponent's decrease per step of a decay with time constant `tau` at resolution `h`
+/// (both ms): every decay table and column computes it here, so equal time constants give
+/// equal rates to the bit.
+#[inline]
+pub fn decay_rate(h: f64, tau: f64) -> f64 {
+    h / tau
+}
+
 /// `e^{−k·h/τ}` for `k = 0..LEN` steps, computed once per `(τ, h)`: the decays of a window
 /// read become one lookup per entry, with no chain of multiplications between entries (each
 /// value is a fresh `exp`, as NEST computes it per entry). Past the table (windows more than
@@ -100,7 +108,7 @@ impl DecayTable {
 
     /// The table for time constant `tau` (ms) at resolution `h` (ms).
     pub fn new(h: f64, tau: f64) -> Self {
-        let rate = h / tau;
+        let rate = decay_rate(h, tau);
         Self {
             rate,
             values: (0..Self::LEN).map(|k| (-(k as f64) * rate).exp()).collect(),
@@ -115,6 +123,11 @@ impl DecayTable {
             return None;
         }
         self.values.get(k0 as usize..=k1 as usize)
+    }
+
+    /// `h/τ`: the exponent's decrease per step ([`decay_rate`]).
+    pub fn rate(&self) -> f64 {
+        self.rate
     }
 
     /// `e^{−k·h/τ}`.
@@ -311,6 +324,61 @@ pub struct History {
     /// Entries within this many steps of the newest stay even when read by every reader
     /// (0: none stay): a synapse connected between runs reads back that far.
     keep: Step,
+    /// With [`History::set_decay`]: each value times `e^{−(stamp − base)·rate}`, a column
+    /// parallel to `values` (empty otherwise), and its decay.
+    decayed: Vec<f64>,
+    decay: Option<Decay>,
+}
+
+/// The decay of a history's [`History::read_window_decayed`] column: `rate` = h/τ per step,
+/// and the base stamp the column's values are decayed from.
+///
+/// A reader summing `value · e^{−(stamp − origin)·rate}` over a window sums the column
+/// instead and multiplies once by `e^{−(base − origin)·rate}`: no decay per entry, no stamp
+/// read in the loop. Each term then carries two more roundings (the decay from the base, the
+/// factor), about 1e-16 relative. The base is the stamp of the newest entry rounded down to a
+/// multiple of [`Decay::period`] steps, whose decay is `e^{−300}`, so the column's values stay
+/// within `e^{±600}` of the values wherever [`Decay::covers`] lets a reader use it (no overflow, no
+/// subnormal); and it depends on the newest stamp alone, so a restored checkpoint rebuilds
+/// the same column.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Decay {
+    pub rate: f64,
+    pub base: Step,
+    period: Step,
+}
+
+impl Decay {
+    /// The largest exponent `(stamp − base)·rate` within a period.
+    const SPAN: f64 = 300.0;
+
+    fn new(rate: f64, newest: Step) -> Self {
+        // At least one step; `rate` is positive and finite (τ > 0 is checked at connect).
+        let period = ((Self::SPAN / rate) as Step).max(1);
+        Self {
+            rate,
+            base: newest.div_euclid(period) * period,
+            period,
+        }
+    }
+
+    /// True if the column serves a reader whose trace starts at `origin` (every stamp of its
+    /// windows is after `origin`): `(base − origin)·rate ≤ 600`, so both the factor and the
+    /// column's values in the window are normal doubles.
+    #[inline]
+    pub fn covers(&self, origin: Step) -> bool {
+        self.base - origin <= 2 * self.period
+    }
+
+    /// The column's value for `(stamp, value)` (NaN for stamps too old for any covered
+    /// reader, where the decay would overflow).
+    #[inline]
+    fn value(&self, stamp: Step, value: f64) -> f64 {
+        if self.base - stamp > 2 * self.period {
+            return f64::NAN;
+        }
+        value * (-((stamp - self.base) as f64) * self.rate).exp()
+    }
 }
 
 impl History {
@@ -341,6 +409,44 @@ impl History {
         self.stamps.push(stamp as i32);
         self.values.push(value);
         self.reads.push(std::mem::take(&mut self.reads_next));
+        if let Some(d) = self.decay {
+            if stamp - d.base >= d.period {
+                // Once per period (45,000 steps for τ = 15 ms at h = 0.1 ms).
+                self.rebase();
+            } else {
+                self.decayed.push(d.value(stamp, value));
+            }
+        }
+    }
+
+    /// Reads the values decayed at `rate` = h/τ per step too ([`History::read_window_decayed`]),
+    /// unless the history has a decay already (then readers of other rates sum the values).
+    pub fn set_decay(&mut self, rate: f64) {
+        if self.decay.is_none() && rate > 0.0 && rate.is_finite() {
+            self.decay = Some(Decay::new(rate, Step::from(self.back)));
+            self.rebase();
+        }
+    }
+
+    /// The decay of the column [`History::read_window_decayed`] gives, if any.
+    #[inline]
+    pub fn decay(&self) -> Option<Decay> {
+        self.decay
+    }
+
+    /// Moves the decay's base to the newest entry's period and recomputes the column.
+    fn rebase(&mut self) {
+        let Some(d) = self.decay else { return };
+        let d = Decay::new(d.rate, Step::from(self.back));
+        self.decay = Some(d);
+        self.decayed.clear();
+        self.decayed.resize(self.head, f64::NAN);
+        for (&t, &v) in self.stamps[self.head..]
+            .iter()
+            .zip(&self.values[self.head..])
+        {
+            self.decayed.push(d.value(Step::from(t), v));
+        }
     }
 
     /// Moves the live entries to the start of the columns.
@@ -349,6 +455,9 @@ impl History {
         self.stamps.drain(..h);
         self.values.drain(..h);
         self.reads.drain(..h);
+        if self.decay.is_some() {
+            self.decayed.drain(..h);
+        }
     }
 
     /// The stamps of the live entries.
@@ -361,6 +470,13 @@ impl History {
     /// values, in time order.
     #[inline]
     pub fn read_window(&mut self, from: Step, to: Step) -> (&[i32], &[f64]) {
+        let (start, end) = self.mark_window(from, to);
+        (&self.stamps[start..end], &self.values[start..end])
+    }
+
+    /// The column range of the window `(from, to]`, marked read.
+    #[inline]
+    fn mark_window(&mut self, from: Step, to: Step) -> (usize, usize) {
         let (start, end) = self.window(from, to);
         if start < end {
             let r = &mut self.reads;
@@ -370,7 +486,19 @@ impl History {
                 None => self.reads_next = self.reads_next.wrapping_sub(1),
             }
         }
-        (&self.stamps[start..end], &self.values[start..end])
+        (start, end)
+    }
+
+    /// [`History::read_window`] with the window's part of the decayed column and its decay
+    /// (`None` without [`History::set_decay`]).
+    #[inline]
+    pub fn read_window_decayed(&mut self, from: Step, to: Step) -> Window<'_> {
+        let (start, end) = self.mark_window(from, to);
+        Window {
+            stamps: &self.stamps[start..end],
+            values: &self.values[start..end],
+            decayed: self.decay.map(|d| (&self.decayed[start..end], d)),
+        }
     }
 
     /// Prefetches the columns where a window starting after `from` likely starts (the guess
@@ -517,7 +645,32 @@ impl History {
         self.reads_next = 0u32.wrapping_sub(prev);
         self.front = self.stamps.first().copied().unwrap_or(0);
         self.back = self.stamps.last().copied().unwrap_or(0);
+        self.rebase();
     }
+}
+
+/// A window of a history: its stamps and values, and the decayed column's part with its
+/// decay ([`History::read_window_decayed`]).
+pub struct Window<'a> {
+    pub stamps: &'a [i32],
+    pub values: &'a [f64],
+    pub decayed: Option<(&'a [f64], Decay)>,
+}
+
+/// `Σ values` in four interleaved partial sums, as [`sum4`] adds its terms.
+#[inline]
+pub fn sum4_values(values: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let mut v4 = values.chunks_exact(4);
+    for v in &mut v4 {
+        for k in 0..4 {
+            acc[k] += v[k];
+        }
+    }
+    for (a, &v) in acc.iter_mut().zip(v4.remainder()) {
+        *a += v;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 /// `Σ term(stamp, value)` over a window in four interleaved partial sums, so consecutive terms
@@ -957,6 +1110,89 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The decayed column gives, through one factor, the sums of per-entry decays (as the
+    /// Clopath synapse sums `value · e^{−(stamp − origin)·rate}`) to rounding, across many
+    /// rebases, for readers whose origin lies far back or after the base; a checkpoint
+    /// restored into a history with the same decay rebuilds the column to the bit; and an
+    /// origin too far back for the column is refused by `covers`.
+    #[test]
+    fn decayed_column_sums_as_per_entry_decays() {
+        let mut x: u64 = 7;
+        let mut rnd = |m: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        // τ = 1 ms at h = 0.1 ms: a period of 3000 steps, 40 rebases in 120,000 steps.
+        let rate = decay_rate(0.1, 1.0);
+        let mut h = History::new(3);
+        h.set_decay(rate);
+        let mut origins: Vec<Step> = vec![0; 3];
+        let (mut t, mut sums, mut refused) = (0, 0, 0);
+        while t < 120_000 {
+            // Runs of consecutive steps with gaps, as Clopath's LTP history has them.
+            t += if rnd(30) == 0 {
+                1 + rnd(400) as Step
+            } else {
+                1
+            };
+            h.push(t, 1e-4 * (1.0 + rnd(1000) as f64));
+            if rnd(10) != 0 {
+                continue;
+            }
+            let r = rnd(3) as usize;
+            let origin = origins[r];
+            let w = h.read_window_decayed(origin, t);
+            let (column, d) = w.decayed.expect("the history has a decay");
+            let want: f64 = w
+                .stamps
+                .iter()
+                .zip(w.values)
+                .map(|(&s, &v)| v * (-((Step::from(s) - origin) as f64) * rate).exp())
+                .sum();
+            if d.covers(origin) {
+                let k = d.base - origin;
+                let factor = (-(k as f64) * rate).exp();
+                let got = factor * sum4_values(column);
+                assert!(
+                    (got - want).abs() <= 1e-13 * want.abs(),
+                    "origin {origin}, t {t}: {got} vs {want}"
+                );
+                sums += 1;
+            } else {
+                assert!(
+                    d.base - origin > 2 * d.period,
+                    "covers refused origin {origin} at base {}",
+                    d.base
+                );
+                refused += 1;
+            }
+            // Readers 1 and 2 move on at each read, reader 0 stays far behind for long.
+            if r != 0 || rnd(100) == 0 {
+                origins[r] = t;
+            }
+        }
+        assert!(sums > 1000 && refused > 0, "{sums} sums, {refused} refused");
+
+        let mut s = Snap::saver();
+        h.snapshot(&mut s);
+        let mut fresh = History::new(3);
+        fresh.set_decay(rate);
+        let mut l = Snap::loader(s.finish().unwrap());
+        fresh.snapshot(&mut l);
+        l.finish().unwrap();
+        let (a, b) = (
+            h.read_window_decayed(t - 3000, t),
+            fresh.read_window_decayed(t - 3000, t),
+        );
+        let bits = |w: Window<'_>| {
+            w.decayed
+                .map(|(c, d)| (c.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), d))
+        };
+        assert_eq!(bits(a), bits(b));
     }
 
     /// The interpolation search finds what a binary search finds, for evenly spread,

@@ -23,7 +23,7 @@
 //! Reference: Clopath, Büsing, Vasilaki & Gerstner (2010) Nat Neurosci 13:344,
 //! doi:10.1038/nn.2479. Matches NEST 3.10's `clopath_synapse` (nest-models.md §3).
 
-use evplast_kernel::archive::{sum4, DecayTable, Scheme};
+use evplast_kernel::archive::{sum4, sum4_values, DecayTable, Scheme};
 use evplast_kernel::csr::BySource;
 use evplast_kernel::limits::{try_reserve, try_vec};
 use evplast_kernel::network::{Archives, DeliverCtx, RowColumns, SpikeEvent, SynapseTable};
@@ -203,11 +203,25 @@ impl ClopathTable {
         let decay = &self.decay[self.projection_decay[self.projection[r] as usize] as usize];
         // The trace at synapse time t_e + d: e^{−(t_e + d − t_last)/τ_x}.
         let origin = tl - d;
-        let (stamps, values) =
-            archives.clopath[archive as usize].read_ltp_window(self.t_upd[r] as Step - d, upto - d);
+        let window = archives.clopath[archive as usize]
+            .ltp
+            .raw
+            .read_window_decayed(self.t_upd[r] as Step - d, upto - d);
+        let (stamps, values) = (window.stamps, window.values);
         let n = stamps.len() as u64;
-        let sum = match (stamps.first(), stamps.last()) {
-            (Some(&first), Some(&last)) => {
+        let sum = match (stamps.first(), stamps.last(), window.decayed) {
+            // The archive's decayed column, if it decays at this synapse's rate and serves
+            // this origin: one factor for the window, a plain sum of the column.
+            (Some(_), _, Some((column, dc))) if dc.rate == decay.rate() && dc.covers(origin) => {
+                let k = dc.base - origin;
+                let factor = if k >= 0 {
+                    decay.at(k)
+                } else {
+                    1.0 / decay.at(-k)
+                };
+                factor * sum4_values(column)
+            }
+            (Some(&first), Some(&last), _) => {
                 let first = Step::from(first);
                 match decay.range(first - origin, Step::from(last) - origin) {
                     // The same table values as `decay.at`, with no `exp` fallback in the loop
