@@ -271,10 +271,29 @@ impl<const N: usize> CompressedGroup<N> {
         h: f64,
         c: &mut RuleCounters,
     ) -> WindowSums<N> {
+        self.take_at(raw, a, b, h, c, usize::MAX)
+    }
+
+    /// [`CompressedGroup::take`] with a guess of the entry's index (from
+    /// [`CompressedGroup::locate`]), used if it still holds window start `a` (window starts are
+    /// unique, so then it is the entry), else searched for.
+    #[inline]
+    pub fn take_at(
+        &mut self,
+        raw: &mut History,
+        a: Step,
+        b: Step,
+        h: f64,
+        c: &mut RuleCounters,
+        hint: usize,
+    ) -> WindowSums<N> {
         self.fold(raw, b, h, c);
         debug_assert!(a >= i32::MIN as Step && b <= MAX_RUN_STEPS);
         let (a32, b32) = (a as i32, b as i32);
-        let i = self.find(a32);
+        let i = match self.keys.get(hint) {
+            Some(&k) if k == a32 => hint,
+            _ => self.find(a32),
+        };
         debug_assert!(
             i < self.keys.len() && self.keys[i] == a32 && self.meta[i].count > 0,
             "no compressed entry at {a}"
@@ -347,6 +366,16 @@ impl<const N: usize> CompressedGroup<N> {
         crate::prefetch::prefetch(self.keys.as_ptr().wrapping_add(off));
         crate::prefetch::prefetch(self.meta.as_ptr().wrapping_add(off));
         crate::prefetch::prefetch(self.s.as_ptr().wrapping_add(off));
+    }
+
+    /// The index of the entry of window start `a`, for a [`CompressedGroup::take_at`] soon
+    /// after, with the lines that take reads there prefetched (its counts and sums).
+    #[inline]
+    pub fn locate(&self, a: Step) -> usize {
+        let i = self.find(a.clamp(i32::MIN as Step, i32::MAX as Step) as i32);
+        crate::prefetch::prefetch(self.meta.as_ptr().wrapping_add(i));
+        crate::prefetch::prefetch(self.s.as_ptr().wrapping_add(i));
+        i
     }
 
     /// The first entry whose window start is ≥ `a` (`keys.partition_point(|k| k < a)`),

@@ -60,6 +60,21 @@ impl<const N: usize> SchemeHistory<N> {
         self.groups[g].take(&mut self.raw, a, b, h, c)
     }
 
+    /// [`SchemeHistory::take_compressed`] with a guess of the entry's index
+    /// ([`compressed::CompressedGroup::take_at`]).
+    #[inline]
+    pub fn take_compressed_at(
+        &mut self,
+        g: usize,
+        a: Step,
+        b: Step,
+        h: f64,
+        c: &mut RuleCounters,
+        hint: usize,
+    ) -> compressed::WindowSums<N> {
+        self.groups[g].take_at(&mut self.raw, a, b, h, c, hint)
+    }
+
     /// Compressed scheme: folds every group up to `upto − delay` (all a later spike can need),
     /// then frees the raw entries every group has passed.
     pub fn fold_groups(&mut self, upto: Step, h: f64, c: &mut RuleCounters) {
@@ -470,14 +485,14 @@ impl History {
     /// values, in time order.
     #[inline]
     pub fn read_window(&mut self, from: Step, to: Step) -> (&[i32], &[f64]) {
-        let (start, end) = self.mark_window(from, to);
+        let (start, end) = self.locate(from, to);
+        self.mark(start, end);
         (&self.stamps[start..end], &self.values[start..end])
     }
 
-    /// The column range of the window `(from, to]`, marked read.
+    /// Marks the entries of the column range `start..end` read.
     #[inline]
-    fn mark_window(&mut self, from: Step, to: Step) -> (usize, usize) {
-        let (start, end) = self.window(from, to);
+    fn mark(&mut self, start: usize, end: usize) {
         if start < end {
             let r = &mut self.reads;
             r[start] = r[start].wrapping_add(1);
@@ -486,14 +501,40 @@ impl History {
                 None => self.reads_next = self.reads_next.wrapping_sub(1),
             }
         }
-        (start, end)
+    }
+
+    /// Prefetches what reading the column range `start..end` ([`History::locate`]) touches
+    /// first: its read count and the first two lines of the column it sums.
+    #[inline]
+    pub fn prefetch_range(&self, start: usize, end: usize) {
+        if start >= end {
+            return;
+        }
+        crate::prefetch::prefetch(self.reads.as_ptr().wrapping_add(start));
+        let column = if self.decay.is_some() {
+            &self.decayed
+        } else {
+            &self.values
+        };
+        crate::prefetch::prefetch(column.as_ptr().wrapping_add(start));
+        if end - start > 8 {
+            crate::prefetch::prefetch(column.as_ptr().wrapping_add(start + 8));
+        }
     }
 
     /// [`History::read_window`] with the window's part of the decayed column and its decay
     /// (`None` without [`History::set_decay`]).
     #[inline]
     pub fn read_window_decayed(&mut self, from: Step, to: Step) -> Window<'_> {
-        let (start, end) = self.mark_window(from, to);
+        let (start, end) = self.locate(from, to);
+        self.read_range_decayed(start, end)
+    }
+
+    /// [`History::read_window_decayed`] of the column range `start..end` that
+    /// [`History::locate`] gave for the window, with no entry pushed or freed since.
+    #[inline]
+    pub fn read_range_decayed(&mut self, start: usize, end: usize) -> Window<'_> {
+        self.mark(start, end);
         Window {
             stamps: &self.stamps[start..end],
             values: &self.values[start..end],
@@ -520,9 +561,10 @@ impl History {
 
     /// The column range of the entries with `from < stamp ≤ to`. Window ends are recent, so
     /// the end is most often past the newest entry, found from `back` alone; the start is
-    /// searched among the entries before the end.
+    /// searched among the entries before the end. The range stays valid until an entry is
+    /// pushed or freed.
     #[inline]
-    fn window(&self, from: Step, to: Step) -> (usize, usize) {
+    pub fn locate(&self, from: Step, to: Step) -> (usize, usize) {
         let s = self.live_stamps();
         let n = s.len();
         if n == 0 {

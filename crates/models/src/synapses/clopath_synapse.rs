@@ -136,6 +136,36 @@ pub struct ClopathTable {
     pending: Vec<f64>,
     /// Compressed scheme: the target's group.
     group: Vec<u16>,
+    /// Windows located a few rows ahead of their read while their first lines are fetched
+    /// (event scheme: [`ClopathTable::prefetch_rows`]; compressed: the group entry's index in
+    /// `start`, [`ClopathTable::prefetch_groups`]); slot `r % AHEAD` holds row `r`'s.
+    ahead: [Ahead; AHEAD],
+}
+
+/// Slots of located windows ([`ClopathTable::ahead`]): more than the distance ahead.
+const AHEAD: usize = 4;
+
+/// A window `(from, to]` of row `row`'s archive located at columns `start..end`, valid within
+/// one delivery (no entry is pushed or freed while spikes are delivered); in the compressed
+/// scheme, the index `start` of the group entry of window start `from`, a guess that the take
+/// checks.
+#[derive(Clone, Copy, Debug)]
+struct Ahead {
+    row: usize,
+    from: Step,
+    to: Step,
+    start: usize,
+    end: usize,
+}
+
+impl Ahead {
+    const NONE: Ahead = Ahead {
+        row: usize::MAX,
+        from: 0,
+        to: 0,
+        start: 0,
+        end: 0,
+    };
 }
 
 impl ClopathTable {
@@ -185,6 +215,7 @@ impl ClopathTable {
             group: if windowed { Vec::new() } else { group },
             projection,
             projections,
+            ahead: [Ahead::NONE; AHEAD],
         })
     }
 
@@ -203,10 +234,15 @@ impl ClopathTable {
         let decay = &self.decay[self.projection_decay[self.projection[r] as usize] as usize];
         // The trace at synapse time t_e + d: e^{−(t_e + d − t_last)/τ_x}.
         let origin = tl - d;
-        let window = archives.clopath[archive as usize]
-            .ltp
-            .raw
-            .read_window_decayed(self.t_upd[r] as Step - d, upto - d);
+        let (from, to) = (self.t_upd[r] as Step - d, upto - d);
+        let history = &mut archives.clopath[archive as usize].ltp.raw;
+        let slot = self.ahead[r % AHEAD];
+        let (start, end) = if slot.row == r && slot.from == from && slot.to == to {
+            (slot.start, slot.end)
+        } else {
+            history.locate(from, to)
+        };
+        let window = history.read_range_decayed(start, end);
         let (stamps, values) = (window.stamps, window.values);
         let n = stamps.len() as u64;
         let sum = match (stamps.first(), stamps.last(), window.decayed) {
@@ -325,12 +361,15 @@ impl ClopathTable {
     }
 
     /// Prefetches for the rows ahead of row `r` (a spike at `stamp` reaches them next; rows
-    /// past the source's are wasted hints, not errors): the archive of row `r + FAR`, and the
-    /// window and LTD value of row `r + NEAR`, whose archive the first hint brought in.
+    /// past the source's are wasted hints, not errors), in three steps that each use what the
+    /// one before brought in: the archive of row `r + FAR`; the likely window start (by
+    /// interpolation) and LTD value of row `r + MID`; and for row `r + NEAR`, the window
+    /// located exactly, kept for its read, and its first read count and values fetched.
     #[inline]
-    fn prefetch_rows(&self, r: usize, stamp: Step, ctx: &DeliverCtx<'_>) {
-        const FAR: usize = 8;
-        const NEAR: usize = 3;
+    fn prefetch_rows(&mut self, r: usize, stamp: Step, ctx: &DeliverCtx<'_>) {
+        const FAR: usize = 9;
+        const MID: usize = 5;
+        const NEAR: usize = 2;
         let archive = |r: usize| {
             let c = *self.channel.get(r)?;
             let a = ctx.channel_archive[c as usize];
@@ -340,18 +379,33 @@ impl ClopathTable {
             evplast_kernel::prefetch::prefetch(a);
             evplast_kernel::prefetch::prefetch(&a.ltp);
         }
+        if let Some(a) = archive(r + MID) {
+            let d = self.delay[r + MID] as Step;
+            a.prefetch(self.t_upd[r + MID] as Step - d, stamp - d);
+        }
         if let Some(a) = archive(r + NEAR) {
-            let d = self.delay[r + NEAR] as Step;
-            a.prefetch(self.t_upd[r + NEAR] as Step - d, stamp - d);
+            let row = r + NEAR;
+            let d = self.delay[row] as Step;
+            let (from, to) = (self.t_upd[row] as Step - d, stamp - d);
+            let (start, end) = a.ltp.raw.locate(from, to);
+            a.ltp.raw.prefetch_range(start, end);
+            self.ahead[row % AHEAD] = Ahead {
+                row,
+                from,
+                to,
+                start,
+                end,
+            };
         }
     }
 
-    /// Compressed scheme: prefetches for the rows ahead of row `r`, in three steps that each
+    /// Compressed scheme: prefetches for the rows ahead of row `r`, in four steps that each
     /// use what the previous one brought in: the archive of row `r + 12`, the group and its
-    /// first and last keys of row `r + 6`, the likely entry of row `r + 3` (whose window starts at the
-    /// run's last spike `tl` minus its delay, if it is in the same run).
+    /// first and last keys of row `r + 6`, the likely key of row `r + 3` (whose window starts at
+    /// the run's last spike `tl` minus its delay, if it is in the same run), and for row
+    /// `r + 1` the entry itself, located and kept for its take (slot `(r + 1) % AHEAD`).
     #[inline]
-    fn prefetch_groups(&self, r: usize, tl: Step, ctx: &DeliverCtx<'_>) {
+    fn prefetch_groups(&mut self, r: usize, tl: Step, ctx: &DeliverCtx<'_>) {
         use evplast_kernel::prefetch::prefetch;
         let archive = |r: usize| {
             let c = *self.channel.get(r)?;
@@ -370,10 +424,23 @@ impl ClopathTable {
         if let Some(g) = group(r + 3) {
             g.prefetch_entry(tl - self.delay[r + 3] as Step);
         }
+        if let Some(g) = group(r + 1) {
+            let row = r + 1;
+            let from = tl - self.delay[row] as Step;
+            self.ahead[row % AHEAD] = Ahead {
+                row,
+                from,
+                to: 0,
+                start: g.locate(from),
+                end: 0,
+            };
+        }
     }
 
     fn deliver_windowed(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
         let h = ctx.res.h();
+        // Windows are located and read within one delivery: entries are pushed between.
+        self.ahead = [Ahead::NONE; AHEAD];
         for s in spikes {
             for j in self.runs.of(s.source) {
                 // NEST runs the whole update once per unit of multiplicity.
@@ -386,6 +453,8 @@ impl ClopathTable {
                 });
             }
         }
+        // Nor may a later catch-up (`advance`) take them.
+        self.ahead = [Ahead::NONE; AHEAD];
     }
 
     fn deliver_compressed(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
@@ -397,12 +466,20 @@ impl ClopathTable {
                     let d = t.delay[r] as Step;
                     let archive = ctx.channel_archive[t.channel[r] as usize];
                     let archives = &mut *ctx.archives;
-                    let sums = archives.clopath[archive as usize].ltp.take_compressed(
+                    // The entry located ahead, if it was located for this window start.
+                    let slot = t.ahead[r % AHEAD];
+                    let hint = if slot.row == r && slot.from == tl - d {
+                        slot.start
+                    } else {
+                        usize::MAX
+                    };
+                    let sums = archives.clopath[archive as usize].ltp.take_compressed_at(
                         t.group[r] as usize,
                         tl - d,
                         s.stamp - d,
                         h,
                         &mut archives.clopath_counters,
+                        hint,
                     );
                     let ltp = (sums.n_raw > 0).then_some(sums.s[0]);
                     t.spike(r, archive, s, ltp, x_bar, ctx);
