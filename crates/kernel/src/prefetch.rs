@@ -18,3 +18,15 @@ pub fn prefetch<T>(p: *const T) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;
 }
+
+/// Hints that every cache line of `*p` will be read soon (a struct larger than a line, whose
+/// fields a reader loads from more than one).
+#[inline(always)]
+pub fn prefetch_all<T>(p: &T) {
+    let base = p as *const T as *const u8;
+    let mut off = 0;
+    while off < std::mem::size_of::<T>() {
+        prefetch(base.wrapping_add(off));
+        off += 64;
+    }
+}

@@ -184,6 +184,12 @@ impl ClopathArchive {
     #[inline]
     pub fn prefetch(&self, from: Step, ltd_stamp: Step) {
         self.ltp.raw.prefetch_window(from);
+        self.prefetch_ltd(ltd_stamp);
+    }
+
+    /// Prefetches the LTD value at `ltd_stamp`.
+    #[inline]
+    pub fn prefetch_ltd(&self, ltd_stamp: Step) {
         let slot = ltd_stamp.rem_euclid(self.ltd.len() as Step) as usize;
         crate::prefetch::prefetch(self.ltd.as_ptr().wrapping_add(slot));
     }

@@ -336,6 +336,11 @@ pub struct History {
     /// ended at the newest entry (so all differences plus this sum to 0).
     reads_next: u32,
     n_incoming: u32,
+    /// Sequence number of column 0: entries are numbered as pushed, so a reader can name the
+    /// entry after its last window ([`History::seq`], [`History::locate_after`]). Fewer than
+    /// 2^31 entries are ever pushed (at most one per step, and runs fit 31 bits), so `u32::MAX`
+    /// is never an entry's number.
+    seq0: u32,
     /// Entries within this many steps of the newest stay even when read by every reader
     /// (0: none stay): a synapse connected between runs reads back that far.
     keep: Step,
@@ -470,6 +475,7 @@ impl History {
         self.stamps.drain(..h);
         self.values.drain(..h);
         self.reads.drain(..h);
+        self.seq0 = self.seq0.wrapping_add(h as u32);
         if self.decay.is_some() {
             self.decayed.drain(..h);
         }
@@ -542,8 +548,9 @@ impl History {
         }
     }
 
-    /// Prefetches the columns where a window starting after `from` likely starts (the guess
-    /// of the interpolation search) and the read counts there.
+    /// Prefetches the stamps where a window starting after `from` likely starts (the guess of
+    /// the interpolation search); [`History::prefetch_range`] fetches the rest once the window
+    /// is located.
     #[inline]
     pub fn prefetch_window(&self, from: Step) {
         let n = self.stamps.len() - self.head;
@@ -555,8 +562,34 @@ impl History {
         let off = ((from - first).min(last - first) as u64 * (n as u64 - 1) / span) as usize;
         let i = self.head + off;
         crate::prefetch::prefetch(self.stamps.as_ptr().wrapping_add(i));
-        crate::prefetch::prefetch(self.values.as_ptr().wrapping_add(i));
-        crate::prefetch::prefetch(self.reads.as_ptr().wrapping_add(i));
+    }
+
+    /// The sequence number of the entry at column index `i` (or of the entry pushed next, for
+    /// the index one past the newest), for [`History::locate_after`].
+    #[inline]
+    pub fn seq(&self, i: usize) -> u32 {
+        self.seq0.wrapping_add(i as u32)
+    }
+
+    /// [`History::locate`] of the window `(from, to]` of a reader whose last window ended just
+    /// before the entry numbered `next` ([`History::seq`] of that window's end): the start is
+    /// that entry, found with no search and no load of the columns. `None` if `next` is not a
+    /// live entry's number (`u32::MAX`: a reader with no window yet).
+    #[inline]
+    pub fn locate_after(&self, next: u32, to: Step) -> Option<(usize, usize)> {
+        let start = next.wrapping_sub(self.seq0) as usize;
+        if start < self.head || start > self.stamps.len() {
+            return None;
+        }
+        let n = self.stamps.len();
+        // Window ends are recent: most often at or past the newest entry.
+        let end = if start == n || to >= Step::from(self.back) {
+            n
+        } else {
+            let s = &self.stamps[start..];
+            start + first_after(s.len(), |i| Step::from(s[i]), to)
+        };
+        Some((start, end))
     }
 
     /// The column range of the entries with `from < stamp ≤ to`. Window ends are recent, so
@@ -687,6 +720,8 @@ impl History {
         self.reads_next = 0u32.wrapping_sub(prev);
         self.front = self.stamps.first().copied().unwrap_or(0);
         self.back = self.stamps.last().copied().unwrap_or(0);
+        // Readers renumber too: a restored reader has no window yet.
+        self.seq0 = 0;
         self.rebase();
     }
 }

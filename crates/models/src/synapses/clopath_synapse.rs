@@ -23,7 +23,7 @@
 //! Reference: Clopath, Büsing, Vasilaki & Gerstner (2010) Nat Neurosci 13:344,
 //! doi:10.1038/nn.2479. Matches NEST 3.10's `clopath_synapse` (nest-models.md §3).
 
-use evplast_kernel::archive::{sum4, sum4_values, DecayTable, Scheme};
+use evplast_kernel::archive::{sum4, sum4_values, DecayTable, History, Scheme};
 use evplast_kernel::csr::BySource;
 use evplast_kernel::limits::{try_reserve, try_vec};
 use evplast_kernel::network::{Archives, DeliverCtx, RowColumns, SpikeEvent, SynapseTable};
@@ -134,6 +134,9 @@ pub struct ClopathTable {
     /// read since the last spike but not yet applied is `pending` (NaN: no entry yet).
     t_upd: Vec<i32>,
     pending: Vec<f64>,
+    /// Time and event schemes: the archive entry after the row's last window, by its
+    /// sequence number (`u32::MAX`: none yet), so the next window's start needs no search.
+    next: Vec<u32>,
     /// Compressed scheme: the target's group.
     group: Vec<u16>,
     /// Windows located a few rows ahead of their read while their first lines are fetched
@@ -212,6 +215,7 @@ impl ClopathTable {
             projection_decay,
             t_upd: try_vec(per_row, 0, "the clopath_synapse columns")?,
             pending: try_vec(per_row, f64::NAN, "the clopath_synapse columns")?,
+            next: try_vec(per_row, u32::MAX, "the clopath_synapse columns")?,
             group: if windowed { Vec::new() } else { group },
             projection,
             projections,
@@ -240,8 +244,10 @@ impl ClopathTable {
         let (start, end) = if slot.row == r && slot.from == from && slot.to == to {
             (slot.start, slot.end)
         } else {
-            history.locate(from, to)
+            Self::locate(self.next[r], from, to, history)
         };
+        debug_assert_eq!((start, end), history.locate(from, to), "row {r}'s window");
+        self.next[r] = history.seq(end);
         let window = history.read_range_decayed(start, end);
         let (stamps, values) = (window.stamps, window.values);
         let n = stamps.len() as u64;
@@ -278,6 +284,15 @@ impl ClopathTable {
         }
         self.t_upd[r] = upto as i32;
         archives.clopath_counters.weight_change_computations += n;
+    }
+
+    /// The column range of a row's window `(from, to]` in `history`: after the entry `next`
+    /// (the row's last window end), else searched.
+    #[inline]
+    fn locate(next: u32, from: Step, to: Step, history: &History) -> (usize, usize) {
+        history
+            .locate_after(next, to)
+            .unwrap_or_else(|| history.locate(from, to))
     }
 
     /// Applies LTP (`ltp`: summed window, or `None` if it held no entry) with the presynaptic
@@ -362,9 +377,10 @@ impl ClopathTable {
 
     /// Prefetches for the rows ahead of row `r` (a spike at `stamp` reaches them next; rows
     /// past the source's are wasted hints, not errors), in three steps that each use what the
-    /// one before brought in: the archive of row `r + FAR`; the likely window start (by
-    /// interpolation) and LTD value of row `r + MID`; and for row `r + NEAR`, the window
-    /// located exactly, kept for its read, and its first read count and values fetched.
+    /// one before brought in: the archive of row `r + FAR`; the LTD value of row `r + MID`
+    /// (and the likely start of a first window, by interpolation); and for row `r + NEAR`, the
+    /// window located (after its last one, [`History::locate_after`]) and kept for its read,
+    /// and its first read count and values fetched.
     #[inline]
     fn prefetch_rows(&mut self, r: usize, stamp: Step, ctx: &DeliverCtx<'_>) {
         const FAR: usize = 9;
@@ -376,18 +392,24 @@ impl ClopathTable {
             ctx.archives.clopath.get(a as usize)
         };
         if let Some(a) = archive(r + FAR) {
+            // The LTD ring's handle and the LTP history's (more than one line).
             evplast_kernel::prefetch::prefetch(a);
-            evplast_kernel::prefetch::prefetch(&a.ltp);
+            evplast_kernel::prefetch::prefetch_all(&a.ltp.raw);
         }
         if let Some(a) = archive(r + MID) {
             let d = self.delay[r + MID] as Step;
-            a.prefetch(self.t_upd[r + MID] as Step - d, stamp - d);
+            if self.next[r + MID] == u32::MAX {
+                // A first window: its start will be searched for.
+                a.prefetch(self.t_upd[r + MID] as Step - d, stamp - d);
+            } else {
+                a.prefetch_ltd(stamp - d);
+            }
         }
         if let Some(a) = archive(r + NEAR) {
             let row = r + NEAR;
             let d = self.delay[row] as Step;
             let (from, to) = (self.t_upd[row] as Step - d, stamp - d);
-            let (start, end) = a.ltp.raw.locate(from, to);
+            let (start, end) = Self::locate(self.next[row], from, to, &a.ltp.raw);
             a.ltp.raw.prefetch_range(start, end);
             self.ahead[row % AHEAD] = Ahead {
                 row,
@@ -635,6 +657,10 @@ impl SynapseTable for ClopathTable {
             |s, x| s.i32(x),
         );
         s.f64_slice(&mut self.pending, "the clopath_synapse pending sums");
+        if s.is_loading() {
+            // A restored history numbers its entries afresh.
+            self.next.fill(u32::MAX);
+        }
     }
 
     fn model(&self) -> &'static str {
