@@ -581,14 +581,21 @@ impl History {
         if start < self.head || start > self.stamps.len() {
             return None;
         }
-        let n = self.stamps.len();
-        // Window ends are recent: most often at or past the newest entry.
-        let end = if start == n || to >= Step::from(self.back) {
-            n
-        } else {
-            let s = &self.stamps[start..];
-            start + first_after(s.len(), |i| Step::from(s[i]), to)
-        };
+        // Window ends are recent: at or past the newest entry, or a few entries before it
+        // (in lines just written), walked back from it; searched only if further back.
+        let mut end = self.stamps.len();
+        if to < Step::from(self.back) {
+            let mut walked = 0;
+            while end > start && Step::from(self.stamps[end - 1]) > to {
+                end -= 1;
+                walked += 1;
+                if walked == 16 {
+                    let s = &self.stamps[start..end];
+                    end = start + first_after(s.len(), |i| Step::from(s[i]), to);
+                    break;
+                }
+            }
+        }
         Some((start, end))
     }
 
