@@ -345,11 +345,17 @@ impl<const N: usize> CompressedGroup<N> {
     }
 
     /// Prefetches the group's first and last keys, the ends of a later search
-    /// ([`CompressedGroup::prefetch_entry`]).
+    /// ([`CompressedGroup::prefetch_entry`]), and the columns' ends, where a take appends.
     #[inline]
     pub fn prefetch_ends(&self) {
-        crate::prefetch::prefetch(self.keys.as_ptr());
-        crate::prefetch::prefetch(self.keys.as_ptr().wrapping_add(self.keys.len().max(1) - 1));
+        use crate::prefetch::prefetch;
+        let last = self.keys.len().max(1) - 1;
+        prefetch(self.keys.as_ptr());
+        prefetch(self.keys.as_ptr().wrapping_add(last));
+        // Where a take appends the entry of the synapse's next window.
+        prefetch(self.meta.as_ptr().wrapping_add(last + 1));
+        prefetch(self.g.as_ptr().wrapping_add(last + 1));
+        prefetch(self.s.as_ptr().wrapping_add(last + 1));
     }
 
     /// Prefetches where the entry of a window starting at `a` likely is (the first guess of

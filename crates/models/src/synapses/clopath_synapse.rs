@@ -421,11 +421,12 @@ impl ClopathTable {
         }
     }
 
-    /// Compressed scheme: prefetches for the rows ahead of row `r`, in four steps that each
-    /// use what the previous one brought in: the archive of row `r + 12`, the group and its
-    /// first and last keys of row `r + 6`, the likely key of row `r + 3` (whose window starts at
-    /// the run's last spike `tl` minus its delay, if it is in the same run), and for row
-    /// `r + 1` the entry itself, located and kept for its take (slot `(r + 1) % AHEAD`).
+    /// Compressed scheme: prefetches for the rows ahead of row `r`, in five steps that each
+    /// use what the previous one brought in: the archive of row `r + 12`, the group of row
+    /// `r + 9`, its first and last keys and columns' ends for row `r + 6`, the likely key of
+    /// row `r + 3` (whose window starts at the run's last spike `tl` minus its delay, if it is
+    /// in the same run), and for row `r + 1` the entry itself, located and kept for its take
+    /// (slot `(r + 1) % AHEAD`).
     #[inline]
     fn prefetch_groups(&mut self, r: usize, tl: Step, ctx: &DeliverCtx<'_>) {
         use evplast_kernel::prefetch::prefetch;
@@ -439,8 +440,10 @@ impl ClopathTable {
             prefetch(a);
             prefetch(&a.ltp);
         }
+        if let Some(g) = group(r + 9) {
+            evplast_kernel::prefetch::prefetch_all(g);
+        }
         if let Some(g) = group(r + 6) {
-            prefetch(g);
             g.prefetch_ends();
         }
         if let Some(g) = group(r + 3) {
