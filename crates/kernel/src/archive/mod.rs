@@ -744,17 +744,53 @@ pub struct Window<'a> {
 /// `Σ values` in four interleaved partial sums, as [`sum4`] adds its terms.
 #[inline]
 pub fn sum4_values(values: &[f64]) -> f64 {
-    let mut acc = [0.0; 4];
+    let mut acc = Acc4::default();
     let mut v4 = values.chunks_exact(4);
     for v in &mut v4 {
-        for k in 0..4 {
-            acc[k] += v[k];
+        acc.add4(v[0], v[1], v[2], v[3]);
+    }
+    acc.add_tail(v4.remainder().iter().copied());
+    acc.sum()
+}
+
+/// Four partial sums kept in locals (registers), never in an array in memory: a remainder
+/// added through an array spilled it to the stack and reloaded it wider than it was stored, a
+/// stall that dominated the short windows of the time-driven scheme.
+#[derive(Clone, Copy, Default)]
+struct Acc4 {
+    a0: f64,
+    a1: f64,
+    a2: f64,
+    a3: f64,
+}
+
+impl Acc4 {
+    #[inline(always)]
+    fn add4(&mut self, x0: f64, x1: f64, x2: f64, x3: f64) {
+        self.a0 += x0;
+        self.a1 += x1;
+        self.a2 += x2;
+        self.a3 += x3;
+    }
+
+    /// Adds up to three more terms, the j-th to partial sum j.
+    #[inline(always)]
+    fn add_tail(&mut self, mut tail: impl Iterator<Item = f64>) {
+        if let Some(x) = tail.next() {
+            self.a0 += x;
+            if let Some(x) = tail.next() {
+                self.a1 += x;
+                if let Some(x) = tail.next() {
+                    self.a2 += x;
+                }
+            }
         }
     }
-    for (a, &v) in acc.iter_mut().zip(v4.remainder()) {
-        *a += v;
+
+    #[inline(always)]
+    fn sum(self) -> f64 {
+        (self.a0 + self.a1) + (self.a2 + self.a3)
     }
-    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 /// `Σ term(stamp, value)` over a window in four interleaved partial sums, so consecutive terms
@@ -765,21 +801,20 @@ pub fn sum4_values(values: &[f64]) -> f64 {
 pub fn sum4(stamps: &[i32], values: &[f64], term: impl Fn(Step, f64) -> f64) -> f64 {
     let n = stamps.len().min(values.len());
     let (stamps, values) = (&stamps[..n], &values[..n]);
-    let mut acc = [0.0; 4];
+    let mut acc = Acc4::default();
     let mut s4 = stamps.chunks_exact(4);
     let mut v4 = values.chunks_exact(4);
     for (s, v) in (&mut s4).zip(&mut v4) {
-        for k in 0..4 {
-            acc[k] += term(Step::from(s[k]), v[k]);
-        }
+        let t = |k: usize| term(Step::from(s[k]), v[k]);
+        acc.add4(t(0), t(1), t(2), t(3));
     }
-    for (a, (&s, &v)) in acc
-        .iter_mut()
-        .zip(s4.remainder().iter().zip(v4.remainder()))
-    {
-        *a += term(Step::from(s), v);
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3])
+    acc.add_tail(
+        s4.remainder()
+            .iter()
+            .zip(v4.remainder())
+            .map(|(&s, &v)| term(Step::from(s), v)),
+    );
+    acc.sum()
 }
 
 /// The first index `i < n` with `at(i) > from` (`n` if none), for increasing `at`.
