@@ -115,6 +115,7 @@ pub fn decay_rate(h: f64, tau: f64) -> f64 {
 pub struct DecayTable {
     rate: f64,
     values: Vec<f64>,
+    grow: Vec<f64>,
 }
 
 impl DecayTable {
@@ -127,6 +128,7 @@ impl DecayTable {
         Self {
             rate,
             values: (0..Self::LEN).map(|k| (-(k as f64) * rate).exp()).collect(),
+            grow: (0..Self::LEN).map(|k| ((k as f64) * rate).exp()).collect(),
         }
     }
 
@@ -143,6 +145,16 @@ impl DecayTable {
     /// `h/τ`: the exponent's decrease per step ([`decay_rate`]).
     pub fn rate(&self) -> f64 {
         self.rate
+    }
+
+    /// `e^{+k·h/τ}` for `0 ≤ k < LEN` (the growth from a decayed column's base to a reader's
+    /// origin after it, [`Decay`]), else `1 / at(k)`.
+    #[inline]
+    pub fn grow(&self, k: Step) -> f64 {
+        match self.grow.get(k as usize) {
+            Some(v) if k >= 0 => *v,
+            _ => 1.0 / self.at(k),
+        }
     }
 
     /// `e^{−k·h/τ}`.
@@ -357,10 +369,10 @@ pub struct History {
 /// instead and multiplies once by `e^{−(base − origin)·rate}`: no decay per entry, no stamp
 /// read in the loop. Each term then carries two more roundings (the decay from the base, the
 /// factor), about 1e-16 relative. The base is the stamp of the newest entry rounded down to a
-/// multiple of [`Decay::period`] steps, whose decay is `e^{−300}`, so the column's values stay
-/// within `e^{±600}` of the values wherever [`Decay::covers`] lets a reader use it (no overflow, no
-/// subnormal); and it depends on the newest stamp alone, so a restored checkpoint rebuilds
-/// the same column.
+/// multiple of the period: `e^{−300}` of decay or [`DecayTable::LEN`] steps, whichever is
+/// shorter. So the column's values stay within `e^{±600}` of the values wherever
+/// [`Decay::covers`] lets a reader use it (no overflow, no subnormal), and the base depends on
+/// the newest stamp alone: a restored checkpoint rebuilds the same column.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Decay {
     pub rate: f64,
@@ -371,10 +383,15 @@ pub struct Decay {
 impl Decay {
     /// The largest exponent `(stamp − base)·rate` within a period.
     const SPAN: f64 = 300.0;
+    /// The largest exponent `(base − stamp)·rate` of a value a reader may use.
+    const REACH: f64 = 600.0;
 
     fn new(rate: f64, newest: Step) -> Self {
-        // At least one step; `rate` is positive and finite (τ > 0 is checked at connect).
-        let period = ((Self::SPAN / rate) as Step).max(1);
+        // At least one step; `rate` is positive and finite (τ > 0 is checked at connect). At
+        // most a decay table's length, so that a reader finds the factor of an origin after
+        // the base (`e^{(origin − base)·rate}`, origin < base + period) in
+        // [`DecayTable::grow`], and one before it mostly in [`DecayTable::at`]'s table.
+        let period = ((Self::SPAN / rate) as Step).clamp(1, DecayTable::LEN as Step);
         Self {
             rate,
             base: newest.div_euclid(period) * period,
@@ -382,19 +399,25 @@ impl Decay {
         }
     }
 
+    /// The farthest a reader's origin may lie before the base: `(base − origin)·rate ≤ 600`.
+    #[inline]
+    fn reach(&self) -> Step {
+        (Self::REACH / self.rate) as Step
+    }
+
     /// True if the column serves a reader whose trace starts at `origin` (every stamp of its
     /// windows is after `origin`): `(base − origin)·rate ≤ 600`, so both the factor and the
     /// column's values in the window are normal doubles.
     #[inline]
     pub fn covers(&self, origin: Step) -> bool {
-        self.base - origin <= 2 * self.period
+        self.base - origin <= self.reach()
     }
 
     /// The column's value for `(stamp, value)` (NaN for stamps too old for any covered
     /// reader, where the decay would overflow).
     #[inline]
     fn value(&self, stamp: Step, value: f64) -> f64 {
-        if self.base - stamp > 2 * self.period {
+        if self.base - stamp > self.reach() {
             return f64::NAN;
         }
         value * (-((stamp - self.base) as f64) * self.rate).exp()
@@ -562,6 +585,13 @@ impl History {
         let off = ((from - first).min(last - first) as u64 * (n as u64 - 1) / span) as usize;
         let i = self.head + off;
         crate::prefetch::prefetch(self.stamps.as_ptr().wrapping_add(i));
+    }
+
+    /// True if no entry is newer than `stamp` (a window starting there is empty): known from
+    /// the newest stamp kept at hand, with no load of the columns.
+    #[inline]
+    pub fn none_after(&self, stamp: Step) -> bool {
+        self.is_empty() || stamp >= Step::from(self.back)
     }
 
     /// The sequence number of the entry at column index `i` (or of the entry pushed next, for
@@ -1283,7 +1313,7 @@ mod tests {
                 sums += 1;
             } else {
                 assert!(
-                    d.base - origin > 2 * d.period,
+                    d.base - origin > d.reach(),
                     "covers refused origin {origin} at base {}",
                     d.base
                 );

@@ -240,6 +240,12 @@ impl ClopathTable {
         let origin = tl - d;
         let (from, to) = (self.t_upd[r] as Step - d, upto - d);
         let history = &mut archives.clopath[archive as usize].ltp.raw;
+        if history.none_after(from) {
+            // An empty window (most of the time-driven scheme's): nothing to read or mark, and
+            // the row's next entry is still the one to be pushed next.
+            self.t_upd[r] = upto as i32;
+            return;
+        }
         let slot = self.ahead[r % AHEAD];
         let (start, end) = if slot.row == r && slot.from == from && slot.to == to {
             (slot.start, slot.end)
@@ -256,11 +262,7 @@ impl ClopathTable {
             // this origin: one factor for the window, a plain sum of the column.
             (Some(_), _, Some((column, dc))) if dc.rate == decay.rate() && dc.covers(origin) => {
                 let k = dc.base - origin;
-                let factor = if k >= 0 {
-                    decay.at(k)
-                } else {
-                    1.0 / decay.at(-k)
-                };
+                let factor = if k >= 0 { decay.at(k) } else { decay.grow(-k) };
                 factor * sum4_values(column)
             }
             (Some(&first), Some(&last), _) => {
