@@ -522,12 +522,19 @@ impl History {
     /// Marks the entries of the column range `start..end` read.
     #[inline]
     fn mark(&mut self, start: usize, end: usize) {
-        if start < end {
+        self.mark_read(start, end, 1);
+    }
+
+    /// Marks the entries of the column range `start..end` ([`History::locate`]) read by `k`
+    /// readers at once (readers whose windows are the same).
+    #[inline]
+    pub fn mark_read(&mut self, start: usize, end: usize, k: u32) {
+        if start < end && k > 0 {
             let r = &mut self.reads;
-            r[start] = r[start].wrapping_add(1);
+            r[start] = r[start].wrapping_add(k);
             match r.get_mut(end) {
-                Some(x) => *x = x.wrapping_sub(1),
-                None => self.reads_next = self.reads_next.wrapping_sub(1),
+                Some(x) => *x = x.wrapping_sub(k),
+                None => self.reads_next = self.reads_next.wrapping_sub(k),
             }
         }
     }
@@ -564,6 +571,13 @@ impl History {
     #[inline]
     pub fn read_range_decayed(&mut self, start: usize, end: usize) -> Window<'_> {
         self.mark(start, end);
+        self.range_decayed(start, end)
+    }
+
+    /// The window of the column range `start..end`, not marked read
+    /// ([`History::mark_read`]).
+    #[inline]
+    pub fn range_decayed(&self, start: usize, end: usize) -> Window<'_> {
         Window {
             stamps: &self.stamps[start..end],
             values: &self.values[start..end],

@@ -23,7 +23,7 @@
 //! Reference: Clopath, Büsing, Vasilaki & Gerstner (2010) Nat Neurosci 13:344,
 //! doi:10.1038/nn.2479. Matches NEST 3.10's `clopath_synapse` (nest-models.md §3).
 
-use evplast_kernel::archive::{sum4, sum4_values, DecayTable, History, Scheme};
+use evplast_kernel::archive::{sum4, sum4_values, DecayTable, History, Scheme, Window};
 use evplast_kernel::csr::BySource;
 use evplast_kernel::limits::{try_reserve, try_vec};
 use evplast_kernel::network::{Archives, DeliverCtx, RowColumns, SpikeEvent, SynapseTable};
@@ -134,9 +134,16 @@ pub struct ClopathTable {
     /// read since the last spike but not yet applied is `pending` (NaN: no entry yet).
     t_upd: Vec<i32>,
     pending: Vec<f64>,
-    /// Time and event schemes: the archive entry after the row's last window, by its
-    /// sequence number (`u32::MAX`: none yet), so the next window's start needs no search.
+    /// Event scheme: the archive entry after the row's last window, by its sequence number
+    /// (`u32::MAX`: none yet), so the next window's start needs no search.
     next: Vec<u32>,
+    /// Time scheme: every row has read at least up to `advanced − d` (the last slice's
+    /// advance), so a row's window starts at `max(t_upd, advanced) − d`: the grouped advance
+    /// ([`TimeGroups`]) moves every row on without writing its `t_upd`. `Step::MIN` before the
+    /// first advance (and in the other schemes).
+    advanced: Step,
+    /// Time scheme: the rows grouped by the window they read each slice.
+    time: TimeGroups,
     /// Compressed scheme: the target's group.
     group: Vec<u16>,
     /// Windows located a few rows ahead of their read while their first lines are fetched
@@ -204,6 +211,11 @@ impl ClopathTable {
         }
         let decay = decay.into_iter().map(|(_, t)| t).collect();
         let per_row = if windowed { n } else { 0 };
+        let time = if scheme == Scheme::Time {
+            TimeGroups::new(&runs, &channel, &delay, &projection, &projection_decay)?
+        } else {
+            TimeGroups::default()
+        };
         Ok(Self {
             scheme,
             rows,
@@ -215,7 +227,13 @@ impl ClopathTable {
             projection_decay,
             t_upd: try_vec(per_row, 0, "the clopath_synapse columns")?,
             pending: try_vec(per_row, f64::NAN, "the clopath_synapse columns")?,
-            next: try_vec(per_row, u32::MAX, "the clopath_synapse columns")?,
+            next: try_vec(
+                if scheme == Scheme::Event { n } else { 0 },
+                u32::MAX,
+                "the clopath_synapse columns",
+            )?,
+            advanced: Step::MIN,
+            time,
             group: if windowed { Vec::new() } else { group },
             projection,
             projections,
@@ -223,10 +241,11 @@ impl ClopathTable {
         })
     }
 
-    /// Time/event schemes: reads row `r`'s archive window `(t_upd − d, upto − d]` into its
-    /// pending LTP sum, with the presynaptic trace of its last spike (at `tl`).
+    /// Time/event schemes: reads row `r`'s archive window `(max(t_upd, advanced) − d,
+    /// upto − d]` into its pending LTP sum, with the presynaptic trace of its last spike (at
+    /// `tl`). `RESUME` (event scheme): the window starts after the row's entry `next`.
     #[inline]
-    fn read_window(
+    fn read_window<const RESUME: bool>(
         &mut self,
         r: usize,
         tl: Step,
@@ -235,10 +254,9 @@ impl ClopathTable {
         archives: &mut Archives,
     ) {
         let d = self.delay[r] as Step;
-        let decay = &self.decay[self.projection_decay[self.projection[r] as usize] as usize];
         // The trace at synapse time t_e + d: e^{−(t_e + d − t_last)/τ_x}.
         let origin = tl - d;
-        let (from, to) = (self.t_upd[r] as Step - d, upto - d);
+        let (from, to) = ((self.t_upd[r] as Step).max(self.advanced) - d, upto - d);
         let history = &mut archives.clopath[archive as usize].ltp.raw;
         if history.none_after(from) {
             // An empty window (most of the time-driven scheme's): nothing to read or mark, and
@@ -250,37 +268,17 @@ impl ClopathTable {
         let (start, end) = if slot.row == r && slot.from == from && slot.to == to {
             (slot.start, slot.end)
         } else {
-            Self::locate(self.next[r], from, to, history)
+            self.locate::<RESUME>(r, from, to, history)
         };
         debug_assert_eq!((start, end), history.locate(from, to), "row {r}'s window");
-        self.next[r] = history.seq(end);
+        if RESUME {
+            self.next[r] = history.seq(end);
+        }
         let window = history.read_range_decayed(start, end);
-        let (stamps, values) = (window.stamps, window.values);
-        let n = stamps.len() as u64;
-        let sum = match (stamps.first(), stamps.last(), window.decayed) {
-            // The archive's decayed column, if it decays at this synapse's rate and serves
-            // this origin: one factor for the window, a plain sum of the column.
-            (Some(_), _, Some((column, dc))) if dc.rate == decay.rate() && dc.covers(origin) => {
-                let k = dc.base - origin;
-                let factor = if k >= 0 { decay.at(k) } else { decay.grow(-k) };
-                factor * sum4_values(column)
-            }
-            (Some(&first), Some(&last), _) => {
-                let first = Step::from(first);
-                match decay.range(first - origin, Step::from(last) - origin) {
-                    // The same table values as `decay.at`, with no `exp` fallback in the loop
-                    // (whose call would keep the partial sums in memory).
-                    Some(table) => sum4(stamps, values, |stamp, value| {
-                        value * table[(stamp - first) as usize]
-                    }),
-                    None => sum4(stamps, values, |stamp, value| {
-                        value * decay.at(stamp - origin)
-                    }),
-                }
-            }
-            _ => 0.0,
-        };
+        let n = window.stamps.len() as u64;
         if n > 0 {
+            let decay = &self.decay[self.projection_decay[self.projection[r] as usize] as usize];
+            let sum = window_sum(window, origin, decay);
             let p = &mut self.pending[r];
             *p = if p.is_nan() { sum } else { *p + sum };
         }
@@ -288,13 +286,88 @@ impl ClopathTable {
         archives.clopath_counters.weight_change_computations += n;
     }
 
-    /// The column range of a row's window `(from, to]` in `history`: after the entry `next`
-    /// (the row's last window end), else searched.
+    /// The column range of row `r`'s window `(from, to]` in `history`: with `RESUME` (event
+    /// scheme) after the entry `next[r]` (the row's last window end), else searched.
     #[inline]
-    fn locate(next: u32, from: Step, to: Step, history: &History) -> (usize, usize) {
-        history
-            .locate_after(next, to)
-            .unwrap_or_else(|| history.locate(from, to))
+    fn locate<const RESUME: bool>(
+        &self,
+        r: usize,
+        from: Step,
+        to: Step,
+        history: &History,
+    ) -> (usize, usize) {
+        match RESUME {
+            true => history
+                .locate_after(self.next[r], to)
+                .unwrap_or_else(|| history.locate(from, to)),
+            false => history.locate(from, to),
+        }
+    }
+
+    /// Time-driven scheme: brings every row up to `upto` (one slice), by groups
+    /// ([`TimeGroups`]); the first advance reads every row's window alone.
+    fn advance_time(&mut self, upto: Step, ctx: &mut DeliverCtx<'_>) {
+        let u0 = self.advanced;
+        if u0 == Step::MIN {
+            for j in 0..self.runs.len() {
+                let tl = self.runs.t_last[j] as Step;
+                for r in self.runs.rows(j) {
+                    let archive = ctx.channel_archive[self.channel[r] as usize];
+                    self.read_window::<false>(r, tl, upto, archive, ctx.archives);
+                }
+            }
+        } else {
+            for j in 0..self.runs.len() {
+                let tl = self.runs.t_last[j] as Step;
+                let p = self.projection[self.runs.rows(j).start] as usize;
+                let decay = &self.decay[self.projection_decay[p] as usize];
+                self.time.x[j] = if tl <= u0 {
+                    decay.at(u0 - tl)
+                } else {
+                    f64::NAN
+                };
+            }
+            for g in 0..self.time.len() {
+                let d = self.time.delay[g] as Step;
+                let archive = ctx.channel_archive[self.time.channel[g] as usize];
+                let origin = u0 - d;
+                let history = &ctx.archives.clopath[archive as usize].ltp.raw;
+                if history.none_after(origin) {
+                    // Nothing for any row: those that spiked in the slice have read up to
+                    // their spike, and `advanced` moves them all on.
+                    continue;
+                }
+                let (start, end) = history.locate(origin, upto - d);
+                if start == end {
+                    continue;
+                }
+                let decay = &self.decay[self.time.decay[g] as usize];
+                let w = window_sum(history.range_decayed(start, end), origin, decay);
+                let mut k = 0u32;
+                let members = self.time.start[g] as usize..self.time.start[g + 1] as usize;
+                for i in members {
+                    let (r, j) = self.time.members[i];
+                    let (r, j) = (r as usize, j as usize);
+                    if self.t_upd[r] as Step <= u0 {
+                        let v = self.time.x[j] * w;
+                        let p = &mut self.pending[r];
+                        *p = if p.is_nan() { v } else { *p + v };
+                        k += 1;
+                    } else {
+                        let tl = self.runs.t_last[j] as Step;
+                        self.read_window::<false>(r, tl, upto, archive, ctx.archives);
+                    }
+                }
+                ctx.archives.clopath[archive as usize]
+                    .ltp
+                    .raw
+                    .mark_read(start, end, k);
+                ctx.archives.clopath_counters.weight_change_computations +=
+                    (end - start) as u64 * u64::from(k);
+            }
+        }
+        self.advanced = upto;
+        ctx.archives.clopath_counters.synapse_calls += self.weight.len() as u64;
     }
 
     /// Applies LTP (`ltp`: summed window, or `None` if it held no entry) with the presynaptic
@@ -384,7 +457,7 @@ impl ClopathTable {
     /// window located (after its last one, [`History::locate_after`]) and kept for its read,
     /// and its first read count and values fetched.
     #[inline]
-    fn prefetch_rows(&mut self, r: usize, stamp: Step, ctx: &DeliverCtx<'_>) {
+    fn prefetch_rows<const RESUME: bool>(&mut self, r: usize, stamp: Step, ctx: &DeliverCtx<'_>) {
         const FAR: usize = 9;
         const MID: usize = 5;
         const NEAR: usize = 2;
@@ -400,7 +473,7 @@ impl ClopathTable {
         }
         if let Some(a) = archive(r + MID) {
             let d = self.delay[r + MID] as Step;
-            if self.next[r + MID] == u32::MAX {
+            if !RESUME || self.next[r + MID] == u32::MAX {
                 // A first window: its start will be searched for.
                 a.prefetch(self.t_upd[r + MID] as Step - d, stamp - d);
             } else {
@@ -410,13 +483,13 @@ impl ClopathTable {
         if let Some(a) = archive(r + NEAR) {
             let row = r + NEAR;
             let d = self.delay[row] as Step;
-            let (from, to) = (self.t_upd[row] as Step - d, stamp - d);
-            let (start, end) = Self::locate(self.next[row], from, to, &a.ltp.raw);
+            let from = (self.t_upd[row] as Step).max(self.advanced) - d;
+            let (start, end) = self.locate::<RESUME>(row, from, stamp - d, &a.ltp.raw);
             a.ltp.raw.prefetch_range(start, end);
             self.ahead[row % AHEAD] = Ahead {
                 row,
                 from,
-                to,
+                to: stamp - d,
                 start,
                 end,
             };
@@ -464,7 +537,11 @@ impl ClopathTable {
         }
     }
 
-    fn deliver_windowed(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
+    fn deliver_windowed<const RESUME: bool>(
+        &mut self,
+        spikes: &[SpikeEvent],
+        ctx: &mut DeliverCtx<'_>,
+    ) {
         let h = ctx.res.h();
         // Windows are located and read within one delivery: entries are pushed between.
         self.ahead = [Ahead::NONE; AHEAD];
@@ -472,9 +549,9 @@ impl ClopathTable {
             for j in self.runs.of(s.source) {
                 // NEST runs the whole update once per unit of multiplicity.
                 self.deliver_run(j, s, h, |t, r, tl, x_bar| {
-                    t.prefetch_rows(r, s.stamp, ctx);
+                    t.prefetch_rows::<RESUME>(r, s.stamp, ctx);
                     let archive = ctx.channel_archive[t.channel[r] as usize];
-                    t.read_window(r, tl, s.stamp, archive, ctx.archives);
+                    t.read_window::<RESUME>(r, tl, s.stamp, archive, ctx.archives);
                     let ltp = std::mem::replace(&mut t.pending[r], f64::NAN);
                     t.spike(r, archive, s, (!ltp.is_nan()).then_some(ltp), x_bar, ctx);
                 });
@@ -513,6 +590,102 @@ impl ClopathTable {
                 });
             }
         }
+    }
+}
+
+/// `Σ value · e^{−(stamp − origin)·h/τ_x}` over a window (`decay`: τ_x's table; every stamp is
+/// after `origin`): from the archive's decayed column if it decays at this rate and serves this
+/// origin (one factor, a plain sum), else entry by entry from the table.
+#[inline]
+fn window_sum(window: Window<'_>, origin: Step, decay: &DecayTable) -> f64 {
+    let (stamps, values) = (window.stamps, window.values);
+    match (stamps.first(), stamps.last(), window.decayed) {
+        (Some(_), _, Some((column, dc))) if dc.rate == decay.rate() && dc.covers(origin) => {
+            let k = dc.base - origin;
+            let factor = if k >= 0 { decay.at(k) } else { decay.grow(-k) };
+            factor * sum4_values(column)
+        }
+        (Some(&first), Some(&last), _) => {
+            let first = Step::from(first);
+            match decay.range(first - origin, Step::from(last) - origin) {
+                // The same table values as `decay.at`, with no `exp` fallback in the loop
+                // (whose call would keep the partial sums in memory).
+                Some(table) => sum4(stamps, values, |stamp, value| {
+                    value * table[(stamp - first) as usize]
+                }),
+                None => sum4(stamps, values, |stamp, value| {
+                    value * decay.at(stamp - origin)
+                }),
+            }
+        }
+        _ => 0.0,
+    }
+}
+
+/// The time-driven scheme's rows grouped by the window they read each slice: one target
+/// (input channel), one delay, one τ_x. Every row of a group that is at the last advance
+/// reads `(u0 − d, u1 − d]` of the same archive, so the window is located and summed once per
+/// group, `W = Σ value · e^{−(stamp − (u0 − d))/τ_x}`, and each row adds `X · W`, where
+/// `X = e^{−(u0 − t_last)/τ_x}` is computed once per run of rows: the row's own sum
+/// `Σ value · e^{−(stamp − (t_last − d))/τ_x}` to rounding. Rows whose source spiked in the
+/// slice (delivery read them up to the spike) read the rest of their window alone.
+#[derive(Default)]
+struct TimeGroups {
+    /// Group g's members are `members[start[g]..start[g + 1]]`.
+    start: Vec<u32>,
+    channel: Vec<u32>,
+    delay: Vec<u16>,
+    /// Index into the table's decay tables (τ_x).
+    decay: Vec<u16>,
+    /// (row, run) of each member, in row order within a group.
+    members: Vec<(u32, u32)>,
+    /// Per run: `X` of the slice being advanced (NaN for a run that spiked in it).
+    x: Vec<f64>,
+}
+
+impl TimeGroups {
+    fn new(
+        runs: &Runs,
+        channel: &[u32],
+        delay: &[u16],
+        projection: &[u16],
+        projection_decay: &[u16],
+    ) -> Result<Self, KernelError> {
+        const WHAT: &str = "the clopath_synapse time-driven groups";
+        let n = channel.len();
+        let mut keys: Vec<(u32, u16, u16, u32, u32)> = Vec::new();
+        try_reserve(&mut keys, n, WHAT)?;
+        for j in 0..runs.len() {
+            for r in runs.rows(j) {
+                let di = projection_decay[projection[r] as usize];
+                keys.push((channel[r], delay[r], di, r as u32, j as u32));
+            }
+        }
+        // A total order (the row breaks ties): the same groups and members for any split.
+        keys.sort_unstable();
+        let mut g = Self::default();
+        try_reserve(&mut g.members, n, WHAT)?;
+        for (i, &(c, d, di, r, j)) in keys.iter().enumerate() {
+            if i == 0 || (c, d, di) != (keys[i - 1].0, keys[i - 1].1, keys[i - 1].2) {
+                try_reserve(&mut g.start, 1, WHAT)?;
+                try_reserve(&mut g.channel, 1, WHAT)?;
+                try_reserve(&mut g.delay, 1, WHAT)?;
+                try_reserve(&mut g.decay, 1, WHAT)?;
+                g.start.push(i as u32);
+                g.channel.push(c);
+                g.delay.push(d);
+                g.decay.push(di);
+            }
+            g.members.push((r, j));
+        }
+        try_reserve(&mut g.start, 1, WHAT)?;
+        g.start.push(n as u32);
+        g.x = try_vec(runs.len(), f64::NAN, WHAT)?;
+        Ok(g)
+    }
+
+    fn len(&self) -> usize {
+        self.channel.len()
     }
 }
 
@@ -662,6 +835,7 @@ impl SynapseTable for ClopathTable {
             |s, x| s.i32(x),
         );
         s.f64_slice(&mut self.pending, "the clopath_synapse pending sums");
+        s.i64(&mut self.advanced);
         if s.is_loading() {
             // A restored history numbers its entries afresh.
             self.next.fill(u32::MAX);
@@ -680,7 +854,8 @@ impl SynapseTable for ClopathTable {
 
     fn deliver(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
         match self.scheme {
-            Scheme::Time | Scheme::Event => self.deliver_windowed(spikes, ctx),
+            Scheme::Time => self.deliver_windowed::<false>(spikes, ctx),
+            Scheme::Event => self.deliver_windowed::<true>(spikes, ctx),
             Scheme::Compressed => self.deliver_compressed(spikes, ctx),
         }
     }
@@ -689,17 +864,8 @@ impl SynapseTable for ClopathTable {
         if self.scheme == Scheme::Compressed {
             return;
         }
-        let n = self.weight.len();
         if all {
-            // Time-driven: every synapse, nothing tested per synapse.
-            for j in 0..self.runs.len() {
-                let tl = self.runs.t_last[j] as Step;
-                for r in self.runs.rows(j) {
-                    let archive = ctx.channel_archive[self.channel[r] as usize];
-                    self.read_window(r, tl, upto, archive, ctx.archives);
-                }
-            }
-            ctx.archives.clopath_counters.synapse_calls += n as u64;
+            self.advance_time(upto, ctx);
         } else {
             // Event-driven catch-up: only synapses onto archives over the horizon.
             for j in 0..self.runs.len() {
@@ -707,7 +873,7 @@ impl SynapseTable for ClopathTable {
                 for r in self.runs.rows(j) {
                     let archive = ctx.channel_archive[self.channel[r] as usize];
                     if ctx.archives.clopath[archive as usize].ltp.catch_up {
-                        self.read_window(r, tl, upto, archive, ctx.archives);
+                        self.read_window::<true>(r, tl, upto, archive, ctx.archives);
                         ctx.archives.clopath_counters.synapse_calls += 1;
                     }
                 }
