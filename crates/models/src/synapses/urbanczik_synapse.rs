@@ -28,7 +28,7 @@
 //! weight only when the syn_spec sets a synapse parameter besides weight and delay (else w0
 //! stays 1.0); evplast always takes w0 = the connection's weight.
 
-use evplast_kernel::archive::{DecayAt, Scheme};
+use evplast_kernel::archive::{DecayAt, DecayTable, Scheme};
 use evplast_kernel::csr::BySource;
 use evplast_kernel::limits::{try_reserve, try_vec};
 use evplast_kernel::network::{Archives, DeliverCtx, RowColumns, SpikeEvent, SynapseTable};
@@ -144,6 +144,80 @@ pub struct UrbanczikTable {
     t_upd: Vec<i32>,
     /// Compressed scheme: the target's group.
     group: Vec<u16>,
+    /// Time scheme: the last slice's advance point (`Step::MIN` before the first): rows still
+    /// there are advanced by groups ([`TimeGroups`]).
+    advanced: Step,
+    time: TimeGroups,
+}
+
+/// The time-driven scheme's rows grouped by the window they read each slice: one target
+/// (input channel), one delay, one τ_Δ. For the rows of a group still at the last advance
+/// `u0`, the window `(u0 − d, u1 − d]` is summed once per time constant,
+/// `W_τ = Σ value · e^{−(stamp − (u0 − d))/τ}` for τ_L, τ_syn_ex and τ_syn_in, and the same
+/// weighted by `e^{−(u1 − d − stamp)/τ_Δ}`; each row then adds `x_L X_L W_L − x_s X_s W_s` to
+/// I1 (and likewise to I2), with `X_τ = e^{−(u0 − t_last)/τ}` from a decay table: its own sums
+/// to rounding. Rows whose source spiked in the slice read the rest of their window alone.
+#[derive(Default)]
+struct TimeGroups {
+    /// Group g's rows are `rows[start[g]..start[g + 1]]`.
+    start: Vec<u32>,
+    channel: Vec<u32>,
+    delay: Vec<u16>,
+    tau_delta: Vec<f64>,
+    rows: Vec<u32>,
+    /// Decay tables of the targets' τ_L, τ_syn_ex and τ_syn_in (by their bits), made when a
+    /// group first needs one.
+    tables: Vec<(u64, DecayTable)>,
+}
+
+impl TimeGroups {
+    fn new(
+        channel: &[u32],
+        delay: &[u16],
+        projection: &[u16],
+        projections: &[Projection],
+    ) -> Result<Self, KernelError> {
+        const WHAT: &str = "the urbanczik_synapse time-driven groups";
+        let n = channel.len();
+        let mut keys: Vec<(u32, u16, u64, u32)> = Vec::new();
+        try_reserve(&mut keys, n, WHAT)?;
+        for r in 0..n {
+            let td = projections[projection[r] as usize].params.tau_delta;
+            keys.push((channel[r], delay[r], td.to_bits(), r as u32));
+        }
+        // A total order (the row breaks ties): the same groups for any split.
+        keys.sort_unstable();
+        let mut g = Self::default();
+        try_reserve(&mut g.rows, n, WHAT)?;
+        for (i, &(c, d, td, r)) in keys.iter().enumerate() {
+            if i == 0 || (c, d, td) != (keys[i - 1].0, keys[i - 1].1, keys[i - 1].2) {
+                for v in [&mut g.start, &mut g.channel] {
+                    try_reserve(v, 1, WHAT)?;
+                }
+                try_reserve(&mut g.delay, 1, WHAT)?;
+                try_reserve(&mut g.tau_delta, 1, WHAT)?;
+                g.start.push(i as u32);
+                g.channel.push(c);
+                g.delay.push(d);
+                g.tau_delta.push(f64::from_bits(td));
+            }
+            g.rows.push(r);
+        }
+        try_reserve(&mut g.start, 1, WHAT)?;
+        g.start.push(n as u32);
+        Ok(g)
+    }
+
+    /// The index of the decay table of `tau` (made on first use).
+    fn table(&mut self, h: f64, tau: f64) -> usize {
+        match self.tables.iter().position(|(b, _)| *b == tau.to_bits()) {
+            Some(i) => i,
+            None => {
+                self.tables.push((tau.to_bits(), DecayTable::new(h, tau)));
+                self.tables.len() - 1
+            }
+        }
+    }
 }
 
 impl UrbanczikTable {
@@ -167,6 +241,11 @@ impl UrbanczikTable {
         let mut init_weight = Vec::new();
         try_reserve(&mut init_weight, n, WHAT)?;
         init_weight.extend_from_slice(&weight);
+        let time = if scheme == Scheme::Time {
+            TimeGroups::new(&channel, &delay, &projection, &projections)?
+        } else {
+            TimeGroups::default()
+        };
         Ok(Self {
             scheme,
             rows,
@@ -182,6 +261,8 @@ impl UrbanczikTable {
             t_last: try_vec(n, t0, WHAT)?,
             t_upd: try_vec(if windowed { n } else { 0 }, t0, WHAT)?,
             group: if windowed { Vec::new() } else { group },
+            advanced: Step::MIN,
+            time,
             projections,
         })
     }
@@ -249,6 +330,70 @@ impl UrbanczikTable {
         self.i2[r] = ((tu_ms - up_ms) / tau_delta).exp() * self.i2[r] + dpi_exp;
         self.t_upd[r] = upto as i32;
         archives.urbanczik_counters.weight_change_computations += n;
+    }
+
+    /// Time-driven scheme: brings every row up to `upto` (one slice), by groups
+    /// ([`TimeGroups`]); the first advance reads every row's window alone.
+    fn advance_time(&mut self, upto: Step, ctx: &mut DeliverCtx<'_>) {
+        let (res, u0) = (ctx.res, self.advanced);
+        let n_rows = self.weight.len();
+        if u0 == Step::MIN {
+            for r in 0..n_rows {
+                let archive = ctx.channel_archive[self.channel[r] as usize];
+                self.read_window(r, upto, archive, ctx.archives, res);
+            }
+        } else {
+            let h = res.h();
+            let (u0_ms, up_ms) = (res.ms(u0), res.ms(upto));
+            for g in 0..self.time.channel.len() {
+                let archive_id = ctx.channel_archive[self.time.channel[g] as usize];
+                let (d, tau_delta) = (self.time.delay[g] as Step, self.time.tau_delta[g]);
+                let rule = ctx.archives.urbanczik[archive_id as usize].rule;
+                let taus = [rule.tau_l(), rule.tau_syn_ex_dend, rule.tau_syn_in_dend];
+                let tables = taus.map(|tau| self.time.table(h, tau));
+                // W_τ and its τ_Δ-weighted form, for τ_L, τ_syn_ex, τ_syn_in.
+                let (origin, top) = (u0 - d, upto - d);
+                let raw = &ctx.archives.urbanczik[archive_id as usize].history.raw;
+                let (start, end) = raw.locate(origin, top);
+                let w = raw.range_decayed(start, end);
+                let (mut sum, mut sum_delta) = ([0.0; 3], [0.0; 3]);
+                for (&stamp, &v) in w.stamps.iter().zip(w.values) {
+                    let stamp = Step::from(stamp);
+                    let to_top = (-((top - stamp) as f64) * h / tau_delta).exp();
+                    for k in 0..3 {
+                        let x = v * self.time.tables[tables[k]].1.at(stamp - origin);
+                        sum[k] += x;
+                        sum_delta[k] += x * to_top;
+                    }
+                }
+                let n = (end - start) as u64;
+                // I2's decay over the slice, as `read_window` computes it from t_upd = u0.
+                let e = ((u0_ms - up_ms) / tau_delta).exp();
+                let mut k_fast = 0u32;
+                for i in self.time.start[g] as usize..self.time.start[g + 1] as usize {
+                    let r = self.time.rows[i] as usize;
+                    if self.t_upd[r] as Step != u0 {
+                        self.read_window(r, upto, archive_id, ctx.archives, res);
+                        continue;
+                    }
+                    let since = u0 - self.t_last[r] as Step;
+                    let ks = if self.weight[r] > 0.0 { 1 } else { 2 };
+                    let a = self.x_l[r] * self.time.tables[tables[0]].1.at(since);
+                    let b = self.x_s[r] * self.time.tables[tables[ks]].1.at(since);
+                    self.i1[r] += a * sum[0] - b * sum[ks];
+                    self.i2[r] = e * self.i2[r] + (a * sum_delta[0] - b * sum_delta[ks]);
+                    self.t_upd[r] = upto as i32;
+                    k_fast += 1;
+                }
+                ctx.archives.urbanczik[archive_id as usize]
+                    .history
+                    .raw
+                    .mark_read(start, end, k_fast);
+                ctx.archives.urbanczik_counters.weight_change_computations += n * u64::from(k_fast);
+            }
+        }
+        self.advanced = upto;
+        ctx.archives.urbanczik_counters.synapse_calls += n_rows as u64;
     }
 
     /// Recomputes the weight from the integrals, transmits, and advances the traces.
@@ -412,6 +557,7 @@ impl SynapseTable for UrbanczikTable {
             "the urbanczik_synapse update times",
             |s, x| s.i32(x),
         );
+        s.i64(&mut self.advanced);
     }
 
     fn model(&self) -> &'static str {
@@ -437,12 +583,7 @@ impl SynapseTable for UrbanczikTable {
         }
         let n = self.weight.len();
         if all {
-            // Time-driven: every synapse, nothing tested per synapse.
-            for r in 0..n {
-                let archive = ctx.channel_archive[self.channel[r] as usize];
-                self.read_window(r, upto, archive, ctx.archives, ctx.res);
-            }
-            ctx.archives.urbanczik_counters.synapse_calls += n as u64;
+            self.advance_time(upto, ctx);
         } else {
             // Event-driven catch-up: only synapses onto archives over the horizon.
             for r in 0..n {
