@@ -7,7 +7,7 @@ Runs `evplast bench` (crates/cli/src/bench.rs) over
   rate   rate ∈ {2, 5, 10, 20, 40} Hz, K = K0, T 1 s, delay 1 ms
   delay  delay ∈ {1, 2, 5, 10} ms, K = K0, rate 10 Hz, T 1 s
   T      T ∈ {0.5, 1, 2, 4} s, K = K0, rate 10 Hz, delay 1 ms      (linearity)
-  grid   K ∈ {100, K0, 2000} × rate ∈ {2, 10, 40} Hz, T 1 s        (which scheme wins where)
+  grid   K ∈ {100, K0, 2000} × rate ∈ {2, 10, 40} Hz × delay ∈ {1, 10} ms, T 1 s  (which scheme wins where)
 
 for both rules (K0 = 500 for Clopath, 250 for Urbanczik–Senn: the issue's must-show points),
 N = 100, every point with the event-driven and compressed schemes and the static-synapse
@@ -97,7 +97,8 @@ def sweep_points(name, quick, N, rules=("clopath", "urbanczik"), k_values=None):
         elif name == "grid":
             Ks = [50, 200] if quick else [100, K0[rule], 2000]
             rates = [5, 20] if quick else [2, 10, 40]
-            pts += [cfg(rule, N, K, r, T0, 1) for K in Ks for r in rates]
+            ds = [1] if quick else [1, 10]
+            pts += [cfg(rule, N, K, r, T0, d) for d in ds for K in Ks for r in rates]
         else:
             raise SystemExit(f"unknown sweep {name}")
     return pts
@@ -553,15 +554,16 @@ def summary_points_md(pts, with_peers):
 
 def winners_md(pts):
     rows = []
-    for p in sorted(pts, key=lambda p: (p["rule"], p["K"], p["rate_hz"])):
+    for p in sorted(pts, key=lambda p: (p["rule"], p["delay_ms"], p["K"], p["rate_hz"])):
         ts = sorted((p[f"evplast_{s}_s"], s) for s in SCHEMES if p[f"evplast_{s}_s"] is not None)
         if not ts:
             continue
         margin = ts[1][0] / ts[0][0] if len(ts) > 1 else None
-        rows.append([p["rule"], p["K"], f"{p['rate_hz']:g}", f"**{ts[0][1]}**",
+        rows.append([p["rule"], f"{p['delay_ms']:g}", p["K"], f"{p['rate_hz']:g}", f"**{ts[0][1]}**",
                      ts[1][1] if len(ts) > 1 else "–", f3(margin, 2),
                      " < ".join(f"{s} {f3(t)}" for t, s in ts)])
-    return md_table(["rule", "K", "rate Hz", "fastest", "runner-up", "runner-up / fastest", "sim s"], rows)
+    return md_table(["rule", "delay ms", "K", "rate Hz", "fastest", "runner-up", "runner-up / fastest",
+                     "sim s"], rows)
 
 
 def table1_md(t1):
