@@ -653,30 +653,36 @@ impl TimeGroups {
     ) -> Result<Self, KernelError> {
         const WHAT: &str = "the clopath_synapse time-driven groups";
         let n = channel.len();
-        let mut keys: Vec<(u32, u16, u16, u32, u32)> = Vec::new();
-        try_reserve(&mut keys, n, WHAT)?;
-        for j in 0..runs.len() {
-            for r in runs.rows(j) {
-                let di = projection_decay[projection[r] as usize];
-                keys.push((channel[r], delay[r], di, r as u32, j as u32));
-            }
-        }
-        // A total order (the row breaks ties): the same groups and members for any split.
-        keys.sort_unstable();
         let mut g = Self::default();
         try_reserve(&mut g.members, n, WHAT)?;
-        for (i, &(c, d, di, r, j)) in keys.iter().enumerate() {
-            if i == 0 || (c, d, di) != (keys[i - 1].0, keys[i - 1].1, keys[i - 1].2) {
+        for j in 0..runs.len() {
+            for r in runs.rows(j) {
+                g.members.push((r as u32, j as u32));
+            }
+        }
+        // Sorted in place (no list of keys beside it, which would be the build's peak): a
+        // total order, the row breaking ties, so the same groups for any split.
+        let key = |r: u32| {
+            let r = r as usize;
+            (
+                channel[r],
+                delay[r],
+                projection_decay[projection[r] as usize],
+            )
+        };
+        g.members.sort_unstable_by_key(|&(r, _)| (key(r), r));
+        for i in 0..n {
+            let k = key(g.members[i].0);
+            if i == 0 || k != key(g.members[i - 1].0) {
                 try_reserve(&mut g.start, 1, WHAT)?;
                 try_reserve(&mut g.channel, 1, WHAT)?;
                 try_reserve(&mut g.delay, 1, WHAT)?;
                 try_reserve(&mut g.decay, 1, WHAT)?;
                 g.start.push(i as u32);
-                g.channel.push(c);
-                g.delay.push(d);
-                g.decay.push(di);
+                g.channel.push(k.0);
+                g.delay.push(k.1);
+                g.decay.push(k.2);
             }
-            g.members.push((r, j));
         }
         try_reserve(&mut g.start, 1, WHAT)?;
         g.start.push(n as u32);
