@@ -179,29 +179,29 @@ impl TimeGroups {
     ) -> Result<Self, KernelError> {
         const WHAT: &str = "the urbanczik_synapse time-driven groups";
         let n = channel.len();
-        let mut keys: Vec<(u32, u16, u64, u32)> = Vec::new();
-        try_reserve(&mut keys, n, WHAT)?;
-        for r in 0..n {
-            let td = projections[projection[r] as usize].params.tau_delta;
-            keys.push((channel[r], delay[r], td.to_bits(), r as u32));
-        }
-        // A total order (the row breaks ties): the same groups for any split.
-        keys.sort_unstable();
         let mut g = Self::default();
         try_reserve(&mut g.rows, n, WHAT)?;
-        for (i, &(c, d, td, r)) in keys.iter().enumerate() {
-            if i == 0 || (c, d, td) != (keys[i - 1].0, keys[i - 1].1, keys[i - 1].2) {
-                for v in [&mut g.start, &mut g.channel] {
-                    try_reserve(v, 1, WHAT)?;
-                }
+        g.rows.extend(0..n as u32);
+        // Sorted in place (no list of keys beside it, which would be the build's peak): a
+        // total order, the row breaking ties, so the same groups for any split.
+        let key = |r: u32| {
+            let r = r as usize;
+            let td = projections[projection[r] as usize].params.tau_delta;
+            (channel[r], delay[r], td.to_bits())
+        };
+        g.rows.sort_unstable_by_key(|&r| (key(r), r));
+        for i in 0..n {
+            let k = key(g.rows[i]);
+            if i == 0 || k != key(g.rows[i - 1]) {
+                try_reserve(&mut g.start, 1, WHAT)?;
+                try_reserve(&mut g.channel, 1, WHAT)?;
                 try_reserve(&mut g.delay, 1, WHAT)?;
                 try_reserve(&mut g.tau_delta, 1, WHAT)?;
                 g.start.push(i as u32);
-                g.channel.push(c);
-                g.delay.push(d);
-                g.tau_delta.push(f64::from_bits(td));
+                g.channel.push(k.0);
+                g.delay.push(k.1);
+                g.tau_delta.push(f64::from_bits(k.2));
             }
-            g.rows.push(r);
         }
         try_reserve(&mut g.start, 1, WHAT)?;
         g.start.push(n as u32);
