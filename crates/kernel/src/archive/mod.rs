@@ -771,7 +771,6 @@ impl History {
         self.reads_next = 0u32.wrapping_sub(prev);
         self.front = self.stamps.first().copied().unwrap_or(0);
         self.back = self.stamps.last().copied().unwrap_or(0);
-        // Readers renumber too: a restored reader has no window yet.
         self.seq0 = 0;
         self.rebase();
     }
@@ -1014,6 +1013,12 @@ impl Snapshot for History {
         if s.is_loading() {
             self.set_entries(&entries);
         }
+        // The front entry's number: readers name their next entry by it (`locate_after`).
+        let mut front = self.seq(self.head);
+        s.u32(&mut front);
+        if s.is_loading() {
+            self.seq0 = front;
+        }
     }
 }
 
@@ -1211,12 +1216,14 @@ mod tests {
             };
             let mut upd: Vec<Step> = vec![0; readers as usize];
             let mut t: Step = 0;
+            let mut pushed = 0u32;
             for i in 0..4000 {
                 match rnd(10) {
                     0..=4 => {
                         t += 1 + if rnd(4) == 0 { rnd(40) as Step } else { 0 };
                         let v = rnd(1000) as f64 * 0.5;
                         h.push(t, v);
+                        pushed += 1;
                         want.prune();
                         want.entries.push_back((t as i32, 0, v));
                     }
@@ -1260,7 +1267,11 @@ mod tests {
                                 s.u32(&mut e.1);
                                 s.f64(&mut e.2);
                             });
+                            // The front entry's number: the entries freed so far.
+                            w.u32(&mut (pushed - e.len() as u32));
                             assert_eq!(bytes, w.finish().unwrap(), "case {i}");
+                            // Entry numbers survive: a reader's next entry is the same entry.
+                            assert_eq!(fresh.seq(fresh.head), h.seq(h.head), "case {i}");
                             h = fresh;
                         }
                     }

@@ -130,12 +130,14 @@ pub struct ClopathTable {
     /// Time and event schemes: the decay tables of the distinct τ_x, and each projection's.
     decay: Vec<DecayTable>,
     projection_decay: Vec<u16>,
-    /// Time and event schemes: the archive has been read up to `t_upd − d`, and the LTP sum
-    /// read since the last spike but not yet applied is `pending` (NaN: no entry yet).
+    /// Time scheme: the archive has been read up to `t_upd − d` (the event scheme knows where
+    /// a row's window starts from `next`). Time and event schemes: the LTP sum read since the
+    /// last spike but not yet applied is `pending` (NaN: no entry yet).
     t_upd: Vec<i32>,
     pending: Vec<f64>,
     /// Event scheme: the archive entry after the row's last window, by its sequence number
-    /// (`u32::MAX`: none yet), so the next window's start needs no search.
+    /// (`u32::MAX`: no window yet, so the first reads every entry held), so the next window's
+    /// start needs no search.
     next: Vec<u32>,
     /// Time scheme: every row has read at least up to `advanced − d` (the last slice's
     /// advance), so a row's window starts at `max(t_upd, advanced) − d`: the grouped advance
@@ -225,7 +227,11 @@ impl ClopathTable {
             runs,
             decay,
             projection_decay,
-            t_upd: try_vec(per_row, 0, "the clopath_synapse columns")?,
+            t_upd: try_vec(
+                if scheme == Scheme::Time { n } else { 0 },
+                0,
+                "the clopath_synapse columns",
+            )?,
             pending: try_vec(per_row, f64::NAN, "the clopath_synapse columns")?,
             next: try_vec(
                 if scheme == Scheme::Event { n } else { 0 },
@@ -241,9 +247,10 @@ impl ClopathTable {
         })
     }
 
-    /// Time/event schemes: reads row `r`'s archive window `(max(t_upd, advanced) − d,
-    /// upto − d]` into its pending LTP sum, with the presynaptic trace of its last spike (at
-    /// `tl`). `RESUME` (event scheme): the window starts after the row's entry `next`.
+    /// Time/event schemes: reads row `r`'s archive window up to `upto − d` into its pending
+    /// LTP sum, with the presynaptic trace of its last spike (at `tl`). The window starts at
+    /// `max(t_upd, advanced) − d` (time scheme), or after the row's entry `next` (`RESUME`,
+    /// event scheme).
     #[inline]
     fn read_window<const RESUME: bool>(
         &mut self,
@@ -256,23 +263,25 @@ impl ClopathTable {
         let d = self.delay[r] as Step;
         // The trace at synapse time t_e + d: e^{−(t_e + d − t_last)/τ_x}.
         let origin = tl - d;
-        let (from, to) = ((self.t_upd[r] as Step).max(self.advanced) - d, upto - d);
+        let to = upto - d;
         let history = &mut archives.clopath[archive as usize].ltp.raw;
-        if history.none_after(from) {
-            // An empty window (most of the time-driven scheme's): nothing to read or mark, and
-            // the row's next entry is still the one to be pushed next.
+        let key = self.window_key::<RESUME>(r);
+        if !RESUME && history.none_after(key) {
+            // An empty window (most of the time-driven scheme's): nothing to read or mark.
             self.t_upd[r] = upto as i32;
             return;
         }
         let slot = self.ahead[r % AHEAD];
-        let (start, end) = if slot.row == r && slot.from == from && slot.to == to {
+        let (start, end) = if slot.row == r && slot.from == key && slot.to == to {
             (slot.start, slot.end)
         } else {
-            self.locate::<RESUME>(r, from, to, history)
+            self.locate::<RESUME>(r, key, to, history)
         };
-        debug_assert_eq!((start, end), history.locate(from, to), "row {r}'s window");
         if RESUME {
             self.next[r] = history.seq(end);
+        } else {
+            debug_assert_eq!((start, end), history.locate(key, to), "row {r}'s window");
+            self.t_upd[r] = upto as i32;
         }
         let window = history.read_range_decayed(start, end);
         let n = window.stamps.len() as u64;
@@ -282,25 +291,35 @@ impl ClopathTable {
             let p = &mut self.pending[r];
             *p = if p.is_nan() { sum } else { *p + sum };
         }
-        self.t_upd[r] = upto as i32;
         archives.clopath_counters.weight_change_computations += n;
     }
 
-    /// The column range of row `r`'s window `(from, to]` in `history`: with `RESUME` (event
-    /// scheme) after the entry `next[r]` (the row's last window end), else searched.
+    /// What names where row `r`'s next window starts: with `RESUME` (event scheme) its entry
+    /// `next` (as a number), else the stamp `max(t_upd, advanced) − d` (time scheme).
+    #[inline]
+    fn window_key<const RESUME: bool>(&self, r: usize) -> Step {
+        match RESUME {
+            true => Step::from(self.next[r]),
+            false => (self.t_upd[r] as Step).max(self.advanced) - self.delay[r] as Step,
+        }
+    }
+
+    /// The column range of row `r`'s window up to `to` in `history`, its start named by `key`
+    /// ([`ClopathTable::window_key`]): with `RESUME` after the entry `next[r]` (a first window:
+    /// every entry held, as a synapse with no spike yet reads), else searched from the stamp.
     #[inline]
     fn locate<const RESUME: bool>(
         &self,
         r: usize,
-        from: Step,
+        key: Step,
         to: Step,
         history: &History,
     ) -> (usize, usize) {
         match RESUME {
             true => history
                 .locate_after(self.next[r], to)
-                .unwrap_or_else(|| history.locate(from, to)),
-            false => history.locate(from, to),
+                .unwrap_or_else(|| history.locate(-(self.delay[r] as Step), to)),
+            false => history.locate(key, to),
         }
     }
 
@@ -473,17 +492,23 @@ impl ClopathTable {
         }
         if let Some(a) = archive(r + MID) {
             let d = self.delay[r + MID] as Step;
-            if !RESUME || self.next[r + MID] == u32::MAX {
-                // A first window: its start will be searched for.
-                a.prefetch(self.t_upd[r + MID] as Step - d, stamp - d);
-            } else {
+            if RESUME && self.next[r + MID] != u32::MAX {
                 a.prefetch_ltd(stamp - d);
+            } else {
+                // A window to be searched for: from its start stamp (a first window: from the
+                // oldest entry).
+                let from = if RESUME {
+                    -d
+                } else {
+                    self.window_key::<false>(r + MID)
+                };
+                a.prefetch(from, stamp - d);
             }
         }
         if let Some(a) = archive(r + NEAR) {
             let row = r + NEAR;
             let d = self.delay[row] as Step;
-            let from = (self.t_upd[row] as Step).max(self.advanced) - d;
+            let from = self.window_key::<RESUME>(row);
             let (start, end) = self.locate::<RESUME>(row, from, stamp - d, &a.ltp.raw);
             a.ltp.raw.prefetch_range(start, end);
             self.ahead[row % AHEAD] = Ahead {
@@ -842,10 +867,9 @@ impl SynapseTable for ClopathTable {
         );
         s.f64_slice(&mut self.pending, "the clopath_synapse pending sums");
         s.i64(&mut self.advanced);
-        if s.is_loading() {
-            // A restored history numbers its entries afresh.
-            self.next.fill(u32::MAX);
-        }
+        s.each(&mut self.next, "the clopath_synapse window ends", |s, x| {
+            s.u32(x)
+        });
     }
 
     fn model(&self) -> &'static str {
