@@ -446,13 +446,7 @@ mod tests {
     /// clustered and gapped keys and for every probe (present or not, inside or outside).
     #[test]
     fn find_equals_partition_point() {
-        let mut x: u64 = 7;
-        let mut rnd = |m: u64| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 33) % m
-        };
+        let mut rnd = super::super::test_rng(7);
         for layout in 0..3 {
             let mut g = CompressedGroup::<1>::new(1, [10.0], None, 0, 1);
             let mut k = 0i32;

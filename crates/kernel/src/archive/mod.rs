@@ -1046,6 +1046,19 @@ impl Snapshot for Archives {
     }
 }
 
+/// Tests' random numbers: `rnd(m)` is uniform in `0..m` (a 64-bit LCG's high bits), the same
+/// sequence for the same seed.
+#[cfg(test)]
+pub(crate) fn test_rng(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut x = seed;
+    move |m| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) % m
+    }
+}
+
 #[cfg(test)]
 mod decay_tests {
     use super::*;
@@ -1199,13 +1212,7 @@ mod tests {
     /// checkpoint round trips in between.
     #[test]
     fn difference_counts_prune_as_per_entry_counts() {
-        let mut x: u64 = 99;
-        let mut rnd = |m: u64| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 33) % m
-        };
+        let mut rnd = test_rng(99);
         for (readers, keep) in [(1, 0), (3, 0), (5, 7), (20, 0), (4, 30)] {
             let mut h = History::new(readers);
             h.set_keep(keep);
@@ -1293,13 +1300,7 @@ mod tests {
     /// origin too far back for the column is refused by `covers`.
     #[test]
     fn decayed_column_sums_as_per_entry_decays() {
-        let mut x: u64 = 7;
-        let mut rnd = |m: u64| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 33) % m
-        };
+        let mut rnd = test_rng(7);
         // τ = 1 ms at h = 0.1 ms: a period of 3000 steps, 40 rebases in 120,000 steps.
         let rate = decay_rate(0.1, 1.0);
         let mut h = History::new(3);

@@ -685,9 +685,7 @@ impl TimeGroups {
                 g.members.push((r as u32, j as u32));
             }
         }
-        // Sorted in place (no list of keys beside it, which would be the build's peak): a
-        // total order, the row breaking ties, so the same groups for any split.
-        let key = |r: u32| {
+        let key = |(r, _): (u32, u32)| {
             let r = r as usize;
             (
                 channel[r],
@@ -695,19 +693,15 @@ impl TimeGroups {
                 projection_decay[projection[r] as usize],
             )
         };
-        g.members.sort_unstable_by_key(|&(r, _)| (key(r), r));
-        for i in 0..n {
-            let k = key(g.members[i].0);
-            if i == 0 || k != key(g.members[i - 1].0) {
-                try_reserve(&mut g.start, 1, WHAT)?;
-                try_reserve(&mut g.channel, 1, WHAT)?;
-                try_reserve(&mut g.delay, 1, WHAT)?;
-                try_reserve(&mut g.decay, 1, WHAT)?;
-                g.start.push(i as u32);
-                g.channel.push(k.0);
-                g.delay.push(k.1);
-                g.decay.push(k.2);
-            }
+        for (i, (c, d, di)) in super::sort_into_groups(&mut g.members, key, WHAT)? {
+            try_reserve(&mut g.start, 1, WHAT)?;
+            try_reserve(&mut g.channel, 1, WHAT)?;
+            try_reserve(&mut g.delay, 1, WHAT)?;
+            try_reserve(&mut g.decay, 1, WHAT)?;
+            g.start.push(i);
+            g.channel.push(c);
+            g.delay.push(d);
+            g.decay.push(di);
         }
         try_reserve(&mut g.start, 1, WHAT)?;
         g.start.push(n as u32);

@@ -10,6 +10,26 @@ use evplast_kernel::{BuildError, Resolution, Step};
 
 use crate::params::{fmt_num, ParamValue, Reader};
 
+/// Sorts `members` by `key` (ties broken by the member itself: a total order, so the same
+/// groups for any split) in place, with no list of keys beside it, and returns each run of
+/// equal keys as (its first index, its key) — the time-driven groups of the plastic tables.
+pub(crate) fn sort_into_groups<T: Ord + Copy, K: Ord + Copy>(
+    members: &mut [T],
+    key: impl Fn(T) -> K,
+    what: &'static str,
+) -> Result<Vec<(u32, K)>, evplast_kernel::KernelError> {
+    members.sort_unstable_by_key(|&m| (key(m), m));
+    let mut groups = Vec::new();
+    for (i, &m) in members.iter().enumerate() {
+        let k = key(m);
+        if groups.last().is_none_or(|&(_, last)| last != k) {
+            evplast_kernel::limits::try_reserve(&mut groups, 1, what)?;
+            groups.push((i as u32, k));
+        }
+    }
+    Ok(groups)
+}
+
 /// Connection `row` of a table of `n`, or the error a front end passes on.
 pub fn check_row(model: &str, row: usize, n: usize) -> Result<(), BuildError> {
     if row < n {

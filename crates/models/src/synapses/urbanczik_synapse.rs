@@ -182,26 +182,20 @@ impl TimeGroups {
         let mut g = Self::default();
         try_reserve(&mut g.rows, n, WHAT)?;
         g.rows.extend(0..n as u32);
-        // Sorted in place (no list of keys beside it, which would be the build's peak): a
-        // total order, the row breaking ties, so the same groups for any split.
         let key = |r: u32| {
             let r = r as usize;
             let td = projections[projection[r] as usize].params.tau_delta;
             (channel[r], delay[r], td.to_bits())
         };
-        g.rows.sort_unstable_by_key(|&r| (key(r), r));
-        for i in 0..n {
-            let k = key(g.rows[i]);
-            if i == 0 || k != key(g.rows[i - 1]) {
-                try_reserve(&mut g.start, 1, WHAT)?;
-                try_reserve(&mut g.channel, 1, WHAT)?;
-                try_reserve(&mut g.delay, 1, WHAT)?;
-                try_reserve(&mut g.tau_delta, 1, WHAT)?;
-                g.start.push(i as u32);
-                g.channel.push(k.0);
-                g.delay.push(k.1);
-                g.tau_delta.push(f64::from_bits(k.2));
-            }
+        for (i, (c, d, td)) in super::sort_into_groups(&mut g.rows, key, WHAT)? {
+            try_reserve(&mut g.start, 1, WHAT)?;
+            try_reserve(&mut g.channel, 1, WHAT)?;
+            try_reserve(&mut g.delay, 1, WHAT)?;
+            try_reserve(&mut g.tau_delta, 1, WHAT)?;
+            g.start.push(i);
+            g.channel.push(c);
+            g.delay.push(d);
+            g.tau_delta.push(f64::from_bits(td));
         }
         try_reserve(&mut g.start, 1, WHAT)?;
         g.start.push(n as u32);
