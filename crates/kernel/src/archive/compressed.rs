@@ -262,23 +262,11 @@ impl<const N: usize> CompressedGroup<N> {
     }
 
     /// A synapse whose window is `(a, b]` takes its sums (after folding to `b`) and re-registers
-    /// with window start `b`.
-    pub fn take(
-        &mut self,
-        raw: &mut History,
-        a: Step,
-        b: Step,
-        h: f64,
-        c: &mut RuleCounters,
-    ) -> WindowSums<N> {
-        self.take_at(raw, a, b, h, c, usize::MAX)
-    }
-
-    /// [`CompressedGroup::take`] with a guess of the entry's index (from
-    /// [`CompressedGroup::locate`]), used if it still holds window start `a` (window starts are
-    /// unique, so then it is the entry), else searched for.
+    /// with window start `b`. `hint`: a guess of the entry's index (from
+    /// [`CompressedGroup::locate`]; `usize::MAX`: none), used if it still holds window start `a`
+    /// (window starts are unique, so then it is the entry), else the entry is searched for.
     #[inline]
-    pub fn take_at(
+    pub fn take(
         &mut self,
         raw: &mut History,
         a: Step,
@@ -374,7 +362,7 @@ impl<const N: usize> CompressedGroup<N> {
         crate::prefetch::prefetch(self.s.as_ptr().wrapping_add(off));
     }
 
-    /// The index of the entry of window start `a`, for a [`CompressedGroup::take_at`] soon
+    /// The index of the entry of window start `a`, for a [`CompressedGroup::take`] soon
     /// after, with the lines that take reads there prefetched (its counts and sums).
     #[inline]
     pub fn locate(&self, a: Step) -> usize {
@@ -504,7 +492,7 @@ mod tests {
         let mut last = [-3, -3];
         for (syn, b) in [(0, 40), (0, 90), (1, 90), (0, 150), (1, 170)] {
             push_to(&mut raw, b);
-            let got = g.take(&mut raw, last[syn], b, h, &mut c);
+            let got = g.take(&mut raw, last[syn], b, h, &mut c, usize::MAX);
             let (s, t) = direct(last[syn], b);
             assert!(
                 (got.s[0] - s).abs() < 1e-12 * s.abs().max(1.0),
@@ -572,7 +560,7 @@ mod long_run {
                         continue;
                     }
                     let a = *last_spike;
-                    let got = g.take(&mut raw, a, b, h, &mut c);
+                    let got = g.take(&mut raw, a, b, h, &mut c, usize::MAX);
                     let direct: f64 = values
                         .iter()
                         .filter(|(s, _)| *s > a && *s <= b)
@@ -613,7 +601,7 @@ mod silences {
             for (i, &(stamp, v)) in values.iter().enumerate() {
                 raw.push(stamp, v);
                 let b = stamp + 3;
-                let got = g.take(&mut raw, last, b, h, &mut c);
+                let got = g.take(&mut raw, last, b, h, &mut c, usize::MAX);
                 let (mut s, mut t) = (0.0, 0.0);
                 for &(st, v) in &values[..=i] {
                     if st > last && st <= b {

@@ -47,7 +47,7 @@ impl<const N: usize> SchemeHistory<N> {
     }
 
     /// Compressed scheme: the sums of group `g` for the window `(a, b]` of one synapse, which
-    /// then starts its next window at `b`.
+    /// then starts its next window at `b` (`hint`: [`compressed::CompressedGroup::take`]).
     #[inline]
     pub fn take_compressed(
         &mut self,
@@ -56,23 +56,9 @@ impl<const N: usize> SchemeHistory<N> {
         b: Step,
         h: f64,
         c: &mut RuleCounters,
-    ) -> compressed::WindowSums<N> {
-        self.groups[g].take(&mut self.raw, a, b, h, c)
-    }
-
-    /// [`SchemeHistory::take_compressed`] with a guess of the entry's index
-    /// ([`compressed::CompressedGroup::take_at`]).
-    #[inline]
-    pub fn take_compressed_at(
-        &mut self,
-        g: usize,
-        a: Step,
-        b: Step,
-        h: f64,
-        c: &mut RuleCounters,
         hint: usize,
     ) -> compressed::WindowSums<N> {
-        self.groups[g].take_at(&mut self.raw, a, b, h, c, hint)
+        self.groups[g].take(&mut self.raw, a, b, h, c, hint)
     }
 
     /// Compressed scheme: folds every group up to `upto − delay` (all a later spike can need),

@@ -602,7 +602,7 @@ impl ClopathTable {
                     } else {
                         usize::MAX
                     };
-                    let sums = archives.clopath[archive as usize].ltp.take_compressed_at(
+                    let sums = archives.clopath[archive as usize].ltp.take_compressed(
                         t.group[r] as usize,
                         tl - d,
                         s.stamp - d,

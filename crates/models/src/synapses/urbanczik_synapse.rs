@@ -469,6 +469,7 @@ impl UrbanczikTable {
                         s.stamp - d,
                         h,
                         &mut archives.urbanczik_counters,
+                        usize::MAX,
                     );
                     let (x_l, x_s) = (self.x_l[r], self.x_s[r]);
                     self.i1[r] += x_l * w.s[0] - x_s * w.s[ks];
