@@ -838,7 +838,9 @@ impl SynapseTable for ClopathTable {
                 "x_bar",
                 crate::params::fmt_num(new.x_bar),
                 format!(
-                    "is the presynaptic trace, shared by all connections from this source made                      by the same Connect call (it is {} there), and cannot differ on one                      connection; set it in that Connect's syn_spec",
+                    "is the presynaptic trace, shared by all connections from this source made by the \
+                     same Connect call (it is {} there), and cannot differ on one connection; set \
+                     it in that Connect's syn_spec",
                     crate::params::fmt_num(cur.x_bar)
                 ),
             ));
