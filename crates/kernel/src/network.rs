@@ -440,6 +440,11 @@ struct SliceArgs<'a> {
     from: Step,
     to: Step,
     scheme: Scheme,
+    /// The slice starts on the `min_delay` grid. A run that stops mid-slice (a `Simulate` of
+    /// a time not a multiple of `min_delay`) continues with slices cut short; the time-driven
+    /// scheme advances only at grid origins, so its windows, and their rounding, do not
+    /// depend on where a run's `Simulate` calls end.
+    aligned: bool,
     horizon: usize,
     weight_windows: &'a [(Step, Step)],
     /// The merged spikes of the previous slice.
@@ -567,6 +572,9 @@ impl Shard {
     /// so that memory stays bounded when an input falls silent. Weights are unchanged by this.
     /// Returns whether anything was caught up.
     fn advance(&mut self, a: &SliceArgs<'_>) -> bool {
+        if a.scheme == Scheme::Time && !a.aligned {
+            return false;
+        }
         let (h, origin, horizon) = (a.res.h(), a.from, a.horizon);
         let mut any = false;
         self.archives.each_history(|hist, _| {
@@ -786,6 +794,7 @@ impl Network {
             from,
             to,
             scheme: self.scheme,
+            aligned: from % self.min_delay == 0,
             horizon: self.horizon_entries,
             weight_windows: &self.weight_windows,
             spikes: &self.spikes,
@@ -804,7 +813,7 @@ impl Network {
         }
         // The first failing shard's error (shards hold nodes in creation order, so this is
         // the first node that failed, as one shard would report it).
-        let mut caught_up = self.scheme == Scheme::Time;
+        let mut caught_up = self.scheme == Scheme::Time && args.aligned;
         let mut fault = None;
         for s in &mut self.shards {
             match std::mem::replace(&mut s.done, Ok(false)) {
