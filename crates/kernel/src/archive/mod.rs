@@ -440,7 +440,7 @@ impl History {
         self.reads.push(std::mem::take(&mut self.reads_next));
         if let Some(d) = self.decay {
             if stamp - d.base >= d.period {
-                // Once per period (8192 steps, 819 ms at h = 0.1 ms, for τ ≥ 4.1 ms).
+                // Once per period (8192 steps, 819 ms at h = 0.1 ms, for τ ≥ 2.8 ms).
                 self.rebase();
             } else {
                 self.decayed.push(d.value(stamp, value));
