@@ -157,10 +157,11 @@ pub struct ClopathTable {
 /// Slots of located windows ([`ClopathTable::ahead`]): more than the distance ahead.
 const AHEAD: usize = 4;
 
-/// A window `(from, to]` of row `row`'s archive located at columns `start..end`, valid within
-/// one delivery (no entry is pushed or freed while spikes are delivered); in the compressed
-/// scheme, the index `start` of the group entry of window start `from`, a guess that the take
-/// checks.
+/// Row `row`'s window up to `to`, its start named by `from` ([`ClopathTable::window_key`]: a
+/// stamp, or in the event scheme an entry number), located at columns `start..end`, valid
+/// within one delivery (no entry is pushed or freed while spikes are delivered); in the
+/// compressed scheme, the index `start` of the group entry of window start `from`, a guess
+/// that the take checks.
 #[derive(Clone, Copy, Debug)]
 struct Ahead {
     row: usize,
