@@ -347,9 +347,10 @@ impl ClopathTable {
                     f64::NAN
                 };
             }
-            for g in 0..self.time.len() {
-                let d = self.time.delay[g] as Step;
-                let archive = ctx.channel_archive[self.time.channel[g] as usize];
+            for g in 0..self.time.groups.len() {
+                let (channel, d, decay) = self.time.groups.key(g);
+                let d = d as Step;
+                let archive = ctx.channel_archive[channel as usize];
                 let origin = u0 - d;
                 let history = &ctx.archives.clopath[archive as usize].ltp.raw;
                 if history.none_after(origin) {
@@ -361,11 +362,10 @@ impl ClopathTable {
                 if start == end {
                     continue;
                 }
-                let decay = &self.decay[self.time.decay[g] as usize];
+                let decay = &self.decay[decay as usize];
                 let w = window_sum(history.range_decayed(start, end), origin, decay);
                 let mut k = 0u32;
-                let members = self.time.start[g] as usize..self.time.start[g + 1] as usize;
-                for i in members {
+                for i in self.time.groups.members(g) {
                     let (r, j) = self.time.members[i];
                     let (r, j) = (r as usize, j as usize);
                     if self.t_upd[r] as Step <= u0 {
@@ -657,12 +657,8 @@ fn window_sum(window: Window<'_>, origin: Step, decay: &DecayTable) -> f64 {
 /// slice (delivery read them up to the spike) read the rest of their window alone.
 #[derive(Default)]
 struct TimeGroups {
-    /// Group g's members are `members[start[g]..start[g + 1]]`.
-    start: Vec<u32>,
-    channel: Vec<u32>,
-    delay: Vec<u16>,
-    /// Index into the table's decay tables (τ_x).
-    decay: Vec<u16>,
+    /// Keyed by (input channel, delay, index into the table's decay tables of τ_x).
+    groups: super::Groups<(u32, u16, u16)>,
     /// (row, run) of each member, in row order within a group.
     members: Vec<(u32, u32)>,
     /// Per run: `X` of the slice being advanced (NaN for a run that spiked in it).
@@ -694,24 +690,9 @@ impl TimeGroups {
                 projection_decay[projection[r] as usize],
             )
         };
-        for (i, (c, d, di)) in super::sort_into_groups(&mut g.members, key, WHAT)? {
-            try_reserve(&mut g.start, 1, WHAT)?;
-            try_reserve(&mut g.channel, 1, WHAT)?;
-            try_reserve(&mut g.delay, 1, WHAT)?;
-            try_reserve(&mut g.decay, 1, WHAT)?;
-            g.start.push(i);
-            g.channel.push(c);
-            g.delay.push(d);
-            g.decay.push(di);
-        }
-        try_reserve(&mut g.start, 1, WHAT)?;
-        g.start.push(n as u32);
+        g.groups = super::Groups::sort(&mut g.members, key, WHAT)?;
         g.x = try_vec(runs.len(), f64::NAN, WHAT)?;
         Ok(g)
-    }
-
-    fn len(&self) -> usize {
-        self.channel.len()
     }
 }
 

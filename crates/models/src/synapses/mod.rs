@@ -10,24 +10,53 @@ use evplast_kernel::{BuildError, Resolution, Step};
 
 use crate::params::{fmt_num, ParamValue, Reader};
 
-/// Sorts `members` by `key` (ties broken by the member itself: a total order, so the same
-/// groups for any split) in place, with no list of keys beside it, and returns each run of
-/// equal keys as (its first index, its key) — the time-driven groups of the plastic tables.
-pub(crate) fn sort_into_groups<T: Ord + Copy, K: Ord + Copy>(
-    members: &mut [T],
-    key: impl Fn(T) -> K,
-    what: &'static str,
-) -> Result<Vec<(u32, K)>, evplast_kernel::KernelError> {
-    members.sort_unstable_by_key(|&m| (key(m), m));
-    let mut groups = Vec::new();
-    for (i, &m) in members.iter().enumerate() {
-        let k = key(m);
-        if groups.last().is_none_or(|&(_, last)| last != k) {
-            evplast_kernel::limits::try_reserve(&mut groups, 1, what)?;
-            groups.push((i as u32, k));
+/// Members of a table sorted into groups of equal keys — the time-driven groups of the plastic
+/// tables (rows that read the same archive window each slice).
+#[derive(Default)]
+pub(crate) struct Groups<K> {
+    /// Group g: its first member's index and its key.
+    first: Vec<(u32, K)>,
+    n: u32,
+}
+
+impl<K: Copy + Ord> Groups<K> {
+    /// Sorts `members` by `key` in place (ties broken by the member itself: a total order, so
+    /// the same groups for any split; no list of keys beside them, which would be the build's
+    /// peak) and finds the groups of equal keys.
+    pub(crate) fn sort<T: Ord + Copy>(
+        members: &mut [T],
+        key: impl Fn(T) -> K,
+        what: &'static str,
+    ) -> Result<Self, evplast_kernel::KernelError> {
+        members.sort_unstable_by_key(|&m| (key(m), m));
+        let mut first: Vec<(u32, K)> = Vec::new();
+        for (i, &m) in members.iter().enumerate() {
+            let k = key(m);
+            if first.last().is_none_or(|&(_, last)| last != k) {
+                evplast_kernel::limits::try_reserve(&mut first, 1, what)?;
+                first.push((i as u32, k));
+            }
         }
+        Ok(Self {
+            first,
+            n: members.len() as u32,
+        })
     }
-    Ok(groups)
+
+    pub(crate) fn len(&self) -> usize {
+        self.first.len()
+    }
+
+    /// Group `g`'s key.
+    pub(crate) fn key(&self, g: usize) -> K {
+        self.first[g].1
+    }
+
+    /// Group `g`'s members (indices into the sorted members).
+    pub(crate) fn members(&self, g: usize) -> std::ops::Range<usize> {
+        let end = self.first.get(g + 1).map_or(self.n, |&(i, _)| i);
+        self.first[g].0 as usize..end as usize
+    }
 }
 
 /// Connection `row` of a table of `n`, or the error a front end passes on.

@@ -159,11 +159,8 @@ pub struct UrbanczikTable {
 /// to rounding. Rows whose source spiked in the slice read the rest of their window alone.
 #[derive(Default)]
 struct TimeGroups {
-    /// Group g's rows are `rows[start[g]..start[g + 1]]`.
-    start: Vec<u32>,
-    channel: Vec<u32>,
-    delay: Vec<u16>,
-    tau_delta: Vec<f64>,
+    /// Keyed by (input channel, delay, τ_Δ's bits).
+    groups: super::Groups<(u32, u16, u64)>,
     rows: Vec<u32>,
     /// Decay tables of the targets' τ_L, τ_syn_ex and τ_syn_in (by their bits), made when a
     /// group first needs one.
@@ -187,18 +184,7 @@ impl TimeGroups {
             let td = projections[projection[r] as usize].params.tau_delta;
             (channel[r], delay[r], td.to_bits())
         };
-        for (i, (c, d, td)) in super::sort_into_groups(&mut g.rows, key, WHAT)? {
-            try_reserve(&mut g.start, 1, WHAT)?;
-            try_reserve(&mut g.channel, 1, WHAT)?;
-            try_reserve(&mut g.delay, 1, WHAT)?;
-            try_reserve(&mut g.tau_delta, 1, WHAT)?;
-            g.start.push(i);
-            g.channel.push(c);
-            g.delay.push(d);
-            g.tau_delta.push(f64::from_bits(td));
-        }
-        try_reserve(&mut g.start, 1, WHAT)?;
-        g.start.push(n as u32);
+        g.groups = super::Groups::sort(&mut g.rows, key, WHAT)?;
         Ok(g)
     }
 
@@ -339,9 +325,10 @@ impl UrbanczikTable {
         } else {
             let h = res.h();
             let (u0_ms, up_ms) = (res.ms(u0), res.ms(upto));
-            for g in 0..self.time.channel.len() {
-                let archive_id = ctx.channel_archive[self.time.channel[g] as usize];
-                let (d, tau_delta) = (self.time.delay[g] as Step, self.time.tau_delta[g]);
+            for g in 0..self.time.groups.len() {
+                let (channel, d, tau_delta) = self.time.groups.key(g);
+                let archive_id = ctx.channel_archive[channel as usize];
+                let (d, tau_delta) = (d as Step, f64::from_bits(tau_delta));
                 let rule = ctx.archives.urbanczik[archive_id as usize].rule;
                 let taus = [rule.tau_l(), rule.tau_syn_ex_dend, rule.tau_syn_in_dend];
                 let tables = taus.map(|tau| self.time.table(h, tau));
@@ -364,7 +351,7 @@ impl UrbanczikTable {
                 // I2's decay over the slice, as `read_window` computes it from t_upd = u0.
                 let e = ((u0_ms - up_ms) / tau_delta).exp();
                 let mut k_fast = 0u32;
-                for i in self.time.start[g] as usize..self.time.start[g + 1] as usize {
+                for i in self.time.groups.members(g) {
                     let r = self.time.rows[i] as usize;
                     if self.t_upd[r] as Step != u0 {
                         self.read_window(r, upto, archive_id, ctx.archives, res);
