@@ -2,7 +2,7 @@
 
 Kernel settings are module attributes as in PyNEST (``nest.resolution = 0.1``,
 ``nest.rng_seed``, ``nest.local_num_threads``, ``nest.biological_time``, ``nest.verbosity``,
-and evplast's ``nest.scheme`` = "event" | "time" | "compressed"). See docs/PYTHON.md for what
+and evplast's ``nest.scheme`` = "auto" | "event" | "time" | "compressed"). See docs/PYTHON.md for what
 of PyNEST is supported.
 """
 

@@ -34,7 +34,7 @@ _CONFIG_DEFAULTS = {
     "resolution": 0.1,
     "rng_seed": 1,
     "local_num_threads": 1,
-    "scheme": "event",
+    "scheme": "auto",
     "history_horizon": 1000.0,
 }
 
@@ -206,7 +206,7 @@ def _readonly_keys():
 
 def SetKernelStatus(params):
     """Set kernel parameters (``resolution``, ``rng_seed``, ``local_num_threads``,
-    ``scheme`` ("event", "time", "compressed"), ``history_horizon``, ``verbosity`` …)."""
+    ``scheme`` ("auto", "event", "time", "compressed"), ``history_horizon``, ``verbosity`` …)."""
     if not isinstance(params, dict):
         raise TypeError("SetKernelStatus takes a dictionary")
     params = dict(params)

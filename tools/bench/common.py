@@ -12,7 +12,8 @@ EVPLAST_COLUMNS = [
     "history_entries_max", "history_entries_mean", "seed",
 ]
 PEER_EXTRA = ["threads", "resolution_ms", "w_std_final", "import_s", "target", "prep_s",
-              "compile_s", "binary_wall_s", "total_with_codegen_s", "tag", "cmd"]
+              "compile_s", "binary_wall_s", "total_with_codegen_s", "tag", "chosen", "predicted_s",
+              "cmd"]
 PEER_COLUMNS = EVPLAST_COLUMNS + PEER_EXTRA
 
 

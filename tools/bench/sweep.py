@@ -306,6 +306,12 @@ def point_table(agg):
         best = min(((row[f"evplast_{s}_s"], s) for s in SCHEMES if row[f"evplast_{s}_s"] is not None),
                    default=(None, None))
         row["best_scheme"], row["best_s"] = best[1], best[0]
+        # scheme = "auto": its time, what it chose, and how far from the fastest and event.
+        row["evplast_auto_s"] = g("evplast", "auto")
+        auto = e.get(("evplast", "auto"), {}).get("row")
+        row["auto_chosen"] = auto.get("chosen") if auto else None
+        row["auto_over_best"] = ratio(row["evplast_auto_s"], row["best_s"])
+        row["auto_over_event"] = ratio(row["evplast_auto_s"], row["evplast_event_s"])
         row["nest_s"] = g("nest", "event")
         row["nest_static_s"] = g("nest", "static")
         row["brian2_s"] = g("brian2", "time")
@@ -561,9 +567,11 @@ def winners_md(pts):
         margin = ts[1][0] / ts[0][0] if len(ts) > 1 else None
         rows.append([p["rule"], f"{p['delay_ms']:g}", p["K"], f"{p['rate_hz']:g}", f"**{ts[0][1]}**",
                      ts[1][1] if len(ts) > 1 else "–", f3(margin, 2),
+                     p.get("auto_chosen") or "–", f3(p.get("auto_over_best"), 3),
+                     f3(p.get("auto_over_event"), 3),
                      " < ".join(f"{s} {f3(t)}" for t, s in ts)])
     return md_table(["rule", "delay ms", "K", "rate Hz", "fastest", "runner-up", "runner-up / fastest",
-                     "sim s"], rows)
+                     "auto picks", "auto / fastest", "auto / event", "sim s"], rows)
 
 
 def table1_md(t1):
@@ -711,6 +719,8 @@ def run_sweeps(a, runner, N, t0):
         jobs = []
         for c in pts_cfg:
             schemes = [s for s in SCHEMES if s != "time" or time_ok(a, c)]
+            if name == "grid":
+                schemes.append("auto")
             jobs.append((c, schemes, a.with_nest and nest_ok(a, c), False,
                          a.with_brian2 and c[0] == "clopath" and c[2] <= a.brian2_max_K))
         rows = run_set(a, runner, name, jobs, reps)

@@ -22,9 +22,10 @@ use clap::Args;
 use serde_json::{json, Value};
 
 use evplast_io::output::peak_rss_bytes;
+use evplast_kernel::archive::{Scheme, SchemeSetting};
 use evplast_kernel::network::Exchange;
 use evplast_kernel::NodeId;
-use evplast_models::builder::Scheme;
+use evplast_models::builder::cost;
 use evplast_models::{KernelConfig, ParamMap, ParamValue};
 use evplast_sim::{ConnSpec, Draw, Kernel, NodeParamSpec, Options, Param, SynapseSpec};
 
@@ -96,7 +97,7 @@ fn max_over_ranks(x: u64, ex: Option<&dyn Exchange>) -> u64 {
 /// returns its measurements (on rank 0; `None` on the others).
 fn run_one(
     a: &BenchArgs,
-    scheme: Scheme,
+    scheme: SchemeSetting,
     static_syn: bool,
     threads: u32,
     ex: Option<&dyn Exchange>,
@@ -296,6 +297,15 @@ fn run_one(
         "simulator": "evplast",
         "rule": if static_syn { format!("{}_static", a.rule) } else { a.rule.clone() },
         "scheme": if static_syn { "static" } else { scheme.as_str() },
+        "chosen": if static_syn {
+            "static".to_string()
+        } else {
+            sim.schemes.iter().map(|c| c.scheme.as_str()).collect::<Vec<_>>().join("+")
+        },
+        "predicted_s": sim.schemes.iter().map(|c| {
+            let i = cost::SCHEMES.iter().position(|&x| x == c.scheme).unwrap_or(0);
+            c.predicted_s[i] * a.t
+        }).sum::<f64>(),
         "N": a.n, "K": a.k, "M_inputs": m, "rate_hz": a.rate, "T_s": a.t, "delay_ms": a.delay,
         "n_plastic_syn": n_syn,
         "w_init": w0, "w_mean_final": mean_w,
@@ -320,6 +330,8 @@ const COLUMNS: &[&str] = &[
     "simulator",
     "rule",
     "scheme",
+    "chosen",
+    "predicted_s",
     "N",
     "K",
     "M_inputs",
@@ -357,12 +369,15 @@ fn cell(v: &Value) -> String {
 
 /// Runs `evplast bench` (as one of several MPI ranks with `ex`).
 pub fn bench(a: &BenchArgs, ex: Option<&dyn Exchange>) -> Result<()> {
-    let schemes: Vec<Scheme> = a
+    let schemes: Vec<SchemeSetting> = a
         .schemes
         .iter()
         .map(|s| {
             evplast_io::load::parse_scheme(s.trim()).with_context(|| {
-                format!("--schemes: unknown scheme \"{s}\" (time, event, compressed)")
+                format!(
+                    "--schemes: unknown scheme \"{s}\" ({})",
+                    SchemeSetting::NAMES
+                )
             })
         })
         .collect::<Result<_>>()?;
@@ -379,14 +394,14 @@ pub fn bench(a: &BenchArgs, ex: Option<&dyn Exchange>) -> Result<()> {
         );
     }
     if a.child {
-        let scheme = schemes.first().copied().unwrap_or(Scheme::Event);
+        let scheme = schemes.first().copied().unwrap_or(SchemeSetting::Auto);
         let threads = a.threads.first().copied().unwrap_or(1);
         if let Some(v) = run_one(a, scheme, a.static_only, threads, None)? {
             println!("{v}");
         }
         return Ok(());
     }
-    let mut runs: Vec<(Option<Scheme>, bool)> = Vec::new();
+    let mut runs: Vec<(Option<SchemeSetting>, bool)> = Vec::new();
     if a.with_static || a.static_only {
         runs.push((None, true));
     }
@@ -397,7 +412,7 @@ pub fn bench(a: &BenchArgs, ex: Option<&dyn Exchange>) -> Result<()> {
     if let Some(t) = a.threads.iter().find(|&&t| t == 0 || t as u64 > max) {
         bail!("--threads {t}: each count must be 1 to {max}");
     }
-    let runs: Vec<(Option<Scheme>, bool, u32)> = runs
+    let runs: Vec<(Option<SchemeSetting>, bool, u32)> = runs
         .into_iter()
         .flat_map(|(s, st)| a.threads.iter().map(move |&t| (s, st, t)))
         .collect();
@@ -405,7 +420,7 @@ pub fn bench(a: &BenchArgs, ex: Option<&dyn Exchange>) -> Result<()> {
     if let Some(ex) = ex {
         // Ranks cannot start child processes that are ranks too: each configuration runs here.
         for (scheme, static_syn, threads) in runs {
-            let scheme = scheme.unwrap_or(Scheme::Event);
+            let scheme = scheme.unwrap_or(Scheme::Event.into());
             results.extend(run_one(a, scheme, static_syn, threads, Some(ex))?);
         }
         if ex.rank() != 0 {
@@ -426,7 +441,7 @@ pub fn bench(a: &BenchArgs, ex: Option<&dyn Exchange>) -> Result<()> {
             .arg(format!("--delay={}", a.delay));
         cmd.arg(format!("--seed={}", a.seed)).arg(format!(
             "--schemes={}",
-            scheme.unwrap_or(Scheme::Event).as_str()
+            scheme.unwrap_or(Scheme::Event.into()).as_str()
         ));
         cmd.arg(format!("--threads={threads}"));
         if static_syn {
@@ -461,7 +476,10 @@ fn report(a: &BenchArgs, results: &[Value]) -> Result<()> {
             o,
             "{:<10} {:<11} {:>5} {:>5} {:>6} {:>5} {:>7} {:>9.3} {:>9.3} {:>7.3} {:>9.1} {:>10.2} {:>12} {:>12} {:>10} {:>8} {:>16}",
             v["rule"].as_str().unwrap_or(""),
-            v["scheme"].as_str().unwrap_or(""),
+            match (v["scheme"].as_str(), v["chosen"].as_str()) {
+                (Some("auto"), Some(c)) => format!("auto/{c}"),
+                (s, _) => s.unwrap_or("").to_string(),
+            },
             v["N"].as_u64().unwrap_or(0),
             v["K"].as_u64().unwrap_or(0),
             v["rate_hz"].as_f64().unwrap_or(0.0),

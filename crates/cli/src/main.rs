@@ -24,7 +24,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use evplast_io::checkpoint;
 use evplast_io::output::{self, Timings};
-use evplast_io::{load, LoadOptions, Scheme};
+use evplast_io::{load, LoadOptions, Scheme, SchemeSetting};
 use evplast_models::builder::memory;
 use evplast_models::params::shorten;
 use evplast_models::registry::{self, ModelKind};
@@ -45,6 +45,8 @@ struct Cli {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum SchemeArg {
+    /// Per plastic projection, the scheme the cost model predicts fastest (docs/SCHEMES.md).
+    Auto,
     Time,
     Event,
     Compressed,
@@ -201,9 +203,10 @@ fn main() -> ExitCode {
                 &out,
                 RunArgs {
                     scheme: scheme.map(|s| match s {
-                        SchemeArg::Time => Scheme::Time,
-                        SchemeArg::Event => Scheme::Event,
-                        SchemeArg::Compressed => Scheme::Compressed,
+                        SchemeArg::Auto => SchemeSetting::Auto,
+                        SchemeArg::Time => Scheme::Time.into(),
+                        SchemeArg::Event => Scheme::Event.into(),
+                        SchemeArg::Compressed => Scheme::Compressed.into(),
                     }),
                     threads,
                     dump_network,
@@ -322,7 +325,7 @@ fn test_interrupt_at() -> Result<Option<f64>> {
 
 /// What `evplast run` was asked for.
 struct RunArgs {
-    scheme: Option<Scheme>,
+    scheme: Option<SchemeSetting>,
     threads: Option<u32>,
     dump_network: bool,
     quiet: bool,
@@ -334,7 +337,7 @@ struct RunArgs {
 struct Start {
     model_path: String,
     model_text: String,
-    scheme: Option<Scheme>,
+    scheme: Option<SchemeSetting>,
     /// `--threads`, or a resumed run's shard count.
     threads: Option<u32>,
     dump_network: bool,

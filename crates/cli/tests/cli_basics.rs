@@ -350,7 +350,22 @@ fn run_writes_the_documented_files() {
     assert_eq!(stats["n_nodes"], 7);
     // NEST's num_connections: 4 synapses and 4 recorder links.
     assert_eq!(stats["n_connections"], 8);
-    assert_eq!(stats["scheme"], "event");
+    assert_eq!(stats["scheme"], "auto");
+    // One plastic projection, its scheme chosen by the cost model: the one predicted cheapest
+    // (event unless another is below 95% of it, docs/SCHEMES.md).
+    let choice = &stats["schemes"][0];
+    assert_eq!(choice["chosen_by"], "auto", "{stats:#}");
+    let secs = |s: &str| choice["predicted"][s]["seconds"].as_f64().unwrap();
+    let (event, compressed, time) = (secs("event"), secs("compressed"), secs("time"));
+    assert!(event > 0.0 && compressed > 0.0 && time > 0.0, "{choice:#}");
+    let cheapest = if compressed.min(time) >= 0.95 * event {
+        "event"
+    } else if compressed <= time {
+        "compressed"
+    } else {
+        "time"
+    };
+    assert_eq!(choice["scheme"], cheapest, "{choice:#}");
     let recorded = spikes.len() as u64;
     assert!(
         stats["spikes"].as_u64().unwrap() >= recorded,

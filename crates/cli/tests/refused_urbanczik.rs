@@ -535,6 +535,8 @@ fn spike_input_onto_current_receptor() {
 const GOOD: &str = r#"[kernel]
 resolution = 0.1
 rng_seed = 5
+# The counters checked below are the event scheme's (Table 1).
+scheme = "event"
 
 [[create]]
 label = "nrn"

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use evplast_kernel::network::Network;
 use evplast_kernel::snapshot::{Snap, Snapshot, SnapshotError};
 
-use crate::Scheme;
+use crate::{Scheme, SchemeSetting};
 
 /// The file name inside a run directory.
 pub const FILE: &str = "checkpoint.evp";
@@ -36,7 +36,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunOptions {
     /// `--scheme`, if given.
-    pub scheme: Option<Scheme>,
+    pub scheme: Option<SchemeSetting>,
     pub dump_network: bool,
     pub nest_ltd_ring: bool,
     /// `--checkpoint-every`, in steps (0: none).
@@ -89,12 +89,13 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
-fn scheme_code(s: Option<Scheme>) -> u8 {
+fn scheme_code(s: Option<SchemeSetting>) -> u8 {
     match s {
         None => 0,
-        Some(Scheme::Time) => 1,
-        Some(Scheme::Event) => 2,
-        Some(Scheme::Compressed) => 3,
+        Some(SchemeSetting::Fixed(Scheme::Time)) => 1,
+        Some(SchemeSetting::Fixed(Scheme::Event)) => 2,
+        Some(SchemeSetting::Fixed(Scheme::Compressed)) => 3,
+        Some(SchemeSetting::Auto) => 4,
     }
 }
 
@@ -110,9 +111,10 @@ fn visit(s: &mut Snap, model_path: &mut String, model_text: &mut String, o: &mut
     let mut code = scheme_code(o.scheme);
     s.u8(&mut code);
     o.scheme = match code {
-        1 => Some(Scheme::Time),
-        2 => Some(Scheme::Event),
-        3 => Some(Scheme::Compressed),
+        1 => Some(Scheme::Time.into()),
+        2 => Some(Scheme::Event.into()),
+        3 => Some(Scheme::Compressed.into()),
+        4 => Some(SchemeSetting::Auto),
         _ => None,
     };
     s.bool(&mut o.dump_network);

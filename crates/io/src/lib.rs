@@ -7,7 +7,7 @@ pub mod load;
 pub mod output;
 pub mod tree;
 
-pub use load::{check, load, Checked, LoadOptions, Loaded, Scheme};
+pub use load::{check, load, Checked, LoadOptions, Loaded, Scheme, SchemeSetting};
 
 use thiserror::Error;
 

@@ -23,23 +23,19 @@ use evplast_sim::{
 use crate::tree::{self, Val, V};
 use crate::FileError;
 
+pub use evplast_kernel::archive::SchemeSetting;
 pub use evplast_models::builder::Scheme;
 
-/// Parses the model-file spelling of a scheme.
-pub fn parse_scheme(s: &str) -> Option<Scheme> {
-    match s {
-        "time" => Some(Scheme::Time),
-        "event" => Some(Scheme::Event),
-        "compressed" => Some(Scheme::Compressed),
-        _ => None,
-    }
+/// Parses the model-file spelling of a scheme setting (`auto` or a scheme).
+pub fn parse_scheme(s: &str) -> Option<SchemeSetting> {
+    SchemeSetting::parse(s)
 }
 
 /// Options a caller may set on top of the file.
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
     /// Overrides `kernel.scheme`.
-    pub scheme: Option<Scheme>,
+    pub scheme: Option<SchemeSetting>,
     /// Keep Poisson trains for the network dump.
     pub keep_trains: bool,
     /// Reproduce NEST 3.10's Clopath LTD buffer length (for cross-checks).
@@ -74,7 +70,7 @@ pub use evplast_sim::kernel::Projection;
 pub struct Loaded {
     pub sim: Simulation,
     pub kernel: KernelConfig,
-    pub scheme: Scheme,
+    pub scheme: SchemeSetting,
     pub t_sim: f64,
     pub steps: i64,
     pub populations: Vec<Population>,
@@ -463,7 +459,7 @@ pub fn load(file: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, FileEr
 /// not stored, nothing built.
 pub struct Checked {
     pub kernel: KernelConfig,
-    pub scheme: Scheme,
+    pub scheme: SchemeSetting,
     pub resolution: Resolution,
     pub t_sim: f64,
     pub steps: i64,
@@ -494,7 +490,7 @@ pub fn check(file: &str, text: &str, opts: &LoadOptions) -> Result<Checked, File
 struct Read {
     kernel: Kernel,
     config: KernelConfig,
-    scheme: Scheme,
+    scheme: SchemeSetting,
     t_sim: f64,
     steps: i64,
     populations: Vec<Population>,
@@ -611,9 +607,9 @@ fn read_kernel(
     ctx: &Ctx,
     doc: &Val,
     opts: &LoadOptions,
-) -> Result<(KernelConfig, Scheme), FileError> {
+) -> Result<(KernelConfig, SchemeSetting), FileError> {
     let mut kernel = KernelConfig::default();
-    let mut scheme = Scheme::Event;
+    let mut scheme = SchemeSetting::Auto;
     if let Some(k) = doc.get("kernel") {
         expect_keys(
             ctx,
@@ -681,8 +677,9 @@ fn read_kernel(
                     &v.span,
                     "kernel.scheme",
                     format!(
-                        "\"{}\" is not a scheme (time, event, compressed)",
-                        shorten(s)
+                        "\"{}\" is not a scheme ({})",
+                        shorten(s),
+                        SchemeSetting::NAMES
                     ),
                 )
             })?;

@@ -451,7 +451,47 @@ pub fn stats_json(l: &Loaded, t: Timings) -> Value {
     if n_urbanczik > 0 {
         v["urbanczik"] = counters_json(&urbanczik);
     }
+    if !l.sim.schemes.is_empty() {
+        v["schemes"] = schemes_json(&l.sim.schemes, t_reached / 1000.0);
+    }
     v
+}
+
+/// Per plastic projection: its scheme, whether `auto` chose it, what the cost model knew and
+/// predicted (seconds of simulate time and Table 1's counts over `t_s` simulated seconds, in
+/// every scheme; docs/SCHEMES.md). The measured counts are the rule's (`clopath`,
+/// `urbanczik`), the measured time `simulate_s`.
+pub fn schemes_json(choices: &[evplast_models::builder::SchemeChoice], t_s: f64) -> Value {
+    use evplast_models::builder::cost::SCHEMES;
+    Value::Array(
+        choices
+            .iter()
+            .map(|c| {
+                let per_scheme = |i: usize| {
+                    let n = c.predicted_counts[i];
+                    json!({
+                        "seconds": c.predicted_s[i] * t_s,
+                        "synapse_calls": n.m * t_s,
+                        "weight_change_computations": n.c * t_s,
+                        "history_manipulations": n.h * t_s,
+                    })
+                };
+                json!({
+                    "connect": c.tag + 1,
+                    "synapse_model": c.synapse_model,
+                    "synapses": c.synapses,
+                    "in_degree": c.in_degree,
+                    "rate_hz": c.rate_hz,
+                    "rate_from": if c.rate_known { "generators" } else { "assumed" },
+                    "scheme": c.scheme.as_str(),
+                    "chosen_by": if c.chosen { "auto" } else { "setting" },
+                    "predicted": SCHEMES.iter().enumerate()
+                        .map(|(i, s)| (s.as_str().to_string(), per_scheme(i)))
+                        .collect::<serde_json::Map<_, _>>(),
+                })
+            })
+            .collect(),
+    )
 }
 
 fn param_json(p: &ParamValue) -> Value {

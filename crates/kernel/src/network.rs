@@ -227,10 +227,16 @@ pub trait SynapseTable: Send + Sync {
     }
     /// Sends `spikes` (in stamp order) through this table's connections.
     fn deliver(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>);
-    /// Brings synapses up to date with the archives up to stamp `upto` (minus their delay):
-    /// all of them if `all` (time-driven scheme), else those whose target archive is flagged
-    /// `catch_up` (event scheme over its horizon). Weights stay as at the last spike.
-    fn advance(&mut self, _upto: Step, _all: bool, _ctx: &mut DeliverCtx<'_>) {}
+    /// Brings synapses up to date with the archives up to stamp `upto` (minus their delay),
+    /// each table by its own scheme: a time-driven table all its synapses if `time` (a slice
+    /// origin on the `min_delay` grid); an event-driven one, if `catch_up`, those whose target
+    /// archive is flagged `catch_up` (over its horizon); a compressed one nothing (the archive
+    /// folds its groups). Weights stay as at the last spike.
+    fn advance(&mut self, _upto: Step, _time: bool, _catch_up: bool, _ctx: &mut DeliverCtx<'_>) {}
+    /// How the table's synapses read the archives (`None`: not plastic).
+    fn scheme(&self) -> Option<Scheme> {
+        None
+    }
     /// The table's columns by source, for [`SynapseTable::connections`].
     fn columns(&self) -> RowColumns<'_>;
     /// Appends the connections from the nodes in `sources` with their current weights, in row
@@ -439,7 +445,8 @@ struct SliceArgs<'a> {
     res: Resolution,
     from: Step,
     to: Step,
-    scheme: Scheme,
+    /// Some table is time-driven.
+    time_driven: bool,
     /// The slice starts on the `min_delay` grid. A run that stops mid-slice (a `Simulate` of
     /// a time not a multiple of `min_delay`) continues with slices cut short; the time-driven
     /// scheme advances only at grid origins, so its windows, and their rounding, do not
@@ -572,9 +579,6 @@ impl Shard {
     /// so that memory stays bounded when an input falls silent. Weights are unchanged by this.
     /// Returns whether anything was caught up.
     fn advance(&mut self, a: &SliceArgs<'_>) -> bool {
-        if a.scheme == Scheme::Time && !a.aligned {
-            return false;
-        }
         let (h, origin, horizon) = (a.res.h(), a.from, a.horizon);
         let mut any = false;
         self.archives.each_history(|hist, _| {
@@ -582,33 +586,32 @@ impl Shard {
             *hist.catch_up() = over;
             any |= over;
         });
-        let all = a.scheme == Scheme::Time;
-        if !all && !any {
+        let time = a.time_driven && a.aligned;
+        if !time && !any {
             return false;
         }
-        if a.scheme == Scheme::Compressed {
+        if any {
             self.archives.each_history(|hist, c| {
                 if *hist.catch_up() {
                     hist.fold_groups(origin, h, c);
                 }
             });
-        } else {
-            let mut ctx = DeliverCtx {
-                res: a.res,
-                channel_owner: &self.channel_owner,
-                channel_archive: &self.channel_archive,
-                inputs: &mut self.inputs,
-                archives: &mut self.archives,
-                weights: &mut self.weights,
-                weight_windows: a.weight_windows,
-                fault: None,
-            };
-            for table in &mut self.synapses {
-                table.advance(origin, all, &mut ctx);
-            }
+        }
+        let mut ctx = DeliverCtx {
+            res: a.res,
+            channel_owner: &self.channel_owner,
+            channel_archive: &self.channel_archive,
+            inputs: &mut self.inputs,
+            archives: &mut self.archives,
+            weights: &mut self.weights,
+            weight_windows: a.weight_windows,
+            fault: None,
+        };
+        for table in &mut self.synapses {
+            table.advance(origin, time, any, &mut ctx);
         }
         self.archives.each_history(|hist, _| {
-            if all || *hist.catch_up() {
+            if time || *hist.catch_up() {
                 hist.prune();
                 *hist.catch_up() = false;
             }
@@ -653,8 +656,8 @@ pub struct Network {
     /// Steps simulated so far.
     pub now: Step,
     pub counters: StageCounters,
-    /// How plastic synapses read the archives.
-    pub scheme: Scheme,
+    /// Some synapse table is time-driven (its synapses are advanced every `min_delay` slice).
+    pub time_driven: bool,
     /// An archive holding more entries than this is caught up (event, compressed schemes).
     pub horizon_entries: usize,
     /// Where the time of `simulate` went, per stage.
@@ -793,7 +796,7 @@ impl Network {
             res: self.res,
             from,
             to,
-            scheme: self.scheme,
+            time_driven: self.time_driven,
             aligned: from % self.min_delay == 0,
             horizon: self.horizon_entries,
             weight_windows: &self.weight_windows,
@@ -813,7 +816,7 @@ impl Network {
         }
         // The first failing shard's error (shards hold nodes in creation order, so this is
         // the first node that failed, as one shard would report it).
-        let mut caught_up = self.scheme == Scheme::Time && args.aligned;
+        let mut caught_up = self.time_driven && args.aligned;
         let mut fault = None;
         for s in &mut self.shards {
             match std::mem::replace(&mut s.done, Ok(false)) {

@@ -4,9 +4,9 @@
 
 use evplast_kernel::archive::clopath::{ClopathArchive, LtdRing};
 use evplast_kernel::archive::compressed::CompressedGroup;
-use evplast_kernel::archive::decay_rate;
 use evplast_kernel::archive::urbanczik::UrbanczikArchive;
 pub use evplast_kernel::archive::Scheme;
+use evplast_kernel::archive::{decay_rate, SchemeSetting};
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::limits::{self, try_reserve, try_vec};
 use evplast_kernel::network::{ConnectionInfo, Network, Population, Shard, StageCounters};
@@ -14,6 +14,7 @@ use evplast_kernel::record::{MultimeterData, Samplers, SpikeRecording};
 use evplast_kernel::rng::{self, domain};
 use evplast_kernel::{KernelError, NodeId, Resolution, Step};
 
+pub mod cost;
 pub mod memory;
 pub mod status;
 
@@ -41,8 +42,8 @@ pub struct KernelConfig {
     pub local_num_threads: u32,
     /// Reproduce NEST 3.10's too-short Clopath LTD buffer (cross-checks only).
     pub nest_ltd_ring: bool,
-    /// How plastic synapses read the archives.
-    pub scheme: Scheme,
+    /// How plastic synapses read the archives: one scheme, or `auto` (per projection).
+    pub scheme: SchemeSetting,
     /// Event and compressed schemes: an archive holding more than `history_horizon / h`
     /// entries is caught up (its lagging synapses or groups brought up to date), in ms.
     pub history_horizon: f64,
@@ -59,7 +60,7 @@ impl Default for KernelConfig {
             rng_seed: 1,
             local_num_threads: 1,
             nest_ltd_ring: false,
-            scheme: Scheme::Event,
+            scheme: SchemeSetting::Auto,
             history_horizon: 1000.0,
             rank: 0,
             ranks: 1,
@@ -77,6 +78,8 @@ pub struct SynSpec {
     pub weight_recorder: Option<NodeId>,
     /// The caller's name for this call (e.g. the `[[connect]]` index), kept per projection.
     pub tag: u32,
+    /// The update scheme of this call's plastic synapses, over the kernel's `scheme`.
+    pub scheme: Option<Scheme>,
 }
 
 impl Default for SynSpec {
@@ -87,6 +90,7 @@ impl Default for SynSpec {
             receptor_type: None,
             weight_recorder: None,
             tag: 0,
+            scheme: None,
         }
     }
 }
@@ -118,6 +122,41 @@ struct Projection {
     model: &'static str,
     weight_recorder: Option<NodeId>,
     tag: u32,
+    /// The scheme the connect call asked for (plastic links).
+    scheme: Option<Scheme>,
+}
+
+/// What the cost model of `scheme = "auto"` learns of a plastic projection while it is
+/// connected — over every connection, also those another process keeps, so every process
+/// chooses alike — and the scheme it got when first laid out.
+#[derive(Clone, Debug, Default)]
+struct Plan {
+    synapses: u64,
+    targets: u64,
+    /// Source blocks with their synapse counts.
+    sources: Vec<(u32, u64)>,
+    scheme: Option<Scheme>,
+}
+
+/// A plastic projection's scheme and what the cost model predicted for it, for `stats.json`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SchemeChoice {
+    /// The connect call's tag.
+    pub tag: u32,
+    pub synapse_model: &'static str,
+    pub synapses: u64,
+    pub in_degree: f64,
+    /// The sources' rate the model used (Hz), and whether a generator fixed it.
+    pub rate_hz: f64,
+    pub rate_known: bool,
+    pub scheme: Scheme,
+    /// `auto` chose (else the kernel's or the call's scheme was given).
+    pub chosen: bool,
+    /// Predicted seconds per simulated second for all the projection's targets, in the order
+    /// event, compressed, time (`cost::SCHEMES`).
+    pub predicted_s: [f64; 3],
+    /// Predicted counts per simulated second for all its targets, in the same order.
+    pub predicted_counts: [cost::Counts; 3],
 }
 
 /// A validated connection.
@@ -218,6 +257,10 @@ pub struct NetworkBuilder {
     /// Block index per node id (index 0 unused).
     node_block: Vec<u32>,
     projections: Vec<Projection>,
+    /// Per projection (plastic ones filled): what `auto` chooses from.
+    plans: Vec<Plan>,
+    /// Per node: 1 + the last plastic projection connected onto it (to count targets).
+    last_plastic: Vec<u32>,
     /// Synapses by table (static, clopath, urbanczik, recorded static), as columns.
     collected: [Collected; 4],
     /// Global projection ids of each table's projections (a table's index is the position).
@@ -253,6 +296,11 @@ const CLOPATH: usize = 1;
 const URBANCZIK: usize = 2;
 /// Static synapses whose projection names a weight_recorder.
 const STATIC_RECORDED: usize = 3;
+
+/// A scheme's position in [`cost::SCHEMES`].
+fn scheme_index(s: Scheme) -> usize {
+    cost::SCHEMES.iter().position(|&x| x == s).unwrap_or(0)
+}
 
 /// Where a node's connections and recordings ended up, for output.
 #[derive(Debug, Default)]
@@ -304,6 +352,8 @@ pub struct Simulation {
     pub max_delay: Step,
     /// Per create block: where its nodes live among the shards.
     pub places: Vec<BlockPlace>,
+    /// Every plastic projection's update scheme and the cost model's predictions.
+    pub schemes: Vec<SchemeChoice>,
 }
 
 impl NetworkBuilder {
@@ -316,6 +366,8 @@ impl NetworkBuilder {
             blocks: Vec::new(),
             node_block: vec![u32::MAX],
             projections: Vec::new(),
+            plans: Vec::new(),
+            last_plastic: Vec::new(),
             collected: Default::default(),
             table_projs: Default::default(),
             conns: Vec::new(),
@@ -539,6 +591,134 @@ impl NetworkBuilder {
         self.n_connections
     }
 
+    /// Counts one more plastic synapse of projection `pid` for the cost model.
+    fn plan(&mut self, pid: u32, source: NodeId, target: NodeId) -> Result<(), BuildError> {
+        let t = target.0 as usize;
+        if self.last_plastic.len() <= t {
+            let n = self.n_nodes() + 1;
+            let more = n - self.last_plastic.len();
+            try_reserve(&mut self.last_plastic, more, "the per-node tables")?;
+            self.last_plastic.resize(n, 0);
+        }
+        let plan = &mut self.plans[pid as usize];
+        plan.synapses += 1;
+        if self.last_plastic[t] != pid + 1 {
+            self.last_plastic[t] = pid + 1;
+            plan.targets += 1;
+        }
+        let b = self.node_block[source.0 as usize];
+        match plan.sources.iter_mut().rev().find(|(x, _)| *x == b) {
+            Some((_, n)) => *n += 1,
+            None => plan.sources.push((b, 1)),
+        }
+        Ok(())
+    }
+
+    /// The mean rate (Hz) of block `b`'s spikes where a generator fixes it: a Poisson or spike
+    /// generator, or parrot neurons repeating Poisson generators.
+    fn block_rate(&self, b: usize) -> Option<f64> {
+        let blk = &self.blocks[b];
+        let n = blk.params.len() as f64;
+        let mean_rate = |p: &NodeParams| match p {
+            NodeParams::PoissonGenerator(g) if !g.rates.is_empty() => {
+                Some(g.rates.iter().sum::<f64>() / g.rates.len() as f64)
+            }
+            NodeParams::SpikeGenerator(g) => {
+                let (first, last) = (g.stamps.first()?, g.stamps.last()?);
+                let span = ((last - first) as f64 * self.res.h()).max(1.0) / 1000.0;
+                Some(g.multiplicities.iter().map(|&m| m as f64).sum::<f64>() / span)
+            }
+            _ => None,
+        };
+        match blk.model.name {
+            "poisson_generator" | "inhomogeneous_poisson_generator" | "spike_generator" => Some(
+                blk.params
+                    .iter()
+                    .map(|p| mean_rate(p).unwrap_or(0.0))
+                    .sum::<f64>()
+                    / n,
+            ),
+            "parrot_neuron" => {
+                let (lo, hi) = (blk.first, blk.first + blk.params.len() as u32);
+                let mut sum = 0.0;
+                let mut any = false;
+                for c in self.conns.iter().filter(|c| (lo..hi).contains(&c.target.0)) {
+                    let sb = &self.blocks[self.node_block[c.source.0 as usize] as usize];
+                    if let Some(r) = mean_rate(&sb.params[(c.source.0 - sb.first) as usize]) {
+                        sum += r;
+                        any = true;
+                    }
+                }
+                any.then_some(sum / n)
+            }
+            _ => None,
+        }
+    }
+
+    /// The scheme of plastic projection `pid`: the call's, else the kernel's, else (`auto`)
+    /// the cost model's choice; with what the model predicted.
+    fn choose_scheme(&self, pid: usize) -> SchemeChoice {
+        let p = &self.projections[pid];
+        let plan = &self.plans[pid];
+        let (mut rate_sum, mut known) = (0.0, true);
+        for &(b, n) in &plan.sources {
+            let r = self.block_rate(b as usize);
+            known &= r.is_some();
+            rate_sum += r.unwrap_or(cost::ASSUMED_RATE_HZ) * n as f64;
+        }
+        let syn = plan.synapses.max(1) as f64;
+        let load = cost::Load {
+            rule: match p.link {
+                Link::Urbanczik(_) => cost::Rule::Urbanczik,
+                _ => cost::Rule::Clopath,
+            },
+            in_degree: syn / plan.targets.max(1) as f64,
+            rate_hz: rate_sum / syn,
+            h_ms: self.res.h(),
+        };
+        let targets = plan.targets as f64;
+        let scheme = plan
+            .scheme
+            .or(p.scheme)
+            .unwrap_or_else(|| match self.cfg.scheme {
+                SchemeSetting::Fixed(s) => s,
+                SchemeSetting::Auto => load.choose(),
+            });
+        SchemeChoice {
+            tag: p.tag,
+            synapse_model: p.model,
+            synapses: plan.synapses,
+            in_degree: load.in_degree,
+            rate_hz: load.rate_hz,
+            rate_known: known,
+            scheme,
+            chosen: p.scheme.is_none() && self.cfg.scheme == SchemeSetting::Auto,
+            predicted_s: cost::SCHEMES.map(|s| load.seconds(s) * targets),
+            predicted_counts: cost::SCHEMES.map(|s| {
+                let n = load.counts(s);
+                cost::Counts {
+                    m: n.m * targets,
+                    c: n.c * targets,
+                    h: n.h * targets,
+                }
+            }),
+        }
+    }
+
+    /// Every plastic projection's scheme and the cost model's predictions (the schemes of
+    /// projections not laid out yet as they would be chosen now).
+    pub fn scheme_choices(&self) -> Vec<SchemeChoice> {
+        (0..self.projections.len())
+            .filter(|&i| {
+                matches!(
+                    self.projections[i].link,
+                    Link::Clopath(_) | Link::Urbanczik(_)
+                )
+            })
+            .map(|i| self.choose_scheme(i))
+            .collect()
+    }
+
     /// NEST's `Connect` for explicit pairs with one synapse specification.
     pub fn connect(&mut self, spec: &SynSpec, conns: &[ConnRequest]) -> Result<(), BuildError> {
         let syn = registry::find(&spec.synapse_model)?;
@@ -645,6 +825,7 @@ impl NetworkBuilder {
                     model: syn.name,
                     weight_recorder: spec.weight_recorder,
                     tag: spec.tag,
+                    scheme: spec.scheme,
                 };
                 // Consecutive calls with the same specification share one projection.
                 if let Some(i) = self.projections.iter().rposition(|q| *q == p) {
@@ -653,6 +834,7 @@ impl NetworkBuilder {
                     }
                 }
                 self.projections.push(p);
+                self.plans.push(Plan::default());
                 (self.projections.len() - 1) as u32
             });
             let conn = Conn {
@@ -698,6 +880,7 @@ impl NetworkBuilder {
                         let b = self.node_block[c.target.0 as usize] as usize;
                         self.blocks[b].plastic_in = true;
                         self.plastic_delays[delay as usize / 64] |= 1 << (delay % 64);
+                        self.plan(pid, c.source, c.target)?;
                     }
                     self.table_len[t] += 1;
                     self.n_synapses += 1;
@@ -921,7 +1104,7 @@ impl NetworkBuilder {
             multimeters: Vec::new(),
             now: 0,
             counters: StageCounters::default(),
-            scheme: self.cfg.scheme,
+            time_driven: false,
             horizon_entries: (self.cfg.history_horizon / self.res.h()).round().max(1.0) as usize,
             stage_times: Default::default(),
             pool,
@@ -939,6 +1122,7 @@ impl NetworkBuilder {
             n_synapses: 0,
             n_connections: 0,
             connections: self.dump.as_ref().map(|_| Vec::new()),
+            schemes: Vec::new(),
             min_delay,
             max_delay,
             places: Vec::new(),
@@ -1039,12 +1223,32 @@ impl NetworkBuilder {
         }
         let channel_base = &built.channel_base;
 
+        // Every new plastic projection's scheme, fixed from now on; per table, the scheme of
+        // each of its projections.
+        for pid in 0..self.projections.len() {
+            if self.plans[pid].synapses > 0 && self.plans[pid].scheme.is_none() {
+                self.plans[pid].scheme = Some(self.choose_scheme(pid).scheme);
+            }
+        }
+        let scheme_of: [Vec<Scheme>; 4] = std::array::from_fn(|t| {
+            self.table_projs[t]
+                .iter()
+                .map(|&pid| self.plans[pid as usize].scheme.unwrap_or_default())
+                .collect()
+        });
         // An archive for every target of a plastic synapse, of the target's rule (ids are the
-        // target shard's own).
+        // target shard's own). Its raw history's readers: the windowed (event, time-driven)
+        // synapses, and the compressed groups.
         let mut n_plastic_in = try_vec(n_nodes + 1, 0u32, NODES)?;
+        let mut n_windowed = try_vec(n_nodes + 1, 0u32, NODES)?;
+        let mut any_compressed = false;
         for t in [CLOPATH, URBANCZIK] {
-            for &target in &self.collected[t].target {
+            let col = &self.collected[t];
+            for (&target, &p) in col.target.iter().zip(&col.projection) {
                 n_plastic_in[target as usize] += 1;
+                let windowed = scheme_of[t][p as usize] != Scheme::Compressed;
+                n_windowed[target as usize] += windowed as u32;
+                any_compressed |= !windowed;
             }
         }
         grow_to(&mut built.archive_of, n_nodes + 1, None)?;
@@ -1052,7 +1256,7 @@ impl NetworkBuilder {
         // Compressed scheme: one group per (target, delay, kernel) — exactness needs window
         // ends in order within a group, so one delay and one set of kernels per group. Synapses
         // added after the build get groups of their own, after the target's old ones.
-        let compressed = self.cfg.scheme == Scheme::Compressed;
+        let compressed = any_compressed;
         let mut group_of: [Vec<u16>; 3] = Default::default();
         // Per target: (delay, kernel bits, window start a0, synapses) of its new groups.
         let mut groups: Vec<Vec<(Step, u64, Step, u32)>> = try_vec(n_nodes + 1, Vec::new(), NODES)?;
@@ -1063,6 +1267,10 @@ impl NetworkBuilder {
                 let mut out = Vec::new();
                 try_reserve(&mut out, col.len(), "the compressed groups")?;
                 for i in 0..col.len() {
+                    if scheme_of[t][col.projection[i] as usize] != Scheme::Compressed {
+                        out.push(0);
+                        continue;
+                    }
                     let pid = self.table_projs[t][col.projection[i] as usize];
                     let (kernel, t0) = match &self.projections[pid as usize].link {
                         Link::Clopath(p) => (p.tau_x.to_bits(), 0),
@@ -1108,12 +1316,7 @@ impl NetworkBuilder {
             if n_in == 0 {
                 continue;
             }
-            // The raw history's readers: the synapses, or in the compressed scheme the groups.
-            let n_in = if compressed {
-                groups[id].len() as u32
-            } else {
-                n_in
-            };
+            let n_in = n_windowed[id] + groups[id].len() as u32;
             let b = &self.blocks[self.node_block[id] as usize];
             let p = &b.params[id - b.first as usize];
             let archives = &mut net.shards[shard_of[id] as usize].archives;
@@ -1188,13 +1391,17 @@ impl NetworkBuilder {
                 }
             }
         }
-        if !compressed {
+        {
             // The windowed schemes sum the LTP history decayed at τ_x: each archive keeps a
-            // column decayed at the rate of its first Clopath projection (in connection
-            // order, so the same for any split); projections with another τ_x sum per entry.
+            // column decayed at the rate of its first windowed Clopath projection (in
+            // connection order, so the same for any split); projections with another τ_x sum
+            // per entry.
             let h = self.res.h();
             let col = &self.collected[CLOPATH];
             for i in 0..col.len() {
+                if scheme_of[CLOPATH][col.projection[i] as usize] == Scheme::Compressed {
+                    continue;
+                }
                 let target = col.target[i] as usize;
                 let pid = self.table_projs[CLOPATH][col.projection[i] as usize];
                 if let (Some(a), Link::Clopath(p)) =
@@ -1546,7 +1753,6 @@ impl NetworkBuilder {
         let [stat, mut clop, mut urb, stat_rec] = std::mem::take(&mut self.collected);
         clop.group = std::mem::take(&mut group_of[CLOPATH]);
         urb.group = std::mem::take(&mut group_of[URBANCZIK]);
-        let scheme = self.cfg.scheme;
         let rec_of_stat: Vec<u32> = table_projs[STATIC_RECORDED]
             .iter()
             .map(|&pid| {
@@ -1589,8 +1795,16 @@ impl NetworkBuilder {
                     t.rows, t.channel, t.delay, t.weight,
                 )));
             }
-            if !clop.is_empty() {
-                let t = clop.into_table(n_nodes, channel_base)?;
+            // One table per scheme used (in the order event, compressed, time).
+            for (part, scheme) in clop
+                .split_by(|p| scheme_index(scheme_of[CLOPATH][p]), 3)?
+                .into_iter()
+                .zip(cost::SCHEMES)
+            {
+                if part.is_empty() {
+                    continue;
+                }
+                let t = part.into_table(n_nodes, channel_base)?;
                 synapses.push(Box::new(ClopathTable::new(
                     t.rows,
                     t.channel,
@@ -1603,8 +1817,15 @@ impl NetworkBuilder {
                     scheme,
                 )?));
             }
-            if !urb.is_empty() {
-                let t = urb.into_table(n_nodes, channel_base)?;
+            for (part, scheme) in urb
+                .split_by(|p| scheme_index(scheme_of[URBANCZIK][p]), 3)?
+                .into_iter()
+                .zip(cost::SCHEMES)
+            {
+                if part.is_empty() {
+                    continue;
+                }
+                let t = part.into_table(n_nodes, channel_base)?;
                 synapses.push(Box::new(UrbanczikTable::new(
                     t.rows,
                     t.channel,
@@ -1618,6 +1839,13 @@ impl NetworkBuilder {
                 )?));
             }
         }
+        sim.schemes = self.scheme_choices();
+        let net = &mut sim.network;
+        net.time_driven = net
+            .shards
+            .iter()
+            .flat_map(|s| &s.synapses)
+            .any(|t| t.scheme() == Some(Scheme::Time));
         let pending = !net.spikes.is_empty();
         for (s, old) in net.shards.iter_mut().zip(old_tables) {
             if s.synapses.len() > old && pending {

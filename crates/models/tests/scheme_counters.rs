@@ -34,7 +34,7 @@ fn times(t: &[f64]) -> ParamValue {
 /// parrot spikes, in steps of 0.1 ms), delay one step.
 fn network(trains: &[Vec<i64>], delays: &[f64], scheme: Scheme, horizon_ms: f64) -> Simulation {
     let cfg = KernelConfig {
-        scheme,
+        scheme: scheme.into(),
         history_horizon: horizon_ms,
         ..Default::default()
     };
@@ -83,6 +83,7 @@ fn network(trains: &[Vec<i64>], delays: &[f64], scheme: Scheme, horizon_ms: f64)
         receptor_type: Some(ParamValue::Str("dendritic_exc".into())),
         weight_recorder: Some(wr),
         tag: 0,
+        scheme: None,
     };
     b.connect(
         &spec,

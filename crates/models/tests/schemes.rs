@@ -51,14 +51,19 @@ struct Outcome {
     records: Vec<WeightRecord>,
     finals: Vec<(NodeId, NodeId, f64)>,
     spikes: u64,
+    /// The schemes of the plastic tables, and those of the connect calls that made synapses.
+    tables: Vec<Scheme>,
+    asked: Vec<Scheme>,
 }
 
-/// Builds one random network (seed `seed`, rule chosen by `urbanczik`) and runs it.
-fn run(seed: u64, urbanczik: bool, scheme: Scheme) -> Outcome {
+/// Builds one random network (seed `seed`, rule chosen by `urbanczik`) and runs it, its
+/// feed-forward and its recurrent plastic synapses in the schemes of `mix` (as given by the
+/// connect call, else `scheme`).
+fn run(seed: u64, urbanczik: bool, scheme: Scheme, mix: [Option<Scheme>; 2]) -> Outcome {
     let mut r = rng::stream(seed, 99, 0);
     let cfg = KernelConfig {
         rng_seed: seed,
-        scheme,
+        scheme: scheme.into(),
         ..Default::default()
     };
     let mut b = NetworkBuilder::new(cfg).unwrap();
@@ -122,6 +127,7 @@ fn run(seed: u64, urbanczik: bool, scheme: Scheme) -> Outcome {
         receptor_type: receptor.clone(),
         weight_recorder: Some(wr),
         tag: 0,
+        scheme: None,
     };
     let mut conns = Vec::new();
     for i in 0..k {
@@ -136,6 +142,13 @@ fn run(seed: u64, urbanczik: bool, scheme: Scheme) -> Outcome {
             }
         }
     }
+    let ff = SynSpec {
+        scheme: mix[0],
+        ..spec.clone()
+    };
+    b.connect(&ff, &conns).unwrap();
+    let mut asked = vec![mix[0].unwrap_or(scheme)];
+    conns.clear();
     // Recurrent plastic connections among the neurons (no autapses).
     for i in 0..n {
         for j in 0..n {
@@ -149,7 +162,14 @@ fn run(seed: u64, urbanczik: bool, scheme: Scheme) -> Outcome {
             }
         }
     }
-    b.connect(&spec, &conns).unwrap();
+    let rec = SynSpec {
+        scheme: mix[1],
+        ..spec
+    };
+    b.connect(&rec, &conns).unwrap();
+    if !conns.is_empty() {
+        asked.push(mix[1].unwrap_or(scheme));
+    }
     if urbanczik {
         // A somatic teacher current so that the somata spike now and then.
         let teacher = b
@@ -169,6 +189,11 @@ fn run(seed: u64, urbanczik: bool, scheme: Scheme) -> Outcome {
         b.connect(&soma_curr, &tc).unwrap();
     }
     let mut sim = b.build().unwrap();
+    let tables = sim.network.shards[0]
+        .synapses
+        .iter()
+        .filter_map(|t| t.scheme())
+        .collect();
     sim.network
         .simulate((t_end * 10.0) as i64, &mut |_| {
             std::ops::ControlFlow::Continue(())
@@ -187,6 +212,8 @@ fn run(seed: u64, urbanczik: bool, scheme: Scheme) -> Outcome {
         records,
         finals,
         spikes: sim.network.counters.spikes_emitted,
+        tables,
+        asked,
     }
 }
 
@@ -202,15 +229,30 @@ fn rel(a: f64, b: f64, scale: f64) -> f64 {
 }
 
 fn compare(seed: u64, urbanczik: bool) -> usize {
-    let reference = run(seed, urbanczik, Scheme::Event);
+    let reference = run(seed, urbanczik, Scheme::Event, [None; 2]);
     // The smallest initial weight of the random networks (weight_range.0 · 0.5).
     let scale = if urbanczik { 50.0 } else { 1.0 };
-    for scheme in [Scheme::Time, Scheme::Compressed] {
-        let o = run(seed, urbanczik, scheme);
+    // Each scheme alone, then mixed: feed-forward and recurrent synapses onto the same
+    // neurons in different schemes share the neurons' archives (ARCHITECTURE.md).
+    use Scheme::{Compressed, Event, Time};
+    for (scheme, mix) in [
+        (Time, [None; 2]),
+        (Compressed, [None; 2]),
+        (Event, [Some(Compressed), Some(Time)]),
+        (Event, [Some(Event), Some(Compressed)]),
+        (Event, [Some(Time), Some(Event)]),
+    ] {
+        let o = run(seed, urbanczik, scheme, mix);
         let what = format!(
-            "seed {seed}, {} rule, {scheme:?} vs Event",
+            "seed {seed}, {} rule, {scheme:?} {mix:?} vs Event",
             if urbanczik { "Urbanczik" } else { "Clopath" }
         );
+        let mut want = o.asked.clone();
+        want.dedup();
+        let mut got = o.tables.clone();
+        got.sort_by_key(|s| s.as_str());
+        want.sort_by_key(|s| s.as_str());
+        assert_eq!(got, want, "{what}: the tables' schemes");
         assert_eq!(o.spikes, reference.spikes, "{what}: spike counts differ");
         assert_eq!(
             o.records.len(),

@@ -53,7 +53,7 @@ const STARTS: [f64; 3] = [5.0, 1400.0, 3050.0];
 fn run(case: &Case, scheme: Scheme) -> (Vec<WeightRecord>, u64) {
     let cfg = KernelConfig {
         rng_seed: 3,
-        scheme,
+        scheme: scheme.into(),
         history_horizon: case.horizon,
         ..Default::default()
     };
@@ -102,6 +102,7 @@ fn run(case: &Case, scheme: Scheme) -> (Vec<WeightRecord>, u64) {
             .then(|| ParamValue::Str("dendritic_exc".into())),
         weight_recorder: Some(wr),
         tag: 0,
+        scheme: None,
     };
     let mut conns = Vec::new();
     for i in 0..k {

@@ -93,6 +93,7 @@ fn synapse_weights_equal_the_closed_form_from_recordings() {
         receptor_type: Some(ParamValue::Str("dendritic_exc".into())),
         weight_recorder: Some(wr),
         tag: 0,
+        scheme: None,
     };
     b.connect(&us, &[c(parrot, nrn, w0, delay)]).unwrap();
     b.connect(

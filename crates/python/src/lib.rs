@@ -17,7 +17,7 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
-use evplast_kernel::archive::Scheme;
+use evplast_kernel::archive::SchemeSetting;
 use evplast_kernel::NodeId;
 use evplast_models::registry::ModelKind;
 use evplast_models::{KernelConfig, ParamMap, ParamValue};
@@ -358,7 +358,7 @@ impl Kernel {
 #[pymethods]
 impl Kernel {
     #[new]
-    #[pyo3(signature = (resolution=0.1, rng_seed=1, local_num_threads=1, scheme="event", history_horizon=1000.0))]
+    #[pyo3(signature = (resolution=0.1, rng_seed=1, local_num_threads=1, scheme="auto", history_horizon=1000.0))]
     fn new(
         resolution: f64,
         rng_seed: u64,
@@ -366,17 +366,12 @@ impl Kernel {
         scheme: &str,
         history_horizon: f64,
     ) -> PyResult<Self> {
-        let scheme = match scheme {
-            "event" => Scheme::Event,
-            "time" => Scheme::Time,
-            "compressed" => Scheme::Compressed,
-            s => {
-                return Err(err(
-                    "BadProperty",
-                    format!("scheme: '{s}' is not one of event, time, compressed"),
-                ))
-            }
-        };
+        let scheme = SchemeSetting::parse(scheme).ok_or_else(|| {
+            err(
+                "BadProperty",
+                format!("scheme: '{scheme}' is not one of {}", SchemeSetting::NAMES),
+            )
+        })?;
         let local_num_threads =
             evplast_sim::kernel::check_threads(local_num_threads).map_err(api_err)?;
         let cfg = KernelConfig {

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use evplast_kernel::archive::{Scheme, SchemeSetting};
 use evplast_kernel::limits::MAX_NODES;
 use evplast_kernel::rng::{self, domain, Rng};
 use evplast_kernel::time::MAX_RUN_STEPS;
@@ -116,6 +117,26 @@ impl Default for SynapseSpec {
             weight_recorder: None,
             params: Vec::new(),
         }
+    }
+}
+
+/// A connect call's `scheme` key: a scheme, on a plastic synapse model.
+fn read_scheme(v: &ParamValue, model: &ModelInfo) -> Result<Scheme, ApiError> {
+    let bad = |why: String| ApiError::new(ErrorKind::BadProperty, "syn_spec.scheme", why);
+    if !matches!(model.name, "clopath_synapse" | "urbanczik_synapse") {
+        return Err(bad(format!(
+            "{} has no update scheme: only plastic synapses (clopath_synapse, urbanczik_synapse) take one",
+            model.name
+        )));
+    }
+    match v {
+        ParamValue::Str(s) => match SchemeSetting::parse(s) {
+            Some(SchemeSetting::Fixed(x)) => Ok(x),
+            _ => Err(bad(format!(
+                "'{s}' is not a scheme (event, compressed, time; leave it out for the kernel's)"
+            ))),
+        },
+        other => Err(bad(format!("expected a string, found {other:?}"))),
     }
 }
 
@@ -624,6 +645,9 @@ impl Kernel {
             let v = p.draw(&mut prng);
             if k == "receptor_type" {
                 spec.receptor_type = Some(v);
+            } else if k == "scheme" {
+                // evplast's own key: this call's update scheme (docs/SCHEMES.md).
+                spec.scheme = Some(read_scheme(&v, syn_info)?);
             } else {
                 spec.params.insert(k.clone(), v);
             }

@@ -24,7 +24,7 @@ fn arr(xs: &[f64]) -> Param {
 
 fn kernel(scheme: Scheme) -> Kernel {
     let cfg = KernelConfig {
-        scheme,
+        scheme: scheme.into(),
         rng_seed: 11,
         ..KernelConfig::default()
     };

@@ -56,7 +56,7 @@ struct Net {
 
 fn clopath_net(scheme: Scheme) -> Net {
     let cfg = KernelConfig {
-        scheme,
+        scheme: scheme.into(),
         rng_seed: 7,
         ..KernelConfig::default()
     };
@@ -314,6 +314,30 @@ fn refusals_carry_nest_error_classes() {
         kind(n.k.connect(&n.nrn, &[NodeId(21)], &ConnSpec::default(), &syn)),
         ErrorKind::IllegalConnection
     );
+    // A connect call's `scheme`: a scheme by name, and only on plastic synapses.
+    let with_scheme = |model: &str, s: &str| SynapseSpec {
+        synapse_model: model.into(),
+        params: vec![("scheme".into(), Param::Value(ParamValue::Str(s.into())))],
+        ..SynapseSpec::default()
+    };
+    for (model, s, why) in [
+        ("clopath_synapse", "fast", "'fast' is not a scheme"),
+        ("clopath_synapse", "auto", "'auto' is not a scheme"),
+        (
+            "static_synapse",
+            "event",
+            "static_synapse has no update scheme",
+        ),
+    ] {
+        let e =
+            n.k.connect(&n.nrn, &n.nrn, &ConnSpec::default(), &with_scheme(model, s))
+                .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::BadProperty, "{e}");
+        assert!(
+            e.to_string().contains("syn_spec.scheme") && e.to_string().contains(why),
+            "{e}"
+        );
+    }
     assert_eq!(
         kind(n.k.connect(
             &[NodeId(100_000)],

@@ -209,7 +209,8 @@ impl DecayAt {
     }
 }
 
-/// How plastic synapses read the archives (paper.md §2–§4), chosen once per run.
+/// How a plastic synapse table reads the archives (docs/SCHEMES.md), chosen
+/// per projection at build time.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Scheme {
     /// Every synapse integrates the archive once per `min_delay` slice.
@@ -229,6 +230,46 @@ impl Scheme {
             Scheme::Event => "event",
             Scheme::Compressed => "compressed",
         }
+    }
+}
+
+/// The kernel's `scheme` setting (model file, `--scheme`, Python): one scheme for every plastic
+/// projection, or `auto`, the builder's choice per projection by its cost model
+/// (`crates/models/src/builder/cost.rs`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SchemeSetting {
+    #[default]
+    Auto,
+    Fixed(Scheme),
+}
+
+impl From<Scheme> for SchemeSetting {
+    fn from(s: Scheme) -> Self {
+        SchemeSetting::Fixed(s)
+    }
+}
+
+impl SchemeSetting {
+    /// The valid spellings, for error messages.
+    pub const NAMES: &'static str = "auto, event, compressed, time";
+
+    /// The model-file spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SchemeSetting::Auto => "auto",
+            SchemeSetting::Fixed(s) => s.as_str(),
+        }
+    }
+
+    /// Parses the model-file spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "auto" => SchemeSetting::Auto,
+            "time" => Scheme::Time.into(),
+            "event" => Scheme::Event.into(),
+            "compressed" => Scheme::Compressed.into(),
+            _ => return None,
+        })
     }
 }
 

@@ -25,7 +25,9 @@ use evplast_kernel::inputs::{ChannelKind, InputBuffers};
 use evplast_kernel::rng::Rng;
 use evplast_kernel::Step;
 
-use super::{Conn, NetworkBuilder, Scheme, CLOPATH, STATIC, STATIC_RECORDED, URBANCZIK};
+use super::{
+    Conn, NetworkBuilder, Scheme, SchemeSetting, CLOPATH, STATIC, STATIC_RECORDED, URBANCZIK,
+};
 use crate::devices::poisson_generator::DirectTarget;
 use crate::error::BuildError;
 use crate::params::{ParamMap, ParamValue};
@@ -194,7 +196,12 @@ pub fn synapse_bytes(table_model: &str, scheme: Scheme) -> u64 {
     let collected = Collected::BYTES_PER_SYNAPSE + 4;
     // channel, delay, projection, weight.
     let columns = 4 + 2 + 2 + 8;
-    let group = if scheme == Scheme::Compressed { 2 } else { 0 };
+    let plastic = matches!(table_model, "clopath_synapse" | "urbanczik_synapse");
+    let group = if plastic && scheme == Scheme::Compressed {
+        2
+    } else {
+        0
+    };
     let windowed = scheme != Scheme::Compressed;
     let fin = match table_model {
         "clopath_synapse" => columns + group + if windowed { 4 + 8 } else { 0 },
@@ -241,7 +248,13 @@ impl NetworkBuilder {
         let per = if device && synapse_model == "static_synapse" {
             DEVICE_LINK as u64
         } else {
-            synapse_bytes(synapse_model, self.cfg.scheme)
+            // Before the projection exists its scheme is not known: the larger of event's
+            // and compressed's (time-driven needs no more than event).
+            match self.cfg.scheme {
+                SchemeSetting::Fixed(s) => synapse_bytes(synapse_model, s),
+                SchemeSetting::Auto => synapse_bytes(synapse_model, Scheme::Event)
+                    .max(synapse_bytes(synapse_model, Scheme::Compressed)),
+            }
         };
         n.saturating_mul(per + dump)
     }
@@ -283,7 +296,8 @@ impl NetworkBuilder {
                 };
             }
         }
-        if self.cfg.scheme == Scheme::Compressed {
+        let schemes = self.scheme_choices();
+        if schemes.iter().any(|c| c.scheme == Scheme::Compressed) {
             e.archives += plastic.min(archived.saturating_mul(delays.max(1))) * GROUP as u64;
         }
         let ring = InputBuffers::ring_len(min_delay, max_delay) as u64;
@@ -301,7 +315,13 @@ impl NetworkBuilder {
             }
             table_synapses += k;
             // Row offsets (and their running counts while sorting).
-            e.synapses += k * synapse_bytes(model, self.cfg.scheme) + 2 * 4 * (n_nodes + 2);
+            let per_synapse = schemes
+                .iter()
+                .filter(|c| c.synapse_model == model)
+                .map(|c| synapse_bytes(model, c.scheme))
+                .max()
+                .unwrap_or_else(|| synapse_bytes(model, Scheme::Event));
+            e.synapses += k * per_synapse + 2 * 4 * (n_nodes + 2);
             if t == CLOPATH {
                 let runs = k.min(n_nodes.saturating_mul(self.table_projs[t].len() as u64));
                 e.synapses += runs * 16 + 4 * (n_nodes + 1);

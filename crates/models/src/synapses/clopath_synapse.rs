@@ -868,24 +868,32 @@ impl SynapseTable for ClopathTable {
         }
     }
 
-    fn advance(&mut self, upto: Step, all: bool, ctx: &mut DeliverCtx<'_>) {
-        if self.scheme == Scheme::Compressed {
-            return;
-        }
-        if all {
-            self.advance_time(upto, ctx);
-        } else {
+    fn scheme(&self) -> Option<Scheme> {
+        Some(self.scheme)
+    }
+
+    fn advance(&mut self, upto: Step, time: bool, catch_up: bool, ctx: &mut DeliverCtx<'_>) {
+        match self.scheme {
+            Scheme::Compressed => {}
+            Scheme::Time => {
+                if time {
+                    self.advance_time(upto, ctx);
+                }
+            }
             // Event-driven catch-up: only synapses onto archives over the horizon.
-            for j in 0..self.runs.len() {
-                let tl = self.runs.t_last[j] as Step;
-                for r in self.runs.rows(j) {
-                    let archive = ctx.channel_archive[self.channel[r] as usize];
-                    if ctx.archives.clopath[archive as usize].ltp.catch_up {
-                        self.read_window::<true>(r, tl, upto, archive, ctx.archives);
-                        ctx.archives.clopath_counters.synapse_calls += 1;
+            Scheme::Event if catch_up => {
+                for j in 0..self.runs.len() {
+                    let tl = self.runs.t_last[j] as Step;
+                    for r in self.runs.rows(j) {
+                        let archive = ctx.channel_archive[self.channel[r] as usize];
+                        if ctx.archives.clopath[archive as usize].ltp.catch_up {
+                            self.read_window::<true>(r, tl, upto, archive, ctx.archives);
+                            ctx.archives.clopath_counters.synapse_calls += 1;
+                        }
                     }
                 }
             }
+            Scheme::Event => {}
         }
     }
 

@@ -95,11 +95,35 @@ impl Collected {
 
     /// Splits the synapses by `shard[target]` into `n` collections (each in connection order),
     /// one column at a time, so the whole table exists at most once plus one column.
-    pub fn split(mut self, shard: &[u16], n: usize) -> Result<Vec<Collected>, KernelError> {
+    pub fn split(self, shard: &[u16], n: usize) -> Result<Vec<Collected>, KernelError> {
         if n == 1 {
             return Ok(vec![self]);
         }
         let key: Vec<u16> = self.target.iter().map(|&t| shard[t as usize]).collect();
+        self.split_keyed(key, n)
+    }
+
+    /// Splits the synapses by `part(projection)` into `n` collections (each in connection
+    /// order), one column at a time; a part of one kind only is moved, not copied.
+    pub fn split_by(
+        self,
+        part: impl Fn(usize) -> usize,
+        n: usize,
+    ) -> Result<Vec<Collected>, KernelError> {
+        let key: Vec<u16> = self
+            .projection
+            .iter()
+            .map(|&p| part(p as usize) as u16)
+            .collect();
+        if let Some(&k) = key.first().filter(|&&k| key.iter().all(|&x| x == k)) {
+            let mut parts = vec![Collected::default(); n];
+            parts[k as usize] = self;
+            return Ok(parts);
+        }
+        self.split_keyed(key, n)
+    }
+
+    fn split_keyed(mut self, key: Vec<u16>, n: usize) -> Result<Vec<Collected>, KernelError> {
         let mut counts = vec![0usize; n];
         for &k in &key {
             counts[k as usize] += 1;

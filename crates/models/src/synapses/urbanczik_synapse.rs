@@ -559,22 +559,29 @@ impl SynapseTable for UrbanczikTable {
         }
     }
 
-    fn advance(&mut self, upto: Step, all: bool, ctx: &mut DeliverCtx<'_>) {
-        if self.scheme == Scheme::Compressed {
-            return;
-        }
-        let n = self.weight.len();
-        if all {
-            self.advance_time(upto, ctx);
-        } else {
-            // Event-driven catch-up: only synapses onto archives over the horizon.
-            for r in 0..n {
-                let archive = ctx.channel_archive[self.channel[r] as usize];
-                if ctx.archives.urbanczik[archive as usize].history.catch_up {
-                    self.read_window(r, upto, archive, ctx.archives, ctx.res);
-                    ctx.archives.urbanczik_counters.synapse_calls += 1;
+    fn scheme(&self) -> Option<Scheme> {
+        Some(self.scheme)
+    }
+
+    fn advance(&mut self, upto: Step, time: bool, catch_up: bool, ctx: &mut DeliverCtx<'_>) {
+        match self.scheme {
+            Scheme::Compressed => {}
+            Scheme::Time => {
+                if time {
+                    self.advance_time(upto, ctx);
                 }
             }
+            // Event-driven catch-up: only synapses onto archives over the horizon.
+            Scheme::Event if catch_up => {
+                for r in 0..self.weight.len() {
+                    let archive = ctx.channel_archive[self.channel[r] as usize];
+                    if ctx.archives.urbanczik[archive as usize].history.catch_up {
+                        self.read_window(r, upto, archive, ctx.archives, ctx.res);
+                        ctx.archives.urbanczik_counters.synapse_calls += 1;
+                    }
+                }
+            }
+            Scheme::Event => {}
         }
     }
 

@@ -1,0 +1,236 @@
+//! `scheme = "auto"`: the cost model that picks each plastic projection's update scheme at
+//! build time (docs/SCHEMES.md).
+//!
+//! Per target and simulated second, a projection of in-degree `K` from sources firing at
+//! `rate` costs `a·M + b·C + c·H` in each scheme, where M (synapse calls), C (weight-change
+//! computations) and H (history entry manipulations) are Table 1 of Stapmanns et al. (2021)
+//! written with this code's counters, and `a, b, c` are per-operation costs fitted to the
+//! winner grid (`tools/bench/fit_cost.py docs/perf/grid12_grid.csv`):
+//!
+//! - event: M = Kν, C = Kρ, H = ρ (ρ: archive entries per second);
+//! - time-driven: M = Kν + K/h, C = Kρ, H = ρ;
+//! - compressed: M = Kν, C = ρ, H = D·i, with D = (1/h)(1 − e^{−Kνh}) distinct window starts
+//!   per second, each folding the i live compressed entries; i is the expected number of
+//!   distinct last-spike times of K Poisson sources, `Ein(K(1 − e^{−νh})) / (νh)`.
+//!
+//! ρ is 1/h for Urbanczik–Senn (one dendritic entry per step); Clopath's LTP history holds an
+//! entry only where the LTP factor is non-zero, which depends on the target's activity: the
+//! model assumes [`CLOPATH_DENSITY`] of the steps.
+
+use evplast_kernel::archive::Scheme;
+
+/// The plasticity rules the model knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    Clopath,
+    Urbanczik,
+}
+
+/// Clopath LTP archive entries per step, assumed (17–92% of steps in the benchmark networks,
+/// median about 35%).
+pub const CLOPATH_DENSITY: f64 = 0.35;
+
+/// Presynaptic rate assumed for a source whose rate is not fixed by a generator (Hz).
+pub const ASSUMED_RATE_HZ: f64 = 10.0;
+
+/// A scheme other than `event` is chosen only if predicted this much cheaper (a margin for
+/// the model's error: `auto` should never be slower than `event`).
+pub const MARGIN: f64 = 0.95;
+
+/// Fitted per-operation costs (seconds per M, C, H), by rule, in the order event, compressed,
+/// time (`tools/bench/fit_cost.py`, grid of docs/perf/grid12_grid.csv).
+const COSTS: [[[f64; 3]; 3]; 2] = [
+    // Clopath
+    [
+        [130.200e-9, 0.078e-9, 67.623e-9],
+        [174.632e-9, 54.444e-9, 0.078e-9],
+        [1.006e-9, 0.0, 107.554e-9],
+    ],
+    // Urbanczik–Senn
+    [
+        [309.319e-9, 1.754e-9, 30.803e-9],
+        [262.806e-9, 0.0, 3.838e-9],
+        [0.0, 9.943e-9, 0.0],
+    ],
+];
+
+/// The schemes in the order of [`COSTS`].
+pub const SCHEMES: [Scheme; 3] = [Scheme::Event, Scheme::Compressed, Scheme::Time];
+
+/// What the model knows of a projection at build time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Load {
+    pub rule: Rule,
+    /// Synapses per target.
+    pub in_degree: f64,
+    /// Mean rate of the sources (Hz).
+    pub rate_hz: f64,
+    /// Resolution (ms).
+    pub h_ms: f64,
+}
+
+/// Table 1's counts for one target and one simulated second.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Counts {
+    pub m: f64,
+    pub c: f64,
+    pub h: f64,
+}
+
+/// `Ein(a) = ∫₀^a (1 − e^{−t})/t dt` (its series below 20; above, `ln a + γ`, where the
+/// omitted `E1(a)` is below 1e-10).
+pub fn ein(a: f64) -> f64 {
+    const GAMMA: f64 = 0.577_215_664_901_532_9;
+    if a >= 20.0 {
+        return a.ln() + GAMMA;
+    }
+    let (mut sum, mut term) = (0.0, 1.0);
+    for n in 1..=200 {
+        let n = n as f64;
+        term *= a / n;
+        let d = if n as u32 % 2 == 1 {
+            term / n
+        } else {
+            -term / n
+        };
+        sum += d;
+        if d.abs() <= 1e-17 * sum.abs() {
+            break;
+        }
+    }
+    sum
+}
+
+impl Load {
+    /// The predicted counts per target and simulated second in `scheme`.
+    pub fn counts(&self, scheme: Scheme) -> Counts {
+        let steps = 1000.0 / self.h_ms;
+        let rho = steps
+            * match self.rule {
+                Rule::Urbanczik => 1.0,
+                Rule::Clopath => CLOPATH_DENSITY,
+            };
+        let k = self.in_degree;
+        let p = self.rate_hz * self.h_ms / 1000.0;
+        let m = k * self.rate_hz;
+        match scheme {
+            Scheme::Event => Counts {
+                m,
+                c: k * rho,
+                h: rho,
+            },
+            Scheme::Time => Counts {
+                m: m + k * steps,
+                c: k * rho,
+                h: rho,
+            },
+            Scheme::Compressed => {
+                let distinct = steps * -(-k * p).exp_m1();
+                let live = if p > 0.0 {
+                    ein(k * -(-p).exp_m1()) / p
+                } else {
+                    0.0
+                };
+                Counts {
+                    m,
+                    c: rho,
+                    h: distinct * live,
+                }
+            }
+        }
+    }
+
+    /// Predicted seconds per target and simulated second in `scheme`.
+    pub fn seconds(&self, scheme: Scheme) -> f64 {
+        let r = match self.rule {
+            Rule::Clopath => 0,
+            Rule::Urbanczik => 1,
+        };
+        let s = SCHEMES.iter().position(|&x| x == scheme).unwrap_or(0);
+        let [a, b, c] = COSTS[r][s];
+        let n = self.counts(scheme);
+        a * n.m + b * n.c + c * n.h
+    }
+
+    /// The scheme predicted cheapest (`event` unless another is below [`MARGIN`] of it).
+    pub fn choose(&self) -> Scheme {
+        let event = self.seconds(Scheme::Event);
+        let (mut best, mut cost) = (Scheme::Event, event * MARGIN);
+        for s in [Scheme::Compressed, Scheme::Time] {
+            let c = self.seconds(s);
+            if c < cost {
+                (best, cost) = (s, c);
+            }
+        }
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ein_matches_its_integral() {
+        // Midpoint rule on (1 − e^{−t})/t, an independent evaluation.
+        for a in [0.01, 0.5, 2.0, 8.0, 19.9, 25.0, 300.0] {
+            let n = 200_000;
+            let dt = a / n as f64;
+            let integral: f64 = (0..n)
+                .map(|i| {
+                    let t = (i as f64 + 0.5) * dt;
+                    -(-t).exp_m1() / t * dt
+                })
+                .sum();
+            assert!(
+                (ein(a) - integral).abs() < 1e-8 * integral.max(1.0),
+                "{a}: {} vs {integral}",
+                ein(a)
+            );
+        }
+    }
+
+    /// The live compressed entries are the distinct last-spike times of K Poisson sources;
+    /// a direct sum over steps of P(some source last spiked there) agrees with the closed form.
+    #[test]
+    fn live_entries_match_a_direct_sum() {
+        for (k, rate) in [(100.0, 10.0), (2000.0, 10.0), (2000.0, 40.0), (250.0, 2.0)] {
+            let load = Load {
+                rule: Rule::Urbanczik,
+                in_degree: k,
+                rate_hz: rate,
+                h_ms: 0.1,
+            };
+            let p: f64 = rate * 1e-4;
+            let q = (-p).exp();
+            let direct: f64 = (0..2_000_000)
+                .map(|s| 1.0 - (1.0 - (1.0 - q) * q.powi(s)).powf(k))
+                .sum();
+            let distinct = 1e4 * -(-k * p).exp_m1();
+            let live = load.counts(Scheme::Compressed).h / distinct;
+            assert!(
+                (live - direct).abs() < 0.01 * direct,
+                "K={k} rate={rate}: {live} vs {direct}"
+            );
+        }
+    }
+
+    #[test]
+    fn choices_follow_table_1() {
+        let at = |rule, k, rate| Load {
+            rule,
+            in_degree: k,
+            rate_hz: rate,
+            h_ms: 0.1,
+        };
+        // Dense Urbanczik–Senn histories: compression wins at low rates...
+        assert_eq!(at(Rule::Urbanczik, 250.0, 2.0).choose(), Scheme::Compressed);
+        // ...its fold over K live entries per distinct spike time loses at K·rate ≈ 1/h·2.
+        assert_eq!(at(Rule::Urbanczik, 2000.0, 10.0).choose(), Scheme::Event);
+        // Clopath's sparse LTP history: event reads are cheap once K·rate is large.
+        assert_eq!(at(Rule::Clopath, 2000.0, 40.0).choose(), Scheme::Event);
+        assert_eq!(at(Rule::Clopath, 100.0, 2.0).choose(), Scheme::Compressed);
+        // The time-driven scheme pays K/h calls per second whatever the rate.
+        assert_eq!(at(Rule::Urbanczik, 100.0, 2.0).choose(), Scheme::Compressed);
+    }
+}

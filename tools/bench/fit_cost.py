@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Fits the per-operation costs of `scheme = "auto"`'s cost model (crates/models/src/builder/cost.rs)
+to a winner grid measured by sweep.py (docs/perf/grid12_grid.csv).
+
+For every rule and scheme, the extra simulate time of the plastic network over the static one,
+per target and simulated second, is fitted as  a*M + b*C + c*H, where M, C, H are the counts
+the cost model *predicts* from build-time quantities (in-degree K, input rate, resolution,
+min_delay) -- Table 1 of Stapmanns et al. (2021) with this code's definitions, docs/SCHEMES.md.
+Coefficients are fitted with non-negative least squares (a negative one is dropped and the
+rest refitted). Prints the constants, the per-point predictions, and which scheme the model
+picks against which was fastest.
+
+usage: python tools/bench/fit_cost.py [docs/perf/grid12_grid.csv]
+needs numpy.
+"""
+import collections
+import csv
+import math
+import sys
+
+import numpy as np
+
+GAMMA = 0.5772156649015329
+# Clopath's LTP archive: entries per step (an assumption: the factor is non-zero in 17-92% of
+# steps in the benchmark networks, median about 35%; docs/SCHEMES.md).
+CLOPATH_DENSITY = 0.35
+
+
+def ein(a):
+    """Ein(a) = integral_0^a (1 - e^-t)/t dt."""
+    if a < 20.0:
+        s, term, n = 0.0, 1.0, 1
+        while True:
+            term *= a / n
+            d = term / n * (1 if n % 2 else -1)
+            s += d
+            if abs(d) < 1e-17 * max(abs(s), 1e-300) or n > 200:
+                return s
+            n += 1
+    return math.log(a) + GAMMA
+
+
+def counts(rule, scheme, K, rate, h_ms, min_delay_steps):
+    """Predicted (M, C, H) per target and simulated second."""
+    steps = 1000.0 / h_ms
+    rho = steps * (1.0 if rule == "urbanczik" else CLOPATH_DENSITY)
+    p = rate * h_ms / 1000.0  # spikes per step of one source
+    M = K * rate
+    if scheme == "event":
+        return M, K * rho, rho
+    if scheme == "time":
+        return M + K * steps, K * rho, rho
+    # compressed: distinct window starts per second, times the entries each one folds
+    distinct = steps * -math.expm1(-K * p)
+    live = ein(K * -math.expm1(-p)) / p if p > 0 else 0.0
+    return M, rho, distinct * live
+
+
+def nnls(X, y):
+    keep = list(range(X.shape[1]))
+    while True:
+        c, *_ = np.linalg.lstsq(X[:, keep], y, rcond=None)
+        if (c >= 0).all():
+            out = np.zeros(X.shape[1])
+            out[keep] = c
+            return out
+        keep = [k for k, v in zip(keep, c) if v >= 0]
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else "docs/perf/grid12_grid.csv"
+    runs = collections.defaultdict(list)
+    for r in csv.DictReader(open(path)):
+        key = (r["rule"].replace("_static", ""), r["scheme"], int(r["K"]), float(r["rate_hz"]),
+               float(r["delay_ms"]))
+        runs[key].append(r)
+    med = {k: sorted(float(x["sim_s"]) for x in v)[len(v) // 2] for k, v in runs.items()}
+    first = {k: v[0] for k, v in runs.items()}
+    coef = {}
+    for rule in ("clopath", "urbanczik"):
+        for scheme in ("event", "compressed", "time"):
+            X, y = [], []
+            for k in sorted(med):
+                if k[0] != rule or k[1] != scheme:
+                    continue
+                r = first[k]
+                n, t = int(r["N"]), float(r["T_s"])
+                h = float(r["resolution_ms"] or 0.1)
+                md = round(float(r["delay_ms"]) / h)
+                X.append(counts(rule, scheme, k[2], k[3], h, md))
+                y.append((med[k] - med[(rule, "static") + k[2:]]) / n / t)
+            c = nnls(np.array(X), np.array(y))
+            coef[(rule, scheme)] = c
+            print(f"{rule:9} {scheme:10} ns per M, C, H: " + ", ".join(f"{v * 1e9:.3f}" for v in c))
+    print()
+    wrong = 0
+    for k in sorted(med):
+        rule, scheme = k[0], k[1]
+        if scheme != "event":
+            continue
+        pts = {s: med.get((rule, s) + k[2:]) for s in ("event", "compressed", "time")}
+        pts = {s: v for s, v in pts.items() if v is not None}
+        r = first[k]
+        h = float(r["resolution_ms"] or 0.1)
+        pred = {s: float(np.dot(coef[(rule, s)], counts(rule, s, k[2], k[3], h, 0))) for s in pts}
+        pick = min(pred, key=pred.get)
+        best = min(pts, key=pts.get)
+        ratio = pts[pick] / pts[best]
+        wrong += ratio > 1.1 or pts[pick] > pts["event"]
+        print(f"{rule:9} K={k[2]:5} rate={k[3]:4} d={k[4]:4}: picks {pick:10} fastest {best:10} "
+              f"pick/fastest {ratio:.3f} pick/event {pts[pick] / pts['event']:.3f}")
+    print(f"\npoints where the pick is >10% behind the fastest or slower than event: {wrong}")
+
+
+if __name__ == "__main__":
+    main()
