@@ -10,7 +10,8 @@ Coefficients are fitted with non-negative least squares (a negative one is dropp
 rest refitted). Prints the constants, the per-point predictions, and which scheme the model
 picks against which was fastest.
 
-usage: python tools/bench/fit_cost.py [docs/perf/grid12_grid.csv]
+usage: python tools/bench/fit_cost.py [GRID.csv ...]   (default docs/perf/grid12_grid.csv;
+several grids are pooled: the median of all their repetitions per point)
 needs numpy.
 """
 import collections
@@ -24,6 +25,8 @@ GAMMA = 0.5772156649015329
 # Clopath's LTP archive: entries per step (an assumption: the factor is non-zero in 17-92% of
 # steps in the benchmark networks, median about 35%; docs/SCHEMES.md).
 CLOPATH_DENSITY = 0.35
+# auto takes another scheme than event only if predicted below this fraction of it.
+MARGIN = 0.95
 
 
 def ein(a):
@@ -68,9 +71,11 @@ def nnls(X, y):
 
 
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else "docs/perf/grid12_grid.csv"
+    paths = sys.argv[1:] or ["docs/perf/grid12_grid.csv"]
     runs = collections.defaultdict(list)
-    for r in csv.DictReader(open(path)):
+    for r in (r for p in paths for r in csv.DictReader(open(p))):
+        if r["scheme"] == "auto":
+            continue
         key = (r["rule"].replace("_static", ""), r["scheme"], int(r["K"]), float(r["rate_hz"]),
                float(r["delay_ms"]))
         runs[key].append(r)
@@ -103,7 +108,10 @@ def main():
         r = first[k]
         h = float(r["resolution_ms"] or 0.1)
         pred = {s: float(np.dot(coef[(rule, s)], counts(rule, s, k[2], k[3], h, 0))) for s in pts}
+        ev = pred.pop("event")
         pick = min(pred, key=pred.get)
+        if pred[pick] >= MARGIN * ev:
+            pick = "event"
         best = min(pts, key=pts.get)
         ratio = pts[pick] / pts[best]
         wrong += ratio > 1.1 or pts[pick] > pts["event"]

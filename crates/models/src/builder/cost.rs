@@ -5,7 +5,7 @@
 //! `rate` costs `a·M + b·C + c·H` in each scheme, where M (synapse calls), C (weight-change
 //! computations) and H (history entry manipulations) are Table 1 of Stapmanns et al. (2021)
 //! written with this code's counters, and `a, b, c` are per-operation costs fitted to the
-//! winner grid (`tools/bench/fit_cost.py docs/perf/grid12_grid.csv`):
+//! winner grid (`tools/bench/fit_cost.py`, [`COSTS`]):
 //!
 //! - event: M = Kν, C = Kρ, H = ρ (ρ: archive entries per second);
 //! - time-driven: M = Kν + K/h, C = Kρ, H = ρ;
@@ -38,19 +38,20 @@ pub const ASSUMED_RATE_HZ: f64 = 10.0;
 pub const MARGIN: f64 = 0.95;
 
 /// Fitted per-operation costs (seconds per M, C, H), by rule, in the order event, compressed,
-/// time (`tools/bench/fit_cost.py`, grid of docs/perf/grid12_grid.csv).
+/// time (`tools/bench/fit_cost.py docs/perf/grid12_grid.csv docs/perf/grid12auto_grid.csv`:
+/// two grids, 6 repetitions per point).
 const COSTS: [[[f64; 3]; 3]; 2] = [
     // Clopath
     [
-        [130.200e-9, 0.078e-9, 67.623e-9],
-        [174.632e-9, 54.444e-9, 0.078e-9],
-        [1.006e-9, 0.0, 107.554e-9],
+        [127.320e-9, 0.109e-9, 85.432e-9],
+        [179.503e-9, 76.444e-9, 0.068e-9],
+        [1.119e-9, 0.0, 83.211e-9],
     ],
     // Urbanczik–Senn
     [
-        [309.319e-9, 1.754e-9, 30.803e-9],
-        [262.806e-9, 0.0, 3.838e-9],
-        [0.0, 9.943e-9, 0.0],
+        [316.549e-9, 1.754e-9, 46.022e-9],
+        [274.130e-9, 0.0, 3.891e-9],
+        [0.0, 10.016e-9, 0.0],
     ],
 ];
 
