@@ -1817,6 +1817,22 @@ impl NetworkBuilder {
                     scheme,
                 )?));
             }
+            // τ_L, τ_syn_ex, τ_syn_in of each input channel's dendrite (Urbanczik targets).
+            let taus: Vec<[f64; 3]> = if urb.is_empty() {
+                Vec::new()
+            } else {
+                let s = &net.shards[k];
+                s.channel_archive
+                    .iter()
+                    .map(|&a| {
+                        s.archives
+                            .urbanczik
+                            .get(a as usize)
+                            .map_or([0.0; 3], |x| urbanczik_synapse::group_taus(&x.rule))
+                    })
+                    .collect()
+            };
+            let synapses = &mut net.shards[k].synapses;
             for (part, scheme) in urb
                 .split_by(|p| scheme_index(scheme_of[URBANCZIK][p]), 3)?
                 .into_iter()
@@ -1834,6 +1850,7 @@ impl NetworkBuilder {
                     t.weight,
                     t.group,
                     urbanczik_projs.clone(),
+                    &taus,
                     self.res,
                     scheme,
                 )?));

@@ -205,7 +205,8 @@ pub fn synapse_bytes(table_model: &str, scheme: Scheme) -> u64 {
     let windowed = scheme != Scheme::Compressed;
     let fin = match table_model {
         "clopath_synapse" => columns + group + if windowed { 4 + 8 } else { 0 },
-        "urbanczik_synapse" => columns + group + 5 * 8 + 4 + if windowed { 4 } else { 0 },
+        // Initial weight and the two integrals; the traces are stored per run (below).
+        "urbanczik_synapse" => columns + group + 3 * 8 + if windowed { 4 } else { 0 },
         _ => columns,
     };
     collected.max(fin) as u64 + group as u64
@@ -322,10 +323,16 @@ impl NetworkBuilder {
                 .max()
                 .unwrap_or_else(|| synapse_bytes(model, Scheme::Event));
             e.synapses += k * per_synapse + 2 * 4 * (n_nodes + 2);
-            if t == CLOPATH {
-                let runs = k.min(n_nodes.saturating_mul(self.table_projs[t].len() as u64));
-                e.synapses += runs * 16 + 4 * (n_nodes + 1);
-            }
+            // Runs of rows with one source and projection: end and presynaptic state
+            // (Clopath: spike time, x̄; Urbanczik–Senn: spike time, two traces), and the runs
+            // of each source.
+            let per_run = match t {
+                CLOPATH => 16,
+                URBANCZIK => 24,
+                _ => continue,
+            };
+            let runs = k.min(n_nodes.saturating_mul(self.table_projs[t].len() as u64));
+            e.synapses += runs * per_run + 4 * (n_nodes + 1);
         }
         if self.dump.is_some() {
             e.synapses += self.n_connections * size_of::<Conn>() as u64;

@@ -28,7 +28,7 @@ use evplast_kernel::csr::BySource;
 use evplast_kernel::limits::{try_reserve, try_vec};
 use evplast_kernel::network::{Archives, DeliverCtx, RowColumns, SpikeEvent, SynapseTable};
 use evplast_kernel::snapshot::Snap;
-use evplast_kernel::{KernelError, NodeId, Resolution, Step};
+use evplast_kernel::{KernelError, Resolution, Step};
 
 use crate::error::{require, BuildError};
 use crate::nest_params;
@@ -697,15 +697,18 @@ impl TimeGroups {
 }
 
 /// Runs of rows that share their presynaptic state: one source, one projection (so one τ_x
-/// and one initial x̄). Every row of a source sees the same spikes, so the last spike time and
-/// the trace are the same for all rows of a run, and are stored once per run.
+/// and one initial x̄): the last spike time and the trace, stored once per run.
 struct Runs {
-    /// `first[s]..first[s + 1]`: the runs of source node `s`.
-    first: Vec<u32>,
-    /// Row `end[j]` is the first row after run `j` (runs cover the rows in order).
-    end: Vec<u32>,
+    index: super::RunIndex,
     t_last: Vec<i32>,
     x_bar: Vec<f64>,
+}
+
+impl std::ops::Deref for Runs {
+    type Target = super::RunIndex;
+    fn deref(&self) -> &super::RunIndex {
+        &self.index
+    }
 }
 
 impl Runs {
@@ -715,62 +718,25 @@ impl Runs {
         projections: &[Projection],
     ) -> Result<Self, KernelError> {
         const WHAT: &str = "the clopath_synapse presynaptic state";
-        let mut first = Vec::new();
-        try_reserve(&mut first, rows.n_sources() + 1, WHAT)?;
-        let mut end = Vec::new();
+        let index = super::RunIndex::new(rows, |a, b| projection[a] == projection[b], WHAT)?;
         let mut x_bar = Vec::new();
-        for src in 0..rows.n_sources() {
-            first.push(end.len() as u32);
-            let range = rows.rows(NodeId(src as u32));
-            let mut r = range.start;
-            while r < range.end {
-                let p = projection[r];
-                while r < range.end && projection[r] == p {
-                    r += 1;
-                }
-                try_reserve(&mut end, 1, WHAT)?;
-                try_reserve(&mut x_bar, 1, WHAT)?;
-                end.push(r as u32);
-                x_bar.push(projections[p as usize].params.x_bar);
-            }
+        try_reserve(&mut x_bar, index.len(), WHAT)?;
+        for j in 0..index.len() {
+            let p = projection[index.rows(j).start];
+            x_bar.push(projections[p as usize].params.x_bar);
         }
-        first.push(end.len() as u32);
         Ok(Self {
-            first,
-            t_last: try_vec(end.len(), 0, WHAT)?,
-            end,
+            t_last: try_vec(index.len(), 0, WHAT)?,
+            index,
             x_bar,
         })
-    }
-
-    /// The runs of `source`.
-    #[inline]
-    fn of(&self, source: NodeId) -> std::ops::Range<usize> {
-        let s = source.0 as usize;
-        if s + 1 >= self.first.len() {
-            return 0..0;
-        }
-        self.first[s] as usize..self.first[s + 1] as usize
-    }
-
-    /// The rows of run `j`.
-    #[inline]
-    fn rows(&self, j: usize) -> std::ops::Range<usize> {
-        let start = if j == 0 { 0 } else { self.end[j - 1] as usize };
-        start..self.end[j] as usize
-    }
-
-    fn len(&self) -> usize {
-        self.end.len()
     }
 }
 
 impl ClopathTable {
     /// The run (presynaptic state) of row `r`.
     fn run_of(&self, r: usize) -> usize {
-        let s = self.rows.source_of(r).0 as usize;
-        let (lo, hi) = (self.runs.first[s] as usize, self.runs.first[s + 1] as usize);
-        lo + self.runs.end[lo..hi].partition_point(|&e| e as usize <= r)
+        self.runs.run_of(self.rows.source_of(r), r)
     }
 
     /// Row `r`'s parameters as GetStatus reports them: the projection's, with the presynaptic

@@ -59,6 +59,73 @@ impl<K: Copy + Ord> Groups<K> {
     }
 }
 
+/// Runs of a table's rows that share their presynaptic state (spike time and traces, stored
+/// once per run): consecutive rows of one source that `same(previous row, row)` joins. Every
+/// row of a source sees the same spikes, so state that depends only on them and on time
+/// constants the rows share is the same for all rows of a run.
+pub(crate) struct RunIndex {
+    /// `first[s]..first[s + 1]`: the runs of source node `s`.
+    first: Vec<u32>,
+    /// Row `end[j]` is the first row after run `j` (runs cover the rows in order).
+    end: Vec<u32>,
+}
+
+impl RunIndex {
+    pub(crate) fn new(
+        rows: &evplast_kernel::csr::BySource,
+        same: impl Fn(usize, usize) -> bool,
+        what: &'static str,
+    ) -> Result<Self, evplast_kernel::KernelError> {
+        use evplast_kernel::limits::try_reserve;
+        let mut first = Vec::new();
+        try_reserve(&mut first, rows.n_sources() + 1, what)?;
+        let mut end = Vec::new();
+        for src in 0..rows.n_sources() {
+            first.push(end.len() as u32);
+            let range = rows.rows(evplast_kernel::NodeId(src as u32));
+            let mut r = range.start;
+            while r < range.end {
+                r += 1;
+                while r < range.end && same(r - 1, r) {
+                    r += 1;
+                }
+                try_reserve(&mut end, 1, what)?;
+                end.push(r as u32);
+            }
+        }
+        first.push(end.len() as u32);
+        Ok(Self { first, end })
+    }
+
+    /// The runs of `source`.
+    #[inline]
+    pub(crate) fn of(&self, source: evplast_kernel::NodeId) -> std::ops::Range<usize> {
+        let s = source.0 as usize;
+        if s + 1 >= self.first.len() {
+            return 0..0;
+        }
+        self.first[s] as usize..self.first[s + 1] as usize
+    }
+
+    /// The rows of run `j`.
+    #[inline]
+    pub(crate) fn rows(&self, j: usize) -> std::ops::Range<usize> {
+        let start = if j == 0 { 0 } else { self.end[j - 1] as usize };
+        start..self.end[j] as usize
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.end.len()
+    }
+
+    /// The run of row `r` (of source `source`).
+    pub(crate) fn run_of(&self, source: evplast_kernel::NodeId, r: usize) -> usize {
+        let runs = self.of(source);
+        let lo = runs.start;
+        lo + self.end[runs].partition_point(|&e| e as usize <= r)
+    }
+}
+
 /// Connection `row` of a table of `n`, or the error a front end passes on.
 pub fn check_row(model: &str, row: usize, n: usize) -> Result<(), BuildError> {
     if row < n {

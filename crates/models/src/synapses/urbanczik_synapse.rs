@@ -135,11 +135,8 @@ pub struct UrbanczikTable {
     /// schemes) or of the last spike (compressed scheme).
     i1: Vec<f64>,
     i2: Vec<f64>,
-    /// Presynaptic traces with τ_L and τ_s (unit jumps), as of the last spike.
-    x_l: Vec<f64>,
-    x_s: Vec<f64>,
-    /// Stamps fit 32 bits (the builder refuses longer runs).
-    t_last: Vec<i32>,
+    /// The last spike time and the presynaptic traces, per run of rows.
+    runs: Runs,
     /// Time/event schemes: the archive has been read up to `t_upd − d`.
     t_upd: Vec<i32>,
     /// Compressed scheme: the target's group.
@@ -161,7 +158,8 @@ pub struct UrbanczikTable {
 struct TimeGroups {
     /// Keyed by (input channel, delay, τ_Δ's bits).
     groups: super::Groups<(u32, u16, u64)>,
-    rows: Vec<u32>,
+    /// (row, run) of every member.
+    rows: Vec<(u32, u32)>,
     /// Decay tables of the targets' τ_L, τ_syn_ex and τ_syn_in (by their bits), made when a
     /// group first needs one.
     tables: Vec<(u64, DecayTable)>,
@@ -169,6 +167,7 @@ struct TimeGroups {
 
 impl TimeGroups {
     fn new(
+        runs: &Runs,
         channel: &[u32],
         delay: &[u16],
         projection: &[u16],
@@ -178,8 +177,12 @@ impl TimeGroups {
         let n = channel.len();
         let mut g = Self::default();
         try_reserve(&mut g.rows, n, WHAT)?;
-        g.rows.extend(0..n as u32);
-        let key = |r: u32| {
+        for j in 0..runs.len() {
+            for r in runs.rows(j) {
+                g.rows.push((r as u32, j as u32));
+            }
+        }
+        let key = |(r, _): (u32, u32)| {
             let r = r as usize;
             let td = projections[projection[r] as usize].params.tau_delta;
             (channel[r], delay[r], td.to_bits())
@@ -200,8 +203,77 @@ impl TimeGroups {
     }
 }
 
+/// A run's presynaptic state as of its last spike: the spike time and the traces with τ_L and
+/// τ_s (unit jumps).
+#[derive(Clone, Copy)]
+struct Trace {
+    t_last: Step,
+    x_l: f64,
+    x_s: f64,
+}
+
+/// Runs of rows that share their presynaptic state: one source, one projection, and targets
+/// whose dendrites share τ_L, τ_syn_ex and τ_syn_in with τ_syn_ex = τ_syn_in (τ_s then does not
+/// depend on each weight's sign). Rows onto targets where τ_syn_ex ≠ τ_syn_in are runs of
+/// their own: their τ_s follows their own weight.
+struct Runs {
+    index: super::RunIndex,
+    t_last: Vec<i32>,
+    x_l: Vec<f64>,
+    x_s: Vec<f64>,
+}
+
+impl std::ops::Deref for Runs {
+    type Target = super::RunIndex;
+    fn deref(&self) -> &super::RunIndex {
+        &self.index
+    }
+}
+
+impl Runs {
+    /// `taus[c]`: τ_L, τ_syn_ex, τ_syn_in of the dendrite behind input channel `c`.
+    fn new(
+        rows: &BySource,
+        channel: &[u32],
+        projection: &[u16],
+        taus: &[[f64; 3]],
+        t0: i32,
+    ) -> Result<Self, KernelError> {
+        const WHAT: &str = "the urbanczik_synapse presynaptic state";
+        let bits = |r: usize| taus[channel[r] as usize].map(f64::to_bits);
+        let same = |a: usize, b: usize| {
+            let k = bits(a);
+            projection[a] == projection[b] && k == bits(b) && k[1] == k[2]
+        };
+        let index = super::RunIndex::new(rows, same, WHAT)?;
+        Ok(Self {
+            t_last: try_vec(index.len(), t0, WHAT)?,
+            x_l: try_vec(index.len(), 0.0, WHAT)?,
+            x_s: try_vec(index.len(), 0.0, WHAT)?,
+            index,
+        })
+    }
+
+    #[inline]
+    fn trace(&self, j: usize) -> Trace {
+        Trace {
+            t_last: self.t_last[j] as Step,
+            x_l: self.x_l[j],
+            x_s: self.x_s[j],
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, j: usize, t: Trace) {
+        self.t_last[j] = t.t_last as i32;
+        self.x_l[j] = t.x_l;
+        self.x_s[j] = t.x_s;
+    }
+}
+
 impl UrbanczikTable {
-    /// A table from columns sorted by source (`group`: compressed scheme only).
+    /// A table from columns sorted by source (`group`: compressed scheme only; `taus[c]`: τ_L,
+    /// τ_syn_ex, τ_syn_in of the dendrite behind input channel `c`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         rows: BySource,
@@ -211,6 +283,7 @@ impl UrbanczikTable {
         weight: Vec<f64>,
         group: Vec<u16>,
         projections: Vec<Projection>,
+        taus: &[[f64; 3]],
         res: Resolution,
         scheme: Scheme,
     ) -> Result<Self, KernelError> {
@@ -221,8 +294,9 @@ impl UrbanczikTable {
         let mut init_weight = Vec::new();
         try_reserve(&mut init_weight, n, WHAT)?;
         init_weight.extend_from_slice(&weight);
+        let runs = Runs::new(&rows, &channel, &projection, taus, t0)?;
         let time = if scheme == Scheme::Time {
-            TimeGroups::new(&channel, &delay, &projection, &projections)?
+            TimeGroups::new(&runs, &channel, &delay, &projection, &projections)?
         } else {
             TimeGroups::default()
         };
@@ -236,9 +310,7 @@ impl UrbanczikTable {
             weight,
             i1: try_vec(n, 0.0, WHAT)?,
             i2: try_vec(n, 0.0, WHAT)?,
-            x_l: try_vec(n, 0.0, WHAT)?,
-            x_s: try_vec(n, 0.0, WHAT)?,
-            t_last: try_vec(n, t0, WHAT)?,
+            runs,
             t_upd: try_vec(if windowed { n } else { 0 }, t0, WHAT)?,
             group: if windowed { Vec::new() } else { group },
             advanced: Step::MIN,
@@ -258,7 +330,7 @@ impl UrbanczikTable {
     }
 
     /// Time/event schemes: integrates row `r`'s window `(t_upd − d, upto − d]` into I1 and I2
-    /// (I2 then holds its value at `upto`), with the traces of the last spike.
+    /// (I2 then holds its value at `upto`), with the traces `tr` of the last spike.
     #[inline]
     fn read_window(
         &mut self,
@@ -267,6 +339,7 @@ impl UrbanczikTable {
         archive: u32,
         archives: &mut Archives,
         res: Resolution,
+        tr: Trace,
     ) {
         let tau_delta = self.projections[self.projection[r] as usize]
             .params
@@ -276,10 +349,10 @@ impl UrbanczikTable {
         let rule = archive.rule;
         let (tau_l, tau_s) = (rule.tau_l(), self.tau_s(r, &rule));
         let (tu_ms, up_ms) = (res.ms(self.t_upd[r] as Step), res.ms(upto));
-        let (x_l, x_s) = (self.x_l[r], self.x_s[r]);
+        let (x_l, x_s) = (tr.x_l, tr.x_s);
         let h = res.h();
         // e^{−(t_e + d − t_last)/τ} for τ_L and τ_s, by multiplication along the dense archive.
-        let tl = self.t_last[r] as Step;
+        let tl = tr.t_last;
         let mut f_l = DecayAt::new(tl - d, h, tau_l);
         let mut f_s = DecayAt::new(tl - d, h, tau_s);
         // Σ e^{−(upto − t_e − d)/τ_Δ} PI_e in Horner form (only decaying factors).
@@ -318,9 +391,12 @@ impl UrbanczikTable {
         let (res, u0) = (ctx.res, self.advanced);
         let n_rows = self.weight.len();
         if u0 == Step::MIN {
-            for r in 0..n_rows {
-                let archive = ctx.channel_archive[self.channel[r] as usize];
-                self.read_window(r, upto, archive, ctx.archives, res);
+            for j in 0..self.runs.len() {
+                let tr = self.runs.trace(j);
+                for r in self.runs.rows(j) {
+                    let archive = ctx.channel_archive[self.channel[r] as usize];
+                    self.read_window(r, upto, archive, ctx.archives, res, tr);
+                }
             }
         } else {
             let h = res.h();
@@ -352,15 +428,16 @@ impl UrbanczikTable {
                 let e = ((u0_ms - up_ms) / tau_delta).exp();
                 let mut k_fast = 0u32;
                 for i in self.time.groups.members(g) {
-                    let r = self.time.rows[i] as usize;
+                    let (r, j) = self.time.rows[i];
+                    let (r, tr) = (r as usize, self.runs.trace(j as usize));
                     if self.t_upd[r] as Step != u0 {
-                        self.read_window(r, upto, archive_id, ctx.archives, res);
+                        self.read_window(r, upto, archive_id, ctx.archives, res, tr);
                         continue;
                     }
-                    let since = u0 - self.t_last[r] as Step;
+                    let since = u0 - tr.t_last;
                     let ks = if self.weight[r] > 0.0 { 1 } else { 2 };
-                    let a = self.x_l[r] * self.time.tables[tables[0]].1.at(since);
-                    let b = self.x_s[r] * self.time.tables[tables[ks]].1.at(since);
+                    let a = tr.x_l * self.time.tables[tables[0]].1.at(since);
+                    let b = tr.x_s * self.time.tables[tables[ks]].1.at(since);
                     self.i1[r] += a * sum[0] - b * sum[ks];
                     self.i2[r] = e * self.i2[r] + (a * sum_delta[0] - b * sum_delta[ks]);
                     self.t_upd[r] = upto as i32;
@@ -377,16 +454,23 @@ impl UrbanczikTable {
         ctx.archives.urbanczik_counters.synapse_calls += n_rows as u64;
     }
 
-    /// Recomputes the weight from the integrals, transmits, and advances the traces.
+    /// Recomputes the weight from the integrals, transmits, and advances the traces `tr`.
     #[inline]
-    fn spike(&mut self, r: usize, archive: u32, s: &SpikeEvent, ctx: &mut DeliverCtx<'_>) {
+    fn spike(
+        &mut self,
+        r: usize,
+        archive: u32,
+        s: &SpikeEvent,
+        ctx: &mut DeliverCtx<'_>,
+        tr: &mut Trace,
+    ) {
         let res = ctx.res;
         let proj = &self.projections[self.projection[r] as usize];
         let p = &proj.params;
         let rule = ctx.archives.urbanczik[archive as usize].rule;
         let (tau_l, tau_s) = (rule.tau_l(), self.tau_s(r, &rule));
         let (ts, d) = (s.stamp, self.delay[r] as Step);
-        let (tl_ms, ts_ms) = (res.ms(self.t_last[r] as Step), res.ms(ts));
+        let (tl_ms, ts_ms) = (res.ms(tr.t_last), res.ms(ts));
         let scale = 15.0 * rule.c_m_dend * tau_s * p.eta / (rule.g_l_dend * (tau_l - tau_s));
         let mut w = self.init_weight[r] + (self.i1[r] - self.i2[r]) * scale;
         // Clipping would hide an infinite (and pass on a NaN) weight: one test per spike.
@@ -412,10 +496,10 @@ impl UrbanczikTable {
             w = p.w_min;
         }
         ctx.inputs.add_spike(self.channel[r], ts + d, w, 1);
-        self.x_l[r] = self.x_l[r] * ((tl_ms - ts_ms) / tau_l).exp() + 1.0;
-        self.x_s[r] = self.x_s[r] * ((tl_ms - ts_ms) / tau_s).exp() + 1.0;
+        tr.x_l = tr.x_l * ((tl_ms - ts_ms) / tau_l).exp() + 1.0;
+        tr.x_s = tr.x_s * ((tl_ms - ts_ms) / tau_s).exp() + 1.0;
+        tr.t_last = ts;
         self.weight[r] = w;
-        self.t_last[r] = ts as i32;
         if let Some(wr) = proj.weight_recorder {
             ctx.record_weight(wr, s.source, self.channel[r], ts, w);
         }
@@ -424,48 +508,73 @@ impl UrbanczikTable {
 
     fn deliver_windowed(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
         for s in spikes {
-            for r in self.rows.rows(s.source) {
-                // NEST runs the whole update once per unit of multiplicity.
-                let archive = ctx.channel_archive[self.channel[r] as usize];
-                for _ in 0..s.multiplicity {
-                    self.read_window(r, s.stamp, archive, ctx.archives, ctx.res);
-                    self.spike(r, archive, s, ctx);
+            for j in self.runs.of(s.source) {
+                // Every row of the run starts from the run's traces and ends at the same ones.
+                let (t0, mut t) = (self.runs.trace(j), self.runs.trace(j));
+                for r in self.runs.rows(j) {
+                    // NEST runs the whole update once per unit of multiplicity.
+                    let archive = ctx.channel_archive[self.channel[r] as usize];
+                    t = t0;
+                    for _ in 0..s.multiplicity {
+                        self.read_window(r, s.stamp, archive, ctx.archives, ctx.res, t);
+                        self.spike(r, archive, s, ctx, &mut t);
+                    }
                 }
+                self.runs.set(j, t);
             }
         }
     }
 
     fn deliver_compressed(&mut self, spikes: &[SpikeEvent], ctx: &mut DeliverCtx<'_>) {
-        let res = ctx.res;
-        let h = res.h();
+        let h = ctx.res.h();
         for s in spikes {
-            for r in self.rows.rows(s.source) {
-                let d = self.delay[r] as Step;
-                let tau_delta = self.projections[self.projection[r] as usize]
-                    .params
-                    .tau_delta;
-                for _ in 0..s.multiplicity {
-                    let archives = &mut *ctx.archives;
-                    let archive_id = ctx.channel_archive[self.channel[r] as usize];
-                    let archive = &mut archives.urbanczik[archive_id as usize];
-                    // Sums 1 and 2 are those of τ_syn_ex and τ_syn_in: τ_s follows the weight's sign.
-                    let ks = if self.weight[r] > 0.0 { 1 } else { 2 };
-                    let w = archive.history.take_compressed(
-                        self.group[r] as usize,
-                        self.t_last[r] as Step - d,
-                        s.stamp - d,
-                        h,
-                        &mut archives.urbanczik_counters,
-                        usize::MAX,
-                    );
-                    let (x_l, x_s) = (self.x_l[r], self.x_s[r]);
-                    self.i1[r] += x_l * w.s[0] - x_s * w.s[ks];
-                    let dpi_exp = x_l * w.t[0] - x_s * w.t[ks];
-                    let (tl_ms, ts_ms) = (res.ms(self.t_last[r] as Step), res.ms(s.stamp));
-                    self.i2[r] = ((tl_ms - ts_ms) / tau_delta).exp() * self.i2[r] + dpi_exp;
-                    self.spike(r, archive_id, s, ctx);
+            for j in self.runs.of(s.source) {
+                let (t0, mut t) = (self.runs.trace(j), self.runs.trace(j));
+                for r in self.runs.rows(j) {
+                    t = t0;
+                    self.take_compressed(r, s, ctx, h, &mut t);
                 }
+                self.runs.set(j, t);
             }
+        }
+    }
+
+    /// Compressed scheme: row `r`'s window from the group, then the spike (once per unit of
+    /// multiplicity).
+    #[inline]
+    fn take_compressed(
+        &mut self,
+        r: usize,
+        s: &SpikeEvent,
+        ctx: &mut DeliverCtx<'_>,
+        h: f64,
+        t: &mut Trace,
+    ) {
+        let res = ctx.res;
+        let d = self.delay[r] as Step;
+        let tau_delta = self.projections[self.projection[r] as usize]
+            .params
+            .tau_delta;
+        for _ in 0..s.multiplicity {
+            let archives = &mut *ctx.archives;
+            let archive_id = ctx.channel_archive[self.channel[r] as usize];
+            let archive = &mut archives.urbanczik[archive_id as usize];
+            // Sums 1 and 2 are those of τ_syn_ex and τ_syn_in: τ_s follows the weight's sign.
+            let ks = if self.weight[r] > 0.0 { 1 } else { 2 };
+            let w = archive.history.take_compressed(
+                self.group[r] as usize,
+                t.t_last - d,
+                s.stamp - d,
+                h,
+                &mut archives.urbanczik_counters,
+                usize::MAX,
+            );
+            let (x_l, x_s) = (t.x_l, t.x_s);
+            self.i1[r] += x_l * w.s[0] - x_s * w.s[ks];
+            let dpi_exp = x_l * w.t[0] - x_s * w.t[ks];
+            let (tl_ms, ts_ms) = (res.ms(t.t_last), res.ms(s.stamp));
+            self.i2[r] = ((tl_ms - ts_ms) / tau_delta).exp() * self.i2[r] + dpi_exp;
+            self.spike(r, archive_id, s, ctx, t);
         }
     }
 }
@@ -524,13 +633,13 @@ impl SynapseTable for UrbanczikTable {
             (&mut self.weight, "weights"),
             (&mut self.i1, "integrals I1"),
             (&mut self.i2, "integrals I2"),
-            (&mut self.x_l, "traces x_L"),
-            (&mut self.x_s, "traces x_s"),
+            (&mut self.runs.x_l, "traces x_L"),
+            (&mut self.runs.x_s, "traces x_s"),
         ] {
             s.f64_slice(v, what);
         }
         s.each(
-            &mut self.t_last,
+            &mut self.runs.t_last,
             "the urbanczik_synapse spike times",
             |s, x| s.i32(x),
         );
@@ -573,11 +682,14 @@ impl SynapseTable for UrbanczikTable {
             }
             // Event-driven catch-up: only synapses onto archives over the horizon.
             Scheme::Event if catch_up => {
-                for r in 0..self.weight.len() {
-                    let archive = ctx.channel_archive[self.channel[r] as usize];
-                    if ctx.archives.urbanczik[archive as usize].history.catch_up {
-                        self.read_window(r, upto, archive, ctx.archives, ctx.res);
-                        ctx.archives.urbanczik_counters.synapse_calls += 1;
+                for j in 0..self.runs.len() {
+                    let tr = self.runs.trace(j);
+                    for r in self.runs.rows(j) {
+                        let archive = ctx.channel_archive[self.channel[r] as usize];
+                        if ctx.archives.urbanczik[archive as usize].history.catch_up {
+                            self.read_window(r, upto, archive, ctx.archives, ctx.res, tr);
+                            ctx.archives.urbanczik_counters.synapse_calls += 1;
+                        }
                     }
                 }
             }
