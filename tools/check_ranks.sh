@@ -17,7 +17,7 @@ trap 'rm -rf "$TMP"' EXIT
 fail=0
 runs=0
 for model in ${CHECK_RANKS_MODELS:-examples/*.toml tests/nest_cases/*.toml}; do
-    for scheme in event compressed time; do
+    for scheme in event compressed time auto; do
         name="$(basename "$model" .toml)-$scheme"
         ref="$TMP/$name-ref"
         "$BIN" run "$model" --out "$ref" --scheme "$scheme" --threads 1 --quiet >/dev/null 2>&1

@@ -16,7 +16,7 @@ trap 'rm -rf "$TMP"' EXIT
 fail=0
 runs=0
 for model in ${CHECK_THREADS_MODELS:-examples/*.toml tests/nest_cases/*.toml}; do
-    for scheme in event compressed time; do
+    for scheme in event compressed time auto; do
         name="$(basename "$model" .toml)-$scheme"
         for t in 1 2 3 4; do
             out="$TMP/$name-t$t"

@@ -33,11 +33,12 @@ def test_set_get_kernel_status_and_module_get_set():
 
 
 def test_scheme_is_a_kernel_key():
-    assert nest.scheme == "event"
-    for s in ("time", "compressed", "event"):
+    # "auto" by default: per projection, the scheme the cost model picks (docs/SCHEMES.md).
+    assert nest.scheme == "auto"
+    for s in ("time", "compressed", "event", "auto"):
         nest.scheme = s
         assert nest.GetKernelStatus("scheme") == s
-    with pytest.raises(nest.NESTErrors.BadProperty):
+    with pytest.raises(nest.NESTErrors.BadProperty, match="auto, event, compressed, time"):
         nest.scheme = "bogus"
 
 

@@ -11,10 +11,10 @@ import pytest
 
 import evplast as nest
 
-SCHEMES = ["event", "time", "compressed"]
+SCHEMES = ["event", "time", "compressed", "auto"]
 
 
-def clopath_net(scheme, seed=3):
+def clopath_net(scheme, seed=3, recurrent_scheme=None):
     nest.ResetKernel()
     nest.scheme = scheme
     nest.rng_seed = seed
@@ -27,8 +27,10 @@ def clopath_net(scheme, seed=3):
     nest.CopyModel("clopath_synapse", "cl_rec", {"weight_recorder": wr})
     nest.Connect(pg, prt, "one_to_one")
     nest.Connect(prt, nrn, syn_spec={"synapse_model": "cl_rec", "weight": nest.random.uniform(2.0, 8.0), "delay": 1.0})
-    nest.Connect(nrn, nrn, {"rule": "all_to_all", "allow_autapses": False},
-                 {"synapse_model": "clopath_synapse", "weight": 1.0, "delay": 2.0})
+    rec = {"synapse_model": "clopath_synapse", "weight": 1.0, "delay": 2.0}
+    if recurrent_scheme:
+        rec["scheme"] = recurrent_scheme
+    nest.Connect(nrn, nrn, {"rule": "all_to_all", "allow_autapses": False}, rec)
     nest.Connect(prt, sr[0])
     nest.Connect(nrn, sr[1])
     nest.Connect(mm, nrn)
@@ -116,6 +118,30 @@ def test_schemes_agree(net):
         else:
             np.testing.assert_array_equal(ref["sr0.times"], o["sr0.times"])
             np.testing.assert_allclose(ref["weight"], o["weight"], rtol=1e-9)
+
+
+@pytest.mark.parametrize("kernel,recurrent", [("event", "compressed"), ("compressed", "time"), ("time", "event")])
+def test_a_connect_call_s_own_scheme_shares_the_neurons_with_others(kernel, recurrent):
+    # Feed-forward and recurrent synapses onto the same neurons in different schemes: the
+    # weights of one scheme throughout, to rounding (docs/SCHEMES.md).
+    h = clopath_net("event")
+    nest.Simulate(300.0)
+    ref = outcome(h)
+    h = clopath_net(kernel, recurrent_scheme=recurrent)
+    nest.Simulate(300.0)
+    o = outcome(h)
+    np.testing.assert_array_equal(ref["sr1.times"], o["sr1.times"])
+    np.testing.assert_allclose(ref["weight"], o["weight"], rtol=1e-9)
+
+
+def test_a_connect_call_s_scheme_is_checked():
+    nest.ResetKernel()
+    prt = nest.Create("parrot_neuron", 2)
+    nrn = nest.Create("aeif_psc_delta_clopath")
+    with pytest.raises(nest.NESTErrors.BadProperty, match="not a scheme"):
+        nest.Connect(prt, nrn, syn_spec={"synapse_model": "clopath_synapse", "scheme": "fastest"})
+    with pytest.raises(nest.NESTErrors.BadProperty, match="no update scheme"):
+        nest.Connect(prt, nrn, syn_spec={"scheme": "event"})
 
 
 def test_new_spike_times_between_runs():

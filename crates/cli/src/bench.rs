@@ -50,7 +50,8 @@ pub struct BenchArgs {
     /// Synaptic delay of the plastic synapses (ms).
     #[arg(long, default_value_t = 1.0)]
     pub delay: f64,
-    /// Update schemes to run, comma-separated (time, event, compressed).
+    /// Update schemes to run, comma-separated (event, compressed, time, and auto: the
+    /// scheme the cost model picks, reported as `chosen`).
     #[arg(long, default_value = "event,compressed,time", value_delimiter = ',')]
     pub schemes: Vec<String>,
     /// Thread counts to run each scheme with, comma-separated (strong scaling); the runs'
