@@ -754,6 +754,30 @@ fn check(model: &Path) -> Result<()> {
         c.resolution.ms(s.min_delay),
         c.resolution.ms(s.max_delay)
     )?;
+    if !s.schemes.is_empty() {
+        writeln!(
+            o,
+            "update schemes (docs/SCHEMES.md), predicted simulate time per simulated second:"
+        )?;
+    }
+    for ch in &s.schemes {
+        let [ev, co, ti] = ch.predicted_s;
+        writeln!(
+            o,
+            "  [[connect]] #{} {}: {} synapses, in-degree {:.1}, sources at {:.3} Hz ({}) -> {} ({}; event {:.3} s, compressed {:.3} s, time {:.3} s)",
+            ch.tag + 1,
+            ch.synapse_model,
+            ch.synapses,
+            ch.in_degree,
+            ch.rate_hz,
+            if ch.rate_known { "from generators" } else { "assumed" },
+            ch.scheme.as_str(),
+            if ch.chosen { "auto" } else { "as set" },
+            ev,
+            co,
+            ti
+        )?;
+    }
     // Estimated from the counts; the connections were validated, not stored.
     let available = match available {
         Some(a) => format!(

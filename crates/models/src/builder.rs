@@ -247,6 +247,9 @@ struct BlockSpec {
     delayed_u_bars: u64,
     /// Some plastic synapse targets a node of this block (so its nodes may get archives).
     plastic_in: bool,
+    /// The summed rates (Hz) of the generators connected to this block's nodes (for the cost
+    /// model of `auto`: parrots repeat them).
+    rate_in: f64,
 }
 
 /// Collects nodes and connections (NEST's `Create` and `Connect`), then builds.
@@ -326,6 +329,8 @@ pub struct Summary {
     pub min_delay: Step,
     pub max_delay: Step,
     pub memory: memory::MemoryEstimate,
+    /// Every plastic projection's scheme (as `auto` would choose it now) and its predictions.
+    pub schemes: Vec<SchemeChoice>,
 }
 
 /// A built network plus what output needs to know about it.
@@ -432,6 +437,7 @@ impl NetworkBuilder {
             min_delay,
             max_delay,
             memory: self.memory_estimate(),
+            schemes: self.scheme_choices(),
         }
     }
 
@@ -514,6 +520,7 @@ impl NetworkBuilder {
             given_bytes,
             delayed_u_bars,
             plastic_in: false,
+            rate_in: 0.0,
         });
         Ok(NodeId(first))
     }
@@ -614,43 +621,45 @@ impl NetworkBuilder {
         Ok(())
     }
 
-    /// The mean rate (Hz) of block `b`'s spikes where a generator fixes it: a Poisson or spike
-    /// generator, or parrot neurons repeating Poisson generators.
-    fn block_rate(&self, b: usize) -> Option<f64> {
-        let blk = &self.blocks[b];
-        let n = blk.params.len() as f64;
-        let mean_rate = |p: &NodeParams| match p {
+    /// The mean rate (Hz) of a generator's spikes: a Poisson generator's rates, a spike
+    /// generator's spikes over their span (`None` for other nodes).
+    fn generator_rate(&self, id: NodeId) -> Option<f64> {
+        let b = &self.blocks[self.node_block[id.0 as usize] as usize];
+        match &b.params[(id.0 - b.first) as usize] {
             NodeParams::PoissonGenerator(g) if !g.rates.is_empty() => {
                 Some(g.rates.iter().sum::<f64>() / g.rates.len() as f64)
             }
+            NodeParams::PoissonGenerator(_) => Some(0.0),
             NodeParams::SpikeGenerator(g) => {
-                let (first, last) = (g.stamps.first()?, g.stamps.last()?);
+                let (Some(first), Some(last)) = (g.stamps.first(), g.stamps.last()) else {
+                    return Some(0.0);
+                };
                 let span = ((last - first) as f64 * self.res.h()).max(1.0) / 1000.0;
-                Some(g.multiplicities.iter().map(|&m| m as f64).sum::<f64>() / span)
+                // Multiplicities are stored only where given (else 1 each).
+                let n = if g.multiplicities.is_empty() {
+                    g.stamps.len() as f64
+                } else {
+                    g.multiplicities.iter().map(|&m| m as f64).sum::<f64>()
+                };
+                Some(n / span)
             }
             _ => None,
-        };
+        }
+    }
+
+    /// The mean rate (Hz) of block `b`'s spikes where generators fix it: generators, or
+    /// parrot neurons repeating generators.
+    fn block_rate(&self, b: usize) -> Option<f64> {
+        let blk = &self.blocks[b];
+        let n = blk.params.len() as f64;
         match blk.model.name {
             "poisson_generator" | "inhomogeneous_poisson_generator" | "spike_generator" => Some(
-                blk.params
-                    .iter()
-                    .map(|p| mean_rate(p).unwrap_or(0.0))
+                (0..blk.params.len() as u32)
+                    .filter_map(|i| self.generator_rate(NodeId(blk.first + i)))
                     .sum::<f64>()
                     / n,
             ),
-            "parrot_neuron" => {
-                let (lo, hi) = (blk.first, blk.first + blk.params.len() as u32);
-                let mut sum = 0.0;
-                let mut any = false;
-                for c in self.conns.iter().filter(|c| (lo..hi).contains(&c.target.0)) {
-                    let sb = &self.blocks[self.node_block[c.source.0 as usize] as usize];
-                    if let Some(r) = mean_rate(&sb.params[(c.source.0 - sb.first) as usize]) {
-                        sum += r;
-                        any = true;
-                    }
-                }
-                any.then_some(sum / n)
-            }
+            "parrot_neuron" if blk.rate_in > 0.0 => Some(blk.rate_in / n),
             _ => None,
         }
     }
@@ -848,6 +857,12 @@ impl NetworkBuilder {
             };
             self.min_delay = self.min_delay.min(delay);
             self.max_delay = self.max_delay.max(delay);
+            if src.kind == ModelKind::Generator && tgt.name == "parrot_neuron" {
+                if let Some(r) = self.generator_rate(c.source) {
+                    let b = self.node_block[c.target.0 as usize] as usize;
+                    self.blocks[b].rate_in += r;
+                }
+            }
             if let Some(d) = self.dump.as_mut().filter(|_| !self.validate_only) {
                 d.push(conn);
             }
