@@ -43,6 +43,17 @@ def ein(a):
     return math.log(a) + GAMMA
 
 
+def features(rule, scheme, K, rate, h_ms):
+    """The cost model's terms per target and simulated second: synapse calls at spikes,
+    weight-change computations, history manipulations, and (time-driven only) synapse updates
+    per step."""
+    M, C, H = counts(rule, scheme, K, rate, h_ms, 0)
+    steps = 1000.0 / h_ms
+    if scheme == "time":
+        return K * rate, C, H, K * steps
+    return M, C, H, 0.0
+
+
 def counts(rule, scheme, K, rate, h_ms, min_delay_steps):
     """Predicted (M, C, H) per target and simulated second."""
     steps = 1000.0 / h_ms
@@ -91,12 +102,11 @@ def main():
                 r = first[k]
                 n, t = int(r["N"]), float(r["T_s"])
                 h = float(r["resolution_ms"] or 0.1)
-                md = round(float(r["delay_ms"]) / h)
-                X.append(counts(rule, scheme, k[2], k[3], h, md))
+                X.append(features(rule, scheme, k[2], k[3], h))
                 y.append((med[k] - med[(rule, "static") + k[2:]]) / n / t)
             c = nnls(np.array(X), np.array(y))
             coef[(rule, scheme)] = c
-            print(f"{rule:9} {scheme:10} ns per M, C, H: " + ", ".join(f"{v * 1e9:.3f}" for v in c))
+            print(f"{rule:9} {scheme:10} ns per M, C, H, S: " + ", ".join(f"{v * 1e9:.3f}" for v in c))
     print()
     wrong = 0
     for k in sorted(med):
@@ -107,7 +117,7 @@ def main():
         pts = {s: v for s, v in pts.items() if v is not None}
         r = first[k]
         h = float(r["resolution_ms"] or 0.1)
-        pred = {s: float(np.dot(coef[(rule, s)], counts(rule, s, k[2], k[3], h, 0))) for s in pts}
+        pred = {s: float(np.dot(coef[(rule, s)], features(rule, s, k[2], k[3], h))) for s in pts}
         ev = pred.pop("event")
         pick = min(pred, key=pred.get)
         if pred[pick] >= MARGIN * ev:

@@ -99,6 +99,12 @@ def sweep_points(name, quick, N, rules=("clopath", "urbanczik"), k_values=None):
             rates = [5, 20] if quick else [2, 10, 40]
             ds = [1] if quick else [1, 10]
             pts += [cfg(rule, N, K, r, T0, d) for d in ds for K in Ks for r in rates]
+        elif name == "gridhi":
+            # High input rates, where Table 1 puts the time-driven scheme's turn.
+            Ks = [50] if quick else [100, K0[rule]]
+            rates = [100] if quick else [100, 200, 400]
+            ds = [1] if quick else [1, 10]
+            pts += [cfg(rule, N, K, r, T0, d) for d in ds for K in Ks for r in rates]
         else:
             raise SystemExit(f"unknown sweep {name}")
     return pts
@@ -719,7 +725,7 @@ def run_sweeps(a, runner, N, t0):
         jobs = []
         for c in pts_cfg:
             schemes = [s for s in SCHEMES if s != "time" or time_ok(a, c)]
-            if name == "grid":
+            if name in ("grid", "gridhi"):
                 schemes.append("auto")
             jobs.append((c, schemes, a.with_nest and nest_ok(a, c), False,
                          a.with_brian2 and c[0] == "clopath" and c[2] <= a.brian2_max_K))
@@ -730,9 +736,9 @@ def run_sweeps(a, runner, N, t0):
         agg = aggregate(rows)
         pts = point_table(agg)
         write_csv(os.path.join(a.out, fname + "_points.csv"), pts, list(pts[0].keys()) if pts else [])
-        files = plots(a.out, fname, pts, name) if name != "grid" else []
+        files = plots(a.out, fname, pts, name) if name not in ("grid", "gridhi") else []
         extra = ""
-        if name == "grid":
+        if name in ("grid", "gridhi"):
             extra = "## Which scheme wins where (rule × K × rate)\n\n" + winners_md(pts) + "\n"
         if name == "K":
             lo, hi = (50, 200) if a.quick else (500, 2000)

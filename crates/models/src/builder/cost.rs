@@ -5,7 +5,8 @@
 //! `rate` costs `a·M + b·C + c·H` in each scheme, where M (synapse calls), C (weight-change
 //! computations) and H (history entry manipulations) are Table 1 of Stapmanns et al. (2021)
 //! written with this code's counters, and `a, b, c` are per-operation costs fitted to the
-//! winner grid (`tools/bench/fit_cost.py`, [`COSTS`]):
+//! winner grids (`tools/bench/fit_cost.py`, [`COSTS`]); the time-driven scheme's calls are
+//! costed apart: `a` per call at a spike, `e` per synapse and step (S = K/h):
 //!
 //! - event: M = Kν, C = Kρ, H = ρ (ρ: archive entries per second);
 //! - time-driven: M = Kν + K/h, C = Kρ, H = ρ;
@@ -37,21 +38,22 @@ pub const ASSUMED_RATE_HZ: f64 = 10.0;
 /// the model's error: `auto` should never be slower than `event`).
 pub const MARGIN: f64 = 0.95;
 
-/// Fitted per-operation costs (seconds per M, C, H), by rule, in the order event, compressed,
-/// time (`tools/bench/fit_cost.py docs/perf/grid12_grid.csv docs/perf/grid12auto_grid.csv`:
-/// two grids, 6 repetitions per point).
-const COSTS: [[[f64; 3]; 3]; 2] = [
+/// Fitted per-operation costs (seconds per M at spikes, C, H, and S: per synapse and step in
+/// the time-driven scheme), by rule, in the order event, compressed, time
+/// (`tools/bench/fit_cost.py` on `docs/perf/grid12_grid.csv`, `grid12auto_grid.csv`,
+/// `grid12auto2_grid.csv` and `gridhi_gridhi.csv`: 60 points, 3–9 repetitions each).
+const COSTS: [[[f64; 4]; 3]; 2] = [
     // Clopath
     [
-        [127.320e-9, 0.109e-9, 85.432e-9],
-        [179.503e-9, 76.444e-9, 0.068e-9],
-        [1.119e-9, 0.0, 83.211e-9],
+        [21.847e-9, 0.596e-9, 118.794e-9, 0.0],
+        [74.087e-9, 142.970e-9, 0.452e-9, 0.0],
+        [0.0, 0.355e-9, 289.609e-9, 1.014e-9],
     ],
     // Urbanczik–Senn
     [
-        [316.549e-9, 1.754e-9, 46.022e-9],
-        [274.130e-9, 0.0, 3.891e-9],
-        [0.0, 10.016e-9, 0.0],
+        [144.170e-9, 2.073e-9, 0.0, 0.0],
+        [146.111e-9, 0.0, 4.347e-9, 0.0],
+        [84.376e-9, 4.845e-9, 0.0, 4.845e-9],
     ],
 ];
 
@@ -148,9 +150,15 @@ impl Load {
             Rule::Urbanczik => 1,
         };
         let s = SCHEMES.iter().position(|&x| x == scheme).unwrap_or(0);
-        let [a, b, c] = COSTS[r][s];
+        let [a, b, c, e] = COSTS[r][s];
         let n = self.counts(scheme);
-        a * n.m + b * n.c + c * n.h
+        // The time-driven scheme's M holds its per-step updates S = K/h besides the calls at
+        // spikes; they are costed apart.
+        let steps = match scheme {
+            Scheme::Time => self.in_degree * 1000.0 / self.h_ms,
+            _ => 0.0,
+        };
+        a * (n.m - steps) + b * n.c + c * n.h + e * steps
     }
 
     /// The scheme predicted cheapest (`event` unless another is below [`MARGIN`] of it).
