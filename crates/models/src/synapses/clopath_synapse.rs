@@ -839,15 +839,11 @@ impl SynapseTable for ClopathTable {
     }
 
     fn advance(&mut self, upto: Step, time: bool, catch_up: bool, ctx: &mut DeliverCtx<'_>) {
-        match self.scheme {
-            Scheme::Compressed => {}
-            Scheme::Time => {
-                if time {
-                    self.advance_time(upto, ctx);
-                }
-            }
+        match super::Advance::of(self.scheme, time, catch_up) {
+            super::Advance::Nothing => {}
+            super::Advance::Time => self.advance_time(upto, ctx),
             // Event-driven catch-up: only synapses onto archives over the horizon.
-            Scheme::Event if catch_up => {
+            super::Advance::CatchUp => {
                 for j in 0..self.runs.len() {
                     let tl = self.runs.t_last[j] as Step;
                     for r in self.runs.rows(j) {
@@ -859,7 +855,6 @@ impl SynapseTable for ClopathTable {
                     }
                 }
             }
-            Scheme::Event => {}
         }
     }
 

@@ -126,6 +126,28 @@ impl RunIndex {
     }
 }
 
+/// What a plastic table does in a slice's advance stage (`SynapseTable::advance`), by its
+/// scheme: a time-driven table advances every synapse at slice origins on the `min_delay`
+/// grid (`time`); an event-driven one catches up the synapses onto archives over the horizon
+/// when there are any (`catch_up`); a compressed one nothing (the archive folds its groups).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Advance {
+    Nothing,
+    Time,
+    CatchUp,
+}
+
+impl Advance {
+    pub(crate) fn of(scheme: evplast_kernel::archive::Scheme, time: bool, catch_up: bool) -> Self {
+        use evplast_kernel::archive::Scheme;
+        match scheme {
+            Scheme::Time if time => Advance::Time,
+            Scheme::Event if catch_up => Advance::CatchUp,
+            _ => Advance::Nothing,
+        }
+    }
+}
+
 /// Connection `row` of a table of `n`, or the error a front end passes on.
 pub fn check_row(model: &str, row: usize, n: usize) -> Result<(), BuildError> {
     if row < n {

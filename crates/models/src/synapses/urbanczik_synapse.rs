@@ -673,15 +673,11 @@ impl SynapseTable for UrbanczikTable {
     }
 
     fn advance(&mut self, upto: Step, time: bool, catch_up: bool, ctx: &mut DeliverCtx<'_>) {
-        match self.scheme {
-            Scheme::Compressed => {}
-            Scheme::Time => {
-                if time {
-                    self.advance_time(upto, ctx);
-                }
-            }
+        match super::Advance::of(self.scheme, time, catch_up) {
+            super::Advance::Nothing => {}
+            super::Advance::Time => self.advance_time(upto, ctx),
             // Event-driven catch-up: only synapses onto archives over the horizon.
-            Scheme::Event if catch_up => {
+            super::Advance::CatchUp => {
                 for j in 0..self.runs.len() {
                     let tr = self.runs.trace(j);
                     for r in self.runs.rows(j) {
@@ -693,7 +689,6 @@ impl SynapseTable for UrbanczikTable {
                     }
                 }
             }
-            Scheme::Event => {}
         }
     }
 
