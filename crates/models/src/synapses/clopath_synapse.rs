@@ -674,14 +674,10 @@ impl TimeGroups {
         projection_decay: &[u16],
     ) -> Result<Self, KernelError> {
         const WHAT: &str = "the clopath_synapse time-driven groups";
-        let n = channel.len();
-        let mut g = Self::default();
-        try_reserve(&mut g.members, n, WHAT)?;
-        for j in 0..runs.len() {
-            for r in runs.rows(j) {
-                g.members.push((r as u32, j as u32));
-            }
-        }
+        let mut g = Self {
+            members: runs.rows_with_runs(channel.len(), WHAT)?,
+            ..Self::default()
+        };
         let key = |(r, _): (u32, u32)| {
             let r = r as usize;
             (

@@ -118,6 +118,21 @@ impl RunIndex {
         self.end.len()
     }
 
+    /// (row, run) of every row, in row order (`n` rows), for grouping rows by the window they
+    /// read while keeping each row's run at hand.
+    pub(crate) fn rows_with_runs(
+        &self,
+        n: usize,
+        what: &'static str,
+    ) -> Result<Vec<(u32, u32)>, evplast_kernel::KernelError> {
+        let mut out = Vec::new();
+        evplast_kernel::limits::try_reserve(&mut out, n, what)?;
+        for j in 0..self.len() {
+            out.extend(self.rows(j).map(|r| (r as u32, j as u32)));
+        }
+        Ok(out)
+    }
+
     /// The run of row `r` (of source `source`).
     pub(crate) fn run_of(&self, source: evplast_kernel::NodeId, r: usize) -> usize {
         let runs = self.of(source);

@@ -174,14 +174,10 @@ impl TimeGroups {
         projections: &[Projection],
     ) -> Result<Self, KernelError> {
         const WHAT: &str = "the urbanczik_synapse time-driven groups";
-        let n = channel.len();
-        let mut g = Self::default();
-        try_reserve(&mut g.rows, n, WHAT)?;
-        for j in 0..runs.len() {
-            for r in runs.rows(j) {
-                g.rows.push((r as u32, j as u32));
-            }
-        }
+        let mut g = Self {
+            rows: runs.rows_with_runs(channel.len(), WHAT)?,
+            ..Self::default()
+        };
         let key = |(r, _): (u32, u32)| {
             let r = r as usize;
             let td = projections[projection[r] as usize].params.tau_delta;
