@@ -304,8 +304,7 @@ fn run_one(
             sim.schemes.iter().map(|c| c.scheme.as_str()).collect::<Vec<_>>().join("+")
         },
         "predicted_s": sim.schemes.iter().map(|c| {
-            let i = cost::SCHEMES.iter().position(|&x| x == c.scheme).unwrap_or(0);
-            c.predicted_s[i] * a.t
+            c.predicted_s[cost::index(c.scheme)] * a.t
         }).sum::<f64>(),
         "N": a.n, "K": a.k, "M_inputs": m, "rate_hz": a.rate, "T_s": a.t, "delay_ms": a.delay,
         "n_plastic_syn": n_syn,

@@ -300,11 +300,6 @@ const URBANCZIK: usize = 2;
 /// Static synapses whose projection names a weight_recorder.
 const STATIC_RECORDED: usize = 3;
 
-/// A scheme's position in [`cost::SCHEMES`].
-fn scheme_index(s: Scheme) -> usize {
-    cost::SCHEMES.iter().position(|&x| x == s).unwrap_or(0)
-}
-
 /// Where a node's connections and recordings ended up, for output.
 #[derive(Debug, Default)]
 pub struct RecorderIndex {
@@ -1812,7 +1807,7 @@ impl NetworkBuilder {
             }
             // One table per scheme used (in the order event, compressed, time).
             for (part, scheme) in clop
-                .split_by(|p| scheme_index(scheme_of[CLOPATH][p]), 3)?
+                .split_by(|p| cost::index(scheme_of[CLOPATH][p]), 3)?
                 .into_iter()
                 .zip(cost::SCHEMES)
             {
@@ -1849,7 +1844,7 @@ impl NetworkBuilder {
             };
             let synapses = &mut net.shards[k].synapses;
             for (part, scheme) in urb
-                .split_by(|p| scheme_index(scheme_of[URBANCZIK][p]), 3)?
+                .split_by(|p| cost::index(scheme_of[URBANCZIK][p]), 3)?
                 .into_iter()
                 .zip(cost::SCHEMES)
             {

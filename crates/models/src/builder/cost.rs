@@ -60,6 +60,15 @@ const COSTS: [[[f64; 4]; 3]; 2] = [
 /// The schemes in the order of [`COSTS`].
 pub const SCHEMES: [Scheme; 3] = [Scheme::Event, Scheme::Compressed, Scheme::Time];
 
+/// A scheme's position in [`SCHEMES`] (and in the per-scheme arrays of predictions).
+pub fn index(scheme: Scheme) -> usize {
+    match scheme {
+        Scheme::Event => 0,
+        Scheme::Compressed => 1,
+        Scheme::Time => 2,
+    }
+}
+
 /// What the model knows of a projection at build time.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Load {
@@ -149,8 +158,7 @@ impl Load {
             Rule::Clopath => 0,
             Rule::Urbanczik => 1,
         };
-        let s = SCHEMES.iter().position(|&x| x == scheme).unwrap_or(0);
-        let [a, b, c, e] = COSTS[r][s];
+        let [a, b, c, e] = COSTS[r][index(scheme)];
         let n = self.counts(scheme);
         // The time-driven scheme's M holds its per-step updates S = K/h besides the calls at
         // spikes; they are costed apart.
