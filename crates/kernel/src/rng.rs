@@ -27,4 +27,6 @@ pub mod domain {
     pub const SYNAPSE_PARAMS: u64 = 4;
     /// Random values given to `SetStatus` (keyed by node and call).
     pub const SET_STATUS: u64 = 5;
+    /// `pp_cond_exp_mc_urbanczik`'s dendritic spikes (spike–spike signal), keyed by node id.
+    pub const DENDRITE_SPIKES: u64 = 6;
 }

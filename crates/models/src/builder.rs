@@ -1654,10 +1654,15 @@ impl NetworkBuilder {
                             NodeParams::Pp(x) => Some(&**x),
                             _ => None,
                         })?;
-                        // Each neuron's spikes come from its own stream: independent of threads.
+                        // Each neuron's spikes come from its own stream: independent of threads;
+                        // its dendrite's (spike–spike signal) from another, keyed alike.
                         let rngs = (lo..hi)
                             .map(|id| {
-                                rng::stream(seed, domain::DYNAMICS, (id as u64) << 32 | 0xFFFF_FFFF)
+                                let key = (id as u64) << 32 | 0xFFFF_FFFF;
+                                (
+                                    rng::stream(seed, domain::DYNAMICS, key),
+                                    rng::stream(seed, domain::DENDRITE_SPIKES, id as u64),
+                                )
                             })
                             .collect();
                         Box::new(PpCondExpMcUrbanczik::new(&ps, block()?, self.res, rngs)?)

@@ -88,6 +88,23 @@ impl ParamType for String {
     }
 }
 
+/// `pp_cond_exp_mc_urbanczik`'s `learning_signal` (docs/URBANCZIK.md).
+impl ParamType for evplast_kernel::archive::urbanczik::LearningSignal {
+    fn from_value(v: &ParamValue) -> Result<Self, &'static str> {
+        const VALID: &str = "expected one of \"spike_rate\", \"rate_rate\", \"spike_spike\"";
+        match v {
+            ParamValue::Str(s) => Self::from_name(s).ok_or(VALID),
+            _ => Err(VALID),
+        }
+    }
+    fn show(&self) -> String {
+        format!("{:?}", self.as_str())
+    }
+    fn value(&self) -> ParamValue {
+        ParamValue::Str(self.as_str().to_string())
+    }
+}
+
 impl ParamType for bool {
     fn from_value(v: &ParamValue) -> Result<Self, &'static str> {
         match v {

@@ -9,6 +9,14 @@
 //! φ(u) = φ_max / (1 + k·exp(β(θ − u)))                         (rate, 1/ms)
 //! h(u) = 15 β / (1 + exp(−β(θ − u)) / k)                       (15 × d ln φ/du, as NEST)
 //! ```
+//! That is the **spike–rate** learning signal (NEST's). Two more, from the authors' branches of
+//! Stapmanns et al. (2021) (`us_rr`, `us_spsp` of jstapmanns/nest-simulator; docs/URBANCZIK.md):
+//! ```text
+//! rate–rate:    dPI = (φ(U) − φ(V*_W))·h · h(V*_W)          U: the somatic potential
+//! spike–spike:  dPI = (n − n_d) · h(V*_W), archived only where n ≠ n_d
+//! ```
+//! with `n_d` dendritic spikes drawn like the soma's from φ(V_d) (the neuron draws them). The
+//! spike–spike history is sparse: a step without an entry adds nothing to any sum.
 //! It also carries the dendrite's constants the synapse needs (`C_m`, `g_L`, `τ_syn`).
 
 use super::{RuleCounters, SchemeHistory};
@@ -41,6 +49,37 @@ impl RateFunction {
     }
 }
 
+/// What the dendritic archive stores per step (module docs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LearningSignal {
+    /// NEST's: somatic spikes against the dendritic prediction's rate (dense).
+    #[default]
+    SpikeRate,
+    /// The somatic rate against the dendritic prediction's rate (dense, no spike noise).
+    RateRate,
+    /// Somatic spikes against sampled dendritic spikes (sparse).
+    SpikeSpike,
+}
+
+impl LearningSignal {
+    /// Every signal, in the order of [`LearningSignal::NAMES`].
+    pub const ALL: [Self; 3] = [Self::SpikeRate, Self::RateRate, Self::SpikeSpike];
+    /// The names users give (`learning_signal = "…"`).
+    pub const NAMES: [&'static str; 3] = ["spike_rate", "rate_rate", "spike_spike"];
+
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// The signal named `name`, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| Self::ALL[i])
+    }
+}
+
 /// What the archive needs from its neuron, fixed at build time.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct UrbanczikRule {
@@ -54,6 +93,7 @@ pub struct UrbanczikRule {
     pub g_l_dend: f64,
     pub tau_syn_ex_dend: f64,
     pub tau_syn_in_dend: f64,
+    pub signal: LearningSignal,
 }
 
 impl UrbanczikRule {
@@ -70,10 +110,32 @@ impl UrbanczikRule {
         (n as f64 - self.rate.phi(v) * h) * self.rate.h(v)
     }
 
+    /// The per-step value of the rate–rate signal: somatic potential `v_soma`.
+    #[inline]
+    pub fn dpi_rate_rate(&self, v_dend: f64, v_soma: f64, h: f64) -> f64 {
+        let v = self.v_w_star(v_dend);
+        (self.rate.phi(v_soma) - self.rate.phi(v)) * h * self.rate.h(v)
+    }
+
+    /// The value of the spike–spike signal for `n` somatic and `n_dend` dendritic spikes.
+    #[inline]
+    pub fn dpi_spike_spike(&self, v_dend: f64, n: u32, n_dend: u32) -> f64 {
+        (f64::from(n) - f64::from(n_dend)) * self.rate.h(self.v_w_star(v_dend))
+    }
+
     /// The dendrite's membrane time constant τ_L = C_m/g_L.
     pub fn tau_l(&self) -> f64 {
         self.c_m_dend / self.g_l_dend
     }
+}
+
+/// What a neuron hands its archive at the end of a step.
+#[derive(Clone, Copy, Debug)]
+pub struct StepSignal {
+    pub v_dend: f64,
+    pub v_soma: f64,
+    pub n_soma: u32,
+    pub n_dend: u32,
 }
 
 /// The archive of one neuron.
@@ -93,11 +155,22 @@ impl UrbanczikArchive {
         }
     }
 
-    /// Archives step `stamp`: dendritic potential and somatic spike count.
+    /// Archives step `stamp` by the rule's signal: the potentials of dendrite and soma, the
+    /// somatic spike count and the dendritic one (spike–spike only; 0 otherwise). Spike–spike
+    /// archives nothing where the counts are equal.
     #[inline]
-    pub fn write(&mut self, stamp: Step, h: f64, v_dend: f64, n_spikes: u32, c: &mut RuleCounters) {
-        self.history
-            .push(stamp, self.rule.dpi(v_dend, n_spikes, h), c);
+    pub fn write(&mut self, stamp: Step, h: f64, s: StepSignal, c: &mut RuleCounters) {
+        let value = match self.rule.signal {
+            LearningSignal::SpikeRate => self.rule.dpi(s.v_dend, s.n_soma, h),
+            LearningSignal::RateRate => self.rule.dpi_rate_rate(s.v_dend, s.v_soma, h),
+            LearningSignal::SpikeSpike => {
+                if s.n_soma == s.n_dend {
+                    return;
+                }
+                self.rule.dpi_spike_spike(s.v_dend, s.n_soma, s.n_dend)
+            }
+        };
+        self.history.push(stamp, value, c);
     }
 }
 
@@ -126,6 +199,7 @@ mod tests {
             g_l_dend: 30.0,
             tau_syn_ex_dend: 3.0,
             tau_syn_in_dend: 3.0,
+            signal: LearningSignal::SpikeRate,
         }
     }
 
@@ -152,5 +226,37 @@ mod tests {
         let expected = (1.0 - r.rate.phi(-70.0) * 0.1) * r.rate.h(-70.0);
         assert_eq!(r.dpi(-70.0, 1, 0.1), expected);
         assert_eq!(r.tau_l(), 10.0);
+    }
+
+    #[test]
+    fn each_signal_archives_its_value_and_spike_spike_only_where_counts_differ() {
+        let h = 0.1;
+        let mut c = RuleCounters::default();
+        let step = |v_dend, v_soma, n_soma, n_dend| StepSignal {
+            v_dend,
+            v_soma,
+            n_soma,
+            n_dend,
+        };
+        let (vd, vs) = (-58.0, -52.0);
+        let r = rule();
+        let v = r.v_w_star(vd);
+        let want = [
+            (1.0 - r.rate.phi(v) * h) * r.rate.h(v),
+            (r.rate.phi(vs) - r.rate.phi(v)) * h * r.rate.h(v),
+            -r.rate.h(v),
+        ];
+        for (signal, want) in LearningSignal::ALL.into_iter().zip(want) {
+            let mut a = UrbanczikArchive::new(UrbanczikRule { signal, ..r }, 1);
+            a.write(1, h, step(vd, vs, 1, 1), &mut c);
+            a.write(2, h, step(vd, vs, 0, 1), &mut c);
+            let mut seen = Vec::new();
+            a.history.read(0, 2, |s, x| seen.push((s, x)));
+            let dense = signal != LearningSignal::SpikeSpike;
+            assert_eq!(seen.len(), if dense { 2 } else { 1 }, "{signal:?}");
+            assert_eq!(seen.last(), Some(&(2, want)), "{signal:?}");
+            assert_eq!(LearningSignal::from_name(signal.as_str()), Some(signal));
+        }
+        assert_eq!(LearningSignal::from_name("spike"), None);
     }
 }

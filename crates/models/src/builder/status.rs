@@ -32,7 +32,10 @@ pub fn status_of_params(
             &[*x],
             block()?,
             res,
-            vec![rng::stream(1, domain::DYNAMICS, 0)],
+            vec![(
+                rng::stream(1, domain::DYNAMICS, 0),
+                rng::stream(1, domain::DENDRITE_SPIKES, 0),
+            )],
         )?),
         NodeParams::SpikeGenerator(x) => Box::new(SpikeGenerator::new(NodeId(1), vec![x])),
         NodeParams::PoissonGenerator(x) => Box::new(PoissonGenerator::new(

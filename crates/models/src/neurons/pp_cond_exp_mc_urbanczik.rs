@@ -33,7 +33,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Poisson};
 
-use evplast_kernel::archive::urbanczik::{RateFunction, UrbanczikRule};
+use evplast_kernel::archive::urbanczik::{LearningSignal, RateFunction, StepSignal, UrbanczikRule};
 use evplast_kernel::inputs::ChannelKind;
 use evplast_kernel::network::{Population, SliceCtx, SpikeEvent, StatusCtx};
 use evplast_kernel::record::MultimeterData;
@@ -62,6 +62,8 @@ nest_params! {
         theta: f64 = -55.0, "theta", "mV", "threshold of the rate function";
         g_sp: f64 = 600.0, "g_sp", "nS", "dendrite-to-soma coupling";
         g_ps: f64 = 0.0, "g_ps", "nS", "soma-to-dendrite coupling";
+        learning_signal: LearningSignal = LearningSignal::SpikeRate, "learning_signal", "",
+            "what the dendritic archive stores: \"spike_rate\" (NEST's), \"rate_rate\" or \"spike_spike\" (sampled; docs/URBANCZIK.md)";
     }
 }
 
@@ -109,6 +111,7 @@ impl NodeParams {
             g_l_dend: self.dend.g_l,
             tau_syn_ex_dend: self.dend.tau_syn_ex,
             tau_syn_in_dend: self.dend.tau_syn_in,
+            signal: self.p.learning_signal,
         }
     }
 
@@ -255,10 +258,30 @@ struct Node {
     h_int: StepSize,
     i_stim_soma: f64,
     rng: Rng,
+    /// The dendritic spike draws of the spike–spike signal: a stream of their own.
+    rng_dend: Rng,
 }
 
 /// Bytes of one neuron's state in the population (for the memory estimate).
 pub const NODE_BYTES: usize = std::mem::size_of::<Node>();
+
+/// Spikes in one step at rate `phi` (1/ms), as NEST draws them: with a dead time one spike with
+/// probability `1 − e^{−φh}`, else a Poisson count of mean `φh`; none where `φ ≤ 0`.
+#[inline]
+fn draw(phi: f64, h: f64, dead_time: bool, rng: &mut Rng) -> u32 {
+    // NEST computes the mean from the rate in Hz: the same rounding.
+    let rate = 1000.0 * phi;
+    if rate > 0.0 {
+        let mean = rate * h * 1e-3;
+        if dead_time {
+            u32::from(rng.random::<f64>() <= -(-mean).exp_m1())
+        } else {
+            Poisson::new(mean).map_or(0, |d| d.sample(rng) as u32)
+        }
+    } else {
+        0
+    }
+}
 
 #[inline]
 fn rhs(np: &NodeParams, i_stim: f64, y: &[f64; 10], f: &mut [f64; 10]) {
@@ -289,12 +312,12 @@ pub struct PpCondExpMcUrbanczik {
 }
 
 impl PpCondExpMcUrbanczik {
-    /// Builds the population; `rngs` are the neurons' own random streams.
+    /// Builds the population; `rngs` are the neurons' own random streams (soma, dendrite).
     pub fn new(
         params: &[NodeParams],
         block: Block,
         res: Resolution,
-        rngs: Vec<Rng>,
+        rngs: Vec<(Rng, Rng)>,
     ) -> Result<Self, evplast_kernel::KernelError> {
         // The population's one large allocation: a failure is an error, not an abort.
         let mut nodes = Vec::new();
@@ -303,7 +326,7 @@ impl PpCondExpMcUrbanczik {
             params.len(),
             "the pp_cond_exp_mc_urbanczik neurons",
         )?;
-        nodes.extend(params.iter().zip(rngs).map(|(np, rng)| {
+        nodes.extend(params.iter().zip(rngs).map(|(np, (rng, rng_dend))| {
             let mut y = [0.0; 10];
             y[V_S] = np.soma.v_m;
             y[V_D] = np.dend.v_m;
@@ -315,6 +338,7 @@ impl PpCondExpMcUrbanczik {
                 h_int: StepSize::new(res.h()),
                 i_stim_soma: 0.0,
                 rng,
+                rng_dend,
             }
         }));
         Ok(Self { nodes, block })
@@ -397,6 +421,7 @@ impl Population for PpCondExpMcUrbanczik {
                 n.h_int.snapshot(s);
                 s.f64(&mut n.i_stim_soma);
                 s.rng(&mut n.rng);
+                s.rng(&mut n.rng_dend);
             },
         );
         self.block.snapshot(s);
@@ -414,6 +439,7 @@ impl Population for PpCondExpMcUrbanczik {
             let ch = |o: u32| base + o;
             let archive = self.block.archive[i];
             let rate_fn = n.np.rate();
+            let sampled = n.np.p.learning_signal == LearningSignal::SpikeSpike;
             for k in ctx.from..ctx.to {
                 let i_stim = n.i_stim_soma;
                 let np = &n.np;
@@ -431,38 +457,38 @@ impl Population for PpCondExpMcUrbanczik {
                 n.y[I_EX] += ctx.inputs.take(ch(2), k);
                 n.y[I_IN] -= ctx.inputs.take(ch(3), k);
 
-                let mut n_spikes = 0u32;
+                let (mut n_spikes, mut n_dend) = (0u32, 0u32);
                 if n.r == 0 {
-                    let rate = 1000.0 * rate_fn.phi(n.y[V_S]);
-                    if rate > 0.0 {
-                        let mean = rate * h * 1e-3;
-                        if n.np.p.t_ref > 0.0 {
-                            if n.rng.random::<f64>() <= -(-mean).exp_m1() {
-                                n_spikes = 1;
-                            }
-                        } else if let Ok(d) = Poisson::new(mean) {
-                            n_spikes = d.sample(&mut n.rng) as u32;
-                        }
-                        if n_spikes > 0 {
-                            n.r = n.ref_counts;
-                            ctx.out.spikes.push(SpikeEvent {
-                                source: self.block.node(i),
-                                stamp: k + 1,
-                                multiplicity: n_spikes,
-                                weight_factor: 1.0,
-                            });
-                        }
+                    let dead_time = n.np.p.t_ref > 0.0;
+                    n_spikes = draw(rate_fn.phi(n.y[V_S]), h, dead_time, &mut n.rng);
+                    if sampled {
+                        // Spike–spike: the dendrite's own spikes, drawn alike from φ(V_d).
+                        n_dend = draw(rate_fn.phi(n.y[V_D]), h, dead_time, &mut n.rng_dend);
+                    }
+                    if n_spikes > 0 {
+                        n.r = n.ref_counts;
+                        ctx.out.spikes.push(SpikeEvent {
+                            source: self.block.node(i),
+                            stamp: k + 1,
+                            multiplicity: n_spikes,
+                            weight_factor: 1.0,
+                        });
                     }
                 } else {
                     n.r -= 1;
                 }
                 if let Some(a) = archive {
                     let archives = &mut *ctx.archives;
+                    let signal = StepSignal {
+                        v_dend: n.y[V_D],
+                        v_soma: n.y[V_S],
+                        n_soma: n_spikes,
+                        n_dend,
+                    };
                     archives.urbanczik[a as usize].write(
                         k + 1,
                         h,
-                        n.y[V_D],
-                        n_spikes,
+                        signal,
                         &mut archives.urbanczik_counters,
                     );
                 }
