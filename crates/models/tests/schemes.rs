@@ -3,8 +3,10 @@
 //! run under `time`, `event` and `compressed`; every weight_recorder row and every final weight
 //! must agree within 1e-10 relative. The schemes sum the same terms in a different order
 //! (per window, per slice, or folded through compressed entries), so they differ by a few ulps
-//! per term; 1e-10 leaves room for ~1e5 terms.
+//! per term; 1e-10 leaves room for ~1e5 terms. Urbanczik–Senn runs under each learning signal
+//! (docs/URBANCZIK.md): spike–spike's sparse archive is read by the same three schemes.
 
+use evplast_kernel::archive::urbanczik::LearningSignal;
 use evplast_kernel::record::WeightRecord;
 use evplast_kernel::rng::{self, Rng};
 use evplast_kernel::NodeId;
@@ -54,12 +56,22 @@ struct Outcome {
     /// The schemes of the plastic tables, and those of the connect calls that made synapses.
     tables: Vec<Scheme>,
     asked: Vec<Scheme>,
+    /// Entries written to the neurons' archives.
+    entries: u64,
+}
+
+/// The rule of a random network: Clopath, or Urbanczik–Senn under a learning signal.
+#[derive(Clone, Copy, Debug)]
+enum Rule {
+    Clopath,
+    Urbanczik(LearningSignal),
 }
 
 /// Builds one random network (seed `seed`, rule chosen by `urbanczik`) and runs it, its
 /// feed-forward and its recurrent plastic synapses in the schemes of `mix` (as given by the
 /// connect call, else `scheme`).
-fn run(seed: u64, urbanczik: bool, scheme: Scheme, mix: [Option<Scheme>; 2]) -> Outcome {
+fn run(seed: u64, rule: Rule, scheme: Scheme, mix: [Option<Scheme>; 2]) -> Outcome {
+    let urbanczik = matches!(rule, Rule::Urbanczik(_));
     let mut r = rng::stream(seed, 99, 0);
     let cfg = KernelConfig {
         rng_seed: seed,
@@ -71,8 +83,8 @@ fn run(seed: u64, urbanczik: bool, scheme: Scheme, mix: [Option<Scheme>; 2]) -> 
     let n = r.random_range(2..=4);
     let k = r.random_range(3..=8);
     let wr = b.create("weight_recorder", &[ParamMap::new()]).unwrap();
-    let (nrn, plastic, weight_range, extra): (NodeId, &str, (f64, f64), ParamMap) = if urbanczik {
-        let p = ParamMap::new();
+    let (nrn, plastic, weight_range, extra): (NodeId, &str, (f64, f64), ParamMap) = if let Rule::Urbanczik(signal) = rule {
+        let p = map(&[("learning_signal", ParamValue::Str(signal.as_str().into()))]);
         let first = b.create("pp_cond_exp_mc_urbanczik", &vec![p; n]).unwrap();
         let mut sp = ParamMap::new();
         sp.insert("eta".into(), num(r.random_range(0.5..20.0)));
@@ -214,6 +226,10 @@ fn run(seed: u64, urbanczik: bool, scheme: Scheme, mix: [Option<Scheme>; 2]) -> 
         spikes: sim.network.counters.spikes_emitted,
         tables,
         asked,
+        entries: {
+            let (c, u) = sim.network.rule_counters();
+            c.history_manipulations + u.history_manipulations
+        },
     }
 }
 
@@ -228,8 +244,9 @@ fn rel(a: f64, b: f64, scale: f64) -> f64 {
     }
 }
 
-fn compare(seed: u64, urbanczik: bool) -> usize {
-    let reference = run(seed, urbanczik, Scheme::Event, [None; 2]);
+fn compare(seed: u64, rule: Rule) -> (usize, u64) {
+    let urbanczik = matches!(rule, Rule::Urbanczik(_));
+    let reference = run(seed, rule, Scheme::Event, [None; 2]);
     // The smallest initial weight of the random networks (weight_range.0 · 0.5).
     let scale = if urbanczik { 50.0 } else { 1.0 };
     // Each scheme alone, then mixed: feed-forward and recurrent synapses onto the same
@@ -242,11 +259,8 @@ fn compare(seed: u64, urbanczik: bool) -> usize {
         (Event, [Some(Event), Some(Compressed)]),
         (Event, [Some(Time), Some(Event)]),
     ] {
-        let o = run(seed, urbanczik, scheme, mix);
-        let what = format!(
-            "seed {seed}, {} rule, {scheme:?} {mix:?} vs Event",
-            if urbanczik { "Urbanczik" } else { "Clopath" }
-        );
+        let o = run(seed, rule, scheme, mix);
+        let what = format!("seed {seed}, {rule:?}, {scheme:?} {mix:?} vs Event");
         let mut want = o.asked.clone();
         want.dedup();
         let mut got = o.tables.clone();
@@ -276,24 +290,52 @@ fn compare(seed: u64, urbanczik: bool) -> usize {
             );
         }
     }
-    reference.records.len()
+    (reference.records.len(), reference.entries)
 }
 
 #[test]
 fn clopath_schemes_agree_on_random_networks() {
     let mut rows = 0;
     for seed in 1..=12 {
-        rows += compare(seed, false);
+        rows += compare(seed, Rule::Clopath).0;
     }
     // The networks must actually exercise the rule.
     assert!(rows > 1000, "only {rows} plastic spikes in all networks");
 }
 
+/// Runs seeds `seeds` under `signal`; returns the archive entries per neuron-step.
+fn urbanczik(signal: LearningSignal, seeds: std::ops::RangeInclusive<u64>) -> f64 {
+    let (mut rows, mut entries, mut neuron_steps) = (0, 0, 0);
+    for seed in seeds {
+        let (r, e) = compare(seed, Rule::Urbanczik(signal));
+        rows += r;
+        entries += e;
+        // As in `run`: 2..=4 neurons, 4000 steps.
+        let mut r = rng::stream(seed, 99, 0);
+        neuron_steps += r.random_range(2..=4u64) * 4000;
+    }
+    assert!(rows > 500, "only {rows} plastic spikes in all networks");
+    entries as f64 / neuron_steps as f64
+}
+
 #[test]
 fn urbanczik_schemes_agree_on_random_networks() {
-    let mut rows = 0;
-    for seed in 101..=112 {
-        rows += compare(seed, true);
-    }
-    assert!(rows > 1000, "only {rows} plastic spikes in all networks");
+    let density = urbanczik(LearningSignal::SpikeRate, 101..=112);
+    assert_eq!(density, 1.0, "spike-rate archives every step");
+}
+
+#[test]
+fn urbanczik_rate_rate_schemes_agree_on_random_networks() {
+    let density = urbanczik(LearningSignal::RateRate, 113..=118);
+    assert_eq!(density, 1.0, "rate-rate archives every step");
+}
+
+#[test]
+fn urbanczik_spike_spike_schemes_agree_on_random_networks() {
+    // Sparse: only steps where somatic and dendritic spike counts differ.
+    let density = urbanczik(LearningSignal::SpikeSpike, 119..=130);
+    assert!(
+        density > 1e-3 && density < 0.1,
+        "spike-spike archive density {density}"
+    );
 }
