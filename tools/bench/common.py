@@ -5,7 +5,7 @@ import os
 # The columns of `evplast bench --csv` (crates/cli/src/bench.rs, COLUMNS), in its order,
 # followed by the peers' extra columns.  Peer scripts leave the Table 1 counters empty.
 EVPLAST_COLUMNS = [
-    "simulator", "rule", "scheme", "N", "K", "M_inputs", "rate_hz", "T_s", "delay_ms",
+    "simulator", "rule", "signal", "scheme", "N", "K", "M_inputs", "rate_hz", "T_s", "delay_ms",
     "n_plastic_syn", "w_init", "w_mean_final", "post_rate_hz", "build_s", "sim_s", "rtf",
     "ns_per_syn_event", "rss_start_bytes", "rss_after_build_bytes", "peak_rss_bytes",
     "synapse_calls", "weight_change_computations", "history_manipulations",

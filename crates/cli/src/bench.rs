@@ -4,7 +4,8 @@
 //! of 2K parrot neurons that repeat independent Poisson trains at `rate` (one
 //! poisson_generator, an independent train per parrot); delay 1 ms; resolution 0.1 ms.
 //! Clopath: `aeif_psc_delta_clopath` defaults, weight `26 mV / (K·rate·τ_m)`, Wmax
-//! `max(100, 10 w0)`. Urbanczik–Senn: the nest-models.md §7.3 neuron, `dendritic_exc`, weight
+//! `max(100, 10 w0)`. Urbanczik–Senn: the nest-models.md §7.3 neuron (`--signal`: its
+//! `learning_signal`, docs/URBANCZIK.md), `dendritic_exc`, weight
 //! `0.2·0.3·C_m·(200·10 Hz)/(K·rate)` (= 0.2·90 pA·2000 Hz/(K·rate)), eta 0.17, tau_Delta 100,
 //! Wmax `4.5·C_m·max(1, w0/90)`. `--static` runs the same network with static synapses.
 //!
@@ -35,6 +36,9 @@ pub struct BenchArgs {
     /// Plasticity rule.
     #[arg(long, value_parser = ["clopath", "urbanczik"], default_value = "clopath")]
     pub rule: String,
+    /// Urbanczik–Senn's learning signal (the neurons' `learning_signal`).
+    #[arg(long, value_parser = ["spike_rate", "rate_rate", "spike_spike"], default_value = "spike_rate")]
+    pub signal: String,
     /// Number of target neurons.
     #[arg(long = "N", default_value_t = 100)]
     pub n: usize,
@@ -177,6 +181,7 @@ fn run_one(
         ] {
             p.insert(k.into(), num(v));
         }
+        p.insert("learning_signal".into(), ParamValue::Str(a.signal.clone()));
         p.insert("soma".into(), comp(Some(-75.0)));
         p.insert("dendritic".into(), comp(None));
         p
@@ -297,6 +302,7 @@ fn run_one(
     Ok(Some(json!({
         "simulator": "evplast",
         "rule": if static_syn { format!("{}_static", a.rule) } else { a.rule.clone() },
+        "signal": if a.rule == "clopath" { "" } else { a.signal.as_str() },
         "scheme": if static_syn { "static" } else { scheme.as_str() },
         "chosen": if static_syn {
             "static".to_string()
@@ -329,6 +335,7 @@ fn run_one(
 const COLUMNS: &[&str] = &[
     "simulator",
     "rule",
+    "signal",
     "scheme",
     "chosen",
     "predicted_s",
@@ -381,6 +388,12 @@ pub fn bench(a: &BenchArgs, ex: Option<&dyn Exchange>) -> Result<()> {
             })
         })
         .collect::<Result<_>>()?;
+    if a.rule == "clopath" && a.signal != "spike_rate" {
+        bail!(
+            "--signal {}: a learning signal of the urbanczik rule (--rule urbanczik)",
+            a.signal
+        );
+    }
     if a.n == 0 || a.k == 0 || a.rate <= 0.0 || a.t <= 0.0 {
         bail!("--N, --K, --rate and --T must be positive");
     }
@@ -434,6 +447,7 @@ pub fn bench(a: &BenchArgs, ex: Option<&dyn Exchange>) -> Result<()> {
         cmd.arg("bench")
             .arg("--child")
             .args(["--rule", &a.rule])
+            .args(["--signal", &a.signal])
             .arg(format!("--N={}", a.n))
             .arg(format!("--K={}", a.k));
         cmd.arg(format!("--rate={}", a.rate))

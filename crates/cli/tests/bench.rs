@@ -78,3 +78,67 @@ fn bench_runs_each_scheme_and_the_schemes_agree() {
         assert_eq!(r["n_plastic_syn"].as_u64(), Some(24), "{r}");
     }
 }
+
+/// Runs a small Urbanczik–Senn bench under `signal` in every scheme; returns the runs.
+fn urbanczik_runs(signal: &str) -> Vec<serde_json::Value> {
+    let dir = scratch(&format!("bench_{signal}"));
+    let json = dir.join("runs.json");
+    let out = run(&[
+        "bench",
+        "--rule",
+        "urbanczik",
+        "--signal",
+        signal,
+        "--N",
+        "4",
+        "--K",
+        "20",
+        "--rate",
+        "40",
+        "--T",
+        "0.3",
+        "--schemes",
+        "event,compressed,time",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap()
+}
+
+#[test]
+fn bench_runs_each_learning_signal_and_spike_spike_archives_less() {
+    let mut entries = Vec::new();
+    for signal in ["spike_rate", "rate_rate", "spike_spike"] {
+        let runs = urbanczik_runs(signal);
+        let w: Vec<f64> = runs
+            .iter()
+            .map(|r| r["w_mean_final"].as_f64().unwrap())
+            .collect();
+        for (r, x) in runs.iter().zip(&w) {
+            assert_eq!(r["signal"], signal, "{r}");
+            assert!((x - w[0]).abs() <= 1e-10 * w[0].abs(), "{signal}: {w:?}");
+        }
+        assert_ne!(w[0], runs[0]["w_init"].as_f64().unwrap(), "{signal}");
+        // The event scheme's H: archive entries written.
+        entries.push(runs[0]["history_manipulations"].as_u64().unwrap());
+    }
+    // Spike–rate and rate–rate archive every step of every neuron (4 × 3000); spike–spike
+    // only the steps where the soma's and the dendrite's spike counts differ.
+    assert_eq!(entries[..2], [12_000, 12_000]);
+    assert!(entries[2] > 0 && entries[2] < 1_200, "{entries:?}");
+    refused(
+        &["bench", "--signal", "spike_spike"],
+        "--signal spike_spike",
+        "--rule urbanczik",
+    );
+    refused(
+        &["bench", "--rule", "urbanczik", "--signal", "spiky"],
+        "spiky",
+        "spike_rate",
+    );
+}

@@ -83,34 +83,35 @@ fn run(seed: u64, rule: Rule, scheme: Scheme, mix: [Option<Scheme>; 2]) -> Outco
     let n = r.random_range(2..=4);
     let k = r.random_range(3..=8);
     let wr = b.create("weight_recorder", &[ParamMap::new()]).unwrap();
-    let (nrn, plastic, weight_range, extra): (NodeId, &str, (f64, f64), ParamMap) = if let Rule::Urbanczik(signal) = rule {
-        let p = map(&[("learning_signal", ParamValue::Str(signal.as_str().into()))]);
-        let first = b.create("pp_cond_exp_mc_urbanczik", &vec![p; n]).unwrap();
-        let mut sp = ParamMap::new();
-        sp.insert("eta".into(), num(r.random_range(0.5..20.0)));
-        sp.insert("tau_Delta".into(), num(r.random_range(20.0..150.0)));
-        sp.insert("Wmax".into(), num(1500.0));
-        (first, "urbanczik_synapse", (100.0, 600.0), sp)
-    } else {
-        let mut ps = Vec::new();
-        for i in 0..n {
-            let model_params = map(&[
-                ("V_m", num(r.random_range(-70.0..-55.0))),
-                ("V_peak", num(20.0)),
-                ("A_LTP", num(8.0e-4)),
-                ("A_LTD", num(14.0e-4)),
-                ("A_LTD_const", ParamValue::Bool(i % 2 == 0)),
-                ("u_ref_squared", num(3600.0)),
-                ("delay_u_bars", num(r.random_range(0..=5) as f64)),
-            ]);
-            ps.push(model_params);
-        }
-        let first = b.create("aeif_psc_delta_clopath", &ps).unwrap();
-        let mut sp = ParamMap::new();
-        sp.insert("Wmax".into(), num(12.0));
-        sp.insert("tau_x".into(), num(r.random_range(5.0..25.0)));
-        (first, "clopath_synapse", (2.0, 8.0), sp)
-    };
+    let (nrn, plastic, weight_range, extra): (NodeId, &str, (f64, f64), ParamMap) =
+        if let Rule::Urbanczik(signal) = rule {
+            let p = map(&[("learning_signal", ParamValue::Str(signal.as_str().into()))]);
+            let first = b.create("pp_cond_exp_mc_urbanczik", &vec![p; n]).unwrap();
+            let mut sp = ParamMap::new();
+            sp.insert("eta".into(), num(r.random_range(0.5..20.0)));
+            sp.insert("tau_Delta".into(), num(r.random_range(20.0..150.0)));
+            sp.insert("Wmax".into(), num(1500.0));
+            (first, "urbanczik_synapse", (100.0, 600.0), sp)
+        } else {
+            let mut ps = Vec::new();
+            for i in 0..n {
+                let model_params = map(&[
+                    ("V_m", num(r.random_range(-70.0..-55.0))),
+                    ("V_peak", num(20.0)),
+                    ("A_LTP", num(8.0e-4)),
+                    ("A_LTD", num(14.0e-4)),
+                    ("A_LTD_const", ParamValue::Bool(i % 2 == 0)),
+                    ("u_ref_squared", num(3600.0)),
+                    ("delay_u_bars", num(r.random_range(0..=5) as f64)),
+                ]);
+                ps.push(model_params);
+            }
+            let first = b.create("aeif_psc_delta_clopath", &ps).unwrap();
+            let mut sp = ParamMap::new();
+            sp.insert("Wmax".into(), num(12.0));
+            sp.insert("tau_x".into(), num(r.random_range(5.0..25.0)));
+            (first, "clopath_synapse", (2.0, 8.0), sp)
+        };
     let gens: Vec<ParamMap> = (0..k)
         .map(|_| {
             let rate = r.random_range(10.0..60.0);

@@ -22,8 +22,8 @@
 use evplast_kernel::archive::urbanczik::{LearningSignal, RateFunction};
 use evplast_kernel::rng::{self, domain};
 use evplast_kernel::NodeId;
-use rand::RngExt;
 use evplast_models::{ConnRequest, KernelConfig, NetworkBuilder, ParamMap, ParamValue, SynSpec};
+use rand::RngExt;
 
 fn num(x: f64) -> ParamValue {
     ParamValue::Num(x)
@@ -215,9 +215,7 @@ fn check(signal: LearningSignal) {
             match signal {
                 LearningSignal::SpikeRate => (n_spikes[s] as f64 - rate.phi(v) * h) * rate.h(v),
                 LearningSignal::RateRate => (rate.phi(v_s[s]) - rate.phi(v)) * h * rate.h(v),
-                LearningSignal::SpikeSpike => {
-                    (n_spikes[s] as f64 - n_dend[s] as f64) * rate.h(v)
-                }
+                LearningSignal::SpikeSpike => (n_spikes[s] as f64 - n_dend[s] as f64) * rate.h(v),
             }
         })
         .collect();
