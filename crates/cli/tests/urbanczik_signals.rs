@@ -147,8 +147,7 @@ fn loss(mm: &BTreeMap<String, Vec<f64>>, reps: std::ops::Range<usize>) -> f64 {
     for r in reps {
         let (t0, t1) = (400.0 + 200.0 * r as f64, 600.0 + 200.0 * r as f64);
         let (mut sum, mut n) = (0.0, 0);
-        for i in 0..mm["times"].len() {
-            let t = mm["times"][i];
+        for (i, &t) in mm["times"].iter().enumerate() {
             if mm["senders"][i] != 1.0 || t <= t0 + 1e-6 || t > t1 + 1e-6 {
                 continue;
             }
