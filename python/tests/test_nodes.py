@@ -188,3 +188,25 @@ def test_unknown_node():
         ghost.get("global_id" if False else "model")
     with pytest.raises(nest.NESTErrors.UnknownNode):
         nest.Connect(n, ghost)
+
+
+def test_learning_signal():
+    # evplast's extension of pp_cond_exp_mc_urbanczik (docs/URBANCZIK.md): NEST's signal by
+    # default; the sampled one archives only steps where soma and dendrite spike differently.
+    m = "pp_cond_exp_mc_urbanczik"
+    assert nest.GetDefaults(m, "learning_signal") == "spike_rate"
+    nrn = nest.Create(m, 2, {"learning_signal": "spike_spike"})
+    assert nrn.learning_signal == ("spike_spike", "spike_spike")
+    nrn[1].set(learning_signal="rate_rate")
+    assert nrn.get("learning_signal") == ("spike_spike", "rate_rate")
+    with pytest.raises(nest.NESTErrors.BadProperty, match="learning_signal.*spike_rate"):
+        nest.Create(m, 1, {"learning_signal": "spikes"})
+    pg = nest.Create("poisson_generator", params={"rate": 400.0})
+    parrot = nest.Create("parrot_neuron")
+    nest.Connect(pg, parrot)
+    nest.Connect(parrot, nrn, syn_spec={"synapse_model": "urbanczik_synapse", "receptor_type": 3,
+                                        "weight": 300.0})
+    nest.Simulate(200.0)
+    # The archive's rule is fixed once built: a change is refused with the parameter's name.
+    with pytest.raises(nest.NESTError, match="learning_signal"):
+        nrn[0].set(learning_signal="spike_rate")

@@ -414,6 +414,23 @@ fn negative_dead_time() {
     );
 }
 
+#[test]
+fn unknown_learning_signal() {
+    // evplast's extension (docs/URBANCZIK.md): the valid names are listed.
+    for value in ["\"spike\"", "1"] {
+        let toml = one_node(PP, &format!("learning_signal = {value}"));
+        refused(
+            "unknown_learning_signal",
+            &toml,
+            &[line_of(&toml, "learning_signal")],
+            &[
+                "learning_signal",
+                "\"spike_rate\", \"rate_rate\", \"spike_spike\"",
+            ],
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // step_current_generator
 

@@ -379,6 +379,14 @@ impl Population for PpCondExpMcUrbanczik {
             parse,
         )?;
         let old = self.current(i);
+        if self.block.archive[i].is_some() && np.p.learning_signal != old.p.learning_signal {
+            let signal = np.p.learning_signal.as_str();
+            return Err(refuse_archived_change(
+                MODEL,
+                "learning_signal",
+                format!("{signal:?}"),
+            ));
+        }
         if self.block.archive[i].is_some() && np.rule() != old.rule() {
             // Name the first changed parameter the archive's rule reads.
             let (s0, s1, d0, d1) = (&old.soma, &np.soma, &old.dend, &np.dend);
