@@ -2,7 +2,7 @@
 """What sampling buys: Urbanczik–Senn under its three learning signals (docs/URBANCZIK.md).
 
     python3 tools/bench/signals.py [--evplast target/release/evplast] [--reps 1] [--out docs/perf]
-                                   [--quick] [--png]
+                                   [--points grid|issue] [--quick] [--png]
 
 Runs `evplast bench --rule urbanczik --signal S` (crates/cli/src/bench.rs; N = 100, T = 1 s,
 resolution 0.1 ms) over the winner grid of tools/bench/sweep.py for Urbanczik–Senn —
@@ -10,7 +10,9 @@ K ∈ {100, 250, 2000} × rate ∈ {2, 10, 40} Hz × delay ∈ {1, 10} ms — pl
 delay 1 ms (issue 14's second point), for S = spike_rate, rate_rate, spike_spike and the
 event-driven, compressed and time-driven schemes (time-driven only where K·T ≤ 1000, as the
 sweeps). At each point the three signals run one after the other (the order rotating with the
-repetition), so their ratios come from the same minutes of a shared machine.
+repetition), so their ratios come from the same minutes of a shared machine. `--points issue`
+runs only issue 14's two points (K = 250 and K = 1000, 10 Hz, delay 1 ms) and names its files
+signals_issue*.
 
 Writes <out>/signals.csv (one row per run: the columns of `evplast bench --csv` plus rep),
 <out>/signals_summary.md (per point: time per signal and scheme, the spike–spike / spike–rate
@@ -34,7 +36,9 @@ SIGNALS = ["spike_rate", "rate_rate", "spike_spike"]
 SCHEMES = ["event", "compressed", "time"]
 
 
-def points(quick):
+def points(quick, which="grid"):
+    if which == "issue":
+        return [(100, K, 10, 1.0, 1) for K in (250, 1000)]
     if quick:
         return [(20, 50, r, 0.2, 1) for r in (5, 20)]
     pts = [(100, K, r, 1.0, d) for d in (1, 10) for K in (100, 250, 2000) for r in (2, 10, 40)]
@@ -141,31 +145,33 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "perf"))
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--png", action="store_true")
+    ap.add_argument("--points", choices=["grid", "issue"], default="grid")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="evplast_signals_")
     exe = os.path.join(tmp, "evplast")
     shutil.copy(a.evplast, exe)  # a rebuild during the run does not mix versions
     out = a.out if not a.quick else os.path.join(ROOT, "target", "bench-quick")
     os.makedirs(out, exist_ok=True)
-    csv_path = os.path.join(out, "signals.csv")
+    name = "signals" if a.points == "grid" else "signals_issue"
+    csv_path = os.path.join(out, f"{name}.csv")
     if os.path.exists(csv_path):
         os.remove(csv_path)
     columns = EVPLAST_COLUMNS + ["chosen", "threads", "rep"]
     rows = []
     for rep in range(a.reps):
-        for i, p in enumerate(points(a.quick)):
+        for i, p in enumerate(points(a.quick, a.points)):
             k = (rep + i) % len(SIGNALS)
             for g in SIGNALS[k:] + SIGNALS[:k]:
                 for r in run(exe, g, p, tmp):
                     r["rep"] = rep
                     append_row(csv_path, r, columns)
                     rows.append(r)
-    with open(os.path.join(out, "signals_summary.md"), "w") as f:
+    with open(os.path.join(out, f"{name}_summary.md"), "w") as f:
         f.write(summary(rows))
     if a.png:
-        plot(rows, os.path.join(out, "signals.png"))
+        plot(rows, os.path.join(out, f"{name}.png"))
     shutil.rmtree(tmp)
-    print(f"wrote {csv_path} and signals_summary.md in {out}")
+    print(f"wrote {csv_path} and {name}_summary.md in {out}")
 
 
 if __name__ == "__main__":
