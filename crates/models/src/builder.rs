@@ -4,7 +4,7 @@
 
 use evplast_kernel::archive::clopath::{ClopathArchive, LtdRing};
 use evplast_kernel::archive::compressed::CompressedGroup;
-use evplast_kernel::archive::urbanczik::UrbanczikArchive;
+use evplast_kernel::archive::urbanczik::{LearningSignal, UrbanczikArchive};
 pub use evplast_kernel::archive::Scheme;
 use evplast_kernel::archive::{decay_rate, SchemeSetting};
 use evplast_kernel::inputs::ChannelKind;
@@ -133,6 +133,8 @@ struct Projection {
 struct Plan {
     synapses: u64,
     targets: u64,
+    /// Targets whose archive is sampled (Urbanczik–Senn's spike–spike signal).
+    sampled: u64,
     /// Source blocks with their synapse counts.
     sources: Vec<(u32, u64)>,
     scheme: Option<Scheme>,
@@ -607,6 +609,10 @@ impl NetworkBuilder {
         if self.last_plastic[t] != pid + 1 {
             self.last_plastic[t] = pid + 1;
             plan.targets += 1;
+            let tb = &self.blocks[self.node_block[t] as usize];
+            if let NodeParams::Pp(x) = &tb.params[t - tb.first as usize] {
+                plan.sampled += u64::from(x.p.learning_signal == LearningSignal::SpikeSpike);
+            }
         }
         let b = self.node_block[source.0 as usize];
         match plan.sources.iter_mut().rev().find(|(x, _)| *x == b) {
@@ -679,6 +685,7 @@ impl NetworkBuilder {
             in_degree: syn / plan.targets.max(1) as f64,
             rate_hz: rate_sum / syn,
             h_ms: self.res.h(),
+            sampled: plan.sampled as f64 / plan.targets.max(1) as f64,
         };
         let targets = plan.targets as f64;
         let scheme = plan

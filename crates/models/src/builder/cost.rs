@@ -16,7 +16,12 @@
 //!
 //! ρ is 1/h for Urbanczik–Senn (one dendritic entry per step); Clopath's LTP history holds an
 //! entry only where the LTP factor is non-zero, which depends on the target's activity: the
-//! model assumes [`CLOPATH_DENSITY`] of the steps.
+//! model assumes [`CLOPATH_DENSITY`] of the steps. Urbanczik–Senn targets with the sampled
+//! (spike–spike) learning signal archive only steps where soma and dendrite spike differently:
+//! the model assumes [`SAMPLED_DENSITY`], at random steps, so a compressed group's fold meets
+//! new entries (and folds its i entries) only `D(1 − e^{−ρ/D})` times per second; its D entry
+//! creations per second are then counted in H too (in a dense history they are 1/i of H, which
+//! the fit absorbed).
 
 use evplast_kernel::archive::Scheme;
 
@@ -30,6 +35,11 @@ pub enum Rule {
 /// Clopath LTP archive entries per step, assumed (17–92% of steps in the benchmark networks,
 /// median about 35%).
 pub const CLOPATH_DENSITY: f64 = 0.35;
+
+/// Urbanczik–Senn spike–spike archive entries per step, assumed (0.12–1.3% of steps on
+/// Urbanczik–Senn's winner grid, docs/perf/signals_summary.md: somatic and dendritic spikes at
+/// a few to tens of Hz).
+pub const SAMPLED_DENSITY: f64 = 0.005;
 
 /// Presynaptic rate assumed for a source whose rate is not fixed by a generator (Hz).
 pub const ASSUMED_RATE_HZ: f64 = 10.0;
@@ -79,6 +89,9 @@ pub struct Load {
     pub rate_hz: f64,
     /// Resolution (ms).
     pub h_ms: f64,
+    /// The share of the targets whose archive is sampled (Urbanczik–Senn's spike–spike
+    /// signal; 0 for every other).
+    pub sampled: f64,
 }
 
 /// Table 1's counts for one target and one simulated second.
@@ -117,9 +130,10 @@ impl Load {
     /// The predicted counts per target and simulated second in `scheme`.
     pub fn counts(&self, scheme: Scheme) -> Counts {
         let steps = 1000.0 / self.h_ms;
+        let sampled = self.sampled.clamp(0.0, 1.0);
         let rho = steps
             * match self.rule {
-                Rule::Urbanczik => 1.0,
+                Rule::Urbanczik => sampled * SAMPLED_DENSITY + (1.0 - sampled),
                 Rule::Clopath => CLOPATH_DENSITY,
             };
         let k = self.in_degree;
@@ -143,10 +157,18 @@ impl Load {
                 } else {
                     0.0
                 };
+                // Folds that meet new entries, and entry creations (module docs).
+                let (folds, created) = if sampled > 0.0 && distinct > 0.0 {
+                    let rho_s = steps * SAMPLED_DENSITY;
+                    let f = distinct * -(-rho_s / distinct).exp_m1();
+                    (sampled * f + (1.0 - sampled) * distinct, sampled * distinct)
+                } else {
+                    (distinct, 0.0)
+                };
                 Counts {
                     m,
                     c: rho,
-                    h: distinct * live,
+                    h: folds * live + created,
                 }
             }
         }
@@ -217,6 +239,7 @@ mod tests {
                 in_degree: k,
                 rate_hz: rate,
                 h_ms: 0.1,
+                sampled: 0.0,
             };
             let p: f64 = rate * 1e-4;
             let q = (-p).exp();
@@ -239,6 +262,7 @@ mod tests {
             in_degree: k,
             rate_hz: rate,
             h_ms: 0.1,
+            sampled: 0.0,
         };
         // Dense Urbanczik–Senn histories: compression wins at low rates...
         assert_eq!(at(Rule::Urbanczik, 250.0, 2.0).choose(), Scheme::Compressed);
