@@ -294,7 +294,10 @@ mod tests {
                 assert_eq!(load(1.0).choose(), Scheme::Event, "K={k} rate={rate}");
                 dense_compressed += usize::from(load(0.0).choose() == Scheme::Compressed);
                 // A sampled archive costs the event scheme K·ρ reads: far fewer.
-                let (c0, c1) = (load(0.0).counts(Scheme::Event), load(1.0).counts(Scheme::Event));
+                let (c0, c1) = (
+                    load(0.0).counts(Scheme::Event),
+                    load(1.0).counts(Scheme::Event),
+                );
                 assert!((c1.c / c0.c - SAMPLED_DENSITY).abs() < 1e-12);
             }
         }
