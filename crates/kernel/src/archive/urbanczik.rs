@@ -242,7 +242,8 @@ mod tests {
         let r = rule();
         let v = r.v_w_star(vd);
         let want = [
-            (1.0 - r.rate.phi(v) * h) * r.rate.h(v),
+            // The second step's (no somatic spike, one dendritic).
+            -r.rate.phi(v) * h * r.rate.h(v),
             (r.rate.phi(vs) - r.rate.phi(v)) * h * r.rate.h(v),
             -r.rate.h(v),
         ];
