@@ -1382,27 +1382,24 @@ impl NetworkBuilder {
                     NodeParams::Pp(np) => {
                         let taus = urbanczik_synapse::group_taus(&np.rule());
                         for &(delay, kernel, a0, n) in gs {
-                            archives.urbanczik[a]
-                                .history
-                                .groups
-                                .push(CompressedGroup::new(
+                            archives.urbanczik[a].history.groups.push(
+                                CompressedGroup::new(
                                     delay,
                                     taus,
                                     Some(f64::from_bits(kernel)),
                                     a0,
                                     n,
-                                ));
+                                )
+                                .sharing(self.res.h()),
+                            );
                         }
                     }
                     _ => {
                         for &(delay, kernel, a0, n) in gs {
-                            archives.clopath[a].ltp.groups.push(CompressedGroup::new(
-                                delay,
-                                [f64::from_bits(kernel)],
-                                None,
-                                a0,
-                                n,
-                            ));
+                            archives.clopath[a].ltp.groups.push(
+                                CompressedGroup::new(delay, [f64::from_bits(kernel)], None, a0, n)
+                                    .sharing(self.res.h()),
+                            );
                         }
                     }
                 }
