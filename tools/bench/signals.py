@@ -2,7 +2,7 @@
 """What sampling buys: Urbanczik–Senn under its three learning signals (docs/URBANCZIK.md).
 
     python3 tools/bench/signals.py [--evplast target/release/evplast] [--reps 1] [--out docs/perf]
-                                   [--points grid|issue] [--quick] [--png]
+                                   [--points grid|issue] [--signals S,…] [--name NAME] [--quick] [--png]
 
 Runs `evplast bench --rule urbanczik --signal S` (crates/cli/src/bench.rs; N = 100, T = 1 s,
 resolution 0.1 ms) over the winner grid of tools/bench/sweep.py for Urbanczik–Senn —
@@ -12,7 +12,7 @@ event-driven, compressed and time-driven schemes (time-driven only where K·T �
 sweeps). At each point the three signals run one after the other (the order rotating with the
 repetition), so their ratios come from the same minutes of a shared machine. `--points issue`
 runs only issue 14's two points (K = 250 and K = 1000, 10 Hz, delay 1 ms) and names its files
-signals_issue*.
+signals_issue*. `--signals` runs only some signals; `--name` names the output files.
 
 Writes <out>/signals.csv (one row per run: the columns of `evplast bench --csv` plus rep),
 <out>/signals_summary.md (per point: time per signal and scheme, the spike–spike / spike–rate
@@ -45,9 +45,9 @@ def points(quick, which="grid"):
     return pts + [(100, 1000, 10, 1.0, 1)]
 
 
-def run(evplast, signal, p, tmp):
+def run(evplast, signal, p, tmp, schemes):
     N, K, rate, T, d = p
-    schemes = [s for s in SCHEMES if s != "time" or K * T <= 1000]
+    schemes = [s for s in schemes if s != "time" or K * T <= 1000]
     out = os.path.join(tmp, "runs.json")
     cmd = [evplast, "bench", "--rule", "urbanczik", "--signal", signal, f"--N={N}", f"--K={K}",
            f"--rate={rate:g}", f"--T={T:g}", f"--delay={d:g}", "--threads=1",
@@ -78,16 +78,22 @@ def summary(rows):
            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for p in pts:
         N, K, rate, T, d = p
-        for s in SCHEMES:
+        for s in SCHEMES + ["auto"]:
             rs = {g: by.get((p, g, s)) for g in SIGNALS}
-            if not rs["spike_rate"]:
+            if not any(rs.values()):
                 continue
             t = {g: med([float(r["sim_s"]) for r in rs[g]]) if rs[g] else None for g in SIGNALS}
             L = {g: float(rs[g][0]["history_entries_mean"]) if rs[g] else None for g in SIGNALS}
-            ratio = t["spike_rate"] / t["spike_spike"] if t["spike_spike"] else None
+            ratio = (f"**{t['spike_rate'] / t['spike_spike']:.2f}×**"
+                     if t["spike_rate"] and t["spike_spike"] else "–")
+            ls = " → ".join(f"{L[g]:.1f}" if L[g] is not None else "–"
+                            for g in ("spike_rate", "spike_spike"))
             cells = [f"{t[g]:.3f}" if t[g] is not None else "–" for g in SIGNALS]
+            if s == "auto":
+                chosen = {g: rs[g][0]["chosen"] for g in SIGNALS if rs[g]}
+                cells = [f"{c} ({chosen[g]})" if g in chosen else c for c, g in zip(cells, SIGNALS)]
             out.append(f"| {K} | {rate:g} | {d:g} | {s} | " + " | ".join(cells)
-                       + f" | **{ratio:.2f}×** | {L['spike_rate']:.0f} → {L['spike_spike']:.1f} |")
+                       + f" | {ratio} | {ls} |")
     out += ["", "## Table 1 counters (first repetition) and the archive density f", "",
             "f = archive entries written per neuron and step (the event scheme's H / (N·T/h)); "
             "Table 1's C is K·T·f per target in the time-driven scheme, about the same in the "
@@ -146,13 +152,17 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--png", action="store_true")
     ap.add_argument("--points", choices=["grid", "issue"], default="grid")
+    ap.add_argument("--signals", default=",".join(SIGNALS))
+    ap.add_argument("--schemes", default=",".join(SCHEMES), help="may include auto")
+    ap.add_argument("--name", default=None)
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="evplast_signals_")
     exe = os.path.join(tmp, "evplast")
     shutil.copy(a.evplast, exe)  # a rebuild during the run does not mix versions
     out = a.out if not a.quick else os.path.join(ROOT, "target", "bench-quick")
     os.makedirs(out, exist_ok=True)
-    name = "signals" if a.points == "grid" else "signals_issue"
+    name = a.name or ("signals" if a.points == "grid" else "signals_issue")
+    signals = a.signals.split(",")
     csv_path = os.path.join(out, f"{name}.csv")
     if os.path.exists(csv_path):
         os.remove(csv_path)
@@ -160,9 +170,9 @@ def main():
     rows = []
     for rep in range(a.reps):
         for i, p in enumerate(points(a.quick, a.points)):
-            k = (rep + i) % len(SIGNALS)
-            for g in SIGNALS[k:] + SIGNALS[:k]:
-                for r in run(exe, g, p, tmp):
+            k = (rep + i) % len(signals)
+            for g in signals[k:] + signals[:k]:
+                for r in run(exe, g, p, tmp, a.schemes.split(",")):
                     r["rep"] = rep
                     append_row(csv_path, r, columns)
                     rows.append(r)
