@@ -315,10 +315,18 @@ mod tests {
             sampled,
         };
         for rate in [2.0, 40.0] {
-            assert_eq!(load(100.0, rate, 1.0).choose(), Scheme::Event, "K=100, {rate} Hz");
+            assert_eq!(
+                load(100.0, rate, 1.0).choose(),
+                Scheme::Event,
+                "K=100, {rate} Hz"
+            );
         }
         for rate in [10.0, 40.0] {
-            assert_eq!(load(2000.0, rate, 1.0).choose(), Scheme::Compressed, "K=2000, {rate} Hz");
+            assert_eq!(
+                load(2000.0, rate, 1.0).choose(),
+                Scheme::Compressed,
+                "K=2000, {rate} Hz"
+            );
         }
         let mut dense_compressed = 0;
         for k in [100.0, 250.0, 1000.0, 2000.0] {
