@@ -23,7 +23,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use evplast_io::checkpoint;
-use evplast_io::output::{self, Timings};
+use evplast_io::output::{self, RecordFormat, Timings};
 use evplast_io::{load, LoadOptions, Scheme, SchemeSetting};
 use evplast_models::builder::memory;
 use evplast_models::params::shorten;
@@ -72,6 +72,10 @@ enum Command {
         /// Update scheme of voltage-based synapses (overrides kernel.scheme).
         #[arg(long, value_enum)]
         scheme: Option<SchemeArg>,
+        /// How recorders write their files (overrides kernel.record_format): csv, one
+        /// <label>.csv each; npy, one <label>.<column>.npy per column (numpy.load).
+        #[arg(long, value_parser = parse_format)]
+        format: Option<RecordFormat>,
         /// Threads (1 to 1024; overrides kernel.local_num_threads; default: every available
         /// core). The results are the same bytes for any number.
         #[arg(long, value_parser = parse_threads)]
@@ -192,6 +196,7 @@ fn main() -> ExitCode {
             model,
             out,
             scheme,
+            format,
             threads,
             dump_network,
             quiet,
@@ -208,6 +213,7 @@ fn main() -> ExitCode {
                         SchemeArg::Event => Scheme::Event.into(),
                         SchemeArg::Compressed => Scheme::Compressed.into(),
                     }),
+                    format,
                     threads,
                     dump_network,
                     quiet,
@@ -323,9 +329,20 @@ fn test_interrupt_at() -> Result<Option<f64>> {
         .ok_or_else(|| anyhow::anyhow!("{VAR}={v:?}: expected a time in ms (>= 0)"))
 }
 
+/// `--format`: a record format's name.
+fn parse_format(s: &str) -> Result<RecordFormat, String> {
+    RecordFormat::parse(s).ok_or_else(|| {
+        format!(
+            "\"{s}\" is not a record format (expected one of: {})",
+            RecordFormat::NAMES
+        )
+    })
+}
+
 /// What `evplast run` was asked for.
 struct RunArgs {
     scheme: Option<SchemeSetting>,
+    format: Option<RecordFormat>,
     threads: Option<u32>,
     dump_network: bool,
     quiet: bool,
@@ -338,6 +355,7 @@ struct Start {
     model_path: String,
     model_text: String,
     scheme: Option<SchemeSetting>,
+    format: Option<RecordFormat>,
     /// `--threads`, or a resumed run's shard count.
     threads: Option<u32>,
     dump_network: bool,
@@ -389,6 +407,7 @@ fn run(model: &Path, out: &Path, a: RunArgs, ex: Option<&dyn Exchange>) -> Resul
                 model_path: model.display().to_string(),
                 model_text: read_model_agreed(model, ex)?,
                 scheme: a.scheme,
+                format: a.format,
                 threads: a.threads,
                 dump_network: false,
                 nest_ltd_ring: a.nest_ltd_ring,
@@ -409,6 +428,7 @@ fn run(model: &Path, out: &Path, a: RunArgs, ex: Option<&dyn Exchange>) -> Resul
             model_path: model.display().to_string(),
             model_text: text,
             scheme: a.scheme,
+            format: a.format,
             threads: a.threads,
             dump_network: a.dump_network,
             nest_ltd_ring: a.nest_ltd_ring,
@@ -462,6 +482,7 @@ fn resume(dir: &Path, more_ms: Option<f64>, quiet: bool) -> Result<()> {
         model_path: c.model_path,
         model_text: c.model_text,
         scheme: c.options.scheme,
+        format: c.options.format,
         threads: Some(c.options.threads),
         dump_network: c.options.dump_network,
         nest_ltd_ring: c.options.nest_ltd_ring,
@@ -525,6 +546,7 @@ fn simulate_and_write(
     let (rank, ranks) = ex.map_or((0, 1), |e| (e.rank(), e.ranks()));
     let opts = LoadOptions {
         scheme: start.scheme,
+        record_format: start.format,
         keep_trains: start.dump_network,
         nest_ltd_ring: start.nest_ltd_ring,
         memory_available: memory::available().map_err(anyhow::Error::msg)?,
@@ -561,6 +583,7 @@ fn simulate_and_write(
     // and continued without changing a bit.
     let mut options = checkpoint::RunOptions {
         scheme: start.scheme,
+        format: start.format,
         dump_network: start.dump_network,
         nest_ltd_ring: start.nest_ltd_ring,
         checkpoint_every: start.checkpoint_every_ms.map_or(0, |t| {

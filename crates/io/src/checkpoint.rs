@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use evplast_kernel::network::Network;
 use evplast_kernel::snapshot::{Snap, Snapshot, SnapshotError};
 
+use crate::output::RecordFormat;
 use crate::{Scheme, SchemeSetting};
 
 /// The file name inside a run directory.
@@ -37,6 +38,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub struct RunOptions {
     /// `--scheme`, if given.
     pub scheme: Option<SchemeSetting>,
+    /// `--format`, if given.
+    pub format: Option<RecordFormat>,
     pub dump_network: bool,
     pub nest_ltd_ring: bool,
     /// `--checkpoint-every`, in steps (0: none).
@@ -117,6 +120,17 @@ fn visit(s: &mut Snap, model_path: &mut String, model_text: &mut String, o: &mut
         4 => Some(SchemeSetting::Auto),
         _ => None,
     };
+    let mut code = match o.format {
+        None => 0u8,
+        Some(RecordFormat::Csv) => 1,
+        Some(RecordFormat::Npy) => 2,
+    };
+    s.u8(&mut code);
+    o.format = match code {
+        1 => Some(RecordFormat::Csv),
+        2 => Some(RecordFormat::Npy),
+        _ => None,
+    };
     s.bool(&mut o.dump_network);
     s.bool(&mut o.nest_ltd_ring);
     s.i64(&mut o.checkpoint_every);
@@ -191,6 +205,7 @@ pub fn read(path: &Path) -> Result<Checkpoint, CheckpointError> {
     let (mut model_path, mut model_text) = (String::new(), String::new());
     let mut options = RunOptions {
         scheme: None,
+        format: None,
         dump_network: false,
         nest_ltd_ring: false,
         checkpoint_every: 0,

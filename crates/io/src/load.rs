@@ -20,6 +20,7 @@ use evplast_sim::{
     ApiError, ConnSpec, Dist, Draw, Kernel, NodeParamSpec, Options, Param, SynapseSpec,
 };
 
+use crate::output::RecordFormat;
 use crate::tree::{self, Val, V};
 use crate::FileError;
 
@@ -36,6 +37,8 @@ pub fn parse_scheme(s: &str) -> Option<SchemeSetting> {
 pub struct LoadOptions {
     /// Overrides `kernel.scheme`.
     pub scheme: Option<SchemeSetting>,
+    /// Overrides `kernel.record_format`.
+    pub record_format: Option<RecordFormat>,
     /// Keep Poisson trains for the network dump.
     pub keep_trains: bool,
     /// Reproduce NEST 3.10's Clopath LTD buffer length (for cross-checks).
@@ -71,6 +74,8 @@ pub struct Loaded {
     pub sim: Simulation,
     pub kernel: KernelConfig,
     pub scheme: SchemeSetting,
+    /// How recorders write their files.
+    pub record_format: RecordFormat,
     pub t_sim: f64,
     pub steps: i64,
     pub populations: Vec<Population>,
@@ -447,6 +452,7 @@ pub fn load(file: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, FileEr
         sim,
         kernel: p.config,
         scheme: p.scheme,
+        record_format: p.record_format,
         t_sim: p.t_sim,
         steps: p.steps,
         populations: p.populations,
@@ -491,6 +497,7 @@ struct Read {
     kernel: Kernel,
     config: KernelConfig,
     scheme: SchemeSetting,
+    record_format: RecordFormat,
     t_sim: f64,
     steps: i64,
     populations: Vec<Population>,
@@ -502,7 +509,7 @@ struct Read {
 /// validated), and the memory check of the whole network.
 fn read_network(ctx: &Ctx, opts: &LoadOptions, validate_only: bool) -> Result<Read, FileError> {
     let doc = parse_document(ctx)?;
-    let (config, scheme) = read_kernel(ctx, &doc, opts)?;
+    let (config, scheme, record_format) = read_kernel(ctx, &doc, opts)?;
     let mut k = Kernel::new(
         config.clone(),
         Options {
@@ -538,6 +545,7 @@ fn read_network(ctx: &Ctx, opts: &LoadOptions, validate_only: bool) -> Result<Re
         kernel: k,
         config,
         scheme,
+        record_format,
         t_sim,
         steps,
         populations: pops,
@@ -607,9 +615,10 @@ fn read_kernel(
     ctx: &Ctx,
     doc: &Val,
     opts: &LoadOptions,
-) -> Result<(KernelConfig, SchemeSetting), FileError> {
+) -> Result<(KernelConfig, SchemeSetting, RecordFormat), FileError> {
     let mut kernel = KernelConfig::default();
     let mut scheme = SchemeSetting::Auto;
+    let mut format = RecordFormat::Csv;
     if let Some(k) = doc.get("kernel") {
         expect_keys(
             ctx,
@@ -620,9 +629,24 @@ fn read_kernel(
                 "local_num_threads",
                 "scheme",
                 "history_horizon",
+                "record_format",
             ],
             "[kernel]",
         )?;
+        if let Some(v) = k.get("record_format") {
+            let s = as_str(ctx, v, "kernel.record_format")?;
+            format = RecordFormat::parse(s).ok_or_else(|| {
+                ctx.err(
+                    &v.span,
+                    "kernel.record_format",
+                    format!(
+                        "\"{}\" is not a record format ({})",
+                        shorten(s),
+                        RecordFormat::NAMES
+                    ),
+                )
+            })?;
+        }
         if let Some(v) = k.get("resolution") {
             kernel.resolution = as_f64(ctx, v, "kernel.resolution")?;
         }
@@ -690,7 +714,7 @@ fn read_kernel(
     }
     kernel.scheme = scheme;
     kernel.nest_ltd_ring = opts.nest_ltd_ring;
-    Ok((kernel, scheme))
+    Ok((kernel, scheme, opts.record_format.unwrap_or(format)))
 }
 
 /// `[simulate]`: the run's length in ms and in steps (at most `MAX_RUN_STEPS`).

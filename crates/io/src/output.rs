@@ -20,6 +20,36 @@ use evplast_sim::kernel::{events_of, Events};
 
 use crate::load::Loaded;
 
+/// How recorders write their files (`evplast run --format`, `[kernel] record_format`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RecordFormat {
+    /// `<stem>.csv`, one row per event.
+    #[default]
+    Csv,
+    /// `<stem>.<column>.npy`, one NumPy array per column (`numpy.load`).
+    Npy,
+}
+
+impl RecordFormat {
+    /// The names users give, for messages.
+    pub const NAMES: &'static str = "csv, npy";
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "csv" => Some(Self::Csv),
+            "npy" => Some(Self::Npy),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Npy => "npy",
+        }
+    }
+}
+
 /// Wall-clock timings of a run.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Timings {
@@ -211,25 +241,45 @@ fn write_all(
     // the other ranks waiting.
     write_connections(&mut st, net, ex)?;
 
-    // One file per recorder label; several recorders under one label share it.
+    // One file (csv) or set of files (npy) per recorder: `<label>`, or `<label>-<node id>` where
+    // several recorders share a label (NEST's ascii files are `<label>-<node id>-<vp>.dat`).
+    let format = l.record_format;
     let recorders = &l.sim.recorders;
     for (kind, list) in [
         (Recorder::Spikes, &recorders.spike_recorders),
         (Recorder::Samples, &recorders.multimeters),
         (Recorder::Weights, &recorders.weight_recorders),
     ] {
-        let mut by_label: Vec<(String, Vec<NodeId>, bool)> = Vec::new();
+        let mut by_label: Vec<(String, Vec<(NodeId, bool)>)> = Vec::new();
         for (id, _) in list {
             let (to_file, steps) = rec_settings(l, *id);
             if to_file {
                 push_label(&mut by_label, label_of(l, *id), *id, steps);
             }
         }
-        for (label, ids, steps) in &by_label {
-            let parts: Vec<Events> = ids.iter().map(|&id| events_of(&l.sim, id)).collect();
-            let mut w = st.create(&format!("{label}.csv"))?;
-            write_events(&mut w, kind, &parts, res, *steps)?;
-            w.flush()?;
+        for (label, ids) in &by_label {
+            for &(id, steps) in ids {
+                let stem = if ids.len() == 1 {
+                    label.clone()
+                } else {
+                    format!("{label}-{id}")
+                };
+                let events = [events_of(&l.sim, id)];
+                match format {
+                    RecordFormat::Csv => {
+                        let mut w = st.create(&format!("{stem}.csv"))?;
+                        write_events(&mut w, kind, &events, res, steps)?;
+                        w.flush()?;
+                    }
+                    RecordFormat::Npy => {
+                        for (column, array) in event_columns(kind, &events, res, steps) {
+                            let mut w = st.create(&format!("{stem}.{column}.npy"))?;
+                            array.write(&mut w)?;
+                            w.flush()?;
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -277,14 +327,11 @@ fn write_connections(
     }
 }
 
-/// Recorders under one label share a file; its times are in steps if any of them asks.
-fn push_label(v: &mut Vec<(String, Vec<NodeId>, bool)>, label: &str, idx: NodeId, steps: bool) {
-    match v.iter_mut().find(|(l, _, _)| l == label) {
-        Some((_, idxs, s)) => {
-            idxs.push(idx);
-            *s |= steps;
-        }
-        None => v.push((label.to_string(), vec![idx], steps)),
+/// The recorders under each label, with whether each writes times in steps.
+fn push_label(v: &mut Vec<(String, Vec<(NodeId, bool)>)>, label: &str, id: NodeId, steps: bool) {
+    match v.iter_mut().find(|(l, _)| l == label) {
+        Some((_, ids)) => ids.push((id, steps)),
+        None => v.push((label.to_string(), vec![(id, steps)])),
     }
 }
 
@@ -337,22 +384,15 @@ pub fn write_events(
     steps: bool,
 ) -> io::Result<()> {
     let t = |stamp: i64| fmt_rec_time(res, stamp, steps);
-    let rows = parts
-        .iter()
-        .flat_map(|e| (0..e.stamps.len()).map(move |k| (e, k)));
+    let rows = sorted_rows(kind, parts);
     match kind {
         Recorder::Spikes => {
-            let mut rows: Vec<(i64, i64)> =
-                rows.map(|(e, k)| (e.stamps[k], e.senders[k])).collect();
-            rows.sort();
             writeln!(w, "senders,times")?;
-            for (stamp, s) in rows {
-                writeln!(w, "{s},{}", t(stamp))?;
+            for (e, k) in rows {
+                writeln!(w, "{},{}", e.senders[k], t(e.stamps[k]))?;
             }
         }
         Recorder::Samples => {
-            let mut rows: Vec<(&Events, usize)> = rows.collect();
-            rows.sort_by_key(|(e, k)| (e.stamps[*k], e.senders[*k]));
             let fields = parts.first().map_or(&[][..], |e| &e.values[..]);
             writeln!(
                 w,
@@ -371,8 +411,6 @@ pub fn write_events(
             }
         }
         Recorder::Weights => {
-            let mut rows: Vec<(&Events, usize)> = rows.collect();
-            rows.sort_by_key(|(e, k)| (e.stamps[*k], e.senders[*k], e.targets[*k]));
             writeln!(w, "senders,targets,times,weights")?;
             for (e, k) in rows {
                 writeln!(
@@ -387,6 +425,95 @@ pub fn write_events(
         }
     }
     Ok(())
+}
+
+/// One column of a recorder's events for an `.npy` file.
+pub enum Column {
+    Int(Vec<i64>),
+    Float(Vec<f64>),
+}
+
+impl Column {
+    /// Writes the column as a one-dimensional `.npy` array (little-endian `<i8` or `<f8`).
+    pub fn write(&self, w: &mut impl Write) -> io::Result<()> {
+        use ndarray_npy::WriteNpyExt;
+        let r = match self {
+            Column::Int(v) => ndarray::ArrayView1::from(v.as_slice()).write_npy(w),
+            Column::Float(v) => ndarray::ArrayView1::from(v.as_slice()).write_npy(w),
+        };
+        r.map_err(|e| match e {
+            ndarray_npy::WriteNpyError::Io(e) => e,
+            other => io::Error::other(other.to_string()),
+        })
+    }
+}
+
+/// A time in ms as the f64 nearest the exact decimal `fmt_time` writes (whole tics over 1000:
+/// both exact integers, so the division rounds once), or the stamp itself.
+fn time_value(res: Resolution, stamp: Step) -> f64 {
+    let tics = (res.ms(1) * 1000.0).round() as i64 * stamp;
+    tics as f64 / 1000.0
+}
+
+/// The columns of the events of one or more recorders of one kind, named as the CSV's header
+/// names them, with the CSV's rows in its order ([`write_events`]): the same numbers.
+pub fn event_columns(
+    kind: Recorder,
+    parts: &[Events],
+    res: Resolution,
+    steps: bool,
+) -> Vec<(String, Column)> {
+    let rows = sorted_rows(kind, parts);
+    let times = if steps {
+        Column::Int(rows.iter().map(|&(e, k)| e.stamps[k]).collect())
+    } else {
+        Column::Float(
+            rows.iter()
+                .map(|&(e, k)| time_value(res, e.stamps[k]))
+                .collect(),
+        )
+    };
+    let senders = Column::Int(rows.iter().map(|&(e, k)| e.senders[k]).collect());
+    match kind {
+        Recorder::Spikes => vec![("senders".into(), senders), ("times".into(), times)],
+        Recorder::Samples => {
+            let mut out = vec![("senders".into(), senders), ("times".into(), times)];
+            let fields = parts.first().map_or(&[][..], |e| &e.values[..]);
+            for (i, (name, _)) in fields.iter().enumerate() {
+                let col = rows.iter().map(|&(e, k)| e.values[i].1[k]).collect();
+                out.push((name.clone(), Column::Float(col)));
+            }
+            out
+        }
+        Recorder::Weights => vec![
+            ("senders".into(), senders),
+            (
+                "targets".into(),
+                Column::Int(rows.iter().map(|&(e, k)| e.targets[k]).collect()),
+            ),
+            ("times".into(), times),
+            (
+                "weights".into(),
+                Column::Float(rows.iter().map(|&(e, k)| e.weights[k]).collect()),
+            ),
+        ],
+    }
+}
+
+/// The rows of all parts in a file's order: by stamp and sender (and target for weights);
+/// rows with equal keys in the parts' order (a stable sort).
+fn sorted_rows(kind: Recorder, parts: &[Events]) -> Vec<(&Events, usize)> {
+    let mut rows: Vec<(&Events, usize)> = parts
+        .iter()
+        .flat_map(|e| (0..e.stamps.len()).map(move |k| (e, k)))
+        .collect();
+    match kind {
+        Recorder::Weights => {
+            rows.sort_by_key(|(e, k)| (e.stamps[*k], e.senders[*k], e.targets[*k]));
+        }
+        _ => rows.sort_by_key(|(e, k)| (e.stamps[*k], e.senders[*k])),
+    }
+    rows
 }
 
 /// Where the simulation's wall-clock time went, per stage of the step loop.
