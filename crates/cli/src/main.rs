@@ -635,6 +635,21 @@ fn simulate_and_write(
     let mut shown = false;
     let every = options.checkpoint_every;
     let model_name = start.model_path.clone();
+    // Recorder files are written while the run goes on (memory stays bounded), except where
+    // the recordings must stay in memory: in a checkpoint (it holds them), or for rank 0 to
+    // gather (several ranks).
+    let mut stream = if every == 0 && ex.is_none() {
+        Some(
+            output::Streaming::start(out, &loaded)
+                .with_context(|| format!("cannot write into {}", out.display()))?,
+        )
+    } else {
+        None
+    };
+    let stream_rows = output::stream_rows();
+    // Steps between flushes: a first guess, then from the rows a step recorded so far.
+    let mut stream_steps = min_delay.max(100 / min_delay * min_delay);
+    let mut since_flush = 0;
     loop {
         let now = loaded.sim.network.now;
         let signalled = signal.load(Ordering::Relaxed) != 0;
@@ -643,6 +658,9 @@ fn simulate_and_write(
         }
         let next = if every > 0 {
             end.min((now / every + 1) * every)
+        } else if stream.is_some() {
+            end.min((now + stream_steps) / min_delay * min_delay)
+                .max(now + 1)
         } else {
             end
         };
@@ -677,6 +695,23 @@ fn simulate_and_write(
         if every > 0 {
             save_checkpoint(out, &start, &options, &mut loaded.sim.network)?;
         }
+        if let Some(st) = &mut stream {
+            let held = st.rows_held(&mut loaded.sim);
+            since_flush += loaded.sim.network.now - now;
+            // Aim the next flush at `stream_rows` rows, on slice boundaries.
+            let per_step = held as f64 / since_flush.max(1) as f64;
+            let left = (stream_rows.saturating_sub(held)).max(1) as f64;
+            let want = (left / per_step.max(1e-9)).min(end as f64) as i64;
+            stream_steps = (want / min_delay * min_delay).max(min_delay);
+            if held >= stream_rows {
+                st.flush(&mut loaded.sim).with_context(|| {
+                    format!("cannot write the recordings into {}", out.display())
+                })?;
+                since_flush = 0;
+                let want = (stream_rows as f64 / per_step.max(1e-9)).min(end as f64) as i64;
+                stream_steps = (want / min_delay * min_delay).max(min_delay);
+            }
+        }
     }
     bar.finish_and_clear();
     let simulate_s = t1.elapsed().as_secs_f64();
@@ -701,6 +736,7 @@ fn simulate_and_write(
         },
         start.dump_network,
         ex,
+        stream,
     )
     .with_context(|| format!("cannot write results to {}", out.display()))?;
     let net = &loaded.sim.network;

@@ -164,6 +164,12 @@ struct Staged {
 }
 
 impl Staged {
+    /// Takes `.NAME.partial`, written already, into the commit.
+    fn adopt(&mut self, name: &str) {
+        let tmp = self.dir.join(format!(".{name}.partial"));
+        self.done.push((tmp, self.dir.join(name)));
+    }
+
     fn create(&mut self, name: &str) -> io::Result<BufWriter<fs::File>> {
         let tmp = self.dir.join(format!(".{name}.partial"));
         self.done.push((tmp.clone(), self.dir.join(name)));
@@ -216,8 +222,9 @@ pub fn write_run(
     t: Timings,
     dump_network: bool,
     ex: Option<&dyn Exchange>,
+    stream: Option<Streaming>,
 ) -> io::Result<()> {
-    write_all(dir, l, t, dump_network, ex).inspect_err(|_| {
+    write_all(dir, l, t, dump_network, ex, stream).inspect_err(|_| {
         // Best effort: the write error is the one to report.
         let _ = remove_previous(dir);
     })
@@ -229,6 +236,7 @@ fn write_all(
     t: Timings,
     dump_network: bool,
     ex: Option<&dyn Exchange>,
+    stream: Option<Streaming>,
 ) -> io::Result<()> {
     let net = &mut l.sim.network;
     net.drain_samples();
@@ -241,39 +249,22 @@ fn write_all(
     // the other ranks waiting.
     write_connections(&mut st, net, ex)?;
 
-    // One file (csv) or set of files (npy) per recorder: `<label>`, or `<label>-<node id>` where
-    // several recorders share a label (NEST's ascii files are `<label>-<node id>-<vp>.dat`).
-    let format = l.record_format;
-    let recorders = &l.sim.recorders;
-    for (kind, list) in [
-        (Recorder::Spikes, &recorders.spike_recorders),
-        (Recorder::Samples, &recorders.multimeters),
-        (Recorder::Weights, &recorders.weight_recorders),
-    ] {
-        let mut by_label: Vec<(String, Vec<(NodeId, bool)>)> = Vec::new();
-        for (id, _) in list {
-            let (to_file, steps) = rec_settings(l, *id);
-            if to_file {
-                push_label(&mut by_label, label_of(l, *id), *id, steps);
-            }
-        }
-        for (label, ids) in &by_label {
-            for &(id, steps) in ids {
-                let stem = if ids.len() == 1 {
-                    label.clone()
-                } else {
-                    format!("{label}-{id}")
-                };
-                let events = [events_of(&l.sim, id)];
-                match format {
+    // One file (csv) or set of files (npy) per recorder (`recorder_outputs`); those streamed
+    // during the run get their last rows and their headers now.
+    match stream {
+        Some(stream) => stream.finish(&mut l.sim, &mut st)?,
+        None => {
+            for o in recorder_outputs(l) {
+                let events = [events_of(&l.sim, o.id)];
+                match l.record_format {
                     RecordFormat::Csv => {
-                        let mut w = st.create(&format!("{stem}.csv"))?;
-                        write_events(&mut w, kind, &events, res, steps)?;
+                        let mut w = st.create(&format!("{}.csv", o.stem))?;
+                        write_events(&mut w, o.kind, &events, res, o.steps)?;
                         w.flush()?;
                     }
                     RecordFormat::Npy => {
-                        for (column, array) in event_columns(kind, &events, res, steps) {
-                            let mut w = st.create(&format!("{stem}.{column}.npy"))?;
+                        for (column, array) in event_columns(o.kind, &events, res, o.steps) {
+                            let mut w = st.create(&format!("{}.{column}.npy", o.stem))?;
                             array.write(&mut w)?;
                             w.flush()?;
                         }
@@ -324,6 +315,292 @@ fn write_connections(
     match failed {
         Some(e) => Err(e),
         None => w.flush(),
+    }
+}
+
+/// A recorder that writes files, and how they are named.
+struct RecorderOutput {
+    kind: Recorder,
+    id: NodeId,
+    /// `<label>`, or `<label>-<node id>` where several recorders share a label (NEST's ascii
+    /// files are `<label>-<node id>-<vp>.dat`).
+    stem: String,
+    /// Times in whole steps (`time_in_steps`).
+    steps: bool,
+}
+
+/// Every recorder that writes files (`record_to` is not `"memory"`), by kind, then label.
+fn recorder_outputs(l: &Loaded) -> Vec<RecorderOutput> {
+    let recorders = &l.sim.recorders;
+    let mut out = Vec::new();
+    for (kind, list) in [
+        (Recorder::Spikes, &recorders.spike_recorders),
+        (Recorder::Samples, &recorders.multimeters),
+        (Recorder::Weights, &recorders.weight_recorders),
+    ] {
+        let mut by_label: Vec<(String, Vec<(NodeId, bool)>)> = Vec::new();
+        for (id, _) in list {
+            let (to_file, steps) = rec_settings(l, *id);
+            if to_file {
+                push_label(&mut by_label, label_of(l, *id), *id, steps);
+            }
+        }
+        for (label, ids) in &by_label {
+            for &(id, steps) in ids {
+                let stem = if ids.len() == 1 {
+                    label.clone()
+                } else {
+                    format!("{label}-{id}")
+                };
+                out.push(RecorderOutput {
+                    kind,
+                    id,
+                    stem,
+                    steps,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Environment variable (tests): stream once the recorders hold this many rows.
+pub const STREAM_ROWS_ENV: &str = "EVPLAST_TEST_STREAM_ROWS";
+
+/// Rows the recorders may hold before [`Streaming::flush`] writes them out (2^16 rows: with
+/// the copies a flush makes, about 10 MB for a multimeter of one field).
+pub fn stream_rows() -> usize {
+    std::env::var(STREAM_ROWS_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(1 << 16)
+}
+
+/// Recorder files written while the run goes on, so that a long recording does not grow in
+/// memory: every so often ([`Streaming::flush`]) the rows recorded since are appended to the
+/// files (`.NAME.partial` until the run's files are committed) and dropped from memory. Rows
+/// come in time order: each flush ends on a slice boundary and holds every row of the stamps
+/// before it, and the rows of one flush are sorted as a whole file is ([`write_events`]), so
+/// the files are the same bytes as when written at once (`.npy` headers are rewritten with the
+/// final length at the end).
+pub struct Streaming {
+    dir: PathBuf,
+    res: Resolution,
+    files: Vec<(RecorderOutput, Sink)>,
+}
+
+enum Sink {
+    Csv {
+        name: String,
+        w: BufWriter<fs::File>,
+        header: bool,
+    },
+    /// One writer per column, created at the first flush (a multimeter's columns are known
+    /// then).
+    Npy(Vec<NpyColumn>),
+}
+
+impl Streaming {
+    /// Opens the files of every recorder of `l` that writes files.
+    pub fn start(dir: &Path, l: &Loaded) -> io::Result<Self> {
+        let mut files = Vec::new();
+        for o in recorder_outputs(l) {
+            let sink = match l.record_format {
+                RecordFormat::Csv => {
+                    let name = format!("{}.csv", o.stem);
+                    let tmp = dir.join(format!(".{name}.partial"));
+                    let w = BufWriter::new(fs::File::create(&tmp).map_err(|e| with_path(e, &tmp))?);
+                    Sink::Csv {
+                        name,
+                        w,
+                        header: false,
+                    }
+                }
+                RecordFormat::Npy => Sink::Npy(Vec::new()),
+            };
+            files.push((o, sink));
+        }
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            res: l.sim.network.res,
+            files,
+        })
+    }
+
+    /// Rows the file-writing recorders hold now.
+    pub fn rows_held(&self, sim: &mut evplast_models::Simulation) -> usize {
+        sim.network.drain_samples();
+        let net = &sim.network;
+        let find =
+            |list: &[(NodeId, u32)], id| list.iter().find(|(n, _)| *n == id).map(|x| x.1 as usize);
+        self.files
+            .iter()
+            .map(|(o, _)| {
+                let r = &sim.recorders;
+                match o.kind {
+                    Recorder::Spikes => find(&r.spike_recorders, o.id)
+                        .map_or(0, |i| net.spike_recording.events[i].len()),
+                    Recorder::Samples => {
+                        find(&r.multimeters, o.id).map_or(0, |i| net.multimeters[i].stamps.len())
+                    }
+                    Recorder::Weights => {
+                        find(&r.weight_recorders, o.id).map_or(0, |i| net.weight_records[i].len())
+                    }
+                }
+            })
+            .sum()
+    }
+
+    /// Appends every row recorded since the last flush to the files, and drops them from
+    /// memory. Call it only between slices (after a `simulate` call).
+    pub fn flush(&mut self, sim: &mut evplast_models::Simulation) -> io::Result<()> {
+        sim.network.drain_samples();
+        for (o, sink) in &mut self.files {
+            let events = [events_of(sim, o.id)];
+            match sink {
+                Sink::Csv { w, header, .. } => {
+                    let mut buf = Vec::new();
+                    write_events(&mut buf, o.kind, &events, self.res, o.steps)?;
+                    // The header line only once.
+                    let skip = if *header {
+                        buf.iter()
+                            .position(|&b| b == b'\n')
+                            .map_or(buf.len(), |p| p + 1)
+                    } else {
+                        0
+                    };
+                    *header = true;
+                    w.write_all(&buf[skip..])?;
+                }
+                Sink::Npy(cols) => {
+                    let columns = event_columns(o.kind, &events, self.res, o.steps);
+                    if cols.is_empty() {
+                        for (name, c) in &columns {
+                            let file = format!("{}.{name}.npy", o.stem);
+                            cols.push(NpyColumn::create(&self.dir, file, c)?);
+                        }
+                    }
+                    for (col, (_, c)) in cols.iter_mut().zip(&columns) {
+                        col.append(c)?;
+                    }
+                }
+            }
+            clear_recorded(sim, o.id);
+        }
+        Ok(())
+    }
+
+    /// Writes the last rows, finishes the files and hands them to the run's commit.
+    fn finish(mut self, sim: &mut evplast_models::Simulation, st: &mut Staged) -> io::Result<()> {
+        self.flush(sim)?;
+        for (_, sink) in self.files {
+            match sink {
+                Sink::Csv { name, mut w, .. } => {
+                    w.flush()?;
+                    st.adopt(&name);
+                }
+                Sink::Npy(cols) => {
+                    for c in cols {
+                        let name = c.finish()?;
+                        st.adopt(&name);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Drops what recorder `id` holds (after its rows were written).
+fn clear_recorded(sim: &mut evplast_models::Simulation, id: NodeId) {
+    let find = |list: &[(NodeId, u32)]| list.iter().find(|(n, _)| *n == id).map(|x| x.1 as usize);
+    let r = &sim.recorders;
+    let net = &mut sim.network;
+    if let Some(i) = find(&r.spike_recorders) {
+        net.spike_recording.clear(i);
+    } else if let Some(i) = find(&r.multimeters) {
+        let m = &mut net.multimeters[i];
+        m.senders.clear();
+        m.stamps.clear();
+        m.values.clear();
+    } else if let Some(i) = find(&r.weight_recorders) {
+        net.weight_records[i].clear();
+    }
+}
+
+/// A one-dimensional `.npy` file written a piece at a time: a header with room for any length,
+/// rewritten with the final length at the end (NumPy's format 1.0: the header is padded with
+/// spaces to a multiple of 64 bytes).
+struct NpyColumn {
+    name: String,
+    tmp: PathBuf,
+    w: BufWriter<fs::File>,
+    descr: &'static str,
+    len: u64,
+}
+
+impl NpyColumn {
+    /// The header's length: magic, version, length field and the padded dictionary.
+    const HEADER: usize = 128;
+
+    fn header(descr: &str, len: u64) -> Vec<u8> {
+        // As ndarray-npy writes it, so that both ways give the same bytes.
+        let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({len},)}}");
+        let mut h = b"\x93NUMPY\x01\x00".to_vec();
+        let room = Self::HEADER - 10;
+        h.extend_from_slice(&(room as u16).to_le_bytes());
+        h.extend_from_slice(dict.as_bytes());
+        h.resize(Self::HEADER - 1, b' ');
+        h.push(b'\n');
+        h
+    }
+
+    fn create(dir: &Path, name: String, like: &Column) -> io::Result<Self> {
+        let tmp = dir.join(format!(".{name}.partial"));
+        let mut w = BufWriter::new(fs::File::create(&tmp).map_err(|e| with_path(e, &tmp))?);
+        let descr = match like {
+            Column::Int(_) => "<i8",
+            Column::Float(_) => "<f8",
+        };
+        w.write_all(&Self::header(descr, 0))?;
+        Ok(Self {
+            name,
+            tmp,
+            w,
+            descr,
+            len: 0,
+        })
+    }
+
+    fn append(&mut self, c: &Column) -> io::Result<()> {
+        match c {
+            Column::Int(v) => {
+                for x in v {
+                    self.w.write_all(&x.to_le_bytes())?;
+                }
+                self.len += v.len() as u64;
+            }
+            Column::Float(v) => {
+                for x in v {
+                    self.w.write_all(&x.to_le_bytes())?;
+                }
+                self.len += v.len() as u64;
+            }
+        }
+        Ok(())
+    }
+
+    /// Rewrites the header with the final length; returns the file's name.
+    fn finish(self) -> io::Result<String> {
+        use std::io::{Seek, SeekFrom};
+        let mut f = self.w.into_inner().map_err(|e| e.into_error())?;
+        f.seek(SeekFrom::Start(0))?;
+        f.write_all(&Self::header(self.descr, self.len))?;
+        f.flush()?;
+        drop(f);
+        let _ = &self.tmp;
+        Ok(self.name)
     }
 }
 

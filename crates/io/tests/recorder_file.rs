@@ -53,7 +53,15 @@ fn an_ascii_recorder_writes_what_evplast_run_writes() {
         .network
         .simulate(l.steps, &mut |_| ControlFlow::Continue(()))
         .unwrap();
-    write_run(&dir.join("run"), &mut l, Timings::default(), false, None).unwrap();
+    write_run(
+        &dir.join("run"),
+        &mut l,
+        Timings::default(),
+        false,
+        None,
+        None,
+    )
+    .unwrap();
 
     let mut k = Kernel::new(KernelConfig::default(), Options::default()).unwrap();
     let num = |x: f64| Param::Value(ParamValue::Num(x));
