@@ -331,12 +331,14 @@ fn test_interrupt_at() -> Result<Option<f64>> {
 
 /// `--format`: a record format's name.
 fn parse_format(s: &str) -> Result<RecordFormat, String> {
-    RecordFormat::parse(s).ok_or_else(|| {
-        format!(
-            "\"{s}\" is not a record format (expected one of: {})",
-            RecordFormat::NAMES
-        )
-    })
+    RecordFormat::parse(s)
+        .ok_or_else(|| {
+            format!(
+                "\"{s}\" is not a record format (expected one of: {})",
+                RecordFormat::NAMES
+            )
+        })?
+        .check_available()
 }
 
 /// What `evplast run` was asked for.

@@ -368,3 +368,42 @@ fn a_long_recording_streams_to_disk_in_bounded_memory() {
         "held in memory {p2:.1} MB against {p0:.1} MB: the test would not see a leak"
     );
 }
+
+#[cfg(not(feature = "hdf5"))]
+#[test]
+fn sonata_in_a_build_without_hdf5_is_refused_with_the_way_to_get_it() {
+    let dir = scratch("no_hdf5");
+    let model = write(&dir, "m.toml", &THREE_RECORDERS.replace("KERNEL_EXTRA", ""));
+    let out = dir.join("o");
+    let o = run(&[
+        "run",
+        model.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "sonata",
+    ]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("--format") && err.contains("--features hdf5") && err.contains("libhdf5-dev"),
+        "{err}"
+    );
+    let text = THREE_RECORDERS.replace("KERNEL_EXTRA", "record_format = \"sonata\"");
+    let model = write(&dir, "s.toml", &text);
+    let o = run(&[
+        "run",
+        model.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("s.toml:")
+            && err.contains("kernel.record_format")
+            && err.contains("--features hdf5"),
+        "{err}"
+    );
+    assert!(!out.join("stats.json").exists());
+}

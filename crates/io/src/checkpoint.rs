@@ -124,11 +124,13 @@ fn visit(s: &mut Snap, model_path: &mut String, model_text: &mut String, o: &mut
         None => 0u8,
         Some(RecordFormat::Csv) => 1,
         Some(RecordFormat::Npy) => 2,
+        Some(RecordFormat::Sonata) => 3,
     };
     s.u8(&mut code);
     o.format = match code {
         1 => Some(RecordFormat::Csv),
         2 => Some(RecordFormat::Npy),
+        3 => Some(RecordFormat::Sonata),
         _ => None,
     };
     s.bool(&mut o.dump_network);

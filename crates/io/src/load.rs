@@ -646,6 +646,9 @@ fn read_kernel(
                     ),
                 )
             })?;
+            format = format
+                .check_available()
+                .map_err(|e| ctx.err(&v.span, "kernel.record_format", e))?;
         }
         if let Some(v) = k.get("resolution") {
             kernel.resolution = as_f64(ctx, v, "kernel.resolution")?;

@@ -28,16 +28,20 @@ pub enum RecordFormat {
     Csv,
     /// `<stem>.<column>.npy`, one NumPy array per column (`numpy.load`).
     Npy,
+    /// Spike recorders: `<stem>.h5` in SONATA's spike layout (builds with the `hdf5` feature);
+    /// other recorders: CSV.
+    Sonata,
 }
 
 impl RecordFormat {
     /// The names users give, for messages.
-    pub const NAMES: &'static str = "csv, npy";
+    pub const NAMES: &'static str = "csv, npy, sonata";
 
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "csv" => Some(Self::Csv),
             "npy" => Some(Self::Npy),
+            "sonata" => Some(Self::Sonata),
             _ => None,
         }
     }
@@ -46,7 +50,21 @@ impl RecordFormat {
         match self {
             Self::Csv => "csv",
             Self::Npy => "npy",
+            Self::Sonata => "sonata",
         }
+    }
+
+    /// Whether this build can write the format (SONATA needs HDF5: the `hdf5` feature).
+    pub fn check_available(self) -> Result<Self, String> {
+        if self == Self::Sonata && !cfg!(feature = "hdf5") {
+            return Err(
+                "\"sonata\" needs HDF5, and this evplast was built without it: build \
+                        with `cargo build --release --features hdf5` (Debian: apt-get install \
+                        libhdf5-dev pkg-config)"
+                    .to_string(),
+            );
+        }
+        Ok(self)
     }
 }
 
@@ -164,6 +182,14 @@ struct Staged {
 }
 
 impl Staged {
+    /// The temporary path for `name`, taken into the commit (for writers that open it
+    /// themselves).
+    fn reserve(&mut self, name: &str) -> PathBuf {
+        let tmp = self.dir.join(format!(".{name}.partial"));
+        self.done.push((tmp.clone(), self.dir.join(name)));
+        tmp
+    }
+
     /// Takes `.NAME.partial`, written already, into the commit.
     fn adopt(&mut self, name: &str) {
         let tmp = self.dir.join(format!(".{name}.partial"));
@@ -251,12 +277,23 @@ fn write_all(
 
     // One file (csv) or set of files (npy) per recorder (`recorder_outputs`); those streamed
     // during the run get their last rows and their headers now.
-    match stream {
-        Some(stream) => stream.finish(&mut l.sim, &mut st)?,
-        None => {
+    let streamed: Vec<NodeId> = stream.as_ref().map_or(Vec::new(), |s| s.ids());
+    if let Some(stream) = stream {
+        stream.finish(&mut l.sim, &mut st)?;
+    }
+    {
+        {
             for o in recorder_outputs(l) {
+                if streamed.contains(&o.id) {
+                    continue;
+                }
                 let events = [events_of(&l.sim, o.id)];
-                match l.record_format {
+                match output_format(l.record_format, o.kind) {
+                    RecordFormat::Sonata => {
+                        let name = format!("{}.h5", o.stem);
+                        let tmp = st.reserve(&name);
+                        write_sonata(&tmp, l, &events[0])?;
+                    }
                     RecordFormat::Csv => {
                         let mut w = st.create(&format!("{}.csv", o.stem))?;
                         write_events(&mut w, o.kind, &events, res, o.steps)?;
@@ -316,6 +353,75 @@ fn write_connections(
         Some(e) => Err(e),
         None => w.flush(),
     }
+}
+
+/// The format recorder kind `kind` writes in a run of `format`: SONATA holds spikes only, so
+/// the other recorders of a SONATA run write CSV.
+fn output_format(format: RecordFormat, kind: Recorder) -> RecordFormat {
+    match (format, kind) {
+        (RecordFormat::Sonata, Recorder::Spikes) => RecordFormat::Sonata,
+        (RecordFormat::Sonata, _) => RecordFormat::Csv,
+        (f, _) => f,
+    }
+}
+
+/// A spike recorder's spikes as SONATA's spike file (`/spikes/<population>/timestamps` in ms
+/// and `node_ids` within the population, from 0; sorted by time, then node; the population
+/// group's attribute `sorting = "by_time"`): one population per `[[create]]` block the spikes
+/// came from, named by its label.
+#[cfg(feature = "hdf5")]
+fn write_sonata(path: &Path, l: &Loaded, e: &Events) -> io::Result<()> {
+    let err = |e: hdf5_metno::Error| io::Error::other(format!("{}: {e}", path.display()));
+    let f = hdf5_metno::File::create(path).map_err(err)?;
+    let spikes = f.create_group("spikes").map_err(err)?;
+    let res = l.sim.network.res;
+    for p in &l.populations {
+        let (lo, hi) = (i64::from(p.first.0), i64::from(p.first.0) + p.n as i64);
+        // The rows come sorted by (stamp, sender): by time, then node.
+        let rows: Vec<usize> = (0..e.senders.len())
+            .filter(|&k| (lo..hi).contains(&e.senders[k]))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let name = if p.label.is_empty() {
+            p.model.as_str()
+        } else {
+            p.label.as_str()
+        };
+        let g = spikes.create_group(name).map_err(err)?;
+        let sorting: hdf5_metno::types::VarLenUnicode = "by_time".parse().expect("ascii");
+        g.new_attr::<hdf5_metno::types::VarLenUnicode>()
+            .create("sorting")
+            .and_then(|a| a.write_scalar(&sorting))
+            .map_err(err)?;
+        let t: Vec<f64> = rows.iter().map(|&k| time_value(res, e.stamps[k])).collect();
+        let ids: Vec<u64> = rows.iter().map(|&k| (e.senders[k] - lo) as u64).collect();
+        let ts = g
+            .new_dataset_builder()
+            .with_data(&t)
+            .create("timestamps")
+            .map_err(err)?;
+        let ms: hdf5_metno::types::VarLenUnicode = "ms".parse().expect("ascii");
+        ts.new_attr::<hdf5_metno::types::VarLenUnicode>()
+            .create("units")
+            .and_then(|a| a.write_scalar(&ms))
+            .map_err(err)?;
+        g.new_dataset_builder()
+            .with_data(&ids)
+            .create("node_ids")
+            .map_err(err)?;
+    }
+    f.close().map_err(err)
+}
+
+#[cfg(not(feature = "hdf5"))]
+fn write_sonata(path: &Path, _: &Loaded, _: &Events) -> io::Result<()> {
+    Err(io::Error::other(format!(
+        "{}: {}",
+        path.display(),
+        RecordFormat::Sonata.check_available().unwrap_err()
+    )))
 }
 
 /// A recorder that writes files, and how they are named.
@@ -406,7 +512,9 @@ impl Streaming {
     pub fn start(dir: &Path, l: &Loaded) -> io::Result<Self> {
         let mut files = Vec::new();
         for o in recorder_outputs(l) {
-            let sink = match l.record_format {
+            let sink = match output_format(l.record_format, o.kind) {
+                // Written whole at the end.
+                RecordFormat::Sonata => continue,
                 RecordFormat::Csv => {
                     let name = format!("{}.csv", o.stem);
                     let tmp = dir.join(format!(".{name}.partial"));
@@ -426,6 +534,11 @@ impl Streaming {
             res: l.sim.network.res,
             files,
         })
+    }
+
+    /// The recorders it writes.
+    fn ids(&self) -> Vec<NodeId> {
+        self.files.iter().map(|(o, _)| o.id).collect()
     }
 
     /// Rows the file-writing recorders hold now.
