@@ -317,6 +317,23 @@ def test_record_to_memory_default_and_ascii_file(tmp_path):
         nest.Create("spike_recorder", params={"record_to": "screen"})
 
 
+def test_ascii_recorders_sharing_a_label_write_one_file_each(tmp_path):
+    # As a model file's run names them (README): <label>-<node id>.csv where a label is shared.
+    nest.data_path = str(tmp_path)
+    gens = nest.Create("spike_generator", 2, params=[{"spike_times": [1.0, 2.0]}, {"spike_times": [3.0]}])
+    parrots = nest.Create("parrot_neuron", 2)
+    srs = nest.Create("spike_recorder", 2, params={"record_to": "ascii", "label": "sr"})
+    nest.Connect(gens, parrots, "one_to_one")
+    nest.Connect(parrots, srs, "one_to_one")
+    nest.Simulate(10.0)
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == [f"sr-{srs[0].global_id}.csv", f"sr-{srs[1].global_id}.csv"]
+    rows = [(tmp_path / f).read_text().split() for f in files]
+    p0, p1 = parrots.tolist()
+    assert rows[0] == ["senders,times", f"{p0},2.0", f"{p0},3.0"]
+    assert rows[1] == ["senders,times", f"{p1},4.0"]
+
+
 def late_clopath(pre_times, d, late, other_plastic=True, x_bar=0.0):
     """NEST's probe p13 (tools/nest_check/probes/p13_late_synapse_history.py)."""
     nest.ResetKernel()

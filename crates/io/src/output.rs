@@ -1123,43 +1123,69 @@ pub fn write_recorder_file(
     k: &mut evplast_sim::Kernel,
     id: NodeId,
 ) -> io::Result<Option<PathBuf>> {
+    Ok(write_recorder_files(dir, k, &[id])?.pop())
+}
+
+/// [`write_recorder_file`] for several recorders: where several of them share a label, each
+/// writes `<label>-<id>.csv`, as a model file's run names them.
+pub fn write_recorder_files(
+    dir: &Path,
+    k: &mut evplast_sim::Kernel,
+    ids: &[NodeId],
+) -> io::Result<Vec<PathBuf>> {
     let other = |e: evplast_sim::ApiError| io::Error::other(e.to_string());
-    let status = k.get_status(id).map_err(other)?;
-    let text = |key: &str| match status.get(key) {
-        Some(ParamValue::Str(s)) => s.clone(),
-        _ => String::new(),
-    };
-    if text("record_to") != "ascii" {
-        return Ok(None);
-    }
-    let kind = match k.model_of(id).map(|m| m.name) {
-        Some("spike_recorder") => Recorder::Spikes,
-        Some("multimeter") => Recorder::Samples,
-        Some("weight_recorder") => Recorder::Weights,
-        _ => return Ok(None),
-    };
-    let steps = status.get("time_in_steps") == Some(&ParamValue::Bool(true));
-    let label = match text("label") {
-        l if l.is_empty() => format!("{}-{id}", text("model")),
-        l => l,
-    };
-    if label.contains(['/', '\\']) || label.starts_with('.') || label.chars().any(char::is_control)
-    {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("recorder {id}: label {label:?} cannot name a file (no / \\, no leading '.', no control characters)"),
-        ));
+    let mut ascii = Vec::new();
+    for &id in ids {
+        let status = k.get_status(id).map_err(other)?;
+        let text = |key: &str| match status.get(key) {
+            Some(ParamValue::Str(s)) => s.clone(),
+            _ => String::new(),
+        };
+        if text("record_to") != "ascii" {
+            continue;
+        }
+        let kind = match k.model_of(id).map(|m| m.name) {
+            Some("spike_recorder") => Recorder::Spikes,
+            Some("multimeter") => Recorder::Samples,
+            Some("weight_recorder") => Recorder::Weights,
+            _ => continue,
+        };
+        let steps = status.get("time_in_steps") == Some(&ParamValue::Bool(true));
+        let label = match text("label") {
+            l if l.is_empty() => format!("{}-{id}", text("model")),
+            l => l,
+        };
+        if label.contains(['/', '\\'])
+            || label.starts_with('.')
+            || label.chars().any(char::is_control)
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("recorder {id}: label {label:?} cannot name a file (no / \\, no leading '.', no control characters)"),
+            ));
+        }
+        ascii.push((id, kind, steps, label));
     }
     k.drain_samples();
-    let events = k.events(id).map_err(other)?;
-    let path = dir.join(format!("{label}.csv"));
-    let tmp = dir.join(format!(".{label}.csv.partial"));
-    let mut w = BufWriter::new(fs::File::create(&tmp)?);
-    write_events(&mut w, kind, &[events], k.resolution(), steps)?;
-    w.flush()?;
-    drop(w);
-    fs::rename(&tmp, &path)?;
-    Ok(Some(path))
+    let mut out = Vec::new();
+    for (id, kind, steps, label) in &ascii {
+        let shared = ascii.iter().filter(|a| a.3 == *label).count() > 1;
+        let stem = if shared {
+            format!("{label}-{id}")
+        } else {
+            label.clone()
+        };
+        let events = k.events(*id).map_err(other)?;
+        let path = dir.join(format!("{stem}.csv"));
+        let tmp = dir.join(format!(".{stem}.csv.partial"));
+        let mut w = BufWriter::new(fs::File::create(&tmp)?);
+        write_events(&mut w, *kind, &[events], k.resolution(), *steps)?;
+        w.flush()?;
+        drop(w);
+        fs::rename(&tmp, &path)?;
+        out.push(path);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

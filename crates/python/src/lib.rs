@@ -714,27 +714,22 @@ impl Kernel {
     }
 
     /// Writes the events of the recorders among `ids` whose `record_to` is "ascii" to
-    /// `dir/<label>.csv` (evplast run's files); returns the paths written.
+    /// `dir/<label>.csv` (`<label>-<id>.csv` where several share a label: evplast run's
+    /// files); returns the paths written.
     fn write_recorder_files(
         &mut self,
         ids: Vec<u32>,
         dir: std::path::PathBuf,
     ) -> PyResult<Vec<String>> {
         let mut k = self.k();
-        let mut out = Vec::new();
-        for i in ids {
-            match evplast_io::output::write_recorder_file(&dir, &mut k, NodeId(i)) {
-                Ok(Some(p)) => out.push(p.display().to_string()),
-                Ok(None) => {}
-                Err(e) => {
-                    return Err(err(
-                        "KernelException",
-                        format!("record_to ascii: recorder {i}: {} ({e})", dir.display()),
-                    ))
-                }
-            }
+        let ids: Vec<NodeId> = ids.into_iter().map(NodeId).collect();
+        match evplast_io::output::write_recorder_files(&dir, &mut k, &ids) {
+            Ok(paths) => Ok(paths.iter().map(|p| p.display().to_string()).collect()),
+            Err(e) => Err(err(
+                "KernelException",
+                format!("record_to ascii: {} ({e})", dir.display()),
+            )),
         }
-        Ok(out)
     }
 
     /// Number of events recorder `id` holds.
