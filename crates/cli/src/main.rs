@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod bench;
+mod plot;
 #[cfg(feature = "mpi")]
 mod ranks;
 
@@ -110,6 +111,16 @@ enum Command {
         /// Never show a progress bar.
         #[arg(long)]
         quiet: bool,
+    },
+    /// Draw a run's recordings as PNG figures: a raster with the population rate per spike
+    /// recorder, weight trajectories and the final weights per weight recorder, traces per
+    /// multimeter.
+    Plot {
+        /// The run directory (written by `evplast run`).
+        run_dir: PathBuf,
+        /// Where the figures go (default: the run directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Validate a model file and print a summary (nodes, connections, delays).
     Check {
@@ -225,6 +236,11 @@ fn main() -> ExitCode {
         }),
         Command::Resume { dir, t, quiet } => resume(&dir, t, quiet),
         Command::Check { model } => check(&model),
+        Command::Plot { run_dir, out } => plot::plot(&run_dir, out.as_deref()).map(|files| {
+            for f in files {
+                println!("{}", f.display());
+            }
+        }),
         Command::Models { name } => models(name.as_deref()),
         // Under mpirun every configuration runs in the ranks themselves; otherwise each runs
         // in a child process (which never starts MPI).
