@@ -15,7 +15,7 @@
 //! peak RSS is then the largest rank's, and includes the configurations run before.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -42,18 +42,19 @@ pub struct BenchArgs {
     /// Number of target neurons.
     #[arg(long = "N", default_value_t = 100)]
     pub n: usize,
-    /// Plastic synapses per target (in-degree); the input pool has 2K parrots.
-    #[arg(long = "K", default_value_t = 500)]
-    pub k: usize,
-    /// Input rate per parrot (Hz).
-    #[arg(long, default_value_t = 10.0)]
-    pub rate: f64,
+    /// Plastic synapses per target (in-degree); the input pool has 2K parrots. Several,
+    /// comma-separated, sweep it (one of --K, --rate, --delay may).
+    #[arg(long = "K", default_value = "500", value_delimiter = ',')]
+    pub k: Vec<usize>,
+    /// Input rate per parrot (Hz); several sweep it.
+    #[arg(long, default_value = "10", value_delimiter = ',')]
+    pub rate: Vec<f64>,
     /// Simulated time (s).
     #[arg(long = "T", default_value_t = 1.0)]
     pub t: f64,
-    /// Synaptic delay of the plastic synapses (ms).
-    #[arg(long, default_value_t = 1.0)]
-    pub delay: f64,
+    /// Synaptic delay of the plastic synapses (ms); several sweep it.
+    #[arg(long, default_value = "1", value_delimiter = ',')]
+    pub delay: Vec<f64>,
     /// Update schemes to run, comma-separated (event, compressed, time, and auto: the
     /// scheme the cost model picks, reported as `chosen`).
     #[arg(long, default_value = "event,compressed,time", value_delimiter = ',')]
@@ -77,6 +78,14 @@ pub struct BenchArgs {
     /// Write all runs as a JSON array to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Draw the simulation time against the swept variable (--K, --rate or --delay with
+    /// several values, else several --threads), one line per scheme, into this PNG file.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// CSV files of tools/bench/bench_nest.py or bench_brian2.py runs of the same network,
+    /// drawn beside evplast's lines (rows whose other settings match).
+    #[arg(long, value_delimiter = ',')]
+    pub peers: Vec<PathBuf>,
     /// Internal: run exactly one configuration in this process and print its JSON.
     #[arg(long, hide = true)]
     pub child: bool,
@@ -125,18 +134,18 @@ fn run_one(
         },
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let m = 2 * a.k;
-    let rate_khz = a.rate * 1e-3;
+    let m = 2 * a.k[0];
+    let rate_khz = a.rate[0] * 1e-3;
     let (model, syn_model, w0, params, receptor): (&str, &str, f64, ParamMap, Option<ParamValue>) =
         if a.rule == "clopath" {
             let tau_m = 281.0 / 30.0;
-            let w0 = 26.0 / (a.k as f64 * rate_khz * tau_m);
+            let w0 = 26.0 / (a.k[0] as f64 * rate_khz * tau_m);
             let mut p = ParamMap::new();
             p.insert("Wmax".into(), num(100f64.max(10.0 * w0)));
             ("aeif_psc_delta_clopath", "clopath_synapse", w0, p, None)
         } else {
             let c = 300.0;
-            let w0 = 0.2 * 0.3 * c * (200.0 * 10.0) / (a.k as f64 * a.rate);
+            let w0 = 0.2 * 0.3 * c * (200.0 * 10.0) / (a.k[0] as f64 * a.rate[0]);
             let mut p = ParamMap::new();
             p.insert("tau_Delta".into(), num(100.0));
             p.insert("eta".into(), num(0.17));
@@ -204,7 +213,7 @@ fn run_one(
         .create(
             "poisson_generator",
             1,
-            NodeParamSpec::Same(&[("rate".into(), Param::Value(num(a.rate)))]),
+            NodeParamSpec::Same(&[("rate".into(), Param::Value(num(a.rate[0])))]),
         )
         .map_err(api)?;
     let parrots = k
@@ -228,7 +237,7 @@ fn run_one(
         }
         .into(),
         weight: Draw::Fixed(w0),
-        delay: Draw::Fixed(a.delay),
+        delay: Draw::Fixed(a.delay[0]),
         ..SynapseSpec::default()
     };
     if let Some(r) = receptor {
@@ -239,7 +248,7 @@ fn run_one(
     }
     let indegree = ConnSpec {
         rule: "fixed_indegree".into(),
-        count: Some(("indegree".into(), a.k as f64)),
+        count: Some(("indegree".into(), a.k[0] as f64)),
         allow_multapses: false,
         ..ConnSpec::default()
     };
@@ -298,7 +307,7 @@ fn run_one(
     } else {
         urbanczik
     };
-    let n_syn = a.n * a.k;
+    let n_syn = a.n * a.k[0];
     Ok(Some(json!({
         "simulator": "evplast",
         "rule": if static_syn { format!("{}_static", a.rule) } else { a.rule.clone() },
@@ -312,13 +321,13 @@ fn run_one(
         "predicted_s": sim.schemes.iter().map(|c| {
             c.predicted_s[cost::index(c.scheme)] * a.t
         }).sum::<f64>(),
-        "N": a.n, "K": a.k, "M_inputs": m, "rate_hz": a.rate, "T_s": a.t, "delay_ms": a.delay,
+        "N": a.n, "K": a.k[0], "M_inputs": m, "rate_hz": a.rate[0], "T_s": a.t, "delay_ms": a.delay[0],
         "n_plastic_syn": n_syn,
         "w_init": w0, "w_mean_final": mean_w,
         "post_rate_hz": post_spikes as f64 / (a.n as f64 * a.t),
         "build_s": build_s, "sim_s": sim_s, "rtf": sim_s / a.t,
         "stage_s": evplast_io::output::stage_json(&sim.network.stage_times),
-        "ns_per_syn_event": 1e9 * sim_s / (n_syn as f64 * a.rate * a.t).max(1.0),
+        "ns_per_syn_event": 1e9 * sim_s / (n_syn as f64 * a.rate[0] * a.t).max(1.0),
         "rss_start_bytes": rss0, "rss_after_build_bytes": rss_build, "peak_rss_bytes": peak,
         "synapse_calls": counters.synapse_calls,
         "weight_change_computations": counters.weight_change_computations,
@@ -394,11 +403,46 @@ pub fn bench(a: &BenchArgs, ex: Option<&dyn Exchange>) -> Result<()> {
             a.signal
         );
     }
-    if a.n == 0 || a.k == 0 || a.rate <= 0.0 || a.t <= 0.0 {
+    if a.n == 0 || a.k.contains(&0) || a.rate.iter().any(|r| *r <= 0.0) || a.t <= 0.0 {
         bail!("--N, --K, --rate and --T must be positive");
     }
-    if a.delay < 0.1 {
-        bail!("--delay {} ms is below the resolution 0.1 ms", a.delay);
+    if let Some(d) = a.delay.iter().find(|d| **d < 0.1) {
+        bail!("--delay {d} ms is below the resolution 0.1 ms");
+    }
+    let swept = [
+        ("--K", a.k.len()),
+        ("--rate", a.rate.len()),
+        ("--delay", a.delay.len()),
+    ];
+    if swept.iter().filter(|s| s.1 > 1).count() > 1 {
+        bail!("--K, --rate, --delay: only one of them may have several values (a sweep)");
+    }
+    if a.plot.is_some() && swept.iter().all(|s| s.1 == 1) && a.threads.len() == 1 {
+        bail!("--plot: draws time against a swept variable; give several values to --K, --rate, --delay or --threads");
+    }
+    if !a.child && swept.iter().any(|s| s.1 > 1) {
+        // One configuration per value of the swept variable, in the order given.
+        let mut results = Vec::new();
+        for (k, rate, delay) in a.k.iter().flat_map(|&k| {
+            a.rate
+                .iter()
+                .flat_map(move |&r| a.delay.iter().map(move |&d| (k, r, d)))
+        }) {
+            let one = BenchArgs {
+                k: vec![k],
+                rate: vec![rate],
+                delay: vec![delay],
+                csv: None,
+                json: None,
+                plot: None,
+                ..a.clone()
+            };
+            results.extend(runs_of(&one, &schemes, ex)?);
+        }
+        if ex.is_some_and(|e| e.rank() != 0) {
+            return Ok(());
+        }
+        return report(a, &results);
     }
     if a.t * 1e4 > evplast_kernel::time::MAX_RUN_STEPS as f64 {
         bail!(
@@ -414,6 +458,20 @@ pub fn bench(a: &BenchArgs, ex: Option<&dyn Exchange>) -> Result<()> {
         }
         return Ok(());
     }
+    let results = runs_of(a, &schemes, ex)?;
+    if ex.is_some_and(|e| e.rank() != 0) {
+        return Ok(());
+    }
+    report(a, &results)
+}
+
+/// Runs every scheme (and the static baseline) and thread count of one configuration: in
+/// child processes, or here as MPI ranks (rank 0 gets the results).
+fn runs_of(
+    a: &BenchArgs,
+    schemes: &[SchemeSetting],
+    ex: Option<&dyn Exchange>,
+) -> Result<Vec<Value>> {
     let mut runs: Vec<(Option<SchemeSetting>, bool)> = Vec::new();
     if a.with_static || a.static_only {
         runs.push((None, true));
@@ -436,10 +494,7 @@ pub fn bench(a: &BenchArgs, ex: Option<&dyn Exchange>) -> Result<()> {
             let scheme = scheme.unwrap_or(Scheme::Event.into());
             results.extend(run_one(a, scheme, static_syn, threads, Some(ex))?);
         }
-        if ex.rank() != 0 {
-            return Ok(());
-        }
-        return report(a, &results);
+        return Ok(results);
     }
     let exe = std::env::current_exe().context("cannot find the evplast executable")?;
     for (scheme, static_syn, threads) in runs {
@@ -449,10 +504,10 @@ pub fn bench(a: &BenchArgs, ex: Option<&dyn Exchange>) -> Result<()> {
             .args(["--rule", &a.rule])
             .args(["--signal", &a.signal])
             .arg(format!("--N={}", a.n))
-            .arg(format!("--K={}", a.k));
-        cmd.arg(format!("--rate={}", a.rate))
+            .arg(format!("--K={}", a.k[0]));
+        cmd.arg(format!("--rate={}", a.rate[0]))
             .arg(format!("--T={}", a.t))
-            .arg(format!("--delay={}", a.delay));
+            .arg(format!("--delay={}", a.delay[0]));
         cmd.arg(format!("--seed={}", a.seed)).arg(format!(
             "--schemes={}",
             scheme.unwrap_or(Scheme::Event.into()).as_str()
@@ -474,11 +529,106 @@ pub fn bench(a: &BenchArgs, ex: Option<&dyn Exchange>) -> Result<()> {
             serde_json::from_slice(&out.stdout).context("benchmark child wrote no JSON")?;
         results.push(v);
     }
-    report(a, &results)
+    Ok(results)
+}
+
+/// `--plot`: simulation time against the swept variable, a line per scheme (and thread count
+/// where several), and the peers' rows of the same network from `--peers`.
+fn plot(a: &BenchArgs, path: &Path, results: &[Value]) -> Result<()> {
+    let (key, x_desc) = if a.k.len() > 1 {
+        ("K", "in-degree K (synapses per target)")
+    } else if a.rate.len() > 1 {
+        ("rate_hz", "input rate (Hz)")
+    } else if a.delay.len() > 1 {
+        ("delay_ms", "delay (ms)")
+    } else {
+        ("threads", "threads")
+    };
+    let f = |v: &Value, k: &str| -> Option<f64> {
+        v[k].as_f64()
+            .or_else(|| v[k].as_str().and_then(|s| s.parse().ok()))
+    };
+    let mut series: std::collections::BTreeMap<String, Vec<(f64, f64)>> = Default::default();
+    for v in results {
+        let scheme = v["scheme"].as_str().unwrap_or("?");
+        let mut name = format!("evplast {scheme}");
+        if key != "threads" && a.threads.len() > 1 {
+            name += &format!(", {} threads", v["threads"]);
+        }
+        if let (Some(x), Some(y)) = (f(v, key), f(v, "sim_s")) {
+            series.entry(name).or_default().push((x, y));
+        }
+    }
+    // Peers: rows of the same rule and settings but the swept one.
+    let same = |r: &std::collections::HashMap<String, String>, col: &str, want: f64| {
+        r.get(col)
+            .and_then(|s| s.parse::<f64>().ok())
+            .is_some_and(|x| (x - want).abs() < 1e-9)
+    };
+    for file in &a.peers {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("--peers: cannot read {}", file.display()))?;
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+        for line in lines {
+            let r: std::collections::HashMap<String, String> = header
+                .iter()
+                .map(|h| h.to_string())
+                .zip(line.split(',').map(String::from))
+                .collect();
+            let rule = r.get("rule").map(String::as_str).unwrap_or("");
+            // evplast's own rows of a sweep file are not peers.
+            if r.get("simulator").is_some_and(|s| s == "evplast")
+                || rule.trim_end_matches("_static") != a.rule
+                || !same(&r, "N", a.n as f64)
+                || !same(&r, "T_s", a.t)
+                || (key != "K" && !same(&r, "K", a.k[0] as f64))
+                || (key != "rate_hz" && !same(&r, "rate_hz", a.rate[0]))
+                || (key != "delay_ms" && !same(&r, "delay_ms", a.delay[0]))
+            {
+                continue;
+            }
+            let (Some(x), Some(y)) = (
+                r.get(key).and_then(|s| s.parse::<f64>().ok()),
+                r.get("sim_s").and_then(|s| s.parse::<f64>().ok()),
+            ) else {
+                continue;
+            };
+            let sim = r.get("simulator").cloned().unwrap_or_else(|| "peer".into());
+            let scheme = r.get("scheme").cloned().unwrap_or_default();
+            series
+                .entry(format!("{sim} {scheme}"))
+                .or_default()
+                .push((x, y));
+        }
+    }
+    let series: Vec<(String, Vec<(f64, f64)>)> = series
+        .into_iter()
+        .map(|(k, mut v)| {
+            v.sort_by(|p, q| p.0.total_cmp(&q.0));
+            (k, v)
+        })
+        .collect();
+    let title = format!(
+        "{} benchmark: N = {}, T = {} s{}",
+        a.rule,
+        a.n,
+        a.t,
+        match key {
+            "K" => format!(", {} Hz, delay {} ms", a.rate[0], a.delay[0]),
+            "rate_hz" => format!(", K = {}, delay {} ms", a.k[0], a.delay[0]),
+            "delay_ms" => format!(", K = {}, {} Hz", a.k[0], a.rate[0]),
+            _ => format!(", K = {}, {} Hz", a.k[0], a.rate[0]),
+        }
+    );
+    crate::plot::lines_png(path, &title, x_desc, "simulation time (s)", &series)
 }
 
 /// The table on stdout, and the CSV and JSON files asked for.
 fn report(a: &BenchArgs, results: &[Value]) -> Result<()> {
+    if let Some(path) = &a.plot {
+        plot(a, path, results)?;
+    }
     let mut o = std::io::stdout().lock();
     writeln!(
         o,

@@ -372,6 +372,48 @@ fn traces(r: &Recording, path: &Path) -> Result<()> {
     root.present().map_err(err(path))
 }
 
+/// One figure of lines (points joined) into `path`: `evplast bench --plot`.
+pub fn lines_png(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+) -> Result<()> {
+    register_font("sans-serif", FontStyle::Normal, FONT)
+        .map_err(|_| anyhow::anyhow!("the bundled font cannot be read"))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the directory of {}", path.display()))?;
+    }
+    let xs: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.1.iter().map(|p| p.0))
+        .collect();
+    let ys: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.1.iter().map(|p| p.1))
+        .collect();
+    let (y0, y1) = range(&ys);
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(err(path))?;
+    let lines: Vec<(&str, Vec<(f64, f64)>)> = series
+        .iter()
+        .map(|(l, p)| (l.as_str(), p.clone()))
+        .collect();
+    draw_xy(
+        &root,
+        path,
+        title,
+        x_desc,
+        y_desc,
+        range(&xs),
+        (y0.min(0.0), y1),
+        &lines,
+    )?;
+    root.present().map_err(err(path))
+}
+
 /// Draws every figure of the run in `run` into `out` (default: `run`); returns the files.
 pub fn plot(run: &Path, out: Option<&Path>) -> Result<Vec<PathBuf>> {
     let out = out.unwrap_or(run);

@@ -142,3 +142,46 @@ fn bench_runs_each_learning_signal_and_spike_spike_archives_less() {
         "spike_rate",
     );
 }
+
+#[test]
+fn bench_sweeps_one_variable_and_plots_time_against_it() {
+    let dir = scratch("bench_plot");
+    let (json, png) = (dir.join("runs.json"), dir.join("figs/k.png"));
+    let out = run(&[
+        "bench",
+        "--N",
+        "3",
+        "--K",
+        "8,16,24",
+        "--T",
+        "0.1",
+        "--schemes",
+        "event,compressed",
+        "--json",
+        json.to_str().unwrap(),
+        "--plot",
+        png.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let ks: Vec<u64> = runs.iter().map(|r| r["K"].as_u64().unwrap()).collect();
+    assert_eq!(
+        ks,
+        [8, 8, 16, 16, 24, 24],
+        "a run per scheme and K, in order"
+    );
+    let decoder = png::Decoder::new(std::fs::File::open(&png).unwrap());
+    let reader = decoder.read_info().unwrap();
+    assert_eq!((reader.info().width, reader.info().height), (1000, 700));
+    refused(
+        &["bench", "--K", "8,16", "--rate", "5,10"],
+        "--K, --rate, --delay",
+        "only one of them",
+    );
+    refused(&["bench", "--plot", "x.png"], "--plot", "swept variable");
+}
