@@ -131,7 +131,7 @@ enum Command {
     ///
     /// Runs each scheme (and with --static the static-synapse baseline) in its own process and
     /// prints build and simulation time, real-time factor, peak RSS and the Table 1 counters.
-    Bench(bench::BenchArgs),
+    Bench(Box<bench::BenchArgs>),
     /// List the models, or show one model's parameters with defaults and units.
     Models {
         /// A model name, e.g. aeif_psc_delta_clopath.
