@@ -443,8 +443,69 @@ pub fn plot(run: &Path, out: Option<&Path>) -> Result<Vec<PathBuf>> {
         }
         written.push(path);
     }
+    if let Some(path) = pairing(run, out)? {
+        written.push(path);
+    }
     if written.is_empty() {
         bail!("{}: the run recorded nothing to plot", run.display());
     }
     Ok(written)
+}
+
+/// A run of `examples/spike_pairing.toml` (its `stats.json` names the model): the Clopath
+/// pairing curve of Clopath et al. (2010) Fig. 2b, `pairing_curve.png` — the final weight of
+/// each copy, normalised as `examples/spike_pairing.py` does (100·15·(w − 0.5)/0.5 + 100: %
+/// of the initial weight), against the pairing rate; copies 1–5 post-before-pre, 6–10
+/// pre-before-post, at 10, 20, 30, 40, 50 Hz (the file's header).
+fn pairing(run: &Path, out: &Path) -> Result<Option<PathBuf>> {
+    let stats = fs::read_to_string(run.join("stats.json")).unwrap_or_default();
+    let model = serde_json::from_str::<serde_json::Value>(&stats)
+        .ok()
+        .and_then(|v| v["model"].as_str().map(String::from))
+        .unwrap_or_default();
+    if Path::new(&model)
+        .file_stem()
+        .is_none_or(|s| s != "spike_pairing")
+    {
+        return Ok(None);
+    }
+    let text = fs::read_to_string(run.join("connections.csv"))
+        .with_context(|| format!("cannot read {}", run.join("connections.csv").display()))?;
+    let mut rows: Vec<(i64, f64)> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            Some((c.first()?.parse().ok()?, c.get(3)?.parse().ok()?))
+        })
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    if rows.len() != 10 {
+        bail!(
+            "{}: a spike-pairing run has 10 plastic connections, not {}",
+            run.display(),
+            rows.len()
+        );
+    }
+    let norm = |w: f64| 100.0 * 15.0 * (w - 0.5) / 0.5 + 100.0;
+    let rates = [10.0, 20.0, 30.0, 40.0, 50.0];
+    let curve = |from: usize| -> Vec<(f64, f64)> {
+        rates
+            .iter()
+            .zip(&rows[from..from + 5])
+            .map(|(&r, w)| (r, norm(w.1)))
+            .collect()
+    };
+    let path = out.join("pairing_curve.png");
+    lines_png(
+        &path,
+        "Clopath spike pairing (Clopath et al. 2010, Fig. 2b)",
+        "pairing rate (Hz)",
+        "normalised weight (% of initial)",
+        &[
+            ("post before pre".into(), curve(0)),
+            ("pre before post".into(), curve(5)),
+        ],
+    )?;
+    Ok(Some(path))
 }

@@ -62,12 +62,20 @@ fn every_example_plots_with_data_in_every_panel() {
         assert!(o.status.success(), "{name}: {}", stderr(&o));
         let listed: Vec<String> = stdout(&o).lines().map(String::from).collect();
         assert!(listed.len() >= 2, "{name}: {listed:?}");
+        // The spike-pairing example gets its pairing curve too (stats.json names the model).
+        assert_eq!(
+            listed.iter().any(|f| f.ends_with("pairing_curve.png")),
+            name == "spike_pairing",
+            "{name}: {listed:?}"
+        );
         for f in &listed {
             let path = PathBuf::from(f);
             let (w, h, px) = decode(&path);
             assert_eq!((w, h), (1000, 700), "{f}");
             // Panels: raster and weights figures are split 3/5 : 2/5, traces evenly by field.
-            let panels: Vec<(u32, u32)> = if f.ends_with("_traces.png") {
+            let panels: Vec<(u32, u32)> = if f.ends_with("pairing_curve.png") {
+                vec![(0, h)]
+            } else if f.ends_with("_traces.png") {
                 let n = 4; // urbanczik_learning's multimeter records 4 fields.
                 (0..n).map(|i| (h * i / n, h * (i + 1) / n)).collect()
             } else {
@@ -80,7 +88,7 @@ fn every_example_plots_with_data_in_every_panel() {
             figures += 1;
         }
     }
-    assert!(figures >= 7, "{figures} figures");
+    assert!(figures >= 8, "{figures} figures");
 }
 
 #[test]

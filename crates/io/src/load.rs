@@ -71,6 +71,8 @@ pub use evplast_sim::kernel::Projection;
 
 /// A loaded and built model.
 pub struct Loaded {
+    /// The model file's path as given.
+    pub model_path: String,
     pub sim: Simulation,
     pub kernel: KernelConfig,
     pub scheme: SchemeSetting,
@@ -449,6 +451,7 @@ pub fn load(file: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, FileEr
         pop.params = c.params;
     }
     Ok(Loaded {
+        model_path: file.to_string(),
         sim,
         kernel: p.config,
         scheme: p.scheme,

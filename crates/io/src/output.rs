@@ -940,6 +940,7 @@ pub fn stats_json(l: &Loaded, t: Timings) -> Value {
         .parse()
         .unwrap_or(net.res.ms(net.now));
     let mut v = json!({
+        "model": l.model_path,
         "complete": net.now >= l.steps,
         "t_reached_ms": t_reached,
         "build_s": t.build_s,
