@@ -417,6 +417,9 @@ pub fn bench(a: &BenchArgs, ex: Option<&dyn Exchange>) -> Result<()> {
     if swept.iter().filter(|s| s.1 > 1).count() > 1 {
         bail!("--K, --rate, --delay: only one of them may have several values (a sweep)");
     }
+    if !a.peers.is_empty() && a.plot.is_none() {
+        bail!("--peers: the peers' rows are drawn beside evplast's; give --plot FILE too");
+    }
     if a.plot.is_some() && swept.iter().all(|s| s.1 == 1) && a.threads.len() == 1 {
         bail!("--plot: draws time against a swept variable; give several values to --K, --rate, --delay or --threads");
     }

@@ -184,4 +184,5 @@ fn bench_sweeps_one_variable_and_plots_time_against_it() {
         "only one of them",
     );
     refused(&["bench", "--plot", "x.png"], "--plot", "swept variable");
+    refused(&["bench", "--peers", "nest.csv"], "--peers", "--plot FILE");
 }
