@@ -529,6 +529,9 @@ fn remove_previous(out: &Path) -> Result<usize> {
 fn explain_failure(result: Result<()>, out: &Path, removed: usize) -> Result<()> {
     match result {
         Err(e) if e.downcast_ref::<Interrupted>().is_none() => {
+            // The recordings streamed so far (`.NAME.partial`) go too: best effort, the
+            // failure is the one to report.
+            let _ = output::remove_previous(out);
             let earlier = match removed {
                 0 => String::new(),
                 1 => "; the 1 file of an earlier run there was removed".to_string(),

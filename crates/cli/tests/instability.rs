@@ -87,6 +87,17 @@ t = 20.0
         !left.contains(&"connections.csv".to_string()),
         "an unstable run wrote connections.csv: {left:?}"
     );
+    // Nor the recordings it streamed before the failure.
+    let hidden: Vec<String> = fs::read_dir(&out)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        !hidden.iter().any(|n| n.ends_with(".partial")),
+        "an unstable run left partial files: {hidden:?}"
+    );
     let _ = fs::remove_dir_all(&dir);
 }
 
