@@ -92,6 +92,54 @@ fn every_example_plots_with_data_in_every_panel() {
 }
 
 #[test]
+fn a_run_written_as_npy_plots_the_same_figures() {
+    let dir = scratch("plot_npy");
+    let model = repo().join("examples/small_network.toml");
+    let mut listed = Vec::new();
+    for format in ["csv", "npy"] {
+        let out = dir.join(format);
+        let o = run(&[
+            "run",
+            model.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--threads",
+            "1",
+            "--format",
+            format,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let figs = dir.join(format!("{format}_figs"));
+        let o = run(&[
+            "plot",
+            out.to_str().unwrap(),
+            "--out",
+            figs.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{format}: {}", stderr(&o));
+        let names: Vec<String> = stdout(&o)
+            .lines()
+            .map(|l| {
+                Path::new(l)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        // The same numbers give the same pixels.
+        let pixels: Vec<_> = stdout(&o).lines().map(|l| decode(Path::new(l)).2).collect();
+        listed.push((names, pixels));
+    }
+    assert_eq!(listed[0].0, listed[1].0);
+    assert!(
+        listed[0].1 == listed[1].1,
+        "the npy run's figures differ from the csv run's"
+    );
+}
+
+#[test]
 fn unusable_directories_are_refused_by_name() {
     let dir = scratch("plot_bad");
     // Not a run directory.
