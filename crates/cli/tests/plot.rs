@@ -7,7 +7,7 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{run, scratch, stderr, stdout};
+use common::{run, run_one_thread, scratch, stderr, stdout};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -42,15 +42,7 @@ fn every_example_plots_with_data_in_every_panel() {
     for name in ["spike_pairing", "small_network", "urbanczik_learning"] {
         let out = dir.join(name);
         let model = repo().join(format!("examples/{name}.toml"));
-        let o = run(&[
-            "run",
-            model.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-            "--threads",
-            "1",
-        ]);
+        let o = run_one_thread(&model, &out, &[]);
         assert!(o.status.success(), "{}", stderr(&o));
         let figs = dir.join(format!("{name}_figs"));
         let o = run(&[
@@ -98,17 +90,7 @@ fn a_run_written_as_npy_plots_the_same_figures() {
     let mut listed = Vec::new();
     for format in ["csv", "npy"] {
         let out = dir.join(format);
-        let o = run(&[
-            "run",
-            model.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-            "--threads",
-            "1",
-            "--format",
-            format,
-        ]);
+        let o = run_one_thread(&model, &out, &["--format", format]);
         assert!(o.status.success(), "{}", stderr(&o));
         let figs = dir.join(format!("{format}_figs"));
         let o = run(&[

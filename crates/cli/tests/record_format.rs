@@ -8,7 +8,7 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{run, scratch, stderr, write};
+use common::{run, run_one_thread, scratch, stderr, write};
 use ndarray::Array1;
 use ndarray_npy::read_npy;
 
@@ -17,19 +17,11 @@ fn repo() -> PathBuf {
 }
 
 fn run_format(model: &Path, out: &Path, format: Option<&str>) {
-    let mut args = vec![
-        "run",
-        model.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-        "--threads",
-        "1",
-    ];
-    if let Some(f) = format {
-        args.extend(["--format", f]);
-    }
-    let o = run(&args);
+    let extra: &[&str] = match format {
+        Some(f) => &["--format", f],
+        None => &[],
+    };
+    let o = run_one_thread(model, out, extra);
     assert!(o.status.success(), "{model:?}: {}", stderr(&o));
 }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{run, scratch, write};
+use common::{run_one_thread, scratch, write};
 
 const SIGNALS: [&str; 3] = ["spike_rate", "rate_rate", "spike_spike"];
 
@@ -40,19 +40,7 @@ fn with_signal(file: &str, signal: &str) -> String {
 /// Runs `model` in `scheme` into `dir/<name>`; returns the output directory.
 fn run_in(dir: &Path, model: &Path, scheme: &str, name: &str) -> PathBuf {
     let out = dir.join(name);
-    let o = run(&[
-        "run",
-        model.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--scheme",
-        scheme,
-        "--quiet",
-        // One neuron: a second thread only waits at every 0.1 ms slice (and, with the other
-        // tests running beside, for a core).
-        "--threads",
-        "1",
-    ]);
+    let o = run_one_thread(model, &out, &["--scheme", scheme]);
     assert!(
         o.status.success(),
         "{name}: {}",

@@ -77,7 +77,7 @@ pub struct Timings {
 
 /// A time in ms from a stamp, written exactly (the grid is whole tics of 1 µs).
 pub fn fmt_time(res: Resolution, stamp: Step) -> String {
-    let tics = (res.ms(1) * 1000.0).round() as i64 * stamp;
+    let tics = tics(res, stamp);
     let (sign, tics) = if tics < 0 { ("-", -tics) } else { ("", tics) };
     let frac = format!("{:03}", tics % 1000);
     let frac = frac.trim_end_matches('0');
@@ -86,6 +86,11 @@ pub fn fmt_time(res: Resolution, stamp: Step) -> String {
         tics / 1000,
         if frac.is_empty() { "0" } else { frac }
     )
+}
+
+/// A stamp in whole tics of 1 µs (the grid's unit).
+fn tics(res: Resolution, stamp: Step) -> i64 {
+    (res.ms(1) * 1000.0).round() as i64 * stamp
 }
 
 /// Peak resident set size of this process, from `/proc/self/status` (`VmHWM`).
@@ -124,6 +129,11 @@ fn is_plain_name(name: &str) -> bool {
 /// True for the temporary name of a file being written (`.NAME.partial`).
 fn is_partial(name: &str) -> bool {
     name.len() > ".partial".len() + 1 && name.starts_with('.') && name.ends_with(".partial")
+}
+
+/// Where `name` is written before the run's files are committed (`.NAME.partial`).
+fn partial(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!(".{name}.partial"))
 }
 
 fn with_path(e: io::Error, p: &Path) -> io::Error {
@@ -185,21 +195,18 @@ impl Staged {
     /// The temporary path for `name`, taken into the commit (for writers that open it
     /// themselves).
     fn reserve(&mut self, name: &str) -> PathBuf {
-        let tmp = self.dir.join(format!(".{name}.partial"));
+        let tmp = partial(&self.dir, name);
         self.done.push((tmp.clone(), self.dir.join(name)));
         tmp
     }
 
     /// Takes `.NAME.partial`, written already, into the commit.
     fn adopt(&mut self, name: &str) {
-        let tmp = self.dir.join(format!(".{name}.partial"));
-        self.done.push((tmp, self.dir.join(name)));
+        self.reserve(name);
     }
 
     fn create(&mut self, name: &str) -> io::Result<BufWriter<fs::File>> {
-        let tmp = self.dir.join(format!(".{name}.partial"));
-        self.done.push((tmp.clone(), self.dir.join(name)));
-        Ok(BufWriter::new(fs::File::create(tmp)?))
+        Ok(BufWriter::new(fs::File::create(self.reserve(name))?))
     }
 
     /// Lists the files in the manifest, then renames them into place in creation order
@@ -281,31 +288,29 @@ fn write_all(
     if let Some(stream) = stream {
         stream.finish(&mut l.sim, &mut st)?;
     }
-    {
-        {
-            for o in recorder_outputs(l) {
-                if streamed.contains(&o.id) {
-                    continue;
-                }
-                let events = [events_of(&l.sim, o.id)];
-                match output_format(l.record_format, o.kind) {
-                    RecordFormat::Sonata => {
-                        let name = format!("{}.h5", o.stem);
-                        let tmp = st.reserve(&name);
-                        write_sonata(&tmp, l, &events[0])?;
-                    }
-                    RecordFormat::Csv => {
-                        let mut w = st.create(&format!("{}.csv", o.stem))?;
-                        write_events(&mut w, o.kind, &events, res, o.steps)?;
-                        w.flush()?;
-                    }
-                    RecordFormat::Npy => {
-                        for (column, array) in event_columns(o.kind, &events, res, o.steps) {
-                            let mut w = st.create(&format!("{}.{column}.npy", o.stem))?;
-                            array.write(&mut w)?;
-                            w.flush()?;
-                        }
-                    }
+    for o in recorder_outputs(l) {
+        if streamed.contains(&o.id) {
+            continue;
+        }
+        let events = [events_of(&l.sim, o.id)];
+        match output_format(l.record_format, o.kind) {
+            RecordFormat::Sonata => {
+                let name = format!("{}.h5", o.stem);
+                let tmp = st.reserve(&name);
+                write_sonata(&tmp, l, &events[0])?;
+            }
+            RecordFormat::Csv => {
+                let mut w = st.create(&format!("{}.csv", o.stem))?;
+                write_events(&mut w, o.kind, &events, res, o.steps)?;
+                w.flush()?;
+            }
+            RecordFormat::Npy => {
+                // The streaming writer, in one piece.
+                for (column, array) in event_columns(o.kind, &events, res, o.steps) {
+                    let name = format!("{}.{column}.npy", o.stem);
+                    let mut c = NpyColumn::create(&st.dir, name, &array)?;
+                    c.append(&array)?;
+                    st.adopt(&c.finish()?);
                 }
             }
         }
@@ -517,7 +522,7 @@ impl Streaming {
                 RecordFormat::Sonata => continue,
                 RecordFormat::Csv => {
                     let name = format!("{}.csv", o.stem);
-                    let tmp = dir.join(format!(".{name}.partial"));
+                    let tmp = partial(dir, &name);
                     let w = BufWriter::new(fs::File::create(&tmp).map_err(|e| with_path(e, &tmp))?);
                     Sink::Csv {
                         name,
@@ -545,8 +550,7 @@ impl Streaming {
     pub fn rows_held(&self, sim: &mut evplast_models::Simulation) -> usize {
         sim.network.drain_samples();
         let net = &sim.network;
-        let find =
-            |list: &[(NodeId, u32)], id| list.iter().find(|(n, _)| *n == id).map(|x| x.1 as usize);
+        let find = recorder_index;
         self.files
             .iter()
             .map(|(o, _)| {
@@ -625,9 +629,14 @@ impl Streaming {
     }
 }
 
+/// Recorder `id`'s index in its kind's storage (`list`: the simulation's recorders of a kind).
+fn recorder_index(list: &[(NodeId, u32)], id: NodeId) -> Option<usize> {
+    list.iter().find(|(n, _)| *n == id).map(|x| x.1 as usize)
+}
+
 /// Drops what recorder `id` holds (after its rows were written).
 fn clear_recorded(sim: &mut evplast_models::Simulation, id: NodeId) {
-    let find = |list: &[(NodeId, u32)]| list.iter().find(|(n, _)| *n == id).map(|x| x.1 as usize);
+    let find = |list: &[(NodeId, u32)]| recorder_index(list, id);
     let r = &sim.recorders;
     let net = &mut sim.network;
     if let Some(i) = find(&r.spike_recorders) {
@@ -647,7 +656,6 @@ fn clear_recorded(sim: &mut evplast_models::Simulation, id: NodeId) {
 /// spaces to a multiple of 64 bytes).
 struct NpyColumn {
     name: String,
-    tmp: PathBuf,
     w: BufWriter<fs::File>,
     descr: &'static str,
     len: u64,
@@ -658,7 +666,7 @@ impl NpyColumn {
     const HEADER: usize = 128;
 
     fn header(descr: &str, len: u64) -> Vec<u8> {
-        // As ndarray-npy writes it, so that both ways give the same bytes.
+        // As ndarray-npy writes it (the tests read the files back with it).
         let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({len},)}}");
         let mut h = b"\x93NUMPY\x01\x00".to_vec();
         let room = Self::HEADER - 10;
@@ -670,7 +678,7 @@ impl NpyColumn {
     }
 
     fn create(dir: &Path, name: String, like: &Column) -> io::Result<Self> {
-        let tmp = dir.join(format!(".{name}.partial"));
+        let tmp = partial(dir, &name);
         let mut w = BufWriter::new(fs::File::create(&tmp).map_err(|e| with_path(e, &tmp))?);
         let descr = match like {
             Column::Int(_) => "<i8",
@@ -679,7 +687,6 @@ impl NpyColumn {
         w.write_all(&Self::header(descr, 0))?;
         Ok(Self {
             name,
-            tmp,
             w,
             descr,
             len: 0,
@@ -711,8 +718,6 @@ impl NpyColumn {
         f.seek(SeekFrom::Start(0))?;
         f.write_all(&Self::header(self.descr, self.len))?;
         f.flush()?;
-        drop(f);
-        let _ = &self.tmp;
         Ok(self.name)
     }
 }
@@ -823,26 +828,10 @@ pub enum Column {
     Float(Vec<f64>),
 }
 
-impl Column {
-    /// Writes the column as a one-dimensional `.npy` array (little-endian `<i8` or `<f8`).
-    pub fn write(&self, w: &mut impl Write) -> io::Result<()> {
-        use ndarray_npy::WriteNpyExt;
-        let r = match self {
-            Column::Int(v) => ndarray::ArrayView1::from(v.as_slice()).write_npy(w),
-            Column::Float(v) => ndarray::ArrayView1::from(v.as_slice()).write_npy(w),
-        };
-        r.map_err(|e| match e {
-            ndarray_npy::WriteNpyError::Io(e) => e,
-            other => io::Error::other(other.to_string()),
-        })
-    }
-}
-
 /// A time in ms as the f64 nearest the exact decimal `fmt_time` writes (whole tics over 1000:
 /// both exact integers, so the division rounds once), or the stamp itself.
 fn time_value(res: Resolution, stamp: Step) -> f64 {
-    let tics = (res.ms(1) * 1000.0).round() as i64 * stamp;
-    tics as f64 / 1000.0
+    tics(res, stamp) as f64 / 1000.0
 }
 
 /// The columns of the events of one or more recorders of one kind, named as the CSV's header
@@ -1178,7 +1167,7 @@ pub fn write_recorder_files(
         };
         let events = k.events(*id).map_err(other)?;
         let path = dir.join(format!("{stem}.csv"));
-        let tmp = dir.join(format!(".{stem}.csv.partial"));
+        let tmp = partial(dir, &format!("{stem}.csv"));
         let mut w = BufWriter::new(fs::File::create(&tmp)?);
         write_events(&mut w, *kind, &[events], k.resolution(), *steps)?;
         w.flush()?;

@@ -32,6 +32,20 @@ pub fn run(args: &[&str]) -> Output {
     evplast().args(args).output().expect("spawn evplast")
 }
 
+/// `evplast run MODEL --out OUT --quiet --threads 1 EXTRA...` (one thread: tests run side by
+/// side, and a thread that only waits at every slice would wait for a core too).
+pub fn run_one_thread(model: &Path, out: &Path, extra: &[&str]) -> Output {
+    evplast()
+        .arg("run")
+        .arg(model)
+        .arg("--out")
+        .arg(out)
+        .args(["--quiet", "--threads", "1"])
+        .args(extra)
+        .output()
+        .expect("spawn evplast run")
+}
+
 /// `evplast run MODEL --out OUT --quiet`.
 pub fn run_model(model: &Path, out: &Path) -> Output {
     run_model_env(model, out, &[])
