@@ -29,31 +29,37 @@ fn bench_refuses_out_of_range_flags() {
     refused(&["bench", "--K", "0"], "--K", "must be positive");
 }
 
-#[test]
-fn bench_runs_each_scheme_and_the_schemes_agree() {
-    let dir = scratch("bench");
-    let json = dir.join("runs.json");
-    let out = run(&[
-        "bench",
-        "--N",
-        "3",
-        "--K",
-        "8",
-        "--T",
-        "0.2",
-        "--schemes",
-        "event,compressed,time",
-        "--static",
-        "--json",
-        json.to_str().unwrap(),
-    ]);
+/// `evplast bench ARGS... --json F` in a fresh directory `name`: the runs it reports.
+fn bench_json(name: &str, args: &[&str]) -> Vec<serde_json::Value> {
+    let json = scratch(name).join("runs.json");
+    let mut all = vec!["bench"];
+    all.extend_from_slice(args);
+    all.extend(["--json", json.to_str().unwrap()]);
+    let out = run(&all);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let runs: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap()
+}
+
+#[test]
+fn bench_runs_each_scheme_and_the_schemes_agree() {
+    let runs = bench_json(
+        "bench",
+        &[
+            "--N",
+            "3",
+            "--K",
+            "8",
+            "--T",
+            "0.2",
+            "--schemes",
+            "event,compressed,time",
+            "--static",
+        ],
+    );
     let scheme = |r: &serde_json::Value| r["scheme"].as_str().unwrap().to_string();
     let schemes: Vec<String> = runs.iter().map(scheme).collect();
     assert_eq!(schemes, ["static", "event", "compressed", "time"]);
@@ -81,33 +87,25 @@ fn bench_runs_each_scheme_and_the_schemes_agree() {
 
 /// Runs a small Urbanczik–Senn bench under `signal` in every scheme; returns the runs.
 fn urbanczik_runs(signal: &str) -> Vec<serde_json::Value> {
-    let dir = scratch(&format!("bench_{signal}"));
-    let json = dir.join("runs.json");
-    let out = run(&[
-        "bench",
-        "--rule",
-        "urbanczik",
-        "--signal",
-        signal,
-        "--N",
-        "4",
-        "--K",
-        "20",
-        "--rate",
-        "40",
-        "--T",
-        "0.3",
-        "--schemes",
-        "event,compressed,time",
-        "--json",
-        json.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap()
+    bench_json(
+        &format!("bench_{signal}"),
+        &[
+            "--rule",
+            "urbanczik",
+            "--signal",
+            signal,
+            "--N",
+            "4",
+            "--K",
+            "20",
+            "--rate",
+            "40",
+            "--T",
+            "0.3",
+            "--schemes",
+            "event,compressed,time",
+        ],
+    )
 }
 
 #[test]
