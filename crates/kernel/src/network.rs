@@ -1081,22 +1081,29 @@ impl Network {
                 names.len() - 1
             })
         }
-        let (mut batch, mut buf, mut bytes) = (Vec::new(), Vec::new(), Vec::new());
+        // One batch: its connections, each one's model, and their order (no other copy).
+        let (mut batch, mut model, mut order) = (Vec::new(), Vec::new(), Vec::<u32>::new());
+        let mut bytes = Vec::new();
         let mut from = 0;
         while from < n {
             let to = (from + per).min(n);
             batch.clear();
+            model.clear();
             for (s, t) in plastic() {
-                buf.clear();
-                t.connections(self.res, &s.channel_owner, from as u32..to as u32, &mut buf);
+                t.connections(
+                    self.res,
+                    &s.channel_owner,
+                    from as u32..to as u32,
+                    &mut batch,
+                );
                 let m = name_of(&mut names, t.model());
-                batch.extend(buf.iter().map(|c| (m, *c)));
+                model.resize(batch.len(), m);
             }
             from = to;
             if let Some(ex) = ex {
                 if ex.rank() != 0 {
                     bytes.clear();
-                    for (m, c) in &batch {
+                    for (m, c) in model.iter().zip(&batch) {
                         put(&mut bytes, *m as u64);
                         put(&mut bytes, c.source.0 as u64);
                         put(&mut bytes, c.target.0 as u64);
@@ -1129,35 +1136,37 @@ impl Network {
                         })
                         .collect();
                     while b.at < r.end {
-                        let model = theirs[b.u64() as usize];
+                        let m = theirs[b.u64() as usize];
                         let (source, target) = (NodeId(b.u64() as u32), NodeId(b.u64() as u32));
                         let (weight, delay_ms) = (b.f64(), b.f64());
-                        batch.push((
-                            model,
-                            ConnectionInfo {
-                                source,
-                                target,
-                                weight,
-                                delay_ms,
-                            },
-                        ));
+                        model.push(m);
+                        batch.push(ConnectionInfo {
+                            source,
+                            target,
+                            weight,
+                            delay_ms,
+                        });
                     }
                 }
             }
             // Stable: connections equal in source, target and model are in one table (a
             // target is in one shard), in its row order.
-            batch.sort_by(|a, b| {
-                (a.1.source, a.1.target, &names[a.0]).cmp(&(b.1.source, b.1.target, &names[b.0]))
+            order.clear();
+            order.extend(0..batch.len() as u32);
+            order.sort_by(|&a, &b| {
+                let (a, b) = (a as usize, b as usize);
+                let key = |i: usize| (batch[i].source, batch[i].target, &names[model[i]]);
+                key(a).cmp(&key(b))
             });
-            for (m, c) in &batch {
-                visit(&names[*m], c);
+            for &i in &order {
+                visit(&names[model[i as usize]], &batch[i as usize]);
             }
         }
     }
 }
 
 /// Plastic connections listed per batch ([`Network::each_plastic_connection`]), on average.
-pub const CONNECTION_BATCH: u64 = 1 << 16;
+pub const CONNECTION_BATCH: u64 = 1 << 13;
 
 impl Snapshot for Network {
     /// The whole state of the run: time, counters, the spikes of the last slice (not delivered
