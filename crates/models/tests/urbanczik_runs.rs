@@ -29,6 +29,19 @@ type Dendrite = (f64, f64, f64);
 /// the others created all the same: the neurons' random streams are keyed by their ids) and
 /// returns every target's weight records (stamp, weight), in target order.
 fn run(targets: &[Dendrite], scheme: Scheme, w0: f64, only: Option<usize>) -> Vec<Vec<(i64, f64)>> {
+    let w0s = vec![w0; targets.len()];
+    run_with(targets, scheme, &w0s, only, &[])
+}
+
+/// [`run`] with initial weight `w0s[i]` onto target `i`, and `sets`: at step `s`, the weight of
+/// the connection onto target `i` is set to `w` (NEST's SetStatus between runs).
+fn run_with(
+    targets: &[Dendrite],
+    scheme: Scheme,
+    w0s: &[f64],
+    only: Option<usize>,
+    sets: &[(i64, usize, f64)],
+) -> Vec<Vec<(i64, f64)>> {
     let mut b = NetworkBuilder::new(KernelConfig {
         rng_seed: 7,
         scheme: scheme.into(),
@@ -100,13 +113,34 @@ fn run(targets: &[Dendrite], scheme: Scheme, w0: f64, only: Option<usize>) -> Ve
         .iter()
         .enumerate()
         .filter(|&(i, _)| only.is_none_or(|o| o == i))
-        .map(|(_, &n)| c(parrot, n, w0, 0.5))
+        .map(|(i, &n)| c(parrot, n, w0s[i], 0.5))
         .collect();
     b.connect(&us, &conns).unwrap();
     let mut sim = b.build().unwrap();
-    sim.network
-        .simulate(4000, &mut |_| std::ops::ControlFlow::Continue(()))
-        .unwrap();
+    let mut now = 0;
+    for &(at, i, w) in sets.iter().chain([&(4000, usize::MAX, 0.0)]) {
+        sim.network
+            .simulate(at - now, &mut |_| std::ops::ControlFlow::Continue(()))
+            .unwrap();
+        now = at;
+        if i == usize::MAX {
+            break;
+        }
+        let shard = &mut sim.network.shards[0];
+        let owner = &shard.channel_owner;
+        let t = shard
+            .synapses
+            .iter()
+            .position(|t| t.model() == "urbanczik_synapse")
+            .unwrap();
+        let row = (0..shard.synapses[t].len())
+            .find(|&r| owner[shard.synapses[t].columns().channel[r] as usize] == nrns[i].0)
+            .unwrap();
+        let res = sim.network.res;
+        shard.synapses[t]
+            .set_conn(row, &map(&[("weight", num(w))]), res)
+            .unwrap();
+    }
     nrns.iter()
         .map(|&n| {
             sim.network.weight_records[0]
@@ -146,4 +180,34 @@ fn shared_traces_give_each_synapse_its_own_weights_bit_for_bit() {
     }
     // A weight at 0 switches τ_s from τ_syn_ex to τ_syn_in: the case runs must not share.
     assert!(hit_zero, "no weight reached Wmin = 0");
+}
+
+/// Initial weights are stored once per projection while its connections share one, and per
+/// connection once they differ (connected so, or set so). Both stores must give the same
+/// weights bit for bit: a projection connected with one weight and one connection's weight set
+/// between runs, against the same done with the store per connection from the start (one
+/// weight connected differently, then set to the shared value before the first run).
+#[test]
+fn initial_weights_stored_once_or_per_connection_give_the_same_weights() {
+    let same = (300.0, 3.0, 3.0);
+    let targets = [same, same, same];
+    for scheme in [Scheme::Event, Scheme::Compressed, Scheme::Time] {
+        let shared = run_with(&targets, scheme, &[40.0; 3], None, &[(2000, 1, 20.0)]);
+        let per_row = run_with(
+            &targets,
+            scheme,
+            &[40.0, 41.0, 40.0],
+            None,
+            &[(0, 1, 40.0), (2000, 1, 20.0)],
+        );
+        assert_eq!(shared, per_row, "{scheme:?}");
+        // The set changed the weights of its connection only.
+        let unset = run_with(&targets, scheme, &[40.0; 3], None, &[]);
+        assert_ne!(
+            shared[1], unset[1],
+            "{scheme:?}: the set weight had no effect"
+        );
+        assert_eq!(shared[0], unset[0], "{scheme:?}");
+        assert_eq!(shared[2], unset[2], "{scheme:?}");
+    }
 }

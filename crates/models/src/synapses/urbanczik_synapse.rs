@@ -130,7 +130,7 @@ pub struct UrbanczikTable {
     delay: Vec<u16>,
     projection: Vec<u16>,
     weight: Vec<f64>,
-    init_weight: Vec<f64>,
+    init_weight: InitWeights,
     /// The running integrals I1 (PI) and I2 (τ_Δ-weighted PI), as of `t_upd` (time/event
     /// schemes) or of the last spike (compressed scheme).
     i1: Vec<f64>,
@@ -196,6 +196,65 @@ impl TimeGroups {
                 self.tables.len() - 1
             }
         }
+    }
+}
+
+/// The initial weights w0 the integrals are added to: one per projection while all its rows
+/// share it (NEST's Urbanczik–Senn example connects with one weight), else one per row — made
+/// when a projection is connected with several or a connection's weight is set to another.
+struct InitWeights {
+    values: Vec<f64>,
+    per_row: bool,
+}
+
+impl InitWeights {
+    const WHAT: &'static str = "the urbanczik_synapse initial weights";
+
+    fn new(weight: &[f64], projection: &[u16], n_projections: usize) -> Result<Self, KernelError> {
+        let mut shared: Vec<Option<f64>> = try_vec(n_projections, None, Self::WHAT)?;
+        let uniform = weight.iter().zip(projection).all(|(&w, &p)| {
+            let s = &mut shared[p as usize];
+            s.get_or_insert(w).to_bits() == w.to_bits()
+        });
+        if uniform {
+            let values = shared.iter().map(|w| w.unwrap_or(0.0)).collect();
+            return Ok(Self {
+                values,
+                per_row: false,
+            });
+        }
+        let mut values = Vec::new();
+        try_reserve(&mut values, weight.len(), Self::WHAT)?;
+        values.extend_from_slice(weight);
+        Ok(Self {
+            values,
+            per_row: true,
+        })
+    }
+
+    /// w0 of row `r` of projection `p` (a select, not a branch).
+    #[inline]
+    fn get(&self, r: usize, p: usize) -> f64 {
+        self.values[if self.per_row { r } else { p }]
+    }
+
+    /// Sets w0 of row `r` (`projection`: every row's projection).
+    fn set(&mut self, r: usize, projection: &[u16], w: f64) -> Result<(), KernelError> {
+        if !self.per_row {
+            let p = projection[r] as usize;
+            if self.values[p].to_bits() == w.to_bits() {
+                return Ok(());
+            }
+            let mut rows = Vec::new();
+            try_reserve(&mut rows, projection.len(), Self::WHAT)?;
+            rows.extend(projection.iter().map(|&p| self.values[p as usize]));
+            *self = Self {
+                values: rows,
+                per_row: true,
+            };
+        }
+        self.values[r] = w;
+        Ok(())
     }
 }
 
@@ -287,9 +346,7 @@ impl UrbanczikTable {
         let n = weight.len();
         let windowed = scheme != Scheme::Compressed;
         let t0 = first_t_last(res) as i32;
-        let mut init_weight = Vec::new();
-        try_reserve(&mut init_weight, n, WHAT)?;
-        init_weight.extend_from_slice(&weight);
+        let init_weight = InitWeights::new(&weight, &projection, projections.len())?;
         let runs = Runs::new(&rows, &channel, &projection, taus, t0)?;
         let time = if scheme == Scheme::Time {
             TimeGroups::new(&runs, &channel, &delay, &projection, &projections)?
@@ -468,7 +525,8 @@ impl UrbanczikTable {
         let (ts, d) = (s.stamp, self.delay[r] as Step);
         let (tl_ms, ts_ms) = (res.ms(tr.t_last), res.ms(ts));
         let scale = 15.0 * rule.c_m_dend * tau_s * p.eta / (rule.g_l_dend * (tau_l - tau_s));
-        let mut w = self.init_weight[r] + (self.i1[r] - self.i2[r]) * scale;
+        let w0 = self.init_weight.get(r, self.projection[r] as usize);
+        let mut w = w0 + (self.i1[r] - self.i2[r]) * scale;
         // Clipping would hide an infinite (and pass on a NaN) weight: one test per spike.
         if !w.is_finite() {
             let why = if scale.is_finite() {
@@ -619,8 +677,8 @@ impl SynapseTable for UrbanczikTable {
             }
         }
         check_weight(&new, w)?;
+        self.init_weight.set(row, &self.projection, w)?;
         self.weight[row] = w;
-        self.init_weight[row] = w;
         Ok(())
     }
 
