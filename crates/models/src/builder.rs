@@ -1301,7 +1301,7 @@ impl NetworkBuilder {
                         if t == CLOPATH {
                             archives.clopath[a as usize].ltp.groups.len()
                         } else {
-                            archives.urbanczik[a as usize].history.groups.len()
+                            archives.urbanczik[a as usize].window_keys()
                         }
                     });
                     let gs = &mut groups[target];
@@ -1333,9 +1333,14 @@ impl NetworkBuilder {
             if n_in == 0 {
                 continue;
             }
-            let n_in = n_windowed[id] + groups[id].len() as u32;
             let b = &self.blocks[self.node_block[id] as usize];
             let p = &b.params[id - b.first as usize];
+            // Each group reads the raw history (an Urbanczik–Senn window key may have two).
+            let per_key = match p {
+                NodeParams::Pp(np) => np.rule().groups_per_window(),
+                _ => 1,
+            };
+            let n_in = n_windowed[id] + (groups[id].len() * per_key) as u32;
             let archives = &mut net.shards[shard_of[id] as usize].archives;
             if let Some(a) = archive_of[id] {
                 let a = a as usize;
@@ -1379,18 +1384,14 @@ impl NetworkBuilder {
                 match &self.blocks[self.node_block[id] as usize].params
                     [id - self.blocks[self.node_block[id] as usize].first as usize]
                 {
-                    NodeParams::Pp(np) => {
-                        let taus = urbanczik_synapse::group_taus(&np.rule());
+                    NodeParams::Pp(_) => {
                         for &(delay, kernel, a0, n) in gs {
-                            archives.urbanczik[a].history.groups.push(
-                                CompressedGroup::new(
-                                    delay,
-                                    taus,
-                                    Some(f64::from_bits(kernel)),
-                                    a0,
-                                    n,
-                                )
-                                .sharing(self.res.h()),
+                            archives.urbanczik[a].add_window_groups(
+                                delay,
+                                f64::from_bits(kernel),
+                                a0,
+                                n,
+                                self.res.h(),
                             );
                         }
                     }
@@ -1847,7 +1848,7 @@ impl NetworkBuilder {
                         s.archives
                             .urbanczik
                             .get(a as usize)
-                            .map_or([0.0; 3], |x| urbanczik_synapse::group_taus(&x.rule))
+                            .map_or([0.0; 3], |x| urbanczik_synapse::dendrite_taus(&x.rule))
                     })
                     .collect()
             };

@@ -85,8 +85,23 @@ fn run(seed: u64, rule: Rule, scheme: Scheme, mix: [Option<Scheme>; 2]) -> Outco
     let wr = b.create("weight_recorder", &[ParamMap::new()]).unwrap();
     let (nrn, plastic, weight_range, extra): (NodeId, &str, (f64, f64), ParamMap) =
         if let Rule::Urbanczik(signal) = rule {
-            let p = map(&[("learning_signal", ParamValue::Str(signal.as_str().into()))]);
-            let first = b.create("pp_cond_exp_mc_urbanczik", &vec![p; n]).unwrap();
+            // Odd neurons' dendrites have τ_syn_in ≠ τ_syn_ex: the compressed scheme then
+            // reads two groups per window, τ_s following each weight's sign.
+            let ps: Vec<ParamMap> = (0..n)
+                .map(|i| {
+                    let mut p =
+                        map(&[("learning_signal", ParamValue::Str(signal.as_str().into()))]);
+                    if i % 2 == 1 {
+                        let tau_in = num(r.random_range(4.0..8.0));
+                        p.insert(
+                            "dendritic".into(),
+                            ParamValue::Table(map(&[("tau_syn_in", tau_in)])),
+                        );
+                    }
+                    p
+                })
+                .collect();
+            let first = b.create("pp_cond_exp_mc_urbanczik", &ps).unwrap();
             let mut sp = ParamMap::new();
             sp.insert("eta".into(), num(r.random_range(0.5..20.0)));
             sp.insert("tau_Delta".into(), num(r.random_range(20.0..150.0)));

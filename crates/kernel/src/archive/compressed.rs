@@ -27,8 +27,8 @@ use super::{DecayAt, History, RuleCounters};
 use crate::time::{Step, MAX_RUN_STEPS};
 
 // Kernel time constants per group (the const parameter N): Clopath has 1 (τ_x),
-// Urbanczik–Senn 3 (τ_L, τ_syn_ex, τ_syn_in); the entry size follows, so Clopath entries stay
-// small.
+// Urbanczik–Senn 2 (τ_L, τ_s; a dendrite with τ_syn_ex ≠ τ_syn_in has a group for each,
+// `archive/urbanczik.rs`); the entry size follows, so no entry holds a sum nobody reads.
 
 /// Factors below this trigger a rebase of the lazy scaling (far from under- and overflow).
 const REBASE_BELOW: f64 = 1e-120;

@@ -19,6 +19,7 @@
 //! spike–spike history is sparse: a step without an entry adds nothing to any sum.
 //! It also carries the dendrite's constants the synapse needs (`C_m`, `g_L`, `τ_syn`).
 
+use super::compressed::{CompressedGroup, WindowSums};
 use super::{RuleCounters, SchemeHistory};
 use crate::time::Step;
 
@@ -127,6 +128,18 @@ impl UrbanczikRule {
     pub fn tau_l(&self) -> f64 {
         self.c_m_dend / self.g_l_dend
     }
+
+    /// Compressed groups per (delay, τ_Δ) of a synapse's window: one, with sums for τ_L and
+    /// τ_s, where the dendrite's τ_syn_ex = τ_syn_in; else two, (τ_L, τ_syn_ex) and
+    /// (τ_L, τ_syn_in), read together, since τ_s follows the sign of each synapse's weight.
+    #[inline]
+    pub fn groups_per_window(&self) -> usize {
+        if self.tau_syn_ex_dend.to_bits() == self.tau_syn_in_dend.to_bits() {
+            1
+        } else {
+            2
+        }
+    }
 }
 
 /// What a neuron hands its archive at the end of a step.
@@ -142,8 +155,9 @@ pub struct StepSignal {
 #[derive(Clone, Debug)]
 pub struct UrbanczikArchive {
     pub rule: UrbanczikRule,
-    /// One entry per step (and its compressed groups, one per (delay, τ_Δ) in that scheme).
-    pub history: SchemeHistory<3>,
+    /// One entry per step (and, in the compressed scheme, its groups: per (delay, τ_Δ) of the
+    /// synapses' windows, [`UrbanczikRule::groups_per_window`] groups with two kernels each).
+    pub history: SchemeHistory<2>,
 }
 
 impl UrbanczikArchive {
@@ -152,6 +166,56 @@ impl UrbanczikArchive {
         Self {
             rule,
             history: SchemeHistory::new(n_incoming),
+        }
+    }
+
+    /// Compressed scheme: the groups of a new window key (delay, τ_Δ), for `n` synapses whose
+    /// windows start at `a0`, sharing entries ([`CompressedGroup::sharing`]) at resolution `h`.
+    pub fn add_window_groups(&mut self, delay: Step, tau_delta: f64, a0: Step, n: u32, h: f64) {
+        let r = &self.rule;
+        let kernels = [r.tau_syn_ex_dend, r.tau_syn_in_dend];
+        for &tau_s in &kernels[..r.groups_per_window()] {
+            self.history.groups.push(
+                CompressedGroup::new(delay, [r.tau_l(), tau_s], Some(tau_delta), a0, n).sharing(h),
+            );
+        }
+    }
+
+    /// Compressed scheme: window keys (delay, τ_Δ) so far.
+    pub fn window_keys(&self) -> usize {
+        self.history.groups.len() / self.rule.groups_per_window()
+    }
+
+    /// Compressed scheme: the sums over the window `(a, b]` of a synapse of window key `key`
+    /// for τ_L (index 0) and τ_s (index 1): τ_syn_ex's if `excitatory`, else τ_syn_in's (see
+    /// [`CompressedGroup::take`]). Where these differ, both groups advance the window.
+    #[inline]
+    pub fn take_window(
+        &mut self,
+        key: usize,
+        a: Step,
+        b: Step,
+        h: f64,
+        excitatory: bool,
+        c: &mut RuleCounters,
+    ) -> WindowSums<2> {
+        if self.rule.groups_per_window() == 1 {
+            return self.history.take_compressed(key, a, b, h, c, usize::MAX);
+        }
+        let ex = self
+            .history
+            .take_compressed(2 * key, a, b, h, c, usize::MAX);
+        let inh = self
+            .history
+            .take_compressed(2 * key + 1, a, b, h, c, usize::MAX);
+        if excitatory {
+            ex
+        } else {
+            WindowSums {
+                s: [ex.s[0], inh.s[1]],
+                t: [ex.t[0], inh.t[1]],
+                n_raw: ex.n_raw,
+            }
         }
     }
 

@@ -188,7 +188,8 @@ const CHANNEL: usize = size_of::<ChannelKind>() + size_of::<u32>() + size_of::<u
 const DEVICE_LINK: usize = size_of::<Conn>() + size_of::<DirectTarget>() + size_of::<Rng>() + 40;
 
 /// One compressed group: the builder's record and the group itself (without entries).
-const GROUP: usize = size_of::<(Step, u64, Step, u32)>() + size_of::<CompressedGroup<3>>();
+/// (Urbanczik–Senn: up to two groups of two kernels per window key.)
+const GROUP: usize = size_of::<(Step, u64, Step, u32)>() + 2 * size_of::<CompressedGroup<2>>();
 
 /// Bytes per synapse of a table at the peak of the build: the collected columns plus the sort
 /// permutation, or the final columns, whichever is larger (runs of Clopath rows not included).

@@ -114,9 +114,9 @@ pub struct Projection {
     pub weight_recorder: Option<u32>,
 }
 
-/// The kernel time constants of a compressed group of targets' dendrite: τ_L, τ_syn_ex, τ_syn_in
-/// (sums 0, 1, 2; the synapse picks τ_s by the sign of its weight at each spike).
-pub fn group_taus(rule: &evplast_kernel::archive::urbanczik::UrbanczikRule) -> [f64; 3] {
+/// The time constants of a target's dendrite the synapse's traces decay with: τ_L, τ_syn_ex,
+/// τ_syn_in (the synapse picks τ_s by the sign of its weight at each spike).
+pub fn dendrite_taus(rule: &evplast_kernel::archive::urbanczik::UrbanczikRule) -> [f64; 3] {
     [rule.tau_l(), rule.tau_syn_ex_dend, rule.tau_syn_in_dend]
 }
 
@@ -613,19 +613,18 @@ impl UrbanczikTable {
             let archives = &mut *ctx.archives;
             let archive_id = ctx.channel_archive[self.channel[r] as usize];
             let archive = &mut archives.urbanczik[archive_id as usize];
-            // Sums 1 and 2 are those of τ_syn_ex and τ_syn_in: τ_s follows the weight's sign.
-            let ks = if self.weight[r] > 0.0 { 1 } else { 2 };
-            let w = archive.history.take_compressed(
+            // Sums for τ_L and τ_s, which follows the weight's sign.
+            let w = archive.take_window(
                 self.group[r] as usize,
                 t.t_last - d,
                 s.stamp - d,
                 h,
+                self.weight[r] > 0.0,
                 &mut archives.urbanczik_counters,
-                usize::MAX,
             );
             let (x_l, x_s) = (t.x_l, t.x_s);
-            self.i1[r] += x_l * w.s[0] - x_s * w.s[ks];
-            let dpi_exp = x_l * w.t[0] - x_s * w.t[ks];
+            self.i1[r] += x_l * w.s[0] - x_s * w.s[1];
+            let dpi_exp = x_l * w.t[0] - x_s * w.t[1];
             let (tl_ms, ts_ms) = (res.ms(t.t_last), res.ms(s.stamp));
             self.i2[r] = ((tl_ms - ts_ms) / tau_delta).exp() * self.i2[r] + dpi_exp;
             self.spike(r, archive_id, s, ctx, t);
