@@ -20,11 +20,17 @@ pub struct WeightRecord {
     pub weight: f64,
 }
 
+/// The end of a node's list of recorders ([`SpikeRecording`]).
+const NO_LINK: u32 = u32::MAX;
+
 /// Which recorders listen to which sender, and what they heard.
 #[derive(Debug, Default)]
 pub struct SpikeRecording {
-    /// `listeners[node]` = indices into `events` of the recorders of that node.
-    listeners: Vec<Vec<u32>>,
+    /// The recorders of each node, as a list through `links` (4 bytes per node; most nodes
+    /// have none or one): `first[node]` is its first link, or [`NO_LINK`].
+    first: Vec<u32>,
+    /// (index into `events`, next link or [`NO_LINK`]), in the order the recorders were added.
+    links: Vec<(u32, u32)>,
     /// One event list per spike_recorder.
     pub events: Vec<Vec<SpikeRecord>>,
     /// Per spike_recorder: the stamps it records, `lo < stamp ≤ hi` (NEST's recorder window).
@@ -42,7 +48,8 @@ impl SpikeRecording {
     /// Creates storage for `n_recorders` recorders over nodes `1..=n_nodes`.
     pub fn new(n_nodes: usize, n_recorders: usize) -> Result<Self, KernelError> {
         Ok(Self {
-            listeners: try_vec(n_nodes + 1, Vec::new(), "the spike recorders' listeners")?,
+            first: try_vec(n_nodes + 1, NO_LINK, "the spike recorders' listeners")?,
+            links: Vec::new(),
             events: try_vec(n_recorders, Vec::new(), "the spike recorders")?,
             windows: try_vec(n_recorders, (Step::MIN, Step::MAX), "the spike recorders")?,
             budget: u64::MAX,
@@ -55,10 +62,9 @@ impl SpikeRecording {
     /// recorders created after the build; new recorders record everything until their window
     /// is set).
     pub fn grow(&mut self, n_nodes: usize, n_recorders: usize) -> Result<(), KernelError> {
-        let more = (n_nodes + 1).saturating_sub(self.listeners.len());
-        try_reserve(&mut self.listeners, more, "the spike recorders' listeners")?;
-        self.listeners
-            .resize(self.listeners.len() + more, Vec::new());
+        let more = (n_nodes + 1).saturating_sub(self.first.len());
+        try_reserve(&mut self.first, more, "the spike recorders' listeners")?;
+        self.first.resize(self.first.len() + more, NO_LINK);
         let more = n_recorders.saturating_sub(self.events.len());
         try_reserve(&mut self.events, more, "the spike recorders")?;
         self.events
@@ -70,10 +76,20 @@ impl SpikeRecording {
 
     /// Recorder `rec` records the spikes of `node`.
     pub fn listen(&mut self, node: NodeId, rec: u32) {
-        let l = &mut self.listeners[node.0 as usize];
-        if !l.contains(&rec) {
-            l.push(rec);
+        let new = self.links.len() as u32;
+        let (mut link, mut last) = (self.first[node.0 as usize], None);
+        while link != NO_LINK {
+            let (r, next) = self.links[link as usize];
+            if r == rec {
+                return;
+            }
+            (last, link) = (Some(link), next);
         }
+        match last {
+            Some(l) => self.links[l as usize].1 = new,
+            None => self.first[node.0 as usize] = new,
+        }
+        self.links.push((rec, NO_LINK));
     }
 
     /// Forgets recorder `rec`'s events (NEST's `n_events = 0`).
@@ -91,7 +107,10 @@ impl SpikeRecording {
     #[inline]
     pub fn spike(&mut self, sender: NodeId, stamp: Step, multiplicity: u32) {
         let row = std::mem::size_of::<SpikeRecord>() as u64;
-        for &r in &self.listeners[sender.0 as usize] {
+        let mut link = self.first[sender.0 as usize];
+        while link != NO_LINK {
+            let r;
+            (r, link) = self.links[link as usize];
             let (lo, hi) = self.windows[r as usize];
             if stamp <= lo || stamp > hi {
                 continue;
@@ -140,7 +159,9 @@ impl Default for MultimeterData {
 /// Sampling of one population's neurons by multimeters.
 #[derive(Debug, Default)]
 pub struct Samplers {
-    /// Per local neuron: indices into `entries`.
+    /// Neurons of the population.
+    n: usize,
+    /// Per local neuron: indices into `entries` (empty until a multimeter attaches).
     by_neuron: Vec<Vec<u32>>,
     entries: Vec<SamplerEntry>,
 }
@@ -160,7 +181,8 @@ impl Samplers {
     /// Sampling for a population of `n` neurons.
     pub fn new(n: usize) -> Result<Self, KernelError> {
         Ok(Self {
-            by_neuron: try_vec(n, Vec::new(), "the multimeter samplers")?,
+            n,
+            by_neuron: Vec::new(),
             entries: Vec::new(),
         })
     }
@@ -173,7 +195,10 @@ impl Samplers {
         multimeter: u32,
         interval: Step,
         fields: Vec<usize>,
-    ) {
+    ) -> Result<(), KernelError> {
+        if self.by_neuron.is_empty() {
+            self.by_neuron = try_vec(self.n, Vec::new(), "the multimeter samplers")?;
+        }
         self.by_neuron[local].push(self.entries.len() as u32);
         self.entries.push(SamplerEntry {
             node,
@@ -183,6 +208,7 @@ impl Samplers {
             stamps: Vec::new(),
             values: Vec::new(),
         });
+        Ok(())
     }
 
     /// True if any multimeter samples neuron `local`.
@@ -296,9 +322,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_recorder_hears_its_nodes_once() {
+        let mut r = SpikeRecording::new(4, 3).unwrap();
+        // Node 2 to recorders 1, 0 and 2 (and 1 again, ignored); node 3 to recorder 1 only.
+        for (node, rec) in [(2, 1), (3, 1), (2, 0), (2, 1), (2, 2)] {
+            r.listen(NodeId(node), rec);
+        }
+        r.grow(6, 3).unwrap();
+        r.listen(NodeId(6), 2);
+        for (node, stamp, m) in [(2, 5, 1), (1, 6, 1), (3, 7, 2), (4, 8, 1), (6, 9, 1)] {
+            r.spike(NodeId(node), stamp, m);
+        }
+        let heard = |rec: usize| -> Vec<(u32, Step)> {
+            r.events[rec].iter().map(|e| (e.sender.0, e.stamp)).collect()
+        };
+        assert_eq!(heard(0), vec![(2, 5)]);
+        assert_eq!(heard(1), vec![(2, 5), (3, 7), (3, 7)]);
+        assert_eq!(heard(2), vec![(2, 5), (6, 9)]);
+    }
+
+    #[test]
     fn samplers_take_samples_on_interval_only() {
         let mut s = Samplers::new(2).unwrap();
-        s.attach(1, NodeId(7), 0, 10, vec![1, 0]);
+        s.attach(1, NodeId(7), 0, 10, vec![1, 0]).unwrap();
         for stamp in 1..=25 {
             assert!(!s.is_sampled(0));
             s.sample(1, stamp, |f| f as f64 + stamp as f64 * 100.0);

@@ -1586,7 +1586,7 @@ impl NetworkBuilder {
                             .expect("checked at connect")
                     })
                     .collect();
-                samplers.attach(local, target, mi, mp.interval_steps, fields);
+                samplers.attach(local, target, mi, mp.interval_steps, fields)
             };
         // A generator's connections into shard `k`, with their trains' streams.
         let seed = self.cfg.rng_seed;
@@ -1634,7 +1634,7 @@ impl NetworkBuilder {
                                 *mm,
                                 *target,
                                 b.model,
-                            );
+                            )?;
                         }
                     }
                     Ok(blk)
@@ -1675,14 +1675,14 @@ impl NetworkBuilder {
                     "parrot_neuron" => Box::new(ParrotNeuron::new(n, block()?)),
                     "spike_generator" => {
                         let ps = node_params(params, |p| match p {
-                            NodeParams::SpikeGenerator(x) => Some(x),
+                            NodeParams::SpikeGenerator(x) => Some(&**x),
                             _ => None,
                         })?;
                         Box::new(SpikeGenerator::new(first, ps))
                     }
                     "poisson_generator" | "inhomogeneous_poisson_generator" => {
                         let ps = node_params(params, |p| match p {
-                            NodeParams::PoissonGenerator(x) => Some(x),
+                            NodeParams::PoissonGenerator(x) => Some(&**x),
                             _ => None,
                         })?;
                         let targets = (lo..hi)
@@ -1699,7 +1699,7 @@ impl NetworkBuilder {
                     }
                     "dc_generator" | "step_current_generator" => {
                         let ps = node_params(params, |p| match p {
-                            NodeParams::DcGenerator(x) => Some(x),
+                            NodeParams::DcGenerator(x) => Some(&**x),
                             _ => None,
                         })?;
                         let targets = (lo..hi)
@@ -1725,7 +1725,7 @@ impl NetworkBuilder {
             let samplers = net.shards[k].populations[pop]
                 .samplers_mut()
                 .expect("checked at connect: the target has recordables");
-            attach(samplers, local, mm, target, self.blocks[bi].model);
+            attach(samplers, local, mm, target, self.blocks[bi].model)?;
         }
         for (bi, b) in self.blocks[..built.blocks].iter().enumerate() {
             if !sim.places[bi].replicated {

@@ -294,14 +294,17 @@ pub enum NodeParams {
     Hh(Box<hh::NodeParams>),
     Pp(Box<pp::NodeParams>),
     Parrot,
-    SpikeGenerator(spike_generator::Params),
-    PoissonGenerator(poisson_generator::Params),
+    SpikeGenerator(Box<spike_generator::Params>),
+    PoissonGenerator(Box<poisson_generator::Params>),
     /// `dc_generator` and `step_current_generator`.
-    DcGenerator(dc_generator::Params),
-    SpikeRecorder(Recording),
-    Multimeter(multimeter::Params),
-    WeightRecorder(Recording),
+    DcGenerator(Box<dc_generator::Params>),
+    SpikeRecorder(Box<Recording>),
+    Multimeter(Box<multimeter::Params>),
+    WeightRecorder(Box<Recording>),
 }
+
+// Every variant boxed: the builder keeps one per node (a parrot costs the tag and a pointer).
+const _: () = assert!(std::mem::size_of::<NodeParams>() == 16);
 
 impl NodeParams {
     /// Bytes this node's parameters hold on the heap (for the memory estimate).
@@ -311,25 +314,30 @@ impl NodeParams {
         match self {
             // Boxed neuron parameters are counted in `ModelInfo::node_bytes`.
             NodeParams::Aeif(_) | NodeParams::Hh(_) | NodeParams::Pp(_) => 0,
-            // Devices keep their status dictionary as given (for GetStatus).
+            // Devices keep their status dictionary as given (for GetStatus), in their box.
             NodeParams::SpikeGenerator(p) => {
-                size_of_val(&p.stamps[..])
+                size_of_val(&**p)
+                    + size_of_val(&p.stamps[..])
                     + size_of_val(&p.weights[..])
                     + size_of_val(&p.multiplicities[..])
                     + crate::builder::memory::param_map_bytes(&p.status) as usize
             }
             NodeParams::PoissonGenerator(p) => {
-                size_of_val(&p.starts[..])
+                size_of_val(&**p)
+                    + size_of_val(&p.starts[..])
                     + size_of_val(&p.rates[..])
                     + crate::builder::memory::param_map_bytes(&p.status) as usize
             }
             NodeParams::DcGenerator(p) => {
-                size_of_val(&p.starts[..])
+                size_of_val(&**p)
+                    + size_of_val(&p.starts[..])
                     + size_of_val(&p.amplitudes[..])
                     + crate::builder::memory::param_map_bytes(&p.status) as usize
             }
-            NodeParams::Multimeter(p) => strings(&p.record_from),
-            NodeParams::SpikeRecorder(r) | NodeParams::WeightRecorder(r) => r.label.len(),
+            NodeParams::Multimeter(p) => size_of_val(&**p) + strings(&p.record_from),
+            NodeParams::SpikeRecorder(r) | NodeParams::WeightRecorder(r) => {
+                size_of_val(&**r) + r.label.len()
+            }
             NodeParams::Parrot => 0,
         }
     }
@@ -345,20 +353,20 @@ pub fn parse_node(
         aeif::MODEL => NodeParams::Aeif(Box::new(aeif::parse(map)?)),
         hh::MODEL => NodeParams::Hh(Box::new(hh::parse(map)?)),
         pp::MODEL => NodeParams::Pp(Box::new(pp::parse(map)?)),
-        step_current_generator::MODEL => NodeParams::DcGenerator(step_current_generator::parse(map, res)?),
+        step_current_generator::MODEL => NodeParams::DcGenerator(Box::new(step_current_generator::parse(map, res)?)),
         parrot_neuron::MODEL => {
             parrot_neuron::parse(map)?;
             NodeParams::Parrot
         }
-        spike_generator::MODEL => NodeParams::SpikeGenerator(spike_generator::parse(map, res)?),
-        poisson_generator::MODEL => NodeParams::PoissonGenerator(poisson_generator::parse(map, res)?),
+        spike_generator::MODEL => NodeParams::SpikeGenerator(Box::new(spike_generator::parse(map, res)?)),
+        poisson_generator::MODEL => NodeParams::PoissonGenerator(Box::new(poisson_generator::parse(map, res)?)),
         inhomogeneous_poisson_generator::MODEL => {
-            NodeParams::PoissonGenerator(inhomogeneous_poisson_generator::parse(map, res)?)
+            NodeParams::PoissonGenerator(Box::new(inhomogeneous_poisson_generator::parse(map, res)?))
         }
-        dc_generator::MODEL => NodeParams::DcGenerator(dc_generator::parse(map, res)?),
-        spike_recorder::MODEL => NodeParams::SpikeRecorder(spike_recorder::parse(map, res)?),
-        multimeter::MODEL => NodeParams::Multimeter(multimeter::parse(map, res)?),
-        weight_recorder::MODEL => NodeParams::WeightRecorder(weight_recorder::parse(map, res)?),
+        dc_generator::MODEL => NodeParams::DcGenerator(Box::new(dc_generator::parse(map, res)?)),
+        spike_recorder::MODEL => NodeParams::SpikeRecorder(Box::new(spike_recorder::parse(map, res)?)),
+        multimeter::MODEL => NodeParams::Multimeter(Box::new(multimeter::parse(map, res)?)),
+        weight_recorder::MODEL => NodeParams::WeightRecorder(Box::new(weight_recorder::parse(map, res)?)),
         other => {
             return Err(BuildError::Connect(format!(
                 "'{other}' is a synapse model; create nodes of a neuron or device model and use it in syn_spec"

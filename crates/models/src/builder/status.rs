@@ -37,17 +37,17 @@ pub fn status_of_params(
                 rng::stream(1, domain::DENDRITE_SPIKES, 0),
             )],
         )?),
-        NodeParams::SpikeGenerator(x) => Box::new(SpikeGenerator::new(NodeId(1), vec![x])),
+        NodeParams::SpikeGenerator(x) => Box::new(SpikeGenerator::new(NodeId(1), vec![*x])),
         NodeParams::PoissonGenerator(x) => Box::new(PoissonGenerator::new(
             model.name,
-            vec![x],
+            vec![*x],
             res,
             NodeId(1),
             Vec::new(),
             false,
         )),
         NodeParams::DcGenerator(x) => {
-            Box::new(DcGenerator::new(model.name, vec![x], 1, Vec::new()))
+            Box::new(DcGenerator::new(model.name, vec![*x], 1, Vec::new()))
         }
         NodeParams::Multimeter(x) => {
             let mut out = ParamMap::new();
