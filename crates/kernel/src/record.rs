@@ -334,7 +334,10 @@ mod tests {
             r.spike(NodeId(node), stamp, m);
         }
         let heard = |rec: usize| -> Vec<(u32, Step)> {
-            r.events[rec].iter().map(|e| (e.sender.0, e.stamp)).collect()
+            r.events[rec]
+                .iter()
+                .map(|e| (e.sender.0, e.stamp))
+                .collect()
         };
         assert_eq!(heard(0), vec![(2, 5)]);
         assert_eq!(heard(1), vec![(2, 5), (3, 7), (3, 7)]);

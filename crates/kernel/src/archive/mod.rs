@@ -387,7 +387,17 @@ pub struct History {
     /// parallel to `values` (empty otherwise), and its decay.
     decayed: Vec<f64>,
     decay: Option<Decay>,
+    /// With a decay: the decayed column summed over blocks of [`BLOCK`] entries by sequence
+    /// number (block `k` holds entries `k·BLOCK .. (k + 1)·BLOCK`, added in push order), from
+    /// block `block0` on. A window read adds the blocks it covers whole instead of their
+    /// entries ([`Window::decayed_sum`]).
+    blocks: Vec<f64>,
+    block0: u32,
 }
+
+/// Entries per block of [`History`]'s block sums: a window of `n` entries costs at most
+/// `2·(BLOCK − 1) + n / BLOCK` additions.
+pub const BLOCK: u32 = 16;
 
 /// The decay of a history's [`History::read_window_decayed`] column: `rate` = h/τ per step,
 /// and the base stamp the column's values are decayed from.
@@ -484,8 +494,36 @@ impl History {
                 // Once per period (8192 steps, 819 ms at h = 0.1 ms, for τ ≥ 2.8 ms).
                 self.rebase();
             } else {
-                self.decayed.push(d.value(stamp, value));
+                let x = d.value(stamp, value);
+                self.decayed.push(x);
+                self.add_to_block(self.seq(self.stamps.len() - 1), x);
             }
+        }
+    }
+
+    /// Adds `x`, the decayed value of entry number `seq` (the newest), to its block.
+    #[inline]
+    fn add_to_block(&mut self, seq: u32, x: f64) {
+        let k = seq / BLOCK;
+        if self.blocks.is_empty() {
+            self.block0 = k;
+        }
+        match self.blocks.get_mut((k - self.block0) as usize) {
+            Some(b) => *b += x,
+            None => self.blocks.push(x),
+        }
+    }
+
+    /// Recomputes the block sums from the decayed column, in push order (so they equal those
+    /// summed as entries came: a restored checkpoint gets the same). Blocks partly freed hold
+    /// NaN or stale parts; no window covers them whole.
+    fn rebuild_blocks(&mut self) {
+        self.blocks.clear();
+        if self.decay.is_none() {
+            return;
+        }
+        for i in 0..self.decayed.len() {
+            self.add_to_block(self.seq(i), self.decayed[i]);
         }
     }
 
@@ -511,6 +549,7 @@ impl History {
         {
             self.decayed.push(d.value(Step::from(t), v));
         }
+        self.rebuild_blocks();
     }
 
     /// Moves the live entries to the start of the columns.
@@ -522,6 +561,11 @@ impl History {
         self.seq0 = self.seq0.wrapping_add(h as u32);
         if self.decay.is_some() {
             self.decayed.drain(..h);
+            // Blocks wholly freed go; the first may keep freed entries' share (never read).
+            let k = (self.seq0 / BLOCK).max(self.block0);
+            let gone = ((k - self.block0) as usize).min(self.blocks.len());
+            self.blocks.drain(..gone);
+            self.block0 = k;
         }
     }
 
@@ -603,6 +647,9 @@ impl History {
             stamps: &self.stamps[start..end],
             values: &self.values[start..end],
             decayed: self.decay.map(|d| (&self.decayed[start..end], d)),
+            blocks: &self.blocks,
+            block0: self.block0,
+            seq: self.seq(start),
         }
     }
 
@@ -803,6 +850,33 @@ pub struct Window<'a> {
     pub stamps: &'a [i32],
     pub values: &'a [f64],
     pub decayed: Option<(&'a [f64], Decay)>,
+    /// The history's block sums, its first block, and the window's first entry number.
+    blocks: &'a [f64],
+    block0: u32,
+    seq: u32,
+}
+
+impl Window<'_> {
+    /// `Σ` of the decayed column over the window (0 without a decay): entries of the blocks
+    /// at its ends one by one ([`sum4_values`]), the blocks between by their sums. It differs
+    /// from the plain sum by rounding only and depends on the window's entries and numbers
+    /// alone (blocks are fixed by entry number), not on where or when they were stored.
+    #[inline]
+    pub fn decayed_sum(&self) -> f64 {
+        let Some((column, _)) = self.decayed else {
+            return 0.0;
+        };
+        let (start, end) = (self.seq, self.seq + column.len() as u32);
+        let first = start.div_ceil(BLOCK);
+        let last = end / BLOCK;
+        if first >= last {
+            return sum4_values(column);
+        }
+        let head = ((first * BLOCK - start) as usize).min(column.len());
+        let tail = (last * BLOCK - start) as usize;
+        let whole = &self.blocks[(first - self.block0) as usize..(last - self.block0) as usize];
+        sum4_values(&column[..head]) + sum4_values(whole) + sum4_values(&column[tail..])
+    }
 }
 
 /// `Σ values` in four interleaved partial sums, as [`sum4`] adds its terms.
@@ -1039,6 +1113,7 @@ impl Snapshot for History {
         s.u32(&mut front);
         if s.is_loading() {
             self.seq0 = front;
+            self.rebuild_blocks();
         }
     }
 }
@@ -1327,7 +1402,7 @@ mod tests {
         let mut h = History::new(3);
         h.set_decay(rate);
         let mut origins: Vec<Step> = vec![0; 3];
-        let (mut t, mut sums, mut refused) = (0, 0, 0);
+        let (mut t, mut sums, mut refused, mut blocked) = (0, 0, 0, 0);
         while t < 120_000 {
             // Runs of consecutive steps with gaps, as Clopath's LTP history has them.
             t += if rnd(30) == 0 {
@@ -1352,11 +1427,18 @@ mod tests {
             if d.covers(origin) {
                 let k = d.base - origin;
                 let factor = (-(k as f64) * rate).exp();
-                let got = factor * sum4_values(column);
+                // Through the block sums (windows of 2 blocks or more add whole blocks).
+                let got = factor * w.decayed_sum();
                 assert!(
                     (got - want).abs() <= 1e-13 * want.abs(),
                     "origin {origin}, t {t}: {got} vs {want}"
                 );
+                let plain = factor * sum4_values(column);
+                assert!(
+                    (got - plain).abs() <= 1e-14 * plain.abs(),
+                    "{got} vs {plain}"
+                );
+                blocked += usize::from(column.len() >= 2 * BLOCK as usize);
                 sums += 1;
             } else {
                 assert!(
@@ -1371,7 +1453,10 @@ mod tests {
                 origins[r] = t;
             }
         }
-        assert!(sums > 1000 && refused > 0, "{sums} sums, {refused} refused");
+        assert!(
+            sums > 1000 && refused > 0 && blocked > 300,
+            "{sums} sums ({blocked} over blocks), {refused} refused"
+        );
 
         let mut s = Snap::saver();
         h.snapshot(&mut s);
@@ -1385,10 +1470,17 @@ mod tests {
             fresh.read_window_decayed(t - 3000, t),
         );
         let bits = |w: Window<'_>| {
+            let sum = w.decayed_sum().to_bits();
             w.decayed
-                .map(|(c, d)| (c.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), d))
+                .map(|(c, d)| (c.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), d, sum))
         };
         assert_eq!(bits(a), bits(b));
+        // The block sums of the restored history are those summed as the entries came.
+        for from in (t - 3000..t).step_by(97) {
+            let a = h.read_window_decayed(from, t).decayed_sum();
+            let b = fresh.read_window_decayed(from, t).decayed_sum();
+            assert_eq!(a.to_bits(), b.to_bits(), "window from {from}");
+        }
     }
 
     /// The interpolation search finds what a binary search finds, for evenly spread,

@@ -23,7 +23,7 @@
 //! Reference: Clopath, Büsing, Vasilaki & Gerstner (2010) Nat Neurosci 13:344,
 //! doi:10.1038/nn.2479. Matches NEST 3.10's `clopath_synapse` (nest-models.md §3).
 
-use evplast_kernel::archive::{sum4, sum4_values, DecayTable, History, Scheme, Window};
+use evplast_kernel::archive::{sum4, DecayTable, History, Scheme, Window};
 use evplast_kernel::csr::BySource;
 use evplast_kernel::limits::{try_reserve, try_vec};
 use evplast_kernel::network::{Archives, DeliverCtx, RowColumns, SpikeEvent, SynapseTable};
@@ -626,10 +626,10 @@ impl ClopathTable {
 fn window_sum(window: Window<'_>, origin: Step, decay: &DecayTable) -> f64 {
     let (stamps, values) = (window.stamps, window.values);
     match (stamps.first(), stamps.last(), window.decayed) {
-        (Some(_), _, Some((column, dc))) if dc.rate == decay.rate() && dc.covers(origin) => {
+        (Some(_), _, Some((_, dc))) if dc.rate == decay.rate() && dc.covers(origin) => {
             let k = dc.base - origin;
             let factor = if k >= 0 { decay.at(k) } else { decay.grow(-k) };
-            factor * sum4_values(column)
+            factor * window.decayed_sum()
         }
         (Some(&first), Some(&last), _) => {
             let first = Step::from(first);
