@@ -26,7 +26,7 @@ GAMMA = 0.5772156649015329
 # steps in the benchmark networks, median about 35%; docs/SCHEMES.md).
 CLOPATH_DENSITY = 0.35
 # auto takes another scheme than event only if predicted below this fraction of it.
-MARGIN = 0.95
+MARGIN = 0.92
 
 
 def ein(a):

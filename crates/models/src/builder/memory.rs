@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | `static_synapse` | 26 B | 26 B |
 //! | `clopath_synapse` | 30 B + 16 B per run (one source, one projection) | 28 B + the same |
-//! | `urbanczik_synapse` | 66 B | 64 B |
+//! | `urbanczik_synapse` | 66 B (58 B where a projection's initial weights are one) | 64 B (56 B) |
 //!
 //! docs/PERFORMANCE.md measures 33–37 B per Clopath synapse (peak RSS by the end of the
 //! build, with allocator slack).
