@@ -28,6 +28,16 @@ fn decode(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
 }
 
 /// Coloured (not grey) pixels in rows `y0..y1`.
+/// `evplast plot RUN_DIR --out FIGS`.
+fn plot(run_dir: &Path, figs: &Path) -> std::process::Output {
+    run(&[
+        "plot",
+        run_dir.to_str().unwrap(),
+        "--out",
+        figs.to_str().unwrap(),
+    ])
+}
+
 fn coloured(px: &[[u8; 3]], width: u32, y0: u32, y1: u32) -> usize {
     px[(y0 * width) as usize..(y1 * width) as usize]
         .iter()
@@ -45,12 +55,7 @@ fn every_example_plots_with_data_in_every_panel() {
         let o = run_one_thread(&model, &out, &[]);
         assert!(o.status.success(), "{}", stderr(&o));
         let figs = dir.join(format!("{name}_figs"));
-        let o = run(&[
-            "plot",
-            out.to_str().unwrap(),
-            "--out",
-            figs.to_str().unwrap(),
-        ]);
+        let o = plot(&out, &figs);
         assert!(o.status.success(), "{name}: {}", stderr(&o));
         let listed: Vec<String> = stdout(&o).lines().map(String::from).collect();
         assert!(listed.len() >= 2, "{name}: {listed:?}");
@@ -93,12 +98,7 @@ fn a_run_written_as_npy_plots_the_same_figures() {
         let o = run_one_thread(&model, &out, &["--format", format]);
         assert!(o.status.success(), "{}", stderr(&o));
         let figs = dir.join(format!("{format}_figs"));
-        let o = run(&[
-            "plot",
-            out.to_str().unwrap(),
-            "--out",
-            figs.to_str().unwrap(),
-        ]);
+        let o = plot(&out, &figs);
         assert!(o.status.success(), "{format}: {}", stderr(&o));
         let names: Vec<String> = stdout(&o)
             .lines()
@@ -147,12 +147,7 @@ fn unusable_directories_are_refused_by_name() {
     let file = dir.join("a_file");
     fs::write(&file, "").unwrap();
     let target = file.join("figs");
-    let o = run(&[
-        "plot",
-        out.to_str().unwrap(),
-        "--out",
-        target.to_str().unwrap(),
-    ]);
+    let o = plot(&out, &target);
     let err = stderr(&o);
     assert!(!o.status.success());
     assert!(
