@@ -89,6 +89,8 @@ pub struct CompressedGroup<const N: usize> {
     live: usize,
     /// The longest gap (steps) between a shared entry and a window start that joins it.
     share_steps: Step,
+    /// The last fold's (steps, h bits) and decay factors ([`CompressedGroup::span_factors`]).
+    span_cache: Option<((Step, u64), [f64; N], f64)>,
 }
 
 impl<const N: usize> CompressedGroup<N> {
@@ -122,6 +124,7 @@ impl<const N: usize> CompressedGroup<N> {
             },
             live: 1,
             share_steps: 0,
+            span_cache: None,
         }
     }
 
@@ -158,33 +161,35 @@ impl<const N: usize> CompressedGroup<N> {
         let mut a_s = [0.0; N];
         let mut a_t = [0.0; N];
         let mut n_raw = 0u64;
-        let mut up: [DecayAt; N] = std::array::from_fn(|k| DecayAt::new(from, h, self.taus[k]));
-        // T sums in Horner form: only decaying factors e^{−gap/τ_Δ}.
-        let delta = self.tau_delta.map(|td| DecayAt::new(0, h, td));
-        let mut last = from;
-        raw.read(from, b, |stamp, value| {
-            let gap = delta.map(|d| d.over(stamp - last));
-            for k in 0..n {
-                let x = value * up[k].at(stamp);
-                a_s[k] += x;
-                if let Some(g) = gap {
-                    a_t[k] = a_t[k] * g + x;
+        let (stamps, values) = raw.read_window(from, b);
+        // Many folds of a sparse history (Clopath's) find no entry: then no decay is set up.
+        if !stamps.is_empty() {
+            let mut up: [DecayAt; N] =
+                std::array::from_fn(|k| DecayAt::new(from, h, self.taus[k]));
+            // T sums in Horner form: only decaying factors e^{−gap/τ_Δ}.
+            let delta = self.tau_delta.map(|td| DecayAt::new(0, h, td));
+            let mut last = from;
+            for (&stamp, &value) in stamps.iter().zip(values) {
+                let stamp = Step::from(stamp);
+                let gap = delta.map(|d| d.over(stamp - last));
+                for k in 0..n {
+                    let x = value * up[k].at(stamp);
+                    a_s[k] += x;
+                    if let Some(g) = gap {
+                        a_t[k] = a_t[k] * g + x;
+                    }
                 }
+                last = stamp;
+                n_raw += 1;
             }
-            last = stamp;
-            n_raw += 1;
-        });
-        let span = (b - from) as f64 * h;
-        let f_span: [f64; N] = std::array::from_fn(|k| (-span / self.taus[k]).exp());
-        let e_span = self.tau_delta.map_or(1.0, |td| (-span / td).exp());
-        if let Some(d) = delta {
-            if n_raw > 0 {
+            if let Some(d) = delta {
                 let tail = d.over(b - last);
                 for t in a_t.iter_mut().take(n) {
                     *t *= tail;
                 }
             }
         }
+        let (f_span, e_span) = self.span_factors(b - from, h);
         // The lazy form divides by the group factors (new T contributions by E, new entries'
         // g by F), so it holds only while they stay far from underflow. A span long against a
         // time constant (a silent input, a tiny τ) would take them below that in one fold:
@@ -231,6 +236,24 @@ impl<const N: usize> CompressedGroup<N> {
         if self.big_f[..n].iter().any(|f| *f < REBASE_BELOW) || self.big_e < REBASE_BELOW {
             self.rebase();
         }
+    }
+
+    /// The decay factors of a fold over `steps` steps at resolution `h` (ms): `e^{−span/τ_k}`
+    /// and `e^{−span/τ_Δ}` (1 without τ_Δ). Folds to successive spike times often repeat a
+    /// span, so the last one's factors are kept: the same values, without their `exp` calls.
+    #[inline]
+    fn span_factors(&mut self, steps: Step, h: f64) -> ([f64; N], f64) {
+        let key = (steps, h.to_bits());
+        if let Some((k, f, e)) = self.span_cache {
+            if k == key {
+                return (f, e);
+            }
+        }
+        let span = steps as f64 * h;
+        let f: [f64; N] = std::array::from_fn(|k| (-span / self.taus[k]).exp());
+        let e = self.tau_delta.map_or(1.0, |td| (-span / td).exp());
+        self.span_cache = Some((key, f, e));
+        (f, e)
     }
 
     /// Folds `(B, b]` (its window sums `a_s`, `a_t` relative to B, the span's decay factors
