@@ -28,7 +28,7 @@ pub const FILE: &str = "checkpoint.evp";
 
 const MAGIC: &[u8] = b"EVPLAST-CHECKPOINT\n";
 /// Bumped whenever the layout or any component's state changes.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 /// The evplast version that wrote a checkpoint must be the one that reads it: state layouts
 /// are not kept compatible across versions.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

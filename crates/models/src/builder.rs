@@ -1399,7 +1399,8 @@ impl NetworkBuilder {
                         for &(delay, kernel, a0, n) in gs {
                             archives.clopath[a].ltp.groups.push(
                                 CompressedGroup::new(delay, [f64::from_bits(kernel)], None, a0, n)
-                                    .sharing(self.res.h()),
+                                    .sharing(self.res.h())
+                                    .by_slot(),
                             );
                         }
                     }

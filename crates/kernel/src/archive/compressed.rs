@@ -87,6 +87,12 @@ pub struct CompressedGroup<const N: usize> {
     s: Vec<[f64; N]>,
     tp: Vec<[f64; N]>,
     live: usize,
+    /// The entry made last (a window start at the fold point may join it).
+    newest: usize,
+    /// A group of slots ([`CompressedGroup::by_slot`]): the indices of dead entries, to be
+    /// reused (entries are then in no order of keys). `None`: a group searched by key, whose
+    /// keys ascend and whose dead entries are compacted.
+    free: Option<Vec<u32>>,
     /// The longest gap (steps) between a shared entry and a window start that joins it.
     share_steps: Step,
     /// The last fold's (steps, h bits) and decay factors ([`CompressedGroup::span_factors`]).
@@ -123,6 +129,8 @@ impl<const N: usize> CompressedGroup<N> {
                 Vec::new()
             },
             live: 1,
+            newest: 0,
+            free: None,
             share_steps: 0,
             span_cache: None,
         }
@@ -164,8 +172,7 @@ impl<const N: usize> CompressedGroup<N> {
         let (stamps, values) = raw.read_window(from, b);
         // Many folds of a sparse history (Clopath's) find no entry: then no decay is set up.
         if !stamps.is_empty() {
-            let mut up: [DecayAt; N] =
-                std::array::from_fn(|k| DecayAt::new(from, h, self.taus[k]));
+            let mut up: [DecayAt; N] = std::array::from_fn(|k| DecayAt::new(from, h, self.taus[k]));
             // T sums in Horner form: only decaying factors e^{−gap/τ_Δ}.
             let delta = self.tau_delta.map(|td| DecayAt::new(0, h, td));
             let mut last = from;
@@ -309,9 +316,7 @@ impl<const N: usize> CompressedGroup<N> {
     }
 
     /// A synapse whose window is `(a, b]` takes its sums (after folding to `b`) and re-registers
-    /// with window start `b`. `hint`: a guess of the entry's index (from
-    /// [`CompressedGroup::locate`]; `usize::MAX`: none), used if it still holds window start `a`
-    /// (window starts are unique, so then it is the entry), else the entry is searched for.
+    /// with window start `b`; its entry is searched for by key (the last key ≤ `a`).
     #[inline]
     pub fn take(
         &mut self,
@@ -320,23 +325,60 @@ impl<const N: usize> CompressedGroup<N> {
         b: Step,
         h: f64,
         c: &mut RuleCounters,
-        hint: usize,
     ) -> WindowSums<N> {
+        debug_assert!(self.free.is_none(), "a group of slots is read by slot");
         self.fold(raw, b, h, c);
         debug_assert!(a >= i32::MIN as Step && b <= MAX_RUN_STEPS);
-        let (a32, b32) = (a as i32, b as i32);
-        // The entry of window start a: its own, or the shared one before it (the last key ≤ a).
-        let holds_a = |i: usize| {
-            self.keys.get(i).is_some_and(|&k| k <= a32)
-                && self.keys.get(i + 1).is_none_or(|&k| k > a32)
-        };
-        let i = if holds_a(hint) {
-            hint
-        } else {
-            self.entry_of(a32)
-        };
+        // The entry of window start a: its own, or the shared one before it.
+        let i = self.entry_of(a as i32);
+        let out = self.leave(i, a, h);
+        self.join(self.keys.len() - 1, b, c);
+        // Dead entries are dropped once they are a fifth of the live ones (amortised O(1)).
+        if self.keys.len() > self.live + self.live / 4 + 8 {
+            self.compact();
+        }
+        out
+    }
+
+    /// Makes the group one of slots ([`CompressedGroup::take_slot`]): an entry stays at its
+    /// index while a synapse starts there, so each synapse keeps its entry's index and none is
+    /// searched for; a dead entry's slot is reused by a later one instead of being compacted.
+    pub fn by_slot(mut self) -> Self {
+        self.free = Some(Vec::new());
+        self
+    }
+
+    /// [`CompressedGroup::take`] for a group of slots: `slot` is the index of the synapse's
+    /// entry (0 for every synapse of a new group: its one entry), which this returns for its
+    /// next window (`b`).
+    #[inline]
+    pub fn take_slot(
+        &mut self,
+        raw: &mut History,
+        slot: u32,
+        a: Step,
+        b: Step,
+        h: f64,
+        c: &mut RuleCounters,
+    ) -> (WindowSums<N>, u32) {
+        self.fold(raw, b, h, c);
+        debug_assert!(a >= i32::MIN as Step && b <= MAX_RUN_STEPS);
+        let i = slot as usize;
+        let out = self.leave(i, a, h);
+        if self.meta[i].count == 0 && i != self.newest {
+            // The newest entry stays where a window start may join it (freed once another is
+            // made).
+            self.free_slot(i);
+        }
+        let last = self.newest;
+        (out, self.join(last, b, c) as u32)
+    }
+
+    /// The sums of window start `a` from entry `i`, which one synapse leaves.
+    #[inline]
+    fn leave(&mut self, i: usize, a: Step, h: f64) -> WindowSums<N> {
         debug_assert!(
-            i < self.keys.len() && self.keys[i] <= a32 && self.meta[i].count > 0,
+            i < self.keys.len() && Step::from(self.keys[i]) <= a && self.meta[i].count > 0,
             "no compressed entry at {a}"
         );
         let mut t = [0.0; N];
@@ -364,7 +406,14 @@ impl<const N: usize> CompressedGroup<N> {
         if self.meta[i].count == 0 {
             self.live -= 1;
         }
-        let last = self.keys.len() - 1;
+        out
+    }
+
+    /// Registers one synapse at window start `b` (the fold point), given the newest entry
+    /// `last`; returns its entry's index.
+    #[inline]
+    fn join(&mut self, last: usize, b: Step, c: &mut RuleCounters) -> usize {
+        let b32 = b as i32;
         let shared = self.meta[last].raw_at_start == self.raw_total as u32
             && b - Step::from(self.keys[last]) <= self.share_steps;
         if self.keys[last] == b32 || shared {
@@ -376,66 +425,82 @@ impl<const N: usize> CompressedGroup<N> {
                 self.live += 1;
             }
             self.meta[last].count += 1;
-        } else {
-            // A new entry at the fold point: g_k = e^{−(R − B)/τ_k} = 1/F_k.
-            self.keys.push(b32);
-            self.meta.push(Meta {
-                count: 1,
-                raw_at_start: self.raw_total as u32,
-            });
-            self.g.push(std::array::from_fn(|k| 1.0 / self.big_f[k]));
-            self.s.push([0.0; N]);
-            if self.tau_delta.is_some() {
-                self.tp.push([0.0; N]);
+            return last;
+        }
+        // A new entry at the fold point: g_k = e^{−(R − B)/τ_k} = 1/F_k.
+        let meta = Meta {
+            count: 1,
+            raw_at_start: self.raw_total as u32,
+        };
+        let g = std::array::from_fn(|k| 1.0 / self.big_f[k]);
+        let reuse = match &mut self.free {
+            Some(free) => {
+                if self.meta[last].count == 0 {
+                    // The newest entry died while newest: now its slot can go.
+                    free.push(last as u32);
+                }
+                free.pop()
             }
-            self.live += 1;
-            c.history_manipulations += 1;
-        }
-        // Dead entries are dropped once they are a fifth of the live ones (amortised O(1)).
-        if self.keys.len() > self.live + self.live / 4 + 8 {
-            self.compact();
-        }
-        out
+            None => None,
+        };
+        let i = match reuse {
+            Some(i) => {
+                let i = i as usize;
+                self.keys[i] = b32;
+                self.meta[i] = meta;
+                self.g[i] = g;
+                self.s[i] = [0.0; N];
+                if let Some(tp) = self.tp.get_mut(i) {
+                    *tp = [0.0; N];
+                }
+                i
+            }
+            None => {
+                self.keys.push(b32);
+                self.meta.push(meta);
+                self.g.push(g);
+                self.s.push([0.0; N]);
+                if self.tau_delta.is_some() {
+                    self.tp.push([0.0; N]);
+                }
+                self.keys.len() - 1
+            }
+        };
+        self.newest = i;
+        self.live += 1;
+        c.history_manipulations += 1;
+        i
     }
 
-    /// Prefetches the group's first and last keys, the ends of a later search
-    /// ([`CompressedGroup::prefetch_entry`]), and the columns' ends, where a take appends.
+    /// Puts the dead entry `i` on the free list (a group of slots).
+    #[inline]
+    fn free_slot(&mut self, i: usize) {
+        if let Some(free) = &mut self.free {
+            free.push(i as u32);
+        }
+    }
+
+    /// Prefetches the group's newest entry (which a take's window start may join) and the
+    /// columns' ends, where a take appends.
     #[inline]
     pub fn prefetch_ends(&self) {
         use crate::prefetch::prefetch;
-        let last = self.keys.len().max(1) - 1;
-        prefetch(self.keys.as_ptr());
+        let last = self.newest;
         prefetch(self.keys.as_ptr().wrapping_add(last));
-        // Where a take appends the entry of the synapse's next window.
-        prefetch(self.meta.as_ptr().wrapping_add(last + 1));
-        prefetch(self.g.as_ptr().wrapping_add(last + 1));
-        prefetch(self.s.as_ptr().wrapping_add(last + 1));
+        prefetch(self.meta.as_ptr().wrapping_add(last));
+        let end = self.keys.len();
+        prefetch(self.meta.as_ptr().wrapping_add(end));
+        prefetch(self.g.as_ptr().wrapping_add(end));
+        prefetch(self.s.as_ptr().wrapping_add(end));
     }
 
-    /// Prefetches where the entry of a window starting at `a` likely is (the first guess of
-    /// `find`'s search, from the first and last keys): its key, counts and sums.
+    /// Prefetches what a take reads at entry `slot`: its key, counts and sums.
     #[inline]
-    pub fn prefetch_entry(&self, a: Step) {
-        let n = self.keys.len();
-        if n < 2 {
-            return;
-        }
-        let (first, last) = (Step::from(self.keys[0]), Step::from(self.keys[n - 1]));
-        let span = (last - first).max(1);
-        let off = ((a - 1 - first).clamp(0, span) as u64 * (n as u64 - 1) / span as u64) as usize;
-        crate::prefetch::prefetch(self.keys.as_ptr().wrapping_add(off));
-        crate::prefetch::prefetch(self.meta.as_ptr().wrapping_add(off));
-        crate::prefetch::prefetch(self.s.as_ptr().wrapping_add(off));
-    }
-
-    /// The index of the entry of window start `a`, for a [`CompressedGroup::take`] soon
-    /// after, with the lines that take reads there prefetched (its counts and sums).
-    #[inline]
-    pub fn locate(&self, a: Step) -> usize {
-        let i = self.entry_of(a.clamp(i32::MIN as Step, i32::MAX as Step - 1) as i32);
+    pub fn prefetch_slot(&self, slot: u32) {
+        let i = slot as usize;
+        crate::prefetch::prefetch(self.keys.as_ptr().wrapping_add(i));
         crate::prefetch::prefetch(self.meta.as_ptr().wrapping_add(i));
         crate::prefetch::prefetch(self.s.as_ptr().wrapping_add(i));
-        i
     }
 
     /// The entry of window start `a`: the last whose key is ≤ `a` (its own, or a shared one).
@@ -467,6 +532,7 @@ impl<const N: usize> CompressedGroup<N> {
                 j += 1;
             }
         }
+        self.newest = j.max(1) - 1;
         self.keys.truncate(j);
         self.meta.truncate(j);
         self.g.truncate(j);
@@ -495,6 +561,10 @@ impl<const N: usize> crate::snapshot::Snapshot for CompressedGroup<N> {
         s.vec_of(&mut self.s, [0.0; N], arr);
         s.vec_of(&mut self.tp, [0.0; N], arr);
         s.usize(&mut self.live);
+        s.usize(&mut self.newest);
+        if let Some(free) = &mut self.free {
+            s.vec(free, |s, i| s.u32(i));
+        }
     }
 }
 
@@ -564,7 +634,7 @@ mod tests {
         let mut last = [-3, -3];
         for (syn, b) in [(0, 40), (0, 90), (1, 90), (0, 150), (1, 170)] {
             push_to(&mut raw, b);
-            let got = g.take(&mut raw, last[syn], b, h, &mut c, usize::MAX);
+            let got = g.take(&mut raw, last[syn], b, h, &mut c);
             let (s, t) = direct(last[syn], b);
             assert!(
                 (got.s[0] - s).abs() < 1e-12 * s.abs().max(1.0),
@@ -625,8 +695,11 @@ mod long_run {
     }
 
     /// Runs 40 synapses over 10 s (h = 0.1 ms) against direct sums; raw entries at 5% of the
-    /// steps (only in the first 50 ms of every 500 ms when `bursty`). Returns the mean number
-    /// of entries the group held at takes and how many takes read a shared entry.
+    /// steps (only in the first 50 ms of every 500 ms when `bursty`). A group of slots
+    /// ([`CompressedGroup::by_slot`]) reads the same history beside the searched one and must
+    /// give the same sums, bit for bit, with as many live entries and history manipulations.
+    /// Returns the mean number of entries the group held at takes and how many takes read a
+    /// shared entry.
     fn long_run(share: bool, bursty: bool) -> (f64, usize) {
         let h = 0.1;
         let tau = 15.0;
@@ -637,6 +710,10 @@ mod long_run {
         if share {
             g = g.sharing(h);
         }
+        let (mut raw2, mut c2) = (History::new(1), RuleCounters::default());
+        let mut by_slot = g.clone().by_slot();
+        let mut slot = vec![0u32; k];
+        let mut most = 0;
         let (mut entries, mut takes, mut spans) = (0, 0, 0);
         let mut state = 12345u64;
         let mut rnd = || {
@@ -653,19 +730,25 @@ mod long_run {
             if rnd() < 0.05 && on {
                 let v = rnd();
                 raw.push(step, v);
+                raw2.push(step, v);
                 values.push((step, v));
             }
             // Each synapse spikes at ~10 Hz; window end b = step - 1 (delay 1).
-            for last_spike in last.iter_mut() {
+            for (last_spike, slot) in last.iter_mut().zip(&mut slot) {
                 if rnd() < 0.001 {
                     let b = step - 1;
                     if b <= *last_spike {
                         continue;
                     }
                     let a = *last_spike;
-                    let i = g.locate(a);
-                    spans += usize::from(i < g.keys.len() && Step::from(g.keys[i]) < a);
-                    let got = g.take(&mut raw, a, b, h, &mut c, i);
+                    let i = g.entry_of(a as i32);
+                    spans += usize::from(Step::from(g.keys[i]) < a);
+                    let got = g.take(&mut raw, a, b, h, &mut c);
+                    let (by_slot_got, next) = by_slot.take_slot(&mut raw2, *slot, a, b, h, &mut c2);
+                    assert_eq!(by_slot_got, got, "window ({a}, {b}]");
+                    assert_eq!(by_slot.len(), g.len());
+                    most = most.max(g.len());
+                    *slot = next;
                     entries += g.len();
                     takes += 1;
                     let direct: f64 = values
@@ -681,6 +764,13 @@ mod long_run {
             }
         }
         assert!(worst < 1e-12, "worst relative error {worst:e}");
+        assert_eq!(c2, c, "the same counts by slot");
+        // Dead slots were reused: no more than the most entries ever live, and the newest.
+        assert!(
+            by_slot.keys.len() <= most + 1,
+            "{} slots",
+            by_slot.keys.len()
+        );
         (entries as f64 / takes as f64, spans)
     }
 }
@@ -709,7 +799,7 @@ mod silences {
             for (i, &(stamp, v)) in values.iter().enumerate() {
                 raw.push(stamp, v);
                 let b = stamp + 3;
-                let got = g.take(&mut raw, last, b, h, &mut c, usize::MAX);
+                let got = g.take(&mut raw, last, b, h, &mut c);
                 let (mut s, mut t) = (0.0, 0.0);
                 for &(st, v) in &values[..=i] {
                     if st > last && st <= b {

@@ -47,7 +47,7 @@ impl<const N: usize> SchemeHistory<N> {
     }
 
     /// Compressed scheme: the sums of group `g` for the window `(a, b]` of one synapse, which
-    /// then starts its next window at `b` (`hint`: [`compressed::CompressedGroup::take`]).
+    /// then starts its next window at `b` ([`compressed::CompressedGroup::take`]).
     #[inline]
     pub fn take_compressed(
         &mut self,
@@ -56,9 +56,23 @@ impl<const N: usize> SchemeHistory<N> {
         b: Step,
         h: f64,
         c: &mut RuleCounters,
-        hint: usize,
     ) -> compressed::WindowSums<N> {
-        self.groups[g].take(&mut self.raw, a, b, h, c, hint)
+        self.groups[g].take(&mut self.raw, a, b, h, c)
+    }
+
+    /// [`SchemeHistory::take_compressed`] from a group of slots, the synapse's entry named by
+    /// its index ([`compressed::CompressedGroup::take_slot`]); returns its next one too.
+    #[inline]
+    pub fn take_slot(
+        &mut self,
+        g: usize,
+        slot: u32,
+        a: Step,
+        b: Step,
+        h: f64,
+        c: &mut RuleCounters,
+    ) -> (compressed::WindowSums<N>, u32) {
+        self.groups[g].take_slot(&mut self.raw, slot, a, b, h, c)
     }
 
     /// Compressed scheme: folds every group up to `upto − delay` (all a later spike can need),

@@ -200,14 +200,10 @@ impl UrbanczikArchive {
         c: &mut RuleCounters,
     ) -> WindowSums<2> {
         if self.rule.groups_per_window() == 1 {
-            return self.history.take_compressed(key, a, b, h, c, usize::MAX);
+            return self.history.take_compressed(key, a, b, h, c);
         }
-        let ex = self
-            .history
-            .take_compressed(2 * key, a, b, h, c, usize::MAX);
-        let inh = self
-            .history
-            .take_compressed(2 * key + 1, a, b, h, c, usize::MAX);
+        let ex = self.history.take_compressed(2 * key, a, b, h, c);
+        let inh = self.history.take_compressed(2 * key + 1, a, b, h, c);
         if excitatory {
             ex
         } else {

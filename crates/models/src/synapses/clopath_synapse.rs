@@ -146,11 +146,13 @@ pub struct ClopathTable {
     advanced: Step,
     /// Time scheme: the rows grouped by the window they read each slice.
     time: TimeGroups,
-    /// Compressed scheme: the target's group.
+    /// Compressed scheme: the target's group, and the index of the row's entry in it (its
+    /// window start's; `CompressedGroup::take_slot`), so no entry is searched for.
     group: Vec<u16>,
+    slot: Vec<u32>,
     /// Windows located a few rows ahead of their read while their first lines are fetched
-    /// (event scheme: [`ClopathTable::prefetch_rows`]; compressed: the group entry's index in
-    /// `start`, [`ClopathTable::prefetch_groups`]); slot `r % AHEAD` holds row `r`'s.
+    /// (event and time schemes: [`ClopathTable::prefetch_rows`]); slot `r % AHEAD` holds row
+    /// `r`'s.
     ahead: [Ahead; AHEAD],
 }
 
@@ -159,9 +161,7 @@ const AHEAD: usize = 4;
 
 /// Row `row`'s window up to `to`, its start named by `from` ([`ClopathTable::window_key`]: a
 /// stamp, or in the event scheme an entry number), located at columns `start..end`, valid
-/// within one delivery (no entry is pushed or freed while spikes are delivered); in the
-/// compressed scheme, the index `start` of the group entry of window start `from`, a guess
-/// that the take checks.
+/// within one delivery (no entry is pushed or freed while spikes are delivered).
 #[derive(Clone, Copy, Debug)]
 struct Ahead {
     row: usize,
@@ -242,6 +242,12 @@ impl ClopathTable {
             advanced: Step::MIN,
             time,
             group: if windowed { Vec::new() } else { group },
+            // Every row starts at its new group's one entry.
+            slot: try_vec(
+                if windowed { 0 } else { n },
+                0,
+                "the clopath_synapse columns",
+            )?,
             projection,
             projections,
             ahead: [Ahead::NONE; AHEAD],
@@ -522,14 +528,12 @@ impl ClopathTable {
         }
     }
 
-    /// Compressed scheme: prefetches for the rows ahead of row `r`, in five steps that each
-    /// use what the previous one brought in: the archive of row `r + 12`, the group of row
-    /// `r + 9`, its first and last keys and columns' ends for row `r + 6`, the likely key of
-    /// row `r + 3` (whose window starts at the run's last spike `tl` minus its delay, if it is
-    /// in the same run), and for row `r + 1` the entry itself, located and kept for its take
-    /// (slot `(r + 1) % AHEAD`).
+    /// Compressed scheme: prefetches for the rows ahead of row `r`, in three steps that each
+    /// use what the previous one brought in: the archive of row `r + 9`, the group of row
+    /// `r + 6`, and for row `r + 3` the lines its take reads: its entry, the group's newest
+    /// entry and the columns' ends (where a new entry goes).
     #[inline]
-    fn prefetch_groups(&mut self, r: usize, tl: Step, ctx: &DeliverCtx<'_>) {
+    fn prefetch_groups(&self, r: usize, ctx: &DeliverCtx<'_>) {
         use evplast_kernel::prefetch::prefetch;
         let archive = |r: usize| {
             let c = *self.channel.get(r)?;
@@ -537,29 +541,16 @@ impl ClopathTable {
             ctx.archives.clopath.get(a as usize)
         };
         let group = |r: usize| archive(r)?.ltp.groups.get(self.group[r] as usize);
-        if let Some(a) = archive(r + 12) {
+        if let Some(a) = archive(r + 9) {
             prefetch(a);
             prefetch(&a.ltp);
         }
-        if let Some(g) = group(r + 9) {
+        if let Some(g) = group(r + 6) {
             evplast_kernel::prefetch::prefetch_all(g);
         }
-        if let Some(g) = group(r + 6) {
-            g.prefetch_ends();
-        }
         if let Some(g) = group(r + 3) {
-            g.prefetch_entry(tl - self.delay[r + 3] as Step);
-        }
-        if let Some(g) = group(r + 1) {
-            let row = r + 1;
-            let from = tl - self.delay[row] as Step;
-            self.ahead[row % AHEAD] = Ahead {
-                row,
-                from,
-                to: 0,
-                start: g.locate(from),
-                end: 0,
-            };
+            g.prefetch_slot(self.slot[r + 3]);
+            g.prefetch_ends();
         }
     }
 
@@ -592,25 +583,19 @@ impl ClopathTable {
         for s in spikes {
             for j in self.runs.of(s.source) {
                 self.deliver_run(j, s, h, |t, r, tl, x_bar| {
-                    t.prefetch_groups(r, tl, ctx);
+                    t.prefetch_groups(r, ctx);
                     let d = t.delay[r] as Step;
                     let archive = ctx.channel_archive[t.channel[r] as usize];
                     let archives = &mut *ctx.archives;
-                    // The entry located ahead, if it was located for this window start.
-                    let slot = t.ahead[r % AHEAD];
-                    let hint = if slot.row == r && slot.from == tl - d {
-                        slot.start
-                    } else {
-                        usize::MAX
-                    };
-                    let sums = archives.clopath[archive as usize].ltp.take_compressed(
+                    let (sums, next) = archives.clopath[archive as usize].ltp.take_slot(
                         t.group[r] as usize,
+                        t.slot[r],
                         tl - d,
                         s.stamp - d,
                         h,
                         &mut archives.clopath_counters,
-                        hint,
                     );
+                    t.slot[r] = next;
                     let ltp = (sums.n_raw > 0).then_some(sums.s[0]);
                     t.spike(r, archive, s, ltp, x_bar, ctx);
                 });
@@ -808,6 +793,9 @@ impl SynapseTable for ClopathTable {
         s.f64_slice(&mut self.pending, "the clopath_synapse pending sums");
         s.i64(&mut self.advanced);
         s.each(&mut self.next, "the clopath_synapse window ends", |s, x| {
+            s.u32(x)
+        });
+        s.each(&mut self.slot, "the clopath_synapse entry slots", |s, x| {
             s.u32(x)
         });
     }
