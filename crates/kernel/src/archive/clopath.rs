@@ -102,7 +102,10 @@ pub enum LtdRing {
 #[derive(Clone, Debug)]
 pub struct ClopathArchive {
     rule: ClopathRule,
-    /// Slot per stamp modulo the length: (stamp, value, index of the write).
+    /// Slot per stamp modulo the length, a power of two so the slot is a mask, not a division
+    /// (at least `min_delay + max_delay` slots: every value a synapse reads is still held; a
+    /// longer ring reads the same, since a slot names its stamp): (stamp, value, index of the
+    /// write).
     ltd: Vec<(Step, f64, u64)>,
     ltd_writes: u64,
     /// A value is visible while fewer than this many writes followed it.
@@ -127,7 +130,7 @@ impl ClopathArchive {
         };
         Self {
             rule,
-            ltd: vec![(Step::MIN, 0.0, 0); (min_delay + max_delay) as usize],
+            ltd: vec![(Step::MIN, 0.0, 0); ((min_delay + max_delay) as usize).next_power_of_two()],
             ltd_writes: 0,
             ltd_visible,
             ltp: SchemeHistory::new(n_incoming),
@@ -155,10 +158,17 @@ impl ClopathArchive {
             } else {
                 r.a_ltd * u_bar_bar * u_bar_bar * (del_minus - r.theta_minus) / r.u_ref_squared
             };
-            let n = self.ltd.len() as Step;
             self.ltd_writes += 1;
-            self.ltd[stamp.rem_euclid(n) as usize] = (stamp, ltd, self.ltd_writes);
+            let slot = self.ltd_slot(stamp);
+            self.ltd[slot] = (stamp, ltd, self.ltd_writes);
         }
+    }
+
+    /// The LTD ring's slot of `stamp` (`stamp` modulo the ring's power-of-two length, also for
+    /// a negative stamp).
+    #[inline]
+    fn ltd_slot(&self, stamp: Step) -> usize {
+        (stamp & (self.ltd.len() as Step - 1)) as usize
     }
 
     /// The LTD value written at exactly `stamp`, or 0 (nest-models.md §2.3).
@@ -167,7 +177,7 @@ impl ClopathArchive {
         if stamp < 0 {
             return 0.0;
         }
-        let (s, v, w) = self.ltd[stamp.rem_euclid(self.ltd.len() as Step) as usize];
+        let (s, v, w) = self.ltd[self.ltd_slot(stamp)];
         debug_assert!(
             s <= stamp,
             "LTD ring too short: slot holds {s}, wanted {stamp}"
@@ -190,8 +200,7 @@ impl ClopathArchive {
     /// Prefetches the LTD value at `ltd_stamp`.
     #[inline]
     pub fn prefetch_ltd(&self, ltd_stamp: Step) {
-        let slot = ltd_stamp.rem_euclid(self.ltd.len() as Step) as usize;
-        crate::prefetch::prefetch(self.ltd.as_ptr().wrapping_add(slot));
+        crate::prefetch::prefetch(self.ltd.as_ptr().wrapping_add(self.ltd_slot(ltd_stamp)));
     }
 
     /// Number of LTP entries held.

@@ -388,8 +388,11 @@ impl<const N: usize> CompressedGroup<N> {
             }
         }
         let mut s = self.s[i];
+        let n_raw = u64::from((self.raw_total as u32).wrapping_sub(self.meta[i].raw_at_start));
         let gap = a - Step::from(self.keys[i]);
-        if gap > 0 {
+        // Sums with no raw entry folded in are zero: scaling them would change nothing (the
+        // factor is finite, `SHARE_SPAN`), so a quiet history costs no `exp` per take.
+        if gap > 0 && n_raw > 0 {
             // A shared entry: its sums start at its key, e^{−gap/τ_k} before this window's.
             for k in 0..N {
                 let up = (gap as f64 * h / self.taus[k]).exp();
@@ -397,11 +400,7 @@ impl<const N: usize> CompressedGroup<N> {
                 t[k] *= up;
             }
         }
-        let out = WindowSums {
-            s,
-            t,
-            n_raw: u64::from((self.raw_total as u32).wrapping_sub(self.meta[i].raw_at_start)),
-        };
+        let out = WindowSums { s, t, n_raw };
         self.meta[i].count -= 1;
         if self.meta[i].count == 0 {
             self.live -= 1;
