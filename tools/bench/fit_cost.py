@@ -25,8 +25,9 @@ GAMMA = 0.5772156649015329
 # Clopath's LTP archive: entries per step (an assumption: the factor is non-zero in 17-92% of
 # steps in the benchmark networks, median about 35%; docs/SCHEMES.md).
 CLOPATH_DENSITY = 0.35
-# auto takes another scheme than event only if predicted below this fraction of it.
-MARGIN = 0.92
+# auto takes another scheme than event only if predicted below this fraction of it, by rule
+# (crates/models/src/builder/cost.rs, MARGIN).
+MARGIN = {"clopath": 1.0, "urbanczik": 0.92}
 
 
 def ein(a):
@@ -120,7 +121,7 @@ def main():
         pred = {s: float(np.dot(coef[(rule, s)], features(rule, s, k[2], k[3], h))) for s in pts}
         ev = pred.pop("event")
         pick = min(pred, key=pred.get)
-        if pred[pick] >= MARGIN * ev:
+        if pred[pick] >= MARGIN[rule] * ev:
             pick = "event"
         best = min(pts, key=pts.get)
         ratio = pts[pick] / pts[best]
