@@ -432,17 +432,11 @@ impl<const N: usize> CompressedGroup<N> {
             raw_at_start: self.raw_total as u32,
         };
         let g = std::array::from_fn(|k| 1.0 / self.big_f[k]);
-        let reuse = match &mut self.free {
-            Some(free) => {
-                if self.meta[last].count == 0 {
-                    // The newest entry died while newest: now its slot can go.
-                    free.push(last as u32);
-                }
-                free.pop()
-            }
-            None => None,
-        };
-        let i = match reuse {
+        if self.meta[last].count == 0 {
+            // The newest entry died while newest: now its slot can go (a group of slots).
+            self.free_slot(last);
+        }
+        let i = match self.free.as_mut().and_then(|free| free.pop()) {
             Some(i) => {
                 let i = i as usize;
                 self.keys[i] = b32;
