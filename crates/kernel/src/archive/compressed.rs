@@ -87,7 +87,8 @@ pub struct CompressedGroup<const N: usize> {
     s: Vec<[f64; N]>,
     tp: Vec<[f64; N]>,
     live: usize,
-    /// The entry made last (a window start at the fold point may join it).
+    /// The entry made last (a window start at the fold point may join it); in a group searched
+    /// by key, the last one.
     newest: usize,
     /// A group of slots ([`CompressedGroup::by_slot`]): the indices of dead entries, to be
     /// reused (entries are then in no order of keys). `None`: a group searched by key, whose
@@ -327,12 +328,17 @@ impl<const N: usize> CompressedGroup<N> {
         c: &mut RuleCounters,
     ) -> WindowSums<N> {
         debug_assert!(self.free.is_none(), "a group of slots is read by slot");
+        debug_assert_eq!(
+            self.newest,
+            self.keys.len() - 1,
+            "keys ascend: the last is newest"
+        );
         self.fold(raw, b, h, c);
         debug_assert!(a >= i32::MIN as Step && b <= MAX_RUN_STEPS);
         // The entry of window start a: its own, or the shared one before it.
         let i = self.entry_of(a as i32);
         let out = self.leave(i, a, h);
-        self.join(self.keys.len() - 1, b, c);
+        self.join(b, c);
         // Dead entries are dropped once they are a fifth of the live ones (amortised O(1)).
         if self.keys.len() > self.live + self.live / 4 + 8 {
             self.compact();
@@ -370,8 +376,7 @@ impl<const N: usize> CompressedGroup<N> {
             // made).
             self.free_slot(i);
         }
-        let last = self.newest;
-        (out, self.join(last, b, c) as u32)
+        (out, self.join(b, c) as u32)
     }
 
     /// The sums of window start `a` from entry `i`, which one synapse leaves.
@@ -408,11 +413,11 @@ impl<const N: usize> CompressedGroup<N> {
         out
     }
 
-    /// Registers one synapse at window start `b` (the fold point), given the newest entry
-    /// `last`; returns its entry's index.
+    /// Registers one synapse at window start `b` (the fold point): at the newest entry if it
+    /// starts there or is shared, else at a new one; returns its entry's index.
     #[inline]
-    fn join(&mut self, last: usize, b: Step, c: &mut RuleCounters) -> usize {
-        let b32 = b as i32;
+    fn join(&mut self, b: Step, c: &mut RuleCounters) -> usize {
+        let (last, b32) = (self.newest, b as i32);
         let shared = self.meta[last].raw_at_start == self.raw_total as u32
             && b - Step::from(self.keys[last]) <= self.share_steps;
         if self.keys[last] == b32 || shared {
