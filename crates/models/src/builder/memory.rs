@@ -205,7 +205,8 @@ pub fn synapse_bytes(table_model: &str, scheme: Scheme) -> u64 {
     };
     let windowed = scheme != Scheme::Compressed;
     let fin = match table_model {
-        "clopath_synapse" => columns + group + if windowed { 4 + 8 } else { 0 },
+        // Windowed: next entry / update time and the pending sum; compressed: the entry slot.
+        "clopath_synapse" => columns + group + if windowed { 4 + 8 } else { 4 },
         // Initial weight (per row at most: once per projection where its rows share it) and the
         // two integrals; the traces are stored per run (below).
         "urbanczik_synapse" => columns + group + 3 * 8 + if windowed { 4 } else { 0 },
